@@ -1,0 +1,96 @@
+#include "output.hpp"
+
+#include <algorithm>
+#include <iomanip>
+
+namespace strata::cli {
+namespace {
+
+std::string version_text(const std::optional<Version>& v) { return v ? v->str() : "none"; }
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+std::string migration_label(const MigrationStatus& m) {
+  std::string what = m.kind == MigrationKind::repeatable ? "repeatable" : m.version ? m.version->str() : "?";
+  return what + " \"" + m.description + "\" (" + m.script + ")";
+}
+
+void print_applied_line(std::ostream& out, const Event& event) {
+  if (event.type != Event::Type::applied || !event.migration) return;
+  out << "applied " << migration_label(*event.migration) << " in " << event.elapsed.count() << " ms" << std::endl;
+}
+
+void print_migrate_summary(std::ostream& out, const Report& report) {
+  std::string at = "at version " + version_text(report.current_version);
+  if (report.applied.empty()) {
+    out << report.url << " is up to date, " << at << (report.lock_taken ? "" : " (no lock taken)") << '\n';
+    return;
+  }
+  std::size_t n = report.applied.size();
+  out << n << (n == 1 ? " migration" : " migrations") << " applied in " << report.elapsed.count() << " ms; "
+      << report.url << " is now " << at << '\n';
+}
+
+void print_status_table(std::ostream& out, const Report& report) {
+  struct Line {
+    std::string version, description, state, installed_on, script;
+  };
+  std::vector<Line> lines{{"VERSION", "DESCRIPTION", "STATE", "INSTALLED ON (UTC)", "SCRIPT"}};
+  std::size_t pending = 0;
+  for (const auto& m : report.migrations) {
+    std::string state = to_string(m.state);
+    if (m.state == MigrationState::failed && m.latest)
+      state += " at statement " + std::to_string(m.latest->statements_done + 1);
+    if (m.state == MigrationState::pending) ++pending;
+    lines.push_back({m.kind == MigrationKind::repeatable ? "R" : version_text(m.version), m.description, state,
+                     m.latest ? m.latest->installed_on : "", m.script});
+  }
+  std::size_t w[4] = {};
+  for (const auto& l : lines) {
+    w[0] = std::max(w[0], l.version.size());
+    w[1] = std::max(w[1], std::min<std::size_t>(l.description.size(), 40));
+    w[2] = std::max(w[2], l.state.size());
+    w[3] = std::max(w[3], l.installed_on.size());
+  }
+  for (const auto& l : lines) {
+    std::string description = l.description.size() > 40 ? l.description.substr(0, 37) + "..." : l.description;
+    out << std::left << std::setw(int(w[0]) + 2) << l.version << std::setw(int(w[1]) + 2) << description
+        << std::setw(int(w[2]) + 2) << l.state << std::setw(int(w[3]) + 2) << l.installed_on << l.script << '\n';
+  }
+  out << '\n'
+      << report.url << " (" << report.server << "): at version " << version_text(report.current_version) << ", "
+      << pending << " pending\n";
+}
+
+void print_drivers(std::ostream& out, const plugin::Loader& loader) {
+  out << "search path:\n";
+  for (const auto& dir : loader.search_path())
+    out << "  " << dir.path.string() << "  (" << dir.origin << (dir.problem.empty() ? "" : ", " + dir.problem) << ")\n";
+  auto files = loader.discover();
+  out << "\nplugins:\n";
+  if (files.empty()) out << "  none found\n";
+  for (const auto& file : files) {
+    out << "  " << file.name << "  " << file.path.string() << '\n';
+    if (!file.refusal.empty()) {
+      out << "      refused: " << file.refusal << '\n';
+      continue;
+    }
+    std::string version = "?";
+    try {
+      version = std::string(loader.load_file(file)->version());
+    } catch (const Error& e) {
+      out << "      refused: " << e.message() << '\n';
+      continue;
+    }
+    out << "      version " << version << ", schemes: " << join(file.schemes) << ", suffixes: " << join(file.suffixes)
+        << (file.shadowed ? "  (shadowed by an earlier directory)" : "") << '\n';
+  }
+}
+
+}  // namespace strata::cli

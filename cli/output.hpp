@@ -1,0 +1,18 @@
+// How the command line shows reports: one line per migration applied, a summary line, the
+// status table, the drivers listing. Everything here writes to the given stream only.
+#pragma once
+
+#include <strata/engine.hpp>
+#include <strata/plugin/loader.hpp>
+
+#include <ostream>
+
+namespace strata::cli {
+
+std::string migration_label(const MigrationStatus& m);
+void print_applied_line(std::ostream& out, const Event& event);
+void print_migrate_summary(std::ostream& out, const Report& report);
+void print_status_table(std::ostream& out, const Report& report);
+void print_drivers(std::ostream& out, const plugin::Loader& loader);
+
+}  // namespace strata::cli

@@ -1,0 +1,137 @@
+// The interfaces a database driver implements, and all that the core asks of a database.
+//
+// They are deliberately narrow and separate:
+//   Dialect       pure: quoting, placeholders, types, script splitting. No I/O.
+//   Session       executes statements and queries, with bound parameters, and transactions.
+//   Catalog       introspects what exists (tables, columns).
+//   MigrationLock the lock that serialises migrators on one database.
+//   Connection    one connection to one database, giving the four above and its capabilities.
+//   Driver        makes connections for the URL schemes it declares.
+// A driver reports every failure as strata::Error; its own exceptions never leave it. A driver
+// that cannot answer a question refuses with an Error; it never pretends.
+#pragma once
+
+#include <strata/error.hpp>
+#include <strata/export.hpp>
+#include <strata/script.hpp>
+#include <strata/types.hpp>
+#include <strata/url.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace strata {
+
+// A bound parameter or a result value. Booleans travel as integers 0 and 1.
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+using Row = std::vector<Value>;
+
+// What a backend can do, so that the core and the tests ask about abilities, never names.
+struct Capabilities {
+  bool transactional_ddl = false;  // DDL and the ledger row commit or roll back together
+  bool lock_in_server = false;     // the migration lock lives in the server, not in the OS
+  bool schemas = false;            // namespaces inside one database
+};
+
+class STRATA_API Dialect {
+ public:
+  virtual ~Dialect();
+  virtual std::string_view name() const = 0;  // "sqlite", "postgres", "mysql"
+  // `identifier` quoted so that any name, even one with quotes in it, is taken literally.
+  virtual std::string quote_identifier(std::string_view identifier) const = 0;
+  // The bound-parameter marker for the 1-based parameter `index`: "?1", "$1", "?".
+  virtual std::string placeholder(int index) const = 0;
+  virtual std::string type_sql(const ColumnType& type) const = 0;
+  virtual std::vector<Statement> split(std::string_view script) const = 0;
+  // Why this statement cannot run inside a transaction, or nullopt when it can.
+  virtual std::optional<std::string> transaction_refusal(const Statement& statement) const = 0;
+};
+
+class STRATA_API Session {
+ public:
+  virtual ~Session();
+  // Runs one statement. Throws Error(apply_failed) with the server's code and message; the
+  // error's line and column, when the server reports a position, are relative to `sql`.
+  virtual void execute(std::string_view sql) = 0;
+  // Runs one statement with bound parameters; returns the number of rows it changed.
+  virtual std::int64_t execute(std::string_view sql, std::span<const Value> params) = 0;
+  virtual std::vector<Row> query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;  // never throws for a transaction already ended by the server
+};
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;  // as the database spells it
+  bool nullable = true;
+  std::optional<std::string> default_sql;
+  bool primary_key = false;
+};
+
+class STRATA_API Catalog {
+ public:
+  virtual ~Catalog();
+  // In the connection's schema (or database).
+  virtual bool table_exists(std::string_view table) = 0;
+  virtual std::vector<std::string> tables() = 0;
+  virtual std::vector<ColumnInfo> columns(std::string_view table) = 0;
+};
+
+// Serialises migrators of one ledger. try_acquire() never waits: the core polls it, so that
+// every backend waits, times out and reports in the same way. The lock is released by the
+// database or the OS when the process dies.
+class STRATA_API MigrationLock {
+ public:
+  virtual ~MigrationLock();
+  virtual bool try_acquire() = 0;
+  virtual void release() = 0;
+  // Who holds the lock, where the backend can tell ("pid 4242 since 12:00:01"); "" otherwise.
+  virtual std::string holder() = 0;
+  // What the lock is ("flock on app.db.strata-lock").
+  virtual std::string describe() const = 0;
+};
+
+struct LockScope {
+  std::string schema;        // "" for the connection's default
+  std::string ledger_table;  // the ledger the lock protects
+};
+
+class STRATA_API Connection {
+ public:
+  virtual ~Connection();
+  virtual const Dialect& dialect() const = 0;
+  virtual Capabilities capabilities() const = 0;
+  virtual Session& session() = 0;
+  virtual Catalog& catalog() = 0;
+  // The lock for this scope, or nullptr where none is needed (a private in-memory database).
+  virtual std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) = 0;
+  // The name recorded as `installed_by`.
+  virtual std::string user_name() = 0;
+  // "SQLite 3.40.1", for messages and `status`.
+  virtual std::string server_description() = 0;
+};
+
+struct ConnectOptions {
+  DatabaseUrl url;
+  std::chrono::milliseconds busy_timeout{5000};  // how long one statement waits for a lock
+};
+
+class STRATA_API Driver {
+ public:
+  virtual ~Driver();
+  virtual std::string_view name() const = 0;     // "sqlite"
+  virtual std::string_view version() const = 0;  // the driver's own version
+  virtual const Dialect& dialect() const = 0;
+  // Throws Error(connection) when the database cannot be reached or opened.
+  virtual std::unique_ptr<Connection> connect(const ConnectOptions& options) = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,63 @@
+// The ledger: the table (`strata_history` by default) where every migration applied to a
+// database is recorded, with its checksum, and from which a migration's state is read.
+//
+// Rows are only ever appended; a migration's state is given by its latest row. The ledger has
+// a format version of its own, kept in a first row (installed_rank 0, kind 'ledger'), so that a
+// newer strata can upgrade an older ledger and an older strata refuses a newer one.
+#pragma once
+
+#include <strata/driver.hpp>
+#include <strata/export.hpp>
+#include <strata/migration.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+inline constexpr int ledger_format_version = 1;
+
+struct LedgerRow {
+  int installed_rank = 0;              // order applied, from 1
+  std::optional<std::string> version;  // normalised; none for a repeatable
+  std::string description;
+  MigrationKind kind = MigrationKind::versioned;
+  std::string script;
+  std::string checksum;
+  std::string installed_by;
+  std::string installed_on;  // UTC, "YYYY-MM-DD HH:MM:SS"
+  std::int64_t execution_ms = 0;
+  bool success = true;
+  int statements_done = 0;
+  bool in_doubt = false;
+};
+
+class STRATA_API Ledger {
+ public:
+  Ledger(Connection& connection, std::string table);
+
+  const std::string& table() const noexcept { return table_; }
+  bool exists();
+  // Creates the table and its format row. Call inside a transaction where DDL is transactional.
+  void create();
+  // The ledger's format version; refuses (Error(validation)) a format newer than this strata's.
+  int format();
+  // Every migration row, by installed_rank.
+  std::vector<LedgerRow> read();
+  // Appends `row` with the next installed_rank, which it returns.
+  int append(LedgerRow row);
+
+ private:
+  std::string quoted_table() const;
+  void insert(const LedgerRow& row, std::string_view kind);
+
+  Connection& connection_;
+  std::string table_;
+};
+
+// The current time in UTC as the ledger records it.
+STRATA_API std::string utc_timestamp_now();
+
+}  // namespace strata

@@ -1,0 +1,36 @@
+// A migration as strata knows it: what kind it is, its identity (version, or description for a
+// repeatable), the script it comes from and that script's checksum.
+#pragma once
+
+#include <strata/export.hpp>
+#include <strata/version.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace strata {
+
+enum class MigrationKind {
+  versioned,   // V<version>__x.sql, 002_x.sql: applied once, in version order
+  repeatable,  // R__x.sql: applied after the versioned ones, again whenever it changes
+  undo,        // U<version>__x.sql: reverts one version
+  baseline,    // a ledger mark: versions up to it are taken as applied
+};
+
+STRATA_API const char* to_string(MigrationKind kind);
+STRATA_API std::optional<MigrationKind> parse_migration_kind(std::string_view text);
+
+struct STRATA_API Migration {
+  MigrationKind kind = MigrationKind::versioned;
+  std::optional<Version> version;  // set for versioned and undo
+  std::string description;         // underscores read as spaces
+  std::string script;              // file name, recorded in the ledger's `script`
+  std::string sql;                 // the script's text, as read
+  std::string checksum;            // script_checksum(sql)
+
+  // "1.2" for a versioned migration, the description for a repeatable one.
+  std::string label() const;
+};
+
+}  // namespace strata

@@ -1,0 +1,49 @@
+// Splitting a SQL script into statements, the one piece of SQL parsing strata does.
+//
+// The splitter knows exactly enough of a dialect's lexical rules to find the semicolons that
+// end statements: comments, quoted strings and identifiers, and bodies that contain semicolons
+// of their own. Each dialect chooses its rules; every statement keeps the line and column where
+// it starts so that any later error can name them. An unterminated string, identifier, comment
+// or body is an Error(validation) naming the line where it opened.
+#pragma once
+
+#include <strata/export.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+struct STRATA_API Statement {
+  std::string text;     // from its first token to its last, without the terminating ';'
+  int line = 1;         // 1-based line of its first token in the script
+  int column = 1;       // 1-based column (in bytes) of its first token
+  std::size_t offset = 0;  // byte offset of its first token in the script
+
+  // The first line of the statement, shortened, for messages.
+  std::string excerpt(std::size_t max_length = 80) const;
+};
+
+struct SplitRules {
+  bool bracket_identifiers = false;    // [name]
+  bool backtick_identifiers = false;   // `name`
+  bool hash_comments = false;          // # to end of line
+  bool nested_block_comments = false;  // /* /* */ */
+  bool dollar_quotes = false;          // $$...$$, $tag$...$tag$
+  bool backslash_escapes = false;      // '\'' inside '...'
+  bool trigger_bodies = false;         // CREATE TRIGGER ... BEGIN ...; ... END
+};
+
+// Splits `script` into its statements; statements holding only comments are dropped.
+STRATA_API std::vector<Statement> split_script(std::string_view script, const SplitRules& rules);
+
+// The 1-based line and column of a byte offset in a text.
+struct TextPosition {
+  int line = 1;
+  int column = 1;
+};
+STRATA_API TextPosition position_of(std::string_view text, std::size_t offset);
+
+}  // namespace strata

@@ -1,0 +1,38 @@
+// A database URL as strata reads it: `scheme:` followed either by an authority
+// (`//user:pass@host:port/path?query`) or by an opaque path (`sqlite:app.db`).
+//
+// The scheme picks the driver; the rest is the driver's to interpret. redacted() is the only
+// form of a URL that strata ever prints: the password is replaced, whatever the scheme.
+#pragma once
+
+#include <strata/export.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace strata {
+
+struct STRATA_API DatabaseUrl {
+  std::string scheme;    // lower case, without ':'
+  bool has_authority = false;
+  std::string user;      // percent-decoded
+  std::string password;  // percent-decoded; never printed
+  std::string host;
+  std::optional<int> port;
+  std::string path;      // percent-decoded; "" when absent; "/db" with an authority
+  std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in order
+
+  // Throws Error(usage) naming the defect; the message never repeats a password.
+  static DatabaseUrl parse(std::string_view text);
+  // The URL with any password replaced by "***".
+  std::string redacted() const;
+  // The value of a query parameter, if present.
+  std::optional<std::string> param(std::string_view name) const;
+
+  std::string original;  // as given; never printed
+};
+
+}  // namespace strata

@@ -1,0 +1,37 @@
+// A migration version: integers separated by '.' or '_' ("1", "1.2", "2024_06_01").
+//
+// Versions compare part by part numerically ("1.10" after "1.9"), '.' and '_' are the same
+// separator ("2_1" equals "2.1"), leading zeros do not count ("002" equals "2") and neither do
+// trailing zero parts ("1.0" equals "1"). str() gives the normalised spelling the ledger keeps.
+#pragma once
+
+#include <strata/export.hpp>
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+class STRATA_API Version {
+ public:
+  // Parses a version; nullopt when the text is not one (empty part, non-digit, overflow).
+  static std::optional<Version> parse(std::string_view text);
+
+  const std::vector<std::uint64_t>& parts() const noexcept { return parts_; }
+  std::string str() const;
+
+  friend std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept;
+  friend bool operator==(const Version& a, const Version& b) noexcept {
+    return (a <=> b) == std::strong_ordering::equal;
+  }
+
+ private:
+  explicit Version(std::vector<std::uint64_t> parts) : parts_(std::move(parts)) {}
+  std::vector<std::uint64_t> parts_;  // trailing zero parts removed; never empty
+};
+
+}  // namespace strata

@@ -1,0 +1,193 @@
+#include <strata/checksum.hpp>
+#include <strata/error.hpp>
+#include <strata/source.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+std::string description_of(std::string_view text) {
+  std::string out(text);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
+// V1.2__x, U1.2__x, R__x (stem without extension).
+std::optional<MigrationName> parse_flyway(std::string_view stem) {
+  char prefix = stem.empty() ? '\0' : stem[0];
+  if (prefix != 'V' && prefix != 'U' && prefix != 'R') return std::nullopt;
+  std::size_t separator = stem.find("__");
+  if (separator == std::string_view::npos) return std::nullopt;
+  MigrationName name;
+  name.description = description_of(stem.substr(separator + 2));
+  if (prefix == 'R') {
+    if (separator != 1) return std::nullopt;
+    name.kind = MigrationKind::repeatable;
+    return name;
+  }
+  name.version = Version::parse(stem.substr(1, separator - 1));
+  if (!name.version) return std::nullopt;
+  name.kind = prefix == 'V' ? MigrationKind::versioned : MigrationKind::undo;
+  return name;
+}
+
+// 002_x, and golang-migrate/dbmate pairs 002_x.up / 002_x.down (stem without .sql).
+std::optional<MigrationName> parse_numbered(std::string_view stem) {
+  MigrationName name;
+  if (stem.ends_with(".up")) {
+    stem.remove_suffix(3);
+  } else if (stem.ends_with(".down")) {
+    stem.remove_suffix(5);
+    name.kind = MigrationKind::undo;
+  }
+  std::size_t underscore = stem.find('_');
+  if (underscore == std::string_view::npos || !all_digits(stem.substr(0, underscore))) return std::nullopt;
+  name.version = Version::parse(stem.substr(0, underscore));
+  if (!name.version) return std::nullopt;
+  name.description = description_of(stem.substr(underscore + 1));
+  return name;
+}
+
+// Why a file that is not a migration name was refused, with the rule it probably meant.
+std::string naming_hint(std::string_view file) {
+  if (file.ends_with(".yaml") || file.ends_with(".yml"))
+    return "portable operations (.yaml) are not supported by this version of strata";
+  if (!file.ends_with(".sql")) return "not a migration file: migrations end in .sql";
+  if (!file.empty() && (file[0] == 'V' || file[0] == 'U'))
+    return "not a migration name: expected V<version>__<description>.sql (two underscores; "
+           "version digits separated by '.' or '_')";
+  if (!file.empty() && file[0] == 'R') return "not a migration name: expected R__<description>.sql";
+  return "not a migration name: expected V<version>__<description>.sql, R__<description>.sql "
+         "or <digits>_<description>.sql";
+}
+
+bool valid_utf8(std::string_view text, std::size_t& bad_offset) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    if (extra < 0 || i + extra >= text.size()) {
+      bad_offset = i;
+      return false;
+    }
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) {
+        bad_offset = i;
+        return false;
+      }
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Whether the script holds anything but whitespace and `--` comments.
+bool has_content(std::string_view text) {
+  std::istringstream lines{std::string(text)};
+  for (std::string line; std::getline(lines, line);) {
+    auto first = line.find_first_not_of(" \t\r\f\v");
+    if (first != std::string::npos && line.compare(first, 2, "--") != 0) return true;
+  }
+  return false;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::validation, "cannot read the file").in_file(path.string());
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::string identity_of(const Migration& m) {
+  if (m.kind == MigrationKind::repeatable) return "repeatable '" + m.description + "'";
+  return std::string(m.kind == MigrationKind::undo ? "undo of version " : "version ") + m.version->str();
+}
+
+bool apply_order(const Migration& a, const Migration& b) {
+  auto rank = [](MigrationKind k) { return k == MigrationKind::repeatable ? 2 : k == MigrationKind::undo ? 1 : 0; };
+  if (rank(a.kind) != rank(b.kind)) return rank(a.kind) < rank(b.kind);
+  if (a.kind == MigrationKind::repeatable) return a.description < b.description;
+  return *a.version < *b.version;
+}
+
+}  // namespace
+
+bool is_ignored_file(std::string_view file_name) {
+  return file_name.starts_with('.') || file_name.ends_with(".md");
+}
+
+std::optional<MigrationName> parse_migration_name(std::string_view file_name) {
+  if (!file_name.ends_with(".sql")) return std::nullopt;
+  std::string_view stem = file_name.substr(0, file_name.size() - 4);
+  if (auto name = parse_flyway(stem)) return name;
+  return parse_numbered(stem);
+}
+
+std::vector<Migration> load_directory(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error(ErrorKind::usage, "the migrations directory '" + dir.string() + "' does not exist");
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+
+  std::vector<std::string> problems;
+  std::string first_file;
+  auto refuse = [&](const fs::path& path, const std::string& why) {
+    if (first_file.empty()) first_file = path.string();
+    problems.push_back(path.string() + ": " + why);
+  };
+
+  std::vector<Migration> migrations;
+  std::map<std::string, fs::path> seen;  // identity -> file
+  for (const auto& path : files) {
+    std::string file = path.filename().string();
+    if (is_ignored_file(file)) continue;
+    if (fs::is_directory(path)) {
+      refuse(path, "a directory: migrations are read from one flat directory");
+      continue;
+    }
+    auto name = parse_migration_name(file);
+    if (!name) {
+      refuse(path, naming_hint(file));
+      continue;
+    }
+    Migration m{name->kind, name->version, name->description, file, read_file(path), ""};
+    std::size_t bad = 0;
+    if (!valid_utf8(m.sql, bad)) {
+      refuse(path, "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")");
+      continue;
+    }
+    if (!has_content(normalise_script(m.sql))) {
+      refuse(path, "the file is empty (nothing but whitespace and comments)");
+      continue;
+    }
+    m.checksum = script_checksum(m.sql);
+    auto [it, inserted] = seen.emplace(identity_of(m), path);
+    if (!inserted) {
+      refuse(path, identity_of(m) + " is also defined by " + it->second.string());
+      continue;
+    }
+    migrations.push_back(std::move(m));
+  }
+  if (!problems.empty()) {
+    std::string message = problems.size() == 1 ? "" : std::to_string(problems.size()) + " defective migration files:";
+    for (const auto& p : problems) message += (message.empty() ? "" : "\n  ") + p;
+    throw Error(ErrorKind::validation, message);
+  }
+  std::stable_sort(migrations.begin(), migrations.end(), apply_order);
+  return migrations;
+}
+
+}  // namespace strata

@@ -1,0 +1,179 @@
+#include "sqlite_connection.hpp"
+
+#include "sqlite_lock.hpp"
+
+#include <cstdlib>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace strata::sqlite {
+namespace {
+
+// sqlite:app.db (relative), sqlite:///abs/app.db, sqlite::memory:
+std::string path_from(const DatabaseUrl& url) {
+  if (url.has_authority && !url.host.empty())
+    throw Error(ErrorKind::usage, "sqlite URL '" + url.redacted() + "' names a host; write sqlite:relative/path.db or "
+                                                                   "sqlite:///absolute/path.db");
+  if (!url.query.empty())
+    throw Error(ErrorKind::usage, "the sqlite driver takes no URL parameters (got '" + url.query.front().first + "')");
+  if (url.path.empty()) throw Error(ErrorKind::usage, "sqlite URL '" + url.redacted() + "' names no database file");
+  return url.path;
+}
+
+}  // namespace
+
+SqliteConnection::SqliteConnection(const ConnectOptions& options) {
+  std::string target = path_from(options.url);
+  path_ = target == ":memory:" ? "" : target;
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(target.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK)
+    throw Error(ErrorKind::connection, "cannot open the SQLite database " + target + ": " +
+                                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
+  try {
+    execute("PRAGMA foreign_keys = ON");
+  } catch (const Error& e) {
+    throw Error(ErrorKind::connection, "cannot use the SQLite database " + target + ": " + e.message());
+  }
+}
+
+Capabilities SqliteConnection::capabilities() const {
+  Capabilities c;
+  c.transactional_ddl = true;
+  return c;
+}
+
+std::unique_ptr<MigrationLock> SqliteConnection::make_lock(const LockScope&) {
+  if (path_.empty()) return nullptr;  // a private in-memory database has no other migrator
+  return std::make_unique<FileLock>(path_ + ".strata-lock");
+}
+
+std::string SqliteConnection::user_name() {
+  if (const passwd* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+  if (const char* user = std::getenv("USER")) return user;
+  return "uid " + std::to_string(::geteuid());
+}
+
+std::string SqliteConnection::server_description() { return std::string("SQLite ") + sqlite3_libversion(); }
+
+void SqliteConnection::fail(std::string_view sql, ErrorKind kind) {
+  sqlite3* db = db_.get();
+  Error error(kind, sqlite3_errmsg(db));
+  error.with_server_code("", sqlite3_extended_errcode(db)).from_driver("sqlite");
+  int offset = sqlite3_error_offset(db);
+  if (offset >= 0 && static_cast<std::size_t>(offset) <= sql.size()) {
+    auto position = position_of(sql, static_cast<std::size_t>(offset));
+    error.at_line(position.line, position.column);
+  }
+  throw error;
+}
+
+SqliteConnection::StatementHandle SqliteConnection::prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) fail(sql);
+  return StatementHandle(raw);
+}
+
+std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view sql) {
+  std::vector<Row> rows;
+  while (true) {
+    int rc = sqlite3_step(statement);
+    if (rc == SQLITE_DONE) return rows;
+    if (rc != SQLITE_ROW) fail(sql);
+    Row row;
+    int columns = sqlite3_column_count(statement);
+    for (int i = 0; i < columns; ++i) {
+      switch (sqlite3_column_type(statement, i)) {
+        case SQLITE_NULL: row.emplace_back(nullptr); break;
+        case SQLITE_INTEGER: row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(statement, i))); break;
+        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(statement, i)); break;
+        default: {
+          auto text = reinterpret_cast<const char*>(sqlite3_column_text(statement, i));
+          row.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement, i))));
+        }
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+}
+
+void SqliteConnection::execute(std::string_view sql) {
+  // A statement may be followed by nothing but its own trailing text; run every part anyway.
+  const char* rest = sql.data();
+  const char* end = sql.data() + sql.size();
+  while (rest < end) {
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), rest, static_cast<int>(end - rest), &raw, &tail) != SQLITE_OK) fail(sql);
+    StatementHandle statement(raw);
+    if (statement) run(statement.get(), sql);
+    rest = tail;
+  }
+}
+
+std::int64_t SqliteConnection::execute(std::string_view sql, std::span<const Value> params) {
+  query(sql, params);
+  return sqlite3_changes64(db_.get());
+}
+
+std::vector<Row> SqliteConnection::query(std::string_view sql, std::span<const Value> params) {
+  StatementHandle statement = prepare(sql);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    int index = static_cast<int>(i) + 1;
+    int rc = std::visit(
+        [&](const auto& v) -> int {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::nullptr_t>) return sqlite3_bind_null(statement.get(), index);
+          else if constexpr (std::is_same_v<T, std::int64_t>) return sqlite3_bind_int64(statement.get(), index, v);
+          else if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(statement.get(), index, v);
+          else return sqlite3_bind_text(statement.get(), index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        },
+        params[i]);
+    if (rc != SQLITE_OK) fail(sql);
+  }
+  return run(statement.get(), sql);
+}
+
+// IMMEDIATE takes the write lock at once, so that a migration never fails half-way because
+// another writer got in between its reads and its first write.
+void SqliteConnection::begin() { execute("BEGIN IMMEDIATE"); }
+void SqliteConnection::commit() { execute("COMMIT"); }
+
+void SqliteConnection::rollback() {
+  if (sqlite3_get_autocommit(db_.get())) return;  // the statement's failure already ended it
+  sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+bool SqliteConnection::table_exists(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  return !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", params).empty();
+}
+
+std::vector<std::string> SqliteConnection::tables() {
+  std::vector<std::string> names;
+  for (const auto& row : query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                               "ORDER BY name", {}))
+    names.push_back(std::get<std::string>(row.at(0)));
+  return names;
+}
+
+std::vector<ColumnInfo> SqliteConnection::columns(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  std::vector<ColumnInfo> out;
+  for (const auto& row : query("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
+                               params)) {
+    ColumnInfo c;
+    c.name = std::get<std::string>(row.at(0));
+    c.type = std::get<std::string>(row.at(1));
+    c.nullable = std::get<std::int64_t>(row.at(2)) == 0;
+    if (auto d = std::get_if<std::string>(&row.at(3))) c.default_sql = *d;
+    c.primary_key = std::get<std::int64_t>(row.at(4)) != 0;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace strata::sqlite

@@ -1,0 +1,56 @@
+// One connection to a SQLite database file (or a private in-memory database), with foreign
+// keys on and a busy timeout. It is the driver's Session and Catalog at once.
+#pragma once
+
+#include "sqlite_dialect.hpp"
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+
+namespace strata::sqlite {
+
+class SqliteConnection final : public Connection, public Session, public Catalog {
+ public:
+  explicit SqliteConnection(const ConnectOptions& options);
+
+  const Dialect& dialect() const override { return dialect_; }
+  Capabilities capabilities() const override;
+  Session& session() override { return *this; }
+  Catalog& catalog() override { return *this; }
+  std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) override;
+  std::string user_name() override;
+  std::string server_description() override;
+
+  void execute(std::string_view sql) override;
+  std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
+  std::vector<Row> query(std::string_view sql, std::span<const Value> params) override;
+  void begin() override;
+  void commit() override;
+  void rollback() override;
+
+  bool table_exists(std::string_view table) override;
+  std::vector<std::string> tables() override;
+  std::vector<ColumnInfo> columns(std::string_view table) override;
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  struct Finalizer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  using StatementHandle = std::unique_ptr<sqlite3_stmt, Finalizer>;
+
+  StatementHandle prepare(std::string_view sql);
+  // Steps a prepared statement to its end, collecting rows.
+  std::vector<Row> run(sqlite3_stmt* statement, std::string_view sql);
+  [[noreturn]] void fail(std::string_view sql, ErrorKind kind = ErrorKind::apply_failed);
+
+  SqliteDialect dialect_;
+  std::string path_;  // "" for an in-memory database
+  std::unique_ptr<sqlite3, Closer> db_;
+};
+
+}  // namespace strata::sqlite

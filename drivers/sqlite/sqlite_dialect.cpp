@@ -1,0 +1,69 @@
+#include "sqlite_dialect.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace strata::sqlite {
+namespace {
+
+// The statement's first keyword, upper-cased.
+std::string first_word(std::string_view text) {
+  std::string word;
+  for (char c : text) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) break;
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return word;
+}
+
+}  // namespace
+
+std::string SqliteDialect::quote_identifier(std::string_view identifier) const {
+  std::string out = "\"";
+  for (char c : identifier) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + '"';
+}
+
+std::string SqliteDialect::type_sql(const ColumnType& type) const {
+  switch (type.type) {
+    case PortableType::boolean: return "BOOLEAN";
+    case PortableType::smallint: return "SMALLINT";
+    case PortableType::integer: return "INTEGER";
+    case PortableType::bigint: return "BIGINT";
+    case PortableType::real: return "REAL";
+    case PortableType::double_precision: return "DOUBLE";
+    case PortableType::decimal:
+      return "DECIMAL(" + std::to_string(type.precision) + ", " + std::to_string(type.scale) + ")";
+    case PortableType::string: return type.length > 0 ? "VARCHAR(" + std::to_string(type.length) + ")" : "TEXT";
+    case PortableType::text: return "TEXT";
+    case PortableType::binary: return "BLOB";
+    case PortableType::date: return "DATE";
+    case PortableType::time: return "TIME";
+    case PortableType::timestamp: return "TIMESTAMP";
+    case PortableType::timestamptz: return "TIMESTAMPTZ";
+    case PortableType::uuid: return "UUID";
+    case PortableType::json: return "JSON";
+  }
+  return "TEXT";
+}
+
+std::vector<Statement> SqliteDialect::split(std::string_view script) const {
+  SplitRules rules;
+  rules.bracket_identifiers = true;
+  rules.backtick_identifiers = true;
+  rules.trigger_bodies = true;
+  return split_script(script, rules);
+}
+
+std::optional<std::string> SqliteDialect::transaction_refusal(const Statement& statement) const {
+  std::string word = first_word(statement.text);
+  if (word == "VACUUM" || word == "ATTACH" || word == "DETACH")
+    return word + " cannot run inside a transaction, and strata runs each migration in one";
+  static constexpr std::string_view control[] = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"};
+  if (std::find(std::begin(control), std::end(control), word) != std::end(control))
+    return word + " controls the transaction, which strata owns: each migration already runs in one "
+                  "transaction with its ledger row; remove the statement";
+  return std::nullopt;
+}
+
+}  // namespace strata::sqlite

@@ -1,0 +1,59 @@
+// Finding and loading driver plugins.
+//
+// Search order: the directories given explicitly (--plugin-dir), then STRATA_PLUGIN_PATH
+// (colon-separated, absolute entries only), then the directory installed with strata
+// (<prefix>/lib/strata, found next to libstrata itself), then the build tree. Never the current
+// directory. Each candidate file (strata-driver-*.so) is first read, not loaded: its ABI
+// fingerprint, schemes and suffixes come from its symbol table; a file that is not a strata
+// plugin, or is built for another ABI, is refused with the reason. Only the plugin serving the
+// requested scheme is loaded, and it stays loaded while any object it made is alive.
+#pragma once
+
+#include <strata/driver.hpp>
+#include <strata/export.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::plugin {
+
+struct SearchDirectory {
+  std::filesystem::path path;
+  std::string origin;   // "--plugin-dir", "STRATA_PLUGIN_PATH", "installed", "build tree"
+  std::string problem;  // why it is not searched ("does not exist", "not absolute"); "" if it is
+};
+
+struct PluginFile {
+  std::filesystem::path path;
+  std::string name;                   // from the file name: strata-driver-<name>.so
+  std::vector<std::string> schemes;   // as declared
+  std::vector<std::string> suffixes;  // as declared
+  std::string abi;                    // the ABI fingerprint declared, "" if none
+  std::string refusal;                // why it cannot be used; "" when it can
+  bool shadowed = false;              // an earlier directory serves the same schemes
+};
+
+// The ABI fingerprint of this strata, e.g. "1_gxx1017_libstdcxx_cxx11".
+STRATA_API std::string abi_fingerprint();
+
+class STRATA_API Loader {
+ public:
+  explicit Loader(std::vector<std::filesystem::path> explicit_dirs = {});
+
+  const std::vector<SearchDirectory>& search_path() const noexcept { return search_path_; }
+  // Every candidate file in the search path, read without loading.
+  std::vector<PluginFile> discover() const;
+  // Loads the plugin serving `scheme` and makes its driver. Throws Error(connection) naming
+  // the scheme, every directory searched, and every file refused and why.
+  std::shared_ptr<Driver> load(std::string_view scheme) const;
+  // Loads the plugin in `file` (already discovered and not refused) and makes its driver.
+  std::shared_ptr<Driver> load_file(const PluginFile& file) const;
+
+ private:
+  std::vector<SearchDirectory> search_path_;
+};
+
+}  // namespace strata::plugin

@@ -1,0 +1,69 @@
+// The strata driver SDK: the one header a driver author includes.
+//
+// A driver plugin is a shared library named strata-driver-<name>.so that implements the
+// interfaces of <strata/driver.hpp> and declares itself with these macros, once each, in one
+// source file:
+//
+//   STRATA_DRIVER_PLUGIN(make_my_driver)   // strata::Driver* make_my_driver() noexcept
+//   STRATA_DRIVER_SCHEME(mydb)             // a URL scheme it serves; repeat for each
+//   STRATA_DRIVER_SUFFIX(mydb)             // a dialect suffix (V3__x.mydb.sql); repeat
+//
+// Each macro exports a Boost.DLL alias whose *name* carries the declaration (the ABI
+// fingerprint, a scheme, a suffix), so strata reads them from the file's symbol table without
+// loading it: a plugin built for another ABI is refused before any of its code, or of the
+// client library it links, runs. The fingerprint covers strata's plugin ABI version and the
+// compiler's C++ ABI and standard library, because the boundary is C++.
+#pragma once
+
+#include <strata/driver.hpp>
+
+#include <boost/dll/alias.hpp>
+
+// Raised whenever the interfaces in <strata/driver.hpp> change incompatibly.
+#define STRATA_PLUGIN_ABI_VERSION 1
+
+#define STRATA_PP_CAT_(a, b) a##b
+#define STRATA_PP_CAT(a, b) STRATA_PP_CAT_(a, b)
+#define STRATA_PP_STR_(a) #a
+#define STRATA_PP_STR(a) STRATA_PP_STR_(a)
+
+#if defined(_LIBCPP_VERSION)
+#define STRATA_ABI_STDLIB STRATA_PP_CAT(libcxx, _LIBCPP_ABI_VERSION)
+#elif defined(__GLIBCXX__) && _GLIBCXX_USE_CXX11_ABI
+#define STRATA_ABI_STDLIB libstdcxx_cxx11
+#elif defined(__GLIBCXX__)
+#define STRATA_ABI_STDLIB libstdcxx_cxx98
+#else
+#define STRATA_ABI_STDLIB unknownstdlib
+#endif
+
+#if defined(__GXX_ABI_VERSION)
+#define STRATA_ABI_COMPILER STRATA_PP_CAT(gxx, __GXX_ABI_VERSION)
+#else
+#define STRATA_ABI_COMPILER unknowncxxabi
+#endif
+
+// strata_abi_<version>_<compiler ABI>_<standard library>, e.g. strata_abi_1_gxx1017_libstdcxx_cxx11
+#define STRATA_ABI_ALIAS                                                                       \
+  STRATA_PP_CAT(STRATA_PP_CAT(STRATA_PP_CAT(strata_abi_, STRATA_PLUGIN_ABI_VERSION), _),       \
+                STRATA_PP_CAT(STRATA_PP_CAT(STRATA_ABI_COMPILER, _), STRATA_ABI_STDLIB))
+#define STRATA_ABI_ALIAS_NAME STRATA_PP_STR(STRATA_ABI_ALIAS)
+
+namespace strata::plugin {
+// The factory every plugin exports: a new driver, or nullptr when it cannot make one. It must
+// not throw.
+using DriverFactory = strata::Driver*() noexcept;
+// The anchor the declaration aliases point at; its value is never read.
+inline constexpr char declaration_anchor = 0;
+}  // namespace strata::plugin
+
+#define STRATA_DRIVER_PLUGIN(factory)                                                          \
+  static_assert(noexcept(factory()), "a driver factory must be noexcept");                    \
+  BOOST_DLL_ALIAS(factory, strata_driver_factory)                                              \
+  BOOST_DLL_ALIAS(strata::plugin::declaration_anchor, STRATA_ABI_ALIAS)
+
+#define STRATA_DRIVER_SCHEME(scheme)                                                           \
+  BOOST_DLL_ALIAS(strata::plugin::declaration_anchor, STRATA_PP_CAT(strata_scheme_, scheme))
+
+#define STRATA_DRIVER_SUFFIX(suffix)                                                           \
+  BOOST_DLL_ALIAS(strata::plugin::declaration_anchor, STRATA_PP_CAT(strata_suffix_, suffix))

@@ -1,0 +1,180 @@
+#include <strata/plugin/loader.hpp>
+#include <strata/plugin/sdk.hpp>
+
+#include <boost/dll/library_info.hpp>
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+namespace strata::plugin {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view file_prefix = "strata-driver-";
+constexpr std::string_view file_suffix = ".so";
+constexpr std::string_view abi_prefix = "strata_abi_";
+constexpr std::string_view scheme_prefix = "strata_scheme_";
+constexpr std::string_view suffix_prefix = "strata_suffix_";
+constexpr const char* factory_alias = "strata_driver_factory";
+
+// The ABI version is the fingerprint's first part: "1_gxx1017_libstdcxx_cxx11" -> "1".
+std::string abi_version_of(const std::string& fingerprint) { return fingerprint.substr(0, fingerprint.find('_')); }
+
+std::string describe_abi(const std::string& fingerprint) {
+  std::size_t underscore = fingerprint.find('_');
+  std::string rest = underscore == std::string::npos ? "" : fingerprint.substr(underscore + 1);
+  return "plugin ABI " + abi_version_of(fingerprint) + (rest.empty() ? "" : " (" + rest + ")");
+}
+
+// Reads the declarations a plugin's aliases carry in their names, without loading the file.
+void read_declarations(PluginFile& file) {
+  std::vector<std::string> symbols;
+  bool has_factory = false;
+  try {
+    boost::dll::library_info info(file.path);
+    auto sections = info.sections();
+    if (std::find(sections.begin(), sections.end(), "boostdll") != sections.end())
+      symbols = info.symbols("boostdll");
+  } catch (const std::exception& e) {
+    file.refusal = "not a shared library that can be read (" + std::string(e.what()) + ")";
+    return;
+  }
+  for (const auto& symbol : symbols) {
+    std::string_view s = symbol;
+    if (s.starts_with(abi_prefix)) file.abi = std::string(s.substr(abi_prefix.size()));
+    else if (s.starts_with(scheme_prefix)) file.schemes.emplace_back(s.substr(scheme_prefix.size()));
+    else if (s.starts_with(suffix_prefix)) file.suffixes.emplace_back(s.substr(suffix_prefix.size()));
+    else if (s == factory_alias) has_factory = true;
+  }
+  if (file.abi.empty()) {
+    file.refusal = "not a strata driver plugin: it declares no strata plugin ABI";
+  } else if (file.abi != abi_fingerprint()) {
+    file.refusal = "built for " + describe_abi(file.abi) + ", but this strata has " + describe_abi(abi_fingerprint()) +
+                   ": rebuild the plugin against this strata's SDK";
+  } else if (!has_factory) {
+    file.refusal = "declares no driver factory (STRATA_DRIVER_PLUGIN)";
+  } else if (file.schemes.empty()) {
+    file.refusal = "declares no URL scheme (STRATA_DRIVER_SCHEME)";
+  }
+}
+
+bool is_plugin_file_name(const std::string& name) {
+  return name.size() > file_prefix.size() + file_suffix.size() && name.starts_with(file_prefix) &&
+         name.ends_with(file_suffix);
+}
+
+std::string list_search_path(const std::vector<SearchDirectory>& dirs) {
+  std::string out;
+  for (const auto& d : dirs)
+    out += "\n  " + d.path.string() + " (" + d.origin + (d.problem.empty() ? "" : ", " + d.problem) + ")";
+  return out;
+}
+
+void add_directory(std::vector<SearchDirectory>& dirs, std::set<fs::path>& seen, fs::path path, std::string origin) {
+  SearchDirectory dir{path, std::move(origin), ""};
+  std::error_code ec;
+  if (!path.is_absolute()) dir.problem = "ignored: not an absolute path";
+  else if (!fs::is_directory(path, ec)) dir.problem = "does not exist";
+  if (dir.problem.empty()) {
+    auto canonical = fs::canonical(path, ec);
+    if (!seen.insert(ec ? path : canonical).second) return;
+  }
+  dirs.push_back(std::move(dir));
+}
+
+}  // namespace
+
+std::string abi_fingerprint() { return std::string(STRATA_ABI_ALIAS_NAME).substr(abi_prefix.size()); }
+
+Loader::Loader(std::vector<fs::path> explicit_dirs) {
+  std::set<fs::path> seen;
+  for (auto& dir : explicit_dirs) add_directory(search_path_, seen, fs::absolute(dir), "--plugin-dir");
+  if (const char* env = std::getenv("STRATA_PLUGIN_PATH")) {
+    std::string_view path = env;
+    while (!path.empty()) {
+      std::size_t colon = path.find(':');
+      std::string_view entry = path.substr(0, colon);
+      if (!entry.empty()) add_directory(search_path_, seen, fs::path(entry), "STRATA_PLUGIN_PATH");
+      path = colon == std::string_view::npos ? std::string_view{} : path.substr(colon + 1);
+    }
+  }
+  // libstrata lives in <prefix>/lib; its plugins in <prefix>/lib/strata.
+  add_directory(search_path_, seen, boost::dll::this_line_location().parent_path() / "strata", "installed");
+#ifdef STRATA_PLUGIN_BUILD_DIR
+  add_directory(search_path_, seen, fs::path(STRATA_PLUGIN_BUILD_DIR), "build tree");
+#endif
+}
+
+std::vector<PluginFile> Loader::discover() const {
+  std::vector<PluginFile> files;
+  std::set<std::string> served;
+  for (const auto& dir : search_path_) {
+    if (!dir.problem.empty()) continue;
+    std::vector<fs::path> candidates;
+    for (const auto& entry : fs::directory_iterator(dir.path))
+      if (is_plugin_file_name(entry.path().filename().string())) candidates.push_back(entry.path());
+    std::sort(candidates.begin(), candidates.end());
+    for (const auto& path : candidates) {
+      PluginFile file;
+      file.path = path;
+      std::string name = path.filename().string();
+      file.name = name.substr(file_prefix.size(), name.size() - file_prefix.size() - file_suffix.size());
+      read_declarations(file);
+      if (file.refusal.empty()) {
+        file.shadowed = std::all_of(file.schemes.begin(), file.schemes.end(),
+                                    [&](const std::string& s) { return served.count(s) > 0; });
+        served.insert(file.schemes.begin(), file.schemes.end());
+      }
+      files.push_back(std::move(file));
+    }
+  }
+  return files;
+}
+
+std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
+  for (const auto& dir : search_path_)
+    if (dir.origin == "--plugin-dir" && !dir.problem.empty())
+      throw Error(ErrorKind::connection, "the plugin directory " + dir.path.string() + " (--plugin-dir) " + dir.problem);
+  auto files = discover();
+  auto declares = [&](const PluginFile& f) { return std::find(f.schemes.begin(), f.schemes.end(), scheme) != f.schemes.end(); };
+  for (const auto& file : files)
+    if (file.refusal.empty() && declares(file)) return load_file(file);
+
+  std::string refused;
+  for (const auto& file : files)
+    if (!file.refusal.empty()) refused += "\n  " + file.path.string() + ": " + file.refusal;
+  for (const auto& file : files)
+    if (!file.refusal.empty() && declares(file))
+      throw Error(ErrorKind::connection, "the driver plugin for '" + std::string(scheme) + "' was refused: " +
+                                             file.path.string() + ": " + file.refusal);
+  std::set<std::string> known;
+  for (const auto& file : files)
+    if (file.refusal.empty()) known.insert(file.schemes.begin(), file.schemes.end());
+  std::string searched = "; searched:" + list_search_path(search_path_) + (refused.empty() ? "" : "\nrefused:" + refused);
+  if (known.empty())
+    throw Error(ErrorKind::connection, "no usable driver plugin found for '" + std::string(scheme) + "'" + searched);
+  std::string available;
+  for (const auto& s : known) available += (available.empty() ? "" : ", ") + s;
+  throw Error(ErrorKind::usage, "unknown database URL scheme '" + std::string(scheme) +
+                                    "': no driver plugin declares it (available: " + available + ")" + searched);
+}
+
+std::shared_ptr<Driver> Loader::load_file(const PluginFile& file) const {
+  if (!file.refusal.empty()) throw Error(ErrorKind::connection, file.path.string() + ": " + file.refusal);
+  auto library = std::make_shared<boost::dll::shared_library>();
+  try {
+    library->load(file.path, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::connection, "cannot load the driver plugin " + file.path.string() + ": " + e.what());
+  }
+  auto& factory = library->get_alias<strata::Driver*()>(factory_alias);
+  Driver* driver = factory();
+  if (!driver) throw Error(ErrorKind::connection, "the driver plugin " + file.path.string() + " made no driver");
+  return std::shared_ptr<Driver>(driver, [library](Driver* d) { delete d; });
+}
+
+}  // namespace strata::plugin
