@@ -41,7 +41,7 @@ struct PlanOptions {
   bool out_of_order = false;      // allow applying versions older than the newest applied
 };
 
-struct Plan {
+struct STRATA_API Plan {
   std::vector<MigrationStatus> migrations;  // every migration known, in apply order
   std::vector<Migration> pending;           // what will run, in order
   std::vector<std::string> problems;        // defects that stop a run (validation)

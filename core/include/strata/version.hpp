@@ -24,7 +24,7 @@ class STRATA_API Version {
   const std::vector<std::uint64_t>& parts() const noexcept { return parts_; }
   std::string str() const;
 
-  friend std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept;
+  friend STRATA_API std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept;
   friend bool operator==(const Version& a, const Version& b) noexcept {
     return (a <=> b) == std::strong_ordering::equal;
   }

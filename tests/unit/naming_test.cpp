@@ -1,0 +1,138 @@
+#include <strata/checksum.hpp>
+#include <strata/error.hpp>
+#include <strata/source.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using strata::MigrationKind;
+
+namespace {
+
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "strata-naming-XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~ScratchDir() { fs::remove_all(path); }
+  void write(const std::string& name, const std::string& content) const { std::ofstream(path / name) << content; }
+};
+
+std::string load_error(const fs::path& dir) {
+  try {
+    strata::load_directory(dir);
+  } catch (const strata::Error& e) {
+    CHECK(e.kind() == strata::ErrorKind::validation);
+    return e.what();
+  }
+  FAIL("load_directory accepted a defective directory");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("Flyway names are read as versioned, undo and repeatable") {
+  auto v = strata::parse_migration_name("V1.2__add_users_table.sql");
+  REQUIRE(v);
+  CHECK(v->kind == MigrationKind::versioned);
+  CHECK(v->version->str() == "1.2");
+  CHECK(v->description == "add users table");
+
+  auto u = strata::parse_migration_name("U1.2__add_users_table.sql");
+  REQUIRE(u);
+  CHECK(u->kind == MigrationKind::undo);
+
+  auto r = strata::parse_migration_name("R__summary_view.sql");
+  REQUIRE(r);
+  CHECK(r->kind == MigrationKind::repeatable);
+  CHECK_FALSE(r->version);
+  CHECK(r->description == "summary view");
+}
+
+TEST_CASE("numbered names and golang-migrate pairs are read as versioned and undo") {
+  auto legacy = strata::parse_migration_name("002_auto_remediation.sql");
+  REQUIRE(legacy);
+  CHECK(legacy->kind == MigrationKind::versioned);
+  CHECK(legacy->version->str() == "2");
+  CHECK(legacy->description == "auto remediation");
+
+  auto up = strata::parse_migration_name("20240601_users.up.sql");
+  REQUIRE(up);
+  CHECK(up->kind == MigrationKind::versioned);
+  CHECK(up->description == "users");
+  auto down = strata::parse_migration_name("20240601_users.down.sql");
+  REQUIRE(down);
+  CHECK(down->kind == MigrationKind::undo);
+}
+
+TEST_CASE("renaming 002_x.sql to V2__x.sql keeps the identity") {
+  auto a = strata::parse_migration_name("002_x.sql");
+  auto b = strata::parse_migration_name("V2__x.sql");
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(*a->version == *b->version);
+  CHECK(a->description == b->description);
+}
+
+TEST_CASE("names that are not migration names are refused") {
+  for (const char* bad : {"V2_x.sql", "V__x.sql", "Vx__y.sql", "R_x.sql", "R1__x.sql", "x.sql", "_x.sql", "V1__x.txt",
+                          "2.sql", "V1.__x.sql"})
+    CHECK_FALSE(strata::parse_migration_name(bad));
+}
+
+TEST_CASE("a directory is read in apply order, documentation and dotfiles ignored") {
+  ScratchDir dir;
+  dir.write("V10__ten.sql", "SELECT 10;");
+  dir.write("V9__nine.sql", "SELECT 9;");
+  dir.write("002_two.sql", "SELECT 2;");
+  dir.write("R__b_view.sql", "SELECT 'b';");
+  dir.write("R__a_view.sql", "SELECT 'a';");
+  dir.write("README.md", "notes");
+  dir.write(".keep", "");
+  auto migrations = strata::load_directory(dir.path);
+  std::vector<std::string> scripts;
+  for (const auto& m : migrations) scripts.push_back(m.script);
+  CHECK(scripts == std::vector<std::string>{"002_two.sql", "V9__nine.sql", "V10__ten.sql", "R__a_view.sql", "R__b_view.sql"});
+  CHECK(migrations[0].checksum == strata::script_checksum("SELECT 2;"));
+}
+
+TEST_CASE("a typo in a file name is refused, naming the file") {
+  ScratchDir dir;
+  dir.write("V1__ok.sql", "SELECT 1;");
+  dir.write("V2_x.sql", "SELECT 2;");
+  std::string message = load_error(dir.path);
+  CHECK_THAT(message, Catch::Contains("V2_x.sql"));
+  CHECK_THAT(message, Catch::Contains("two underscores"));
+}
+
+TEST_CASE("two files for one version are refused, naming both") {
+  ScratchDir dir;
+  dir.write("002_first.sql", "SELECT 1;");
+  dir.write("V2__second.sql", "SELECT 2;");
+  std::string message = load_error(dir.path);
+  CHECK_THAT(message, Catch::Contains("002_first.sql"));
+  CHECK_THAT(message, Catch::Contains("V2__second.sql"));
+}
+
+TEST_CASE("empty files and files that are not UTF-8 are refused") {
+  ScratchDir dir;
+  dir.write("V1__empty.sql", "-- nothing here yet\n\n");
+  dir.write("V2__latin1.sql", "INSERT INTO t VALUES ('caf\xE9');");
+  std::string message = load_error(dir.path);
+  CHECK_THAT(message, Catch::Contains("V1__empty.sql: the file is empty"));
+  CHECK_THAT(message, Catch::Contains("V2__latin1.sql: not UTF-8"));
+}
+
+TEST_CASE("a missing migrations directory is a usage error") {
+  try {
+    strata::load_directory("/nonexistent/strata/migrations");
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK(e.kind() == strata::ErrorKind::usage);
+    CHECK_THAT(e.what(), Catch::Contains("/nonexistent/strata/migrations"));
+  }
+}

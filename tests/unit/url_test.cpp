@@ -1,0 +1,42 @@
+#include <strata/error.hpp>
+#include <strata/url.hpp>
+
+#include <catch2/catch.hpp>
+
+using strata::DatabaseUrl;
+
+TEST_CASE("a URL with an authority is read into its parts") {
+  auto url = DatabaseUrl::parse("postgres://app:s%40cret@db.example:6432/orders?sslmode=disable&schema=billing");
+  CHECK(url.scheme == "postgres");
+  CHECK(url.user == "app");
+  CHECK(url.password == "s@cret");
+  CHECK(url.host == "db.example");
+  CHECK(url.port == 6432);
+  CHECK(url.path == "/orders");
+  CHECK(url.param("schema") == "billing");
+  CHECK_FALSE(url.param("missing"));
+}
+
+TEST_CASE("sqlite URLs keep their path") {
+  CHECK(DatabaseUrl::parse("sqlite:app.db").path == "app.db");
+  CHECK(DatabaseUrl::parse("sqlite:///var/lib/app.db").path == "/var/lib/app.db");
+  CHECK(DatabaseUrl::parse("sqlite::memory:").path == ":memory:");
+  CHECK(DatabaseUrl::parse("SQLite:app.db").scheme == "sqlite");
+}
+
+TEST_CASE("a redacted URL never shows the password") {
+  auto url = DatabaseUrl::parse("mysql://root:hunter2@127.0.0.1:3306/app?password=hunter3");
+  CHECK(url.redacted() == "mysql://root:***@127.0.0.1:3306/app?password=***");
+}
+
+TEST_CASE("malformed URLs are usage errors that do not repeat the password") {
+  for (const char* bad : {"app.db", "://x", "postgres://u:hunter2@host:99999/db", "postgres://u:hunter2@host:x/db"}) {
+    try {
+      DatabaseUrl::parse(bad);
+      FAIL(bad);
+    } catch (const strata::Error& e) {
+      CHECK(e.kind() == strata::ErrorKind::usage);
+      CHECK_THAT(e.what(), !Catch::Contains("hunter2"));
+    }
+  }
+}

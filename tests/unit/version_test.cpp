@@ -1,0 +1,39 @@
+#include <strata/version.hpp>
+
+#include <catch2/catch.hpp>
+
+using strata::Version;
+
+namespace {
+Version v(const char* text) {
+  auto parsed = Version::parse(text);
+  REQUIRE(parsed);
+  return *parsed;
+}
+}  // namespace
+
+TEST_CASE("versions compare part by part numerically") {
+  CHECK(v("1.10") > v("1.9"));
+  CHECK(v("2") > v("1.99"));
+  CHECK(v("1.2.3") < v("1.2.4"));
+  CHECK(v("2024_06_01") < v("2024_06_02"));
+  CHECK(v("10") > v("9"));
+}
+
+TEST_CASE("underscore and dot are the same separator") {
+  CHECK(v("2_1") == v("2.1"));
+  CHECK(v("2024_06_01").str() == "2024.6.1");
+}
+
+TEST_CASE("leading zeros and trailing zero parts do not count") {
+  CHECK(v("002") == v("2"));
+  CHECK(v("1.0") == v("1"));
+  CHECK(v("1.0.0").str() == "1");
+  CHECK(v("0").str() == "0");
+  CHECK(v("1.0.1") > v("1"));
+}
+
+TEST_CASE("text that is not a version is refused") {
+  for (const char* bad : {"", "1..2", "1.", ".1", "a", "1a", "1-2", "v1", "1 2", "99999999999999999999999"})
+    CHECK_FALSE(Version::parse(bad));
+}
