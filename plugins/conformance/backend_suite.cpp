@@ -1,0 +1,321 @@
+// The backend suite: what every driver must do for strata to keep its promises, written once
+// and asserted on what a user observes (the schema, the ledger, exit codes, messages). Where
+// backends legitimately differ, the test asks the driver's capabilities, never its name.
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+using namespace strata;
+using namespace strata::conformance;
+using namespace std::chrono_literals;
+
+namespace {
+
+Options options_for(const std::string& url, const MigrationDir& dir) {
+  Options options;
+  options.url = url;
+  options.dir = dir.path();
+  options.lock_timeout = 10s;
+  return options;
+}
+
+std::vector<std::string> cli_args(const std::string& command, const std::string& url, const MigrationDir& dir,
+                                  std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{command, "--url", url, "--dir", dir.path().string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+void write_shop(const MigrationDir& dir) {
+  dir.write("V1__customers.sql", "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n");
+  dir.write("V2__orders.sql",
+            "CREATE TABLE orders (\n"
+            "  id INTEGER PRIMARY KEY,\n"
+            "  customer_id INTEGER NOT NULL REFERENCES customers (id),\n"
+            "  note VARCHAR(200)\n"
+            ");\n"
+            "INSERT INTO customers (id, name) VALUES (1, 'O''Brien; Ltd');\n");
+  dir.write("R__order_summary.sql",
+            "DROP VIEW IF EXISTS order_summary;\n"
+            "CREATE VIEW order_summary AS SELECT customer_id, COUNT(*) AS orders FROM orders GROUP BY customer_id;\n");
+}
+
+// A statement that keeps the database busy for about a minute.
+std::string slow_statement() {
+  if (std::string sql = test_setting("STRATA_TEST_SLOW_SQL"); !sql.empty()) return sql;
+  return "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) "
+         "SELECT COUNT(*) FROM c";
+}
+
+}  // namespace
+
+TEST_CASE("applying all migrations creates every object and records each in the ledger", "[backend]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  write_shop(dir);
+
+  Report report = strata::migrate(options_for(url, dir));
+
+  CHECK(report.applied.size() == 3);
+  REQUIRE(report.current_version);
+  CHECK(report.current_version->str() == "2");
+  Inspector db(url);
+  CHECK(db.has_table("customers"));
+  CHECK(db.has_table("orders"));
+  CHECK(db.count("SELECT COUNT(*) FROM order_summary") == 0);
+  CHECK(db.count("SELECT COUNT(*) FROM customers WHERE name = 'O''Brien; Ltd'") == 1);
+  auto ledger = db.ledger();
+  REQUIRE(ledger.size() == 3);
+  CHECK(ledger[0].version == "1");
+  CHECK(ledger[0].script == "V1__customers.sql");
+  CHECK(ledger[0].kind == MigrationKind::versioned);
+  CHECK(ledger[1].version == "2");
+  CHECK(ledger[1].description == "orders");
+  CHECK(ledger[1].statements_done == 2);
+  CHECK(ledger[2].kind == MigrationKind::repeatable);
+  CHECK_FALSE(ledger[2].version);
+  CHECK(ledger[2].description == "order summary");
+  for (const auto& row : ledger) {
+    CHECK(row.success);
+    CHECK_FALSE(row.in_doubt);
+    CHECK(row.installed_on.size() >= 19);
+    CHECK_FALSE(row.installed_by.empty());
+  }
+  CHECK(ledger[0].checksum == script_checksum("CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n"));
+  CHECK(ledger[0].installed_rank < ledger[1].installed_rank);
+  CHECK(ledger[1].installed_rank < ledger[2].installed_rank);
+}
+
+TEST_CASE("a re-run is a no-op that takes no lock and leaves the ledger as it was", "[backend]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  write_shop(dir);
+  strata::migrate(options_for(url, dir));
+  auto before = Inspector(url).ledger();
+
+  Report again = strata::migrate(options_for(url, dir));
+
+  CHECK(again.applied.empty());
+  CHECK_FALSE(again.lock_taken);
+  auto after = Inspector(url).ledger();
+  REQUIRE(after.size() == before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    CHECK(after[i].installed_rank == before[i].installed_rank);
+    CHECK(after[i].installed_on == before[i].installed_on);
+  }
+  ProcessResult cli = run_strata(cli_args("migrate", url, dir));
+  CHECK(cli.exit_code == 0);
+  CHECK_THAT(cli.out, Catch::Contains("up to date") && Catch::Contains("version 2"));
+}
+
+TEST_CASE("a new migration is applied after earlier ones, and status shows every state", "[backend]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  write_shop(dir);
+  strata::migrate(options_for(url, dir));
+  dir.write("V3__add_runbook_version.sql", "ALTER TABLE orders ADD runbook_version INTEGER NOT NULL DEFAULT 1;\n");
+
+  ProcessResult status = run_strata(cli_args("status", url, dir));
+  CHECK(status.exit_code == 0);
+  CHECK_THAT(status.out, Catch::Contains("V3__add_runbook_version.sql"));
+  CHECK_THAT(status.out, Catch::Matches("(.|\n)*3 +add runbook version +pending(.|\n)*"));
+  CHECK_THAT(status.out, Catch::Contains("1 pending"));
+
+  ProcessResult migrate = run_strata(cli_args("migrate", url, dir));
+  CHECK(migrate.exit_code == 0);
+  CHECK_THAT(migrate.out, Catch::Contains("applied 3 \"add runbook version\" (V3__add_runbook_version.sql)"));
+  CHECK_THAT(migrate.out, Catch::Contains("1 migration applied"));
+  Inspector db(url);
+  bool found = false;
+  for (const auto& c : db.connection().catalog().columns("orders"))
+    if (c.name == "runbook_version") found = !c.nullable;
+  CHECK(found);
+  CHECK(db.ledger().size() == 4);
+}
+
+TEST_CASE("a changed applied file stops the run before anything executes", "[backend]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  write_shop(dir);
+  strata::migrate(options_for(url, dir));
+  std::string old_sum = Inspector(url).ledger()[0].checksum;
+  std::string edited = "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL);\n";
+  dir.write("V1__customers.sql", edited);
+  dir.write("V3__invoices.sql", "CREATE TABLE invoices (id INTEGER PRIMARY KEY);\n");
+
+  ProcessResult r = run_strata(cli_args("migrate", url, dir));
+
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("V1__customers.sql"));
+  CHECK_THAT(r.err, Catch::Contains(old_sum));
+  CHECK_THAT(r.err, Catch::Contains(script_checksum(edited)));
+  Inspector db(url);
+  CHECK_FALSE(db.has_table("invoices"));
+  CHECK(db.ledger().size() == 3);
+}
+
+TEST_CASE("a CRLF checkout of applied files is not a change", "[backend]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n");
+  strata::migrate(options_for(url, dir));
+  dir.write("V1__a.sql", "\xEF\xBB\xBF" "CREATE TABLE a (id INTEGER);\r\nCREATE TABLE b (id INTEGER);\r\n");
+
+  Report report = strata::migrate(options_for(url, dir));
+  CHECK(report.applied.empty());
+}
+
+TEST_CASE("a SQL error in the third statement exits 1 naming file and line, earlier migrations stay", "[backend]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  dir.write("V1__customers.sql", "CREATE TABLE customers (id INTEGER PRIMARY KEY);\n");
+  dir.write("V2__broken.sql",
+            "-- statement 3 names a table that does not exist\n"
+            "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\n"
+            "INSERT INTO half_done (id) VALUES (1);\n"
+            "\n"
+            "INSERT INTO no_such_table (id) VALUES (1);\n"
+            "CREATE TABLE never_reached (id INTEGER);\n");
+
+  ProcessResult r = run_strata(cli_args("migrate", url, dir));
+
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("V2__broken.sql:5"));
+  CHECK_THAT(r.err, Catch::Contains("statement 3 of 4"));
+  CHECK_THAT(r.err, Catch::Contains("no_such_table"));
+  Inspector db(url);
+  CHECK(db.has_table("customers"));
+  CHECK_FALSE(db.has_table("never_reached"));
+  auto ledger = db.ledger();
+  if (db.capabilities().transactional_ddl) {
+    CHECK_FALSE(db.has_table("half_done"));
+    REQUIRE(ledger.size() == 1);
+    CHECK(ledger[0].version == "1");
+  } else {
+    REQUIRE(ledger.size() == 2);
+    CHECK_FALSE(ledger[1].success);
+    CHECK(ledger[1].statements_done == 2);
+  }
+}
+
+TEST_CASE("an unterminated string is refused before anything runs, naming file and line", "[backend]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  dir.write("V1__ok.sql", "CREATE TABLE ok (id INTEGER);\n");
+  dir.write("V2__bad.sql", "CREATE TABLE fine (id INTEGER);\nINSERT INTO fine VALUES ('oops);\n");
+
+  ProcessResult r = run_strata(cli_args("migrate", url, dir));
+
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("V2__bad.sql:2"));
+  CHECK_THAT(r.err, Catch::Contains("unterminated"));
+  Inspector db(url);
+  CHECK_FALSE(db.has_table("ok"));
+  CHECK_FALSE(db.has_table("fine"));
+}
+
+TEST_CASE("the migration lock excludes a second holder, also within one process", "[backend]") {
+  std::string url = fresh_database_url();
+  Inspector a(url), b(url);
+  auto first = a.lock();
+  auto second = b.lock();
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->try_acquire());
+  CHECK_FALSE(second->try_acquire());
+  first->release();
+  CHECK(second->try_acquire());
+  second->release();
+}
+
+TEST_CASE("with the lock held, an up-to-date migrate exits 0 and a pending one times out with exit 4", "[backend]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  write_shop(dir);
+  strata::migrate(options_for(url, dir));
+  Inspector db(url);
+  auto lock = db.lock();
+  REQUIRE(lock->try_acquire());
+
+  ProcessResult up_to_date = run_strata(cli_args("migrate", url, dir, {"--lock-timeout", "0"}));
+  CHECK(up_to_date.exit_code == 0);
+  CHECK_THAT(up_to_date.out, Catch::Contains("up to date"));
+
+  dir.write("V3__more.sql", "CREATE TABLE more_things (id INTEGER);\n");
+  auto start = std::chrono::steady_clock::now();
+  ProcessResult blocked = run_strata(cli_args("migrate", url, dir, {"--lock-timeout", "0.5"}));
+  CHECK(blocked.exit_code == 4);
+  CHECK_THAT(blocked.err, Catch::Contains("lock"));
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  CHECK_FALSE(db.has_table("more_things"));
+  lock->release();
+  CHECK(run_strata(cli_args("migrate", url, dir)).exit_code == 0);
+  CHECK(db.has_table("more_things"));
+}
+
+TEST_CASE("8 migrators started together apply every migration exactly once", "[backend][concurrency]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  dir.write("V1__side_effects.sql", "CREATE TABLE side_effects (migration INTEGER NOT NULL);\n");
+  // Each migration works for a while, so that the migrators really overlap.
+  for (int v = 2; v <= 6; ++v)
+    dir.write("V" + std::to_string(v) + "__step.sql",
+              "INSERT INTO side_effects (migration) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+              "WHERE x < 300000) SELECT " + std::to_string(v) + " FROM c WHERE x = 300000;\n" +
+                  "CREATE TABLE step_" + std::to_string(v) + " (id INTEGER);\n");
+
+  std::vector<std::unique_ptr<Child>> children;
+  for (int i = 0; i < 8; ++i)
+    children.push_back(std::make_unique<Child>(strata_command(cli_args("migrate", url, dir, {"--lock-timeout", "60"}))));
+  for (auto& child : children) {
+    ProcessResult r = child->wait();
+    CHECK(r.exit_code == 0);
+    if (r.exit_code != 0) UNSCOPED_INFO(r.err);
+  }
+
+  Inspector db(url);
+  CHECK(db.count("SELECT COUNT(*) FROM side_effects") == 5);
+  CHECK(db.count("SELECT COUNT(DISTINCT migration) FROM side_effects") == 5);
+  auto ledger = db.ledger();
+  CHECK(ledger.size() == 6);
+  for (const auto& row : ledger) CHECK(row.success);
+}
+
+TEST_CASE("a migrator killed during a long migration leaves no trace and the next run completes at once",
+          "[backend][crash]") {
+  std::string url = fresh_database_url();
+  MigrationDir dir;
+  dir.write("V1__first.sql", "CREATE TABLE first_table (id INTEGER);\n");
+  dir.write("V2__long.sql", "CREATE TABLE long_table (id INTEGER);\n" + slow_statement() + ";\n");
+
+  Child migrator(strata_command(cli_args("migrate", url, dir)));
+  Inspector db(url);
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (db.ledger().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  REQUIRE(db.ledger().size() == 1);  // V1 committed; V2 is running its long statement
+  std::this_thread::sleep_for(300ms);
+  migrator.kill(SIGKILL);
+  ProcessResult killed = migrator.wait();
+  REQUIRE(killed.signal == SIGKILL);
+
+  if (db.capabilities().transactional_ddl) {
+    CHECK_FALSE(db.has_table("long_table"));
+    CHECK(db.ledger().size() == 1);
+  }
+
+  dir.write("V2__long.sql", "CREATE TABLE long_table (id INTEGER);\n");
+  auto start = std::chrono::steady_clock::now();
+  ProcessResult next = run_strata(cli_args("migrate", url, dir, {"--lock-timeout", "10"}));
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(next.exit_code == 0);
+  CHECK(took < 5s);
+  CHECK(db.has_table("long_table"));
+  auto ledger = db.ledger();
+  REQUIRE(ledger.size() == 2);
+  CHECK(ledger[1].version == "2");
+  CHECK(ledger[1].success);
+}

@@ -1,0 +1,158 @@
+#include "harness.hpp"
+
+#include <strata/plugin/loader.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <signal.h>
+#include <spawn.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace strata::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A setting from the environment, else from the STRATA_TEST_CONFIG file (KEY=VALUE lines).
+std::string setting(const std::string& name) {
+  if (const char* value = std::getenv(name.c_str()); value && *value) return value;
+  const char* file = std::getenv("STRATA_TEST_CONFIG");
+  if (!file) return {};
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(std::string("cannot read STRATA_TEST_CONFIG ") + file);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(name + "=")) return line.substr(name.size() + 1);
+  return {};
+}
+
+std::string required_setting(const std::string& name) {
+  std::string value = setting(name);
+  if (value.empty())
+    throw std::runtime_error(name + " is not set (environment or STRATA_TEST_CONFIG): the conformance suite needs it");
+  return value;
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+fs::path scratch_directory(const char* prefix) {
+  std::string pattern = (fs::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+std::string test_setting(const std::string& name) { return setting(name); }
+
+std::string fresh_database_url() {
+  static std::atomic<int> counter{0};
+  std::string name = "strata_t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  std::string url = replace_all(required_setting("STRATA_TEST_DATABASE"), "{name}", name);
+  if (std::string admin = setting("STRATA_TEST_ADMIN_URL"); !admin.empty()) {
+    Inspector server(admin);
+    server.connection().session().execute(replace_all(required_setting("STRATA_TEST_CREATE_SQL"), "{name}", name));
+  }
+  return url;
+}
+
+Inspector::Inspector(const std::string& url) {
+  auto parsed = DatabaseUrl::parse(url);
+  driver_ = plugin::Loader().load(parsed.scheme);
+  auto connection = driver_->connect(ConnectOptions{parsed});
+  auto driver = driver_;
+  connection_ = std::shared_ptr<Connection>(connection.release(), [driver](Connection* c) { delete c; });
+}
+
+bool Inspector::has_table(const std::string& table) { return connection_->catalog().table_exists(table); }
+
+std::int64_t Inspector::count(const std::string& sql) {
+  auto rows = connection_->session().query(sql);
+  const Value& v = rows.at(0).at(0);
+  if (auto i = std::get_if<std::int64_t>(&v)) return *i;
+  return std::stoll(std::get<std::string>(v));
+}
+
+std::vector<LedgerRow> Inspector::ledger(const std::string& table) {
+  Ledger ledger(*connection_, table);
+  return ledger.exists() ? ledger.read() : std::vector<LedgerRow>{};
+}
+
+std::shared_ptr<MigrationLock> Inspector::lock(const std::string& table) {
+  auto connection = connection_;
+  auto lock = connection_->make_lock(LockScope{"", table});
+  return std::shared_ptr<MigrationLock>(lock.release(), [connection](MigrationLock* l) { delete l; });
+}
+
+MigrationDir::MigrationDir() : path_(scratch_directory("strata-migrations")) {}
+MigrationDir::~MigrationDir() { fs::remove_all(path_); }
+
+void MigrationDir::write(const std::string& file, const std::string& content) const {
+  std::ofstream(path_ / file, std::ios::binary | std::ios::trunc) << content;
+}
+
+Child::Child(const std::vector<std::string>& args) {
+  fs::path dir = scratch_directory("strata-child");
+  out_ = dir / "stdout";
+  err_ = dir / "stderr";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + args.at(0));
+}
+
+Child::~Child() {
+  if (!waited_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  fs::remove_all(out_.parent_path());
+}
+
+void Child::kill(int signal) { ::kill(pid_, signal); }
+
+ProcessResult Child::wait() {
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  waited_ = true;
+  ProcessResult r;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  r.out = slurp(out_);
+  r.err = slurp(err_);
+  return r;
+}
+
+std::vector<std::string> strata_command(const std::vector<std::string>& args) {
+  std::vector<std::string> command{required_setting("STRATA_TEST_CLI")};
+  command.insert(command.end(), args.begin(), args.end());
+  return command;
+}
+
+ProcessResult run_strata(const std::vector<std::string>& args) { return Child(strata_command(args)).wait(); }
+
+}  // namespace strata::conformance

@@ -1,0 +1,87 @@
+// The conformance harness: what a backend test needs, for any driver, configured from the
+// environment so that one suite runs against every database:
+//   STRATA_TEST_DATABASE   a URL template; "{name}" becomes a fresh database name per test
+//   STRATA_TEST_ADMIN_URL  optional: where STRATA_TEST_CREATE_SQL creates that database first
+//   STRATA_TEST_CREATE_SQL optional: e.g. "CREATE DATABASE {name}"
+//   STRATA_TEST_CLI        the strata command to run as a user would
+// A test whose database cannot be reached fails; nothing here skips.
+#pragma once
+
+#include <strata/strata.hpp>
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata::conformance {
+
+// A setting of the environment or the STRATA_TEST_CONFIG file; "" when unset.
+std::string test_setting(const std::string& name);
+
+// A fresh, empty database for one test; its URL.
+std::string fresh_database_url();
+
+// A connection for inspecting what a run did, through the same driver strata uses.
+class Inspector {
+ public:
+  explicit Inspector(const std::string& url);
+  Connection& connection() { return *connection_; }
+  Capabilities capabilities() const { return connection_->capabilities(); }
+  bool has_table(const std::string& table);
+  std::int64_t count(const std::string& sql);
+  std::vector<LedgerRow> ledger(const std::string& table = "strata_history");
+  // The migration lock as another migrator would take it.
+  std::shared_ptr<MigrationLock> lock(const std::string& table = "strata_history");
+
+ private:
+  std::shared_ptr<Driver> driver_;
+  std::shared_ptr<Connection> connection_;
+};
+
+// A temporary migrations directory, removed at the end of the test.
+class MigrationDir {
+ public:
+  MigrationDir();
+  ~MigrationDir();
+  MigrationDir(const MigrationDir&) = delete;
+  MigrationDir& operator=(const MigrationDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  void write(const std::string& file, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+// A child process with its output captured in files.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  pid_t pid() const { return pid_; }
+  void kill(int signal);
+  ProcessResult wait();
+
+ private:
+  pid_t pid_ = -1;
+  std::filesystem::path out_, err_;
+  bool waited_ = false;
+};
+
+// Runs the strata command (STRATA_TEST_CLI) with `args` and waits for it.
+ProcessResult run_strata(const std::vector<std::string>& args);
+std::vector<std::string> strata_command(const std::vector<std::string>& args);
+
+}  // namespace strata::conformance
