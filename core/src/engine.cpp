@@ -69,10 +69,14 @@ struct Engine::Impl {
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
+  // The driver first: a wrong URL or plugin is reported before the files are read.
+  std::vector<Migration> load_sources() {
+    if (!driver) driver = plugin::Loader(options.plugin_dirs).load(url.scheme);
+    return load_directory(options.dir);
+  }
+
   Connection& connect() {
-    if (connection) return *connection;
-    driver = plugin::Loader(options.plugin_dirs).load(url.scheme);
-    connection = keep_alive(driver->connect(ConnectOptions{url}), driver);
+    if (!connection) connection = keep_alive(driver->connect(ConnectOptions{url}), driver);
     return *connection;
   }
 
@@ -222,7 +226,7 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 
 Report Engine::status() {
   auto start = Clock::now();
-  auto migrations = load_directory(impl_->options.dir);
+  auto migrations = impl_->load_sources();
   impl_->connect();
   Report report = impl_->new_report();
   Ledger ledger(*impl_->connection, impl_->options.ledger_table);
@@ -233,7 +237,7 @@ Report Engine::status() {
 Report Engine::migrate() {
   auto start = Clock::now();
   Impl& impl = *impl_;
-  auto migrations = load_directory(impl.options.dir);
+  auto migrations = impl.load_sources();
   impl.connect();
   Report report = impl.new_report();
   Ledger ledger(*impl.connection, impl.options.ledger_table);

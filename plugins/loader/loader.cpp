@@ -147,8 +147,11 @@ std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
   std::string refused;
   for (const auto& file : files)
     if (!file.refusal.empty()) refused += "\n  " + file.path.string() + ": " + file.refusal;
+  // A refused file is the scheme's plugin when it declares the scheme, or, when nothing could
+  // be read from it, when its name is the scheme (strata-driver-<scheme>.so).
+  auto meant_for = [&](const PluginFile& f) { return declares(f) || (f.schemes.empty() && f.name == scheme); };
   for (const auto& file : files)
-    if (!file.refusal.empty() && declares(file))
+    if (!file.refusal.empty() && meant_for(file))
       throw Error(ErrorKind::connection, "the driver plugin for '" + std::string(scheme) + "' was refused: " +
                                              file.path.string() + ": " + file.refusal);
   std::set<std::string> known;

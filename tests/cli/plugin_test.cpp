@@ -1,0 +1,114 @@
+// How strata treats plugins it must not use: each is refused with a message naming the file
+// and the reason, exit code 5, and none of them crashes the process.
+#include "harness.hpp"
+
+#include <strata/plugin/loader.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <unistd.h>
+
+using namespace strata::conformance;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct PluginDir {
+  fs::path path;
+  PluginDir() {
+    std::string pattern = (fs::temp_directory_path() / "strata-plugins-XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~PluginDir() { fs::remove_all(path); }
+};
+
+std::string bad_abi_plugin() { return test_setting("STRATA_TEST_BAD_ABI_PLUGIN"); }
+
+}  // namespace
+
+TEST_CASE("a missing plugin directory is refused with exit 5, naming it") {
+  ProcessResult r = run_strata({"migrate", "--url", "sqlite::memory:", "--plugin-dir", "/nonexistent/strata-plugins"});
+  CHECK(r.exit_code == 5);
+  CHECK_THAT(r.err, Catch::Contains("/nonexistent/strata-plugins") && Catch::Contains("does not exist"));
+}
+
+TEST_CASE("a file named like a driver that is not a shared library is refused with exit 5") {
+  PluginDir dir;
+  std::ofstream(dir.path / "strata-driver-fake.so") << "this is not a shared library\n";
+  ProcessResult r = run_strata({"migrate", "--url", "fake:db", "--plugin-dir", dir.path.string()});
+  CHECK(r.exit_code == 5);
+  CHECK_THAT(r.err, Catch::Contains("strata-driver-fake.so") && Catch::Contains("not a shared library"));
+  CHECK(r.signal == 0);
+}
+
+TEST_CASE("a shared library that is not a strata plugin is refused with exit 5") {
+  PluginDir dir;
+  fs::copy_file(test_setting("STRATA_TEST_NOT_A_PLUGIN"), dir.path / "strata-driver-other.so");
+  ProcessResult r = run_strata({"migrate", "--url", "other:db", "--plugin-dir", dir.path.string()});
+  CHECK(r.exit_code == 5);
+  CHECK_THAT(r.err, Catch::Contains("strata-driver-other.so") && Catch::Contains("not a strata driver plugin"));
+}
+
+TEST_CASE("a plugin built for another ABI is refused before any of its code runs, naming both versions") {
+  PluginDir dir;
+  fs::copy_file(bad_abi_plugin(), dir.path / "strata-driver-badabi.so");
+  ProcessResult r = run_strata({"migrate", "--url", "badabi:db", "--plugin-dir", dir.path.string()});
+  CHECK(r.signal == 0);  // its static constructor aborts if it is ever loaded
+  CHECK(r.exit_code == 5);
+  CHECK_THAT(r.err, Catch::Contains("strata-driver-badabi.so"));
+  CHECK_THAT(r.err, Catch::Contains("plugin ABI 99"));
+  CHECK_THAT(r.err, Catch::Contains("this strata has plugin ABI 1"));
+
+  ProcessResult listing = run_strata({"drivers", "--plugin-dir", dir.path.string()});
+  CHECK(listing.exit_code == 0);
+  CHECK_THAT(listing.out, Catch::Contains("strata-driver-badabi.so") && Catch::Contains("refused"));
+  CHECK_THAT(listing.out, Catch::Contains("strata-driver-sqlite.so"));
+}
+
+TEST_CASE("refused plugins do not stop other drivers from working") {
+  PluginDir dir;
+  fs::copy_file(bad_abi_plugin(), dir.path / "strata-driver-badabi.so");
+  std::ofstream(dir.path / "strata-driver-fake.so") << "junk";
+  MigrationDir migrations;
+  ProcessResult r = run_strata({"status", "--url", "sqlite::memory:", "--plugin-dir", dir.path.string(), "--dir",
+                                migrations.path().string()});
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("an unknown URL scheme is a usage error listing the schemes available") {
+  ProcessResult r = run_strata({"migrate", "--url", "oracle://scott@db/orcl"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("'oracle'") && Catch::Contains("sqlite"));
+}
+
+TEST_CASE("plugins are never loaded from the current directory") {
+  PluginDir dir;
+  fs::copy_file(bad_abi_plugin(), dir.path / "strata-driver-badabi.so");
+  fs::path previous = fs::current_path();
+  fs::current_path(dir.path);
+  ProcessResult listing = run_strata({"drivers"});
+  fs::current_path(previous);
+  CHECK(listing.exit_code == 0);
+  CHECK_THAT(listing.out, !Catch::Contains("badabi"));
+}
+
+TEST_CASE("relative entries of STRATA_PLUGIN_PATH are ignored") {
+  setenv("STRATA_PLUGIN_PATH", "relative/plugins::", 1);
+  strata::plugin::Loader loader;
+  unsetenv("STRATA_PLUGIN_PATH");
+  for (const auto& dir : loader.search_path())
+    if (dir.origin == "STRATA_PLUGIN_PATH") CHECK_THAT(dir.problem, Catch::Contains("not an absolute path"));
+}
+
+TEST_CASE("a password in the URL never appears in an error") {
+  ProcessResult r = run_strata({"migrate", "--url", "nosuchdb://admin:hunter2@127.0.0.1:1/x"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err + r.out, !Catch::Contains("hunter2"));
+}
+
+TEST_CASE("the URL comes from --url, then STRATA_DATABASE_URL, then DATABASE_URL") {
+  ProcessResult none = run_strata({"status"});
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.err, Catch::Contains("STRATA_DATABASE_URL"));
+}
