@@ -77,12 +77,13 @@ SqliteConnection::StatementHandle SqliteConnection::prepare(std::string_view sql
   return StatementHandle(raw);
 }
 
-std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view sql) {
+std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view sql, bool collect) {
   std::vector<Row> rows;
   while (true) {
     int rc = sqlite3_step(statement);
     if (rc == SQLITE_DONE) return rows;
     if (rc != SQLITE_ROW) fail(sql);
+    if (!collect) continue;
     Row row;
     int columns = sqlite3_column_count(statement);
     for (int i = 0; i < columns; ++i) {
@@ -109,7 +110,7 @@ void SqliteConnection::execute(std::string_view sql) {
     const char* tail = nullptr;
     if (sqlite3_prepare_v2(db_.get(), rest, static_cast<int>(end - rest), &raw, &tail) != SQLITE_OK) fail(sql);
     StatementHandle statement(raw);
-    if (statement) run(statement.get(), sql);
+    if (statement) run(statement.get(), sql, false);
     rest = tail;
   }
 }

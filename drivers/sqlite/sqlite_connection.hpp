@@ -44,8 +44,8 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   using StatementHandle = std::unique_ptr<sqlite3_stmt, Finalizer>;
 
   StatementHandle prepare(std::string_view sql);
-  // Steps a prepared statement to its end, collecting rows.
-  std::vector<Row> run(sqlite3_stmt* statement, std::string_view sql);
+  // Steps a prepared statement to its end; collects the rows only when asked to.
+  std::vector<Row> run(sqlite3_stmt* statement, std::string_view sql, bool collect = true);
   [[noreturn]] void fail(std::string_view sql, ErrorKind kind = ErrorKind::apply_failed);
 
   SqliteDialect dialect_;
