@@ -42,8 +42,10 @@ strata::Options engine_options(const CommonFlags& flags) {
   options.plugin_dirs.assign(flags.plugin_dirs.begin(), flags.plugin_dirs.end());
   bool verbose = flags.verbose;
   options.on_event = [verbose](const strata::Event& event) {
-    if (event.type == strata::Event::Type::applied) strata::cli::print_applied_line(std::cout, event);
-    else if (verbose || event.type == strata::Event::Type::waiting_for_lock) std::cerr << "strata: " << event.message << '\n';
+    if (event.type == strata::Event::Type::applied)
+      strata::cli::print_applied_line(std::cout, event);
+    else if (verbose || event.type == strata::Event::Type::waiting_for_lock)
+      std::cerr << "strata: " << event.message << '\n';
   };
   return options;
 }
@@ -56,7 +58,8 @@ int run_migrate(const CommonFlags& common, const MigrateFlags& flags) {
   strata::Options options = engine_options(common);
   if (!flags.target.empty()) {
     options.target = strata::Version::parse(flags.target);
-    if (!options.target) throw strata::Error(strata::ErrorKind::usage, "--target '" + flags.target + "' is not a version");
+    if (!options.target)
+      throw strata::Error(strata::ErrorKind::usage, "--target '" + flags.target + "' is not a version");
   }
   options.out_of_order = flags.out_of_order;
   strata::Report report = strata::Engine(std::move(options)).migrate();
@@ -99,8 +102,7 @@ int main(int argc, char** argv) {
   auto* migrate = app.add_subcommand("migrate", "apply pending migrations");
   add_common(migrate);
   migrate->add_option("--target", migrate_flags.target, "apply versions up to and including this one");
-  migrate->add_flag("--out-of-order", migrate_flags.out_of_order,
-                    "apply versions older than the newest applied one");
+  migrate->add_flag("--out-of-order", migrate_flags.out_of_order, "apply versions older than the newest applied one");
   auto* status = app.add_subcommand("status", "show every migration and its state");
   add_common(status);
   auto* drivers = app.add_subcommand("drivers", "list the driver plugins found, and those refused and why");

@@ -6,7 +6,9 @@
 namespace strata::cli {
 namespace {
 
-std::string version_text(const std::optional<Version>& v) { return v ? v->str() : "none"; }
+std::string version_text(const std::optional<Version>& v) {
+  return v ? v->str() : "none";
+}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;

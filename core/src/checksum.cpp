@@ -35,6 +35,8 @@ std::string normalise_script(std::string_view text) {
   return out;
 }
 
-std::string script_checksum(std::string_view text) { return sha256_hex(normalise_script(text)); }
+std::string script_checksum(std::string_view text) {
+  return sha256_hex(normalise_script(text));
+}
 
 }  // namespace strata

@@ -174,7 +174,8 @@ struct Engine::Impl {
   // together, or nothing of the migration remains.
   AppliedMigration apply(Ledger& ledger, const PreparedMigration& p, const std::string& user) {
     const Migration& m = *p.migration;
-    MigrationStatus status{m.kind, m.version, m.description, m.script, MigrationState::pending, std::nullopt, m.checksum};
+    MigrationStatus status{m.kind,       m.version, m.description, m.script, MigrationState::pending,
+                           std::nullopt, m.checksum};
     emit(Event::Type::applying, "applying " + m.label() + " (" + m.script + ")", &status);
     auto start = Clock::now();
     Session& session = connection->session();
@@ -200,8 +201,9 @@ struct Engine::Impl {
     }
     auto elapsed = since(start);
     status.state = MigrationState::applied;
-    emit(Event::Type::applied, "applied " + m.label() + " (" + m.script + ") in " + std::to_string(elapsed.count()) + " ms",
-         &status, elapsed);
+    emit(Event::Type::applied,
+         "applied " + m.label() + " (" + m.script + ") in " + std::to_string(elapsed.count()) + " ms", &status,
+         elapsed);
     return AppliedMigration{m.kind, m.version ? m.version->str() : "", m.description, m.script, elapsed};
   }
 
@@ -214,7 +216,10 @@ struct Engine::Impl {
       int column = e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
       Error located(ErrorKind::apply_failed, e.message());
       located.with_server_code(e.sqlstate(), e.server_code()).from_driver(e.driver());
-      throw located.in_file(script_path(m)).at_line(line, column).at_statement(index, count, s.excerpt()).for_version(m.label());
+      throw located.in_file(script_path(m))
+          .at_line(line, column)
+          .at_statement(index, count, s.excerpt())
+          .for_version(m.label());
     }
   }
 };
@@ -261,6 +266,8 @@ Report Engine::migrate() {
   return report;  // step 5: the lock is released on the way out
 }
 
-Report migrate(Options options) { return Engine(std::move(options)).migrate(); }
+Report migrate(Options options) {
+  return Engine(std::move(options)).migrate();
+}
 
 }  // namespace strata

@@ -4,7 +4,9 @@
 
 namespace strata {
 
-int exit_code(ErrorKind kind) { return static_cast<int>(kind); }
+int exit_code(ErrorKind kind) {
+  return static_cast<int>(kind);
+}
 
 const char* to_string(ErrorKind kind) {
   switch (kind) {

@@ -70,12 +70,15 @@ std::string utc_timestamp_now() {
   return buffer;
 }
 
-Ledger::Ledger(Connection& connection, std::string table)
-    : connection_(connection), table_(std::move(table)) {}
+Ledger::Ledger(Connection& connection, std::string table) : connection_(connection), table_(std::move(table)) {}
 
-std::string Ledger::quoted_table() const { return connection_.dialect().quote_identifier(table_); }
+std::string Ledger::quoted_table() const {
+  return connection_.dialect().quote_identifier(table_);
+}
 
-bool Ledger::exists() { return connection_.catalog().table_exists(table_); }
+bool Ledger::exists() {
+  return connection_.catalog().table_exists(table_);
+}
 
 void Ledger::create() {
   const Dialect& d = connection_.dialect();
@@ -116,8 +119,8 @@ std::vector<LedgerRow> Ledger::read() {
   const Dialect& d = connection_.dialect();
   std::string sql = "SELECT ";
   for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + d.quote_identifier(columns[i].name);
-  sql += " FROM " + quoted_table() + " WHERE " + d.quote_identifier("kind") + " <> " + d.placeholder(1) +
-         " ORDER BY " + d.quote_identifier("installed_rank");
+  sql += " FROM " + quoted_table() + " WHERE " + d.quote_identifier("kind") + " <> " + d.placeholder(1) + " ORDER BY " +
+         d.quote_identifier("installed_rank");
   std::vector<Value> kind{std::string(format_kind)};
   std::vector<LedgerRow> rows;
   for (const Row& r : connection_.session().query(sql, kind)) {
@@ -161,11 +164,18 @@ void Ledger::insert(const LedgerRow& row, std::string_view kind) {
   std::string sql = "INSERT INTO " + quoted_table() + " VALUES (";
   for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + d.placeholder(int(i) + 1);
   sql += ")";
-  std::vector<Value> values{std::int64_t{row.installed_rank}, optional_value(row.version), row.description,
-                            std::string(kind), row.script,
-                            row.checksum.empty() ? Value{nullptr} : Value{row.checksum}, row.installed_by,
-                            row.installed_on, row.execution_ms, std::int64_t{row.success},
-                            std::int64_t{row.statements_done}, std::int64_t{row.in_doubt}};
+  std::vector<Value> values{std::int64_t{row.installed_rank},
+                            optional_value(row.version),
+                            row.description,
+                            std::string(kind),
+                            row.script,
+                            row.checksum.empty() ? Value{nullptr} : Value{row.checksum},
+                            row.installed_by,
+                            row.installed_on,
+                            row.execution_ms,
+                            std::int64_t{row.success},
+                            std::int64_t{row.statements_done},
+                            std::int64_t{row.in_doubt}};
   connection_.session().execute(sql, values);
 }
 

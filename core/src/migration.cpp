@@ -13,12 +13,13 @@ const char* to_string(MigrationKind kind) {
 }
 
 std::optional<MigrationKind> parse_migration_kind(std::string_view text) {
-  for (auto kind : {MigrationKind::versioned, MigrationKind::repeatable, MigrationKind::undo,
-                    MigrationKind::baseline})
+  for (auto kind : {MigrationKind::versioned, MigrationKind::repeatable, MigrationKind::undo, MigrationKind::baseline})
     if (text == to_string(kind)) return kind;
   return std::nullopt;
 }
 
-std::string Migration::label() const { return version ? version->str() : description; }
+std::string Migration::label() const {
+  return version ? version->str() : description;
+}
 
 }  // namespace strata

@@ -6,7 +6,9 @@
 namespace strata {
 namespace {
 
-std::string short_sum(const std::string& checksum) { return checksum.empty() ? "(none)" : checksum; }
+std::string short_sum(const std::string& checksum) {
+  return checksum.empty() ? "(none)" : checksum;
+}
 
 // The latest row of each identity: versions by their normalised text, repeatables by description.
 struct LatestRows {
@@ -15,8 +17,10 @@ struct LatestRows {
 
   explicit LatestRows(std::span<const LedgerRow> ledger) {
     for (const auto& row : ledger) {
-      if (row.kind == MigrationKind::repeatable) by_description[row.description] = &row;
-      else if (row.version) by_version[*row.version] = &row;
+      if (row.kind == MigrationKind::repeatable)
+        by_description[row.description] = &row;
+      else if (row.version)
+        by_version[*row.version] = &row;
     }
   }
 };
@@ -32,8 +36,7 @@ std::optional<Version> newest_applied(const LatestRows& latest) {
 }
 
 MigrationStatus status_of(const Migration& m, const LedgerRow* row) {
-  MigrationStatus s{m.kind, m.version, m.description, m.script, MigrationState::pending,
-                    std::nullopt, m.checksum};
+  MigrationStatus s{m.kind, m.version, m.description, m.script, MigrationState::pending, std::nullopt, m.checksum};
   if (row) s.latest = *row;
   return s;
 }
@@ -51,7 +54,8 @@ class Planner {
       settle_applied(s, m, *row);
     } else if (newest_ && *m.version < *newest_) {
       s.state = MigrationState::out_of_order;
-      if (options_.out_of_order) schedule(m);
+      if (options_.out_of_order)
+        schedule(m);
       else
         plan_.problems.push_back(m.script + ": version " + m.version->str() +
                                  " is older than the newest applied version " + newest_->str() +
@@ -66,9 +70,12 @@ class Planner {
     auto found = latest_.by_description.find(m.description);
     const LedgerRow* row = found == latest_.by_description.end() ? nullptr : found->second;
     MigrationStatus s = status_of(m, row);
-    if (!row || (row->success && row->checksum != m.checksum)) schedule(m);
-    else if (!row->success) fail(s, *row);
-    else s.state = MigrationState::applied;
+    if (!row || (row->success && row->checksum != m.checksum))
+      schedule(m);
+    else if (!row->success)
+      fail(s, *row);
+    else
+      s.state = MigrationState::applied;
     plan_.migrations.push_back(std::move(s));
   }
 
@@ -87,7 +94,8 @@ class Planner {
       unresolved(*row, version, future);
     }
     for (const auto& [description, row] : latest_.by_description) {
-      if (has_file([&](const Migration& m) { return m.kind == MigrationKind::repeatable && m.description == description; }))
+      if (has_file(
+              [&](const Migration& m) { return m.kind == MigrationKind::repeatable && m.description == description; }))
         continue;
       unresolved(*row, std::nullopt, false);
     }
@@ -112,23 +120,24 @@ class Planner {
       return;
     }
     s.state = MigrationState::checksum_mismatch;
-    plan_.problems.push_back(m.script + ": version " + m.version->str() +
-                             " was applied with checksum " + short_sum(row.checksum) +
-                             " but the file now has checksum " + short_sum(m.checksum) +
+    plan_.problems.push_back(m.script + ": version " + m.version->str() + " was applied with checksum " +
+                             short_sum(row.checksum) + " but the file now has checksum " + short_sum(m.checksum) +
                              "; an applied migration must not change: restore the file, or put the "
                              "change in a new migration");
   }
 
   void fail(MigrationStatus& s, const LedgerRow& row) {
     s.state = MigrationState::failed;
-    plan_.problems.push_back(row.script + ": " + (row.version ? "version " + *row.version : "'" + row.description + "'") +
+    plan_.problems.push_back(row.script + ": " +
+                             (row.version ? "version " + *row.version : "'" + row.description + "'") +
                              " failed after statement " + std::to_string(row.statements_done) +
                              "; fix it and resume, or remove the failed row");
   }
 
   void unresolved(const LedgerRow& row, std::optional<Version> version, bool future) {
-    MigrationStatus s{row.kind, version, row.description, row.script,
-                      future ? MigrationState::future : MigrationState::missing, row, ""};
+    MigrationStatus s{
+        row.kind, version, row.description, row.script, future ? MigrationState::future : MigrationState::missing,
+        row,      ""};
     std::string what = version ? "version " + version->str() : "repeatable '" + row.description + "'";
     if (future)
       plan_.warnings.push_back(what + " (" + row.script + ") was applied by a newer release: no file for it here");
@@ -172,12 +181,13 @@ std::optional<Version> Plan::current_version() const {
   return newest;
 }
 
-Plan make_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger,
-               const PlanOptions& options) {
+Plan make_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger, const PlanOptions& options) {
   Planner planner(ledger, options);
   for (const auto& m : migrations) {
-    if (m.kind == MigrationKind::versioned) planner.add_versioned(m);
-    else if (m.kind == MigrationKind::repeatable) planner.add_repeatable(m);
+    if (m.kind == MigrationKind::versioned)
+      planner.add_versioned(m);
+    else if (m.kind == MigrationKind::repeatable)
+      planner.add_repeatable(m);
   }
   planner.add_unresolved(migrations);
   return planner.finish();

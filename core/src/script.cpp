@@ -8,7 +8,9 @@
 namespace strata {
 namespace {
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool is_space(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
 
 // '$' belongs to words so that a$b stays one name and a$b$ never opens a dollar quote; bytes of
 // UTF-8 sequences belong to words so that non-ASCII names are never split into keywords.
@@ -17,13 +19,16 @@ bool is_word_char(char c) {
   return std::isalnum(byte) || c == '_' || c == '$' || byte >= 0x80;
 }
 
-bool is_tag_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool is_tag_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_tag_start(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+bool is_tag_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 bool iequals(std::string_view word, std::string_view keyword) {
-  return std::equal(word.begin(), word.end(), keyword.begin(), keyword.end(), [](char a, char b) {
-    return std::toupper(static_cast<unsigned char>(a)) == b;
-  });
+  return std::equal(word.begin(), word.end(), keyword.begin(), keyword.end(),
+                    [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; });
 }
 
 // Line and column of offsets asked for in increasing order, without rescanning the script for
@@ -55,9 +60,7 @@ class TriggerTracker {
   // `word` is empty for tokens that cannot be keywords: strings, quoted names, punctuation.
   void on_token(std::string_view word, std::size_t offset) {
     switch (phase_) {
-      case Phase::expect_create:
-        phase_ = iequals(word, "CREATE") ? Phase::expect_trigger : Phase::other;
-        break;
+      case Phase::expect_create: phase_ = iequals(word, "CREATE") ? Phase::expect_trigger : Phase::other; break;
       case Phase::expect_trigger:
         if (iequals(word, "TEMP") || iequals(word, "TEMPORARY")) break;
         phase_ = iequals(word, "TRIGGER") ? Phase::header : Phase::other;
@@ -73,8 +76,7 @@ class TriggerTracker {
         if (iequals(word, "CASE")) ++depth_;
         if (iequals(word, "END") && --depth_ == 0) phase_ = Phase::other;
         break;
-      case Phase::other:
-        break;
+      case Phase::other: break;
     }
   }
 
@@ -91,8 +93,7 @@ class TriggerTracker {
 
 class Splitter {
  public:
-  Splitter(std::string_view script, const SplitRules& rules)
-      : src_(script), rules_(rules), lines_(script) {}
+  Splitter(std::string_view script, const SplitRules& rules) : src_(script), rules_(rules), lines_(script) {}
 
   std::vector<Statement> split() {
     while (pos_ < src_.size()) {
@@ -109,8 +110,7 @@ class Splitter {
       }
     }
     if (trigger_.in_body())
-      fail("unterminated trigger body (CREATE TRIGGER ... BEGIN without END)",
-           trigger_.body_offset());
+      fail("unterminated trigger body (CREATE TRIGGER ... BEGIN without END)", trigger_.body_offset());
     end_statement();
     return std::move(statements_);
   }
@@ -170,8 +170,7 @@ class Splitter {
     }
     end_ = pos_;
     // After '.' or a parameter sigil a word is a name (new.end, :end), never a keyword.
-    if (begin > 0 && std::string_view(".:@").find(src_[begin - 1]) != std::string_view::npos)
-      word = {};
+    if (begin > 0 && std::string_view(".:@").find(src_[begin - 1]) != std::string_view::npos) word = {};
     if (rules_.trigger_bodies) trigger_.on_token(word, begin);
   }
 
@@ -192,13 +191,11 @@ class Splitter {
   // False when the '$' opens no quote: a parameter ($1) or a lone '$'.
   bool skip_dollar_quote() {
     std::size_t tag_end = pos_ + 1;
-    if (tag_end < src_.size() && is_tag_start(src_[tag_end]))
-      tag_end = skip_while(tag_end + 1, is_tag_char);
+    if (tag_end < src_.size() && is_tag_start(src_[tag_end])) tag_end = skip_while(tag_end + 1, is_tag_char);
     if (tag_end >= src_.size() || src_[tag_end] != '$') return false;
     std::string_view delimiter = src_.substr(pos_, tag_end + 1 - pos_);
     std::size_t close = src_.find(delimiter, tag_end + 1);
-    if (close == std::string_view::npos)
-      fail("unterminated dollar-quoted string " + std::string(delimiter), pos_);
+    if (close == std::string_view::npos) fail("unterminated dollar-quoted string " + std::string(delimiter), pos_);
     pos_ = close + delimiter.size();
     return true;
   }

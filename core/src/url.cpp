@@ -86,8 +86,7 @@ DatabaseUrl DatabaseUrl::parse(std::string_view text) {
   url.original = std::string(text);
   std::size_t colon = text.find(':');
   if (colon == std::string_view::npos || !valid_scheme(text.substr(0, colon)))
-    throw Error(ErrorKind::usage,
-                "database URL has no scheme: expected e.g. sqlite:app.db or postgres://user@host/db");
+    throw Error(ErrorKind::usage, "database URL has no scheme: expected e.g. sqlite:app.db or postgres://user@host/db");
   url.scheme = std::string(text.substr(0, colon));
   std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -2,9 +2,9 @@
 
 #include "sqlite_lock.hpp"
 
-#include <cstdlib>
 #include <pwd.h>
 #include <unistd.h>
+#include <cstdlib>
 
 namespace strata::sqlite {
 namespace {
@@ -12,8 +12,9 @@ namespace {
 // sqlite:app.db (relative), sqlite:///abs/app.db, sqlite::memory:
 std::string path_from(const DatabaseUrl& url) {
   if (url.has_authority && !url.host.empty())
-    throw Error(ErrorKind::usage, "sqlite URL '" + url.redacted() + "' names a host; write sqlite:relative/path.db or "
-                                                                   "sqlite:///absolute/path.db");
+    throw Error(ErrorKind::usage, "sqlite URL '" + url.redacted() +
+                                      "' names a host; write sqlite:relative/path.db or "
+                                      "sqlite:///absolute/path.db");
   if (!url.query.empty())
     throw Error(ErrorKind::usage, "the sqlite driver takes no URL parameters (got '" + url.query.front().first + "')");
   if (url.path.empty()) throw Error(ErrorKind::usage, "sqlite URL '" + url.redacted() + "' names no database file");
@@ -29,8 +30,8 @@ SqliteConnection::SqliteConnection(const ConnectOptions& options) {
   int rc = sqlite3_open_v2(target.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK)
-    throw Error(ErrorKind::connection, "cannot open the SQLite database " + target + ": " +
-                                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    throw Error(ErrorKind::connection,
+                "cannot open the SQLite database " + target + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
   try {
@@ -57,7 +58,9 @@ std::string SqliteConnection::user_name() {
   return "uid " + std::to_string(::geteuid());
 }
 
-std::string SqliteConnection::server_description() { return std::string("SQLite ") + sqlite3_libversion(); }
+std::string SqliteConnection::server_description() {
+  return std::string("SQLite ") + sqlite3_libversion();
+}
 
 void SqliteConnection::fail(std::string_view sql, ErrorKind kind) {
   sqlite3* db = db_.get();
@@ -127,10 +130,14 @@ std::vector<Row> SqliteConnection::query(std::string_view sql, std::span<const V
     int rc = std::visit(
         [&](const auto& v) -> int {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::nullptr_t>) return sqlite3_bind_null(statement.get(), index);
-          else if constexpr (std::is_same_v<T, std::int64_t>) return sqlite3_bind_int64(statement.get(), index, v);
-          else if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(statement.get(), index, v);
-          else return sqlite3_bind_text(statement.get(), index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+          if constexpr (std::is_same_v<T, std::nullptr_t>)
+            return sqlite3_bind_null(statement.get(), index);
+          else if constexpr (std::is_same_v<T, std::int64_t>)
+            return sqlite3_bind_int64(statement.get(), index, v);
+          else if constexpr (std::is_same_v<T, double>)
+            return sqlite3_bind_double(statement.get(), index, v);
+          else
+            return sqlite3_bind_text(statement.get(), index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
         },
         params[i]);
     if (rc != SQLITE_OK) fail(sql);
@@ -140,8 +147,12 @@ std::vector<Row> SqliteConnection::query(std::string_view sql, std::span<const V
 
 // IMMEDIATE takes the write lock at once, so that a migration never fails half-way because
 // another writer got in between its reads and its first write.
-void SqliteConnection::begin() { execute("BEGIN IMMEDIATE"); }
-void SqliteConnection::commit() { execute("COMMIT"); }
+void SqliteConnection::begin() {
+  execute("BEGIN IMMEDIATE");
+}
+void SqliteConnection::commit() {
+  execute("COMMIT");
+}
 
 void SqliteConnection::rollback() {
   if (sqlite3_get_autocommit(db_.get())) return;  // the statement's failure already ended it
@@ -156,7 +167,8 @@ bool SqliteConnection::table_exists(std::string_view table) {
 std::vector<std::string> SqliteConnection::tables() {
   std::vector<std::string> names;
   for (const auto& row : query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                               "ORDER BY name", {}))
+                               "ORDER BY name",
+                               {}))
     names.push_back(std::get<std::string>(row.at(0)));
   return names;
 }
@@ -164,8 +176,8 @@ std::vector<std::string> SqliteConnection::tables() {
 std::vector<ColumnInfo> SqliteConnection::columns(std::string_view table) {
   std::vector<Value> params{std::string(table)};
   std::vector<ColumnInfo> out;
-  for (const auto& row : query("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
-                               params)) {
+  for (const auto& row :
+       query("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid", params)) {
     ColumnInfo c;
     c.name = std::get<std::string>(row.at(0));
     c.type = std::get<std::string>(row.at(1));

@@ -61,8 +61,9 @@ std::optional<std::string> SqliteDialect::transaction_refusal(const Statement& s
     return word + " cannot run inside a transaction, and strata runs each migration in one";
   static constexpr std::string_view control[] = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"};
   if (std::find(std::begin(control), std::end(control), word) != std::end(control))
-    return word + " controls the transaction, which strata owns: each migration already runs in one "
-                  "transaction with its ledger row; remove the statement";
+    return word +
+           " controls the transaction, which strata owns: each migration already runs in one "
+           "transaction with its ledger row; remove the statement";
   return std::nullopt;
 }
 

@@ -1,10 +1,10 @@
 #include "sqlite_lock.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include <strata/ledger.hpp>
 
@@ -12,8 +12,7 @@ namespace strata::sqlite {
 
 FileLock::FileLock(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0)
-    throw Error(ErrorKind::connection, "cannot open the lock file " + path_ + ": " + std::strerror(errno));
+  if (fd_ < 0) throw Error(ErrorKind::connection, "cannot open the lock file " + path_ + ": " + std::strerror(errno));
 }
 
 FileLock::~FileLock() {

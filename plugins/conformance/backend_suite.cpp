@@ -85,7 +85,8 @@ TEST_CASE("applying all migrations creates every object and records each in the 
     CHECK(row.installed_on.size() >= 19);
     CHECK_FALSE(row.installed_by.empty());
   }
-  CHECK(ledger[0].checksum == script_checksum("CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n"));
+  CHECK(ledger[0].checksum ==
+        script_checksum("CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n"));
   CHECK(ledger[0].installed_rank < ledger[1].installed_rank);
   CHECK(ledger[1].installed_rank < ledger[2].installed_rank);
 }
@@ -163,7 +164,9 @@ TEST_CASE("a CRLF checkout of applied files is not a change", "[backend]") {
   MigrationDir dir;
   dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n");
   strata::migrate(options_for(url, dir));
-  dir.write("V1__a.sql", "\xEF\xBB\xBF" "CREATE TABLE a (id INTEGER);\r\nCREATE TABLE b (id INTEGER);\r\n");
+  dir.write("V1__a.sql",
+            "\xEF\xBB\xBF"
+            "CREATE TABLE a (id INTEGER);\r\nCREATE TABLE b (id INTEGER);\r\n");
 
   Report report = strata::migrate(options_for(url, dir));
   CHECK(report.applied.empty());
@@ -265,12 +268,14 @@ TEST_CASE("8 migrators started together apply every migration exactly once", "[b
   for (int v = 2; v <= 6; ++v)
     dir.write("V" + std::to_string(v) + "__step.sql",
               "INSERT INTO side_effects (migration) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-              "WHERE x < 300000) SELECT " + std::to_string(v) + " FROM c WHERE x = 300000;\n" +
-                  "CREATE TABLE step_" + std::to_string(v) + " (id INTEGER);\n");
+              "WHERE x < 300000) SELECT " +
+                  std::to_string(v) + " FROM c WHERE x = 300000;\n" + "CREATE TABLE step_" + std::to_string(v) +
+                  " (id INTEGER);\n");
 
   std::vector<std::unique_ptr<Child>> children;
   for (int i = 0; i < 8; ++i)
-    children.push_back(std::make_unique<Child>(strata_command(cli_args("migrate", url, dir, {"--lock-timeout", "60"}))));
+    children.push_back(
+        std::make_unique<Child>(strata_command(cli_args("migrate", url, dir, {"--lock-timeout", "60"}))));
   for (auto& child : children) {
     ProcessResult r = child->wait();
     CHECK(r.exit_code == 0);

@@ -2,16 +2,16 @@
 
 #include <strata/plugin/loader.hpp>
 
-#include <atomic>
-#include <cstdlib>
 #include <fcntl.h>
-#include <fstream>
 #include <signal.h>
 #include <spawn.h>
-#include <sstream>
-#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 extern char** environ;
 
@@ -60,7 +60,9 @@ std::string slurp(const fs::path& path) {
 
 }  // namespace
 
-std::string test_setting(const std::string& name) { return setting(name); }
+std::string test_setting(const std::string& name) {
+  return setting(name);
+}
 
 std::string fresh_database_url() {
   static std::atomic<int> counter{0};
@@ -81,7 +83,9 @@ Inspector::Inspector(const std::string& url) {
   connection_ = std::shared_ptr<Connection>(connection.release(), [driver](Connection* c) { delete c; });
 }
 
-bool Inspector::has_table(const std::string& table) { return connection_->catalog().table_exists(table); }
+bool Inspector::has_table(const std::string& table) {
+  return connection_->catalog().table_exists(table);
+}
 
 std::int64_t Inspector::count(const std::string& sql) {
   auto rows = connection_->session().query(sql);
@@ -102,7 +106,9 @@ std::shared_ptr<MigrationLock> Inspector::lock(const std::string& table) {
 }
 
 MigrationDir::MigrationDir() : path_(scratch_directory("strata-migrations")) {}
-MigrationDir::~MigrationDir() { fs::remove_all(path_); }
+MigrationDir::~MigrationDir() {
+  fs::remove_all(path_);
+}
 
 void MigrationDir::write(const std::string& file, const std::string& content) const {
   std::ofstream(path_ / file, std::ios::binary | std::ios::trunc) << content;
@@ -133,7 +139,9 @@ Child::~Child() {
   fs::remove_all(out_.parent_path());
 }
 
-void Child::kill(int signal) { ::kill(pid_, signal); }
+void Child::kill(int signal) {
+  ::kill(pid_, signal);
+}
 
 ProcessResult Child::wait() {
   int status = 0;
@@ -153,6 +161,8 @@ std::vector<std::string> strata_command(const std::vector<std::string>& args) {
   return command;
 }
 
-ProcessResult run_strata(const std::vector<std::string>& args) { return Child(strata_command(args)).wait(); }
+ProcessResult run_strata(const std::vector<std::string>& args) {
+  return Child(strata_command(args)).wait();
+}
 
 }  // namespace strata::conformance

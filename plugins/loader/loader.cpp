@@ -22,7 +22,9 @@ constexpr std::string_view suffix_prefix = "strata_suffix_";
 constexpr const char* factory_alias = "strata_driver_factory";
 
 // The ABI version is the fingerprint's first part: "1_gxx1017_libstdcxx_cxx11" -> "1".
-std::string abi_version_of(const std::string& fingerprint) { return fingerprint.substr(0, fingerprint.find('_')); }
+std::string abi_version_of(const std::string& fingerprint) {
+  return fingerprint.substr(0, fingerprint.find('_'));
+}
 
 std::string describe_abi(const std::string& fingerprint) {
   std::size_t underscore = fingerprint.find('_');
@@ -37,18 +39,21 @@ void read_declarations(PluginFile& file) {
   try {
     boost::dll::library_info info(file.path);
     auto sections = info.sections();
-    if (std::find(sections.begin(), sections.end(), "boostdll") != sections.end())
-      symbols = info.symbols("boostdll");
+    if (std::find(sections.begin(), sections.end(), "boostdll") != sections.end()) symbols = info.symbols("boostdll");
   } catch (const std::exception& e) {
     file.refusal = "not a shared library that can be read (" + std::string(e.what()) + ")";
     return;
   }
   for (const auto& symbol : symbols) {
     std::string_view s = symbol;
-    if (s.starts_with(abi_prefix)) file.abi = std::string(s.substr(abi_prefix.size()));
-    else if (s.starts_with(scheme_prefix)) file.schemes.emplace_back(s.substr(scheme_prefix.size()));
-    else if (s.starts_with(suffix_prefix)) file.suffixes.emplace_back(s.substr(suffix_prefix.size()));
-    else if (s == factory_alias) has_factory = true;
+    if (s.starts_with(abi_prefix))
+      file.abi = std::string(s.substr(abi_prefix.size()));
+    else if (s.starts_with(scheme_prefix))
+      file.schemes.emplace_back(s.substr(scheme_prefix.size()));
+    else if (s.starts_with(suffix_prefix))
+      file.suffixes.emplace_back(s.substr(suffix_prefix.size()));
+    else if (s == factory_alias)
+      has_factory = true;
   }
   if (file.abi.empty()) {
     file.refusal = "not a strata driver plugin: it declares no strata plugin ABI";
@@ -77,8 +82,10 @@ std::string list_search_path(const std::vector<SearchDirectory>& dirs) {
 void add_directory(std::vector<SearchDirectory>& dirs, std::set<fs::path>& seen, fs::path path, std::string origin) {
   SearchDirectory dir{path, std::move(origin), ""};
   std::error_code ec;
-  if (!path.is_absolute()) dir.problem = "ignored: not an absolute path";
-  else if (!fs::is_directory(path, ec)) dir.problem = "does not exist";
+  if (!path.is_absolute())
+    dir.problem = "ignored: not an absolute path";
+  else if (!fs::is_directory(path, ec))
+    dir.problem = "does not exist";
   if (dir.problem.empty()) {
     auto canonical = fs::canonical(path, ec);
     if (!seen.insert(ec ? path : canonical).second) return;
@@ -88,7 +95,9 @@ void add_directory(std::vector<SearchDirectory>& dirs, std::set<fs::path>& seen,
 
 }  // namespace
 
-std::string abi_fingerprint() { return std::string(STRATA_ABI_ALIAS_NAME).substr(abi_prefix.size()); }
+std::string abi_fingerprint() {
+  return std::string(STRATA_ABI_ALIAS_NAME).substr(abi_prefix.size());
+}
 
 Loader::Loader(std::vector<fs::path> explicit_dirs) {
   std::set<fs::path> seen;
@@ -138,9 +147,12 @@ std::vector<PluginFile> Loader::discover() const {
 std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
   for (const auto& dir : search_path_)
     if (dir.origin == "--plugin-dir" && !dir.problem.empty())
-      throw Error(ErrorKind::connection, "the plugin directory " + dir.path.string() + " (--plugin-dir) " + dir.problem);
+      throw Error(ErrorKind::connection,
+                  "the plugin directory " + dir.path.string() + " (--plugin-dir) " + dir.problem);
   auto files = discover();
-  auto declares = [&](const PluginFile& f) { return std::find(f.schemes.begin(), f.schemes.end(), scheme) != f.schemes.end(); };
+  auto declares = [&](const PluginFile& f) {
+    return std::find(f.schemes.begin(), f.schemes.end(), scheme) != f.schemes.end();
+  };
   for (const auto& file : files)
     if (file.refusal.empty() && declares(file)) return load_file(file);
 
@@ -152,12 +164,13 @@ std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
   auto meant_for = [&](const PluginFile& f) { return declares(f) || (f.schemes.empty() && f.name == scheme); };
   for (const auto& file : files)
     if (!file.refusal.empty() && meant_for(file))
-      throw Error(ErrorKind::connection, "the driver plugin for '" + std::string(scheme) + "' was refused: " +
-                                             file.path.string() + ": " + file.refusal);
+      throw Error(ErrorKind::connection, "the driver plugin for '" + std::string(scheme) +
+                                             "' was refused: " + file.path.string() + ": " + file.refusal);
   std::set<std::string> known;
   for (const auto& file : files)
     if (file.refusal.empty()) known.insert(file.schemes.begin(), file.schemes.end());
-  std::string searched = "; searched:" + list_search_path(search_path_) + (refused.empty() ? "" : "\nrefused:" + refused);
+  std::string searched =
+      "; searched:" + list_search_path(search_path_) + (refused.empty() ? "" : "\nrefused:" + refused);
   if (known.empty())
     throw Error(ErrorKind::connection, "no usable driver plugin found for '" + std::string(scheme) + "'" + searched);
   std::string available;

@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <unistd.h>
+#include <fstream>
 
 using namespace strata::conformance;
 namespace fs = std::filesystem;
@@ -23,7 +23,9 @@ struct PluginDir {
   ~PluginDir() { fs::remove_all(path); }
 };
 
-std::string bad_abi_plugin() { return test_setting("STRATA_TEST_BAD_ABI_PLUGIN"); }
+std::string bad_abi_plugin() {
+  return test_setting("STRATA_TEST_BAD_ABI_PLUGIN");
+}
 
 }  // namespace
 
@@ -71,8 +73,8 @@ TEST_CASE("refused plugins do not stop other drivers from working") {
   fs::copy_file(bad_abi_plugin(), dir.path / "strata-driver-badabi.so");
   std::ofstream(dir.path / "strata-driver-fake.so") << "junk";
   MigrationDir migrations;
-  ProcessResult r = run_strata({"status", "--url", "sqlite::memory:", "--plugin-dir", dir.path.string(), "--dir",
-                                migrations.path().string()});
+  ProcessResult r = run_strata(
+      {"status", "--url", "sqlite::memory:", "--plugin-dir", dir.path.string(), "--dir", migrations.path().string()});
   CHECK(r.exit_code == 0);
 }
 

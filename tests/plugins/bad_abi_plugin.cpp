@@ -10,7 +10,9 @@ struct Tripwire {
   Tripwire() { std::abort(); }
 } tripwire;
 
-strata::Driver* make_driver() noexcept { return nullptr; }
+strata::Driver* make_driver() noexcept {
+  return nullptr;
+}
 
 }  // namespace
 

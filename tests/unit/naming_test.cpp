@@ -4,8 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <unistd.h>
+#include <fstream>
 
 namespace fs = std::filesystem;
 using strata::MigrationKind;
@@ -96,7 +96,8 @@ TEST_CASE("a directory is read in apply order, documentation and dotfiles ignore
   auto migrations = strata::load_directory(dir.path);
   std::vector<std::string> scripts;
   for (const auto& m : migrations) scripts.push_back(m.script);
-  CHECK(scripts == std::vector<std::string>{"002_two.sql", "V9__nine.sql", "V10__ten.sql", "R__a_view.sql", "R__b_view.sql"});
+  CHECK(scripts ==
+        std::vector<std::string>{"002_two.sql", "V9__nine.sql", "V10__ten.sql", "R__a_view.sql", "R__b_view.sql"});
   CHECK(migrations[0].checksum == strata::script_checksum("SELECT 2;"));
 }
 

@@ -37,13 +37,11 @@ strata::SplitRules mysql_rules() {
 
 std::vector<std::string> texts(std::string_view script, const strata::SplitRules& rules = {}) {
   std::vector<std::string> out;
-  for (const strata::Statement& statement : strata::split_script(script, rules))
-    out.push_back(statement.text);
+  for (const strata::Statement& statement : strata::split_script(script, rules)) out.push_back(statement.text);
   return out;
 }
 
-std::optional<strata::Error> split_error(std::string_view script,
-                                         const strata::SplitRules& rules = {}) {
+std::optional<strata::Error> split_error(std::string_view script, const strata::SplitRules& rules = {}) {
   try {
     strata::split_script(script, rules);
   } catch (const strata::Error& e) {
@@ -55,8 +53,7 @@ std::optional<strata::Error> split_error(std::string_view script,
 }  // namespace
 
 TEST_CASE("statements split at semicolons keep their line, column and offset") {
-  auto statements = strata::split_script(
-      "CREATE TABLE a (id int);\n  INSERT INTO a VALUES (1);\nSELECT 1;", {});
+  auto statements = strata::split_script("CREATE TABLE a (id int);\n  INSERT INTO a VALUES (1);\nSELECT 1;", {});
   REQUIRE(statements.size() == 3);
   CHECK(statements[0].text == "CREATE TABLE a (id int)");
   CHECK(statements[0].line == 1);
@@ -83,8 +80,7 @@ TEST_CASE("statements holding only comments or whitespace are dropped") {
 }
 
 TEST_CASE("comments before a statement are left out and comments inside it are kept") {
-  auto statements =
-      strata::split_script("-- head\n/* more */ SELECT 1 /* inner */ + 2 -- tail\n;", {});
+  auto statements = strata::split_script("-- head\n/* more */ SELECT 1 /* inner */ + 2 -- tail\n;", {});
   REQUIRE(statements.size() == 1);
   CHECK(statements[0].text == "SELECT 1 /* inner */ + 2");
   CHECK(statements[0].line == 2);
@@ -111,8 +107,7 @@ TEST_CASE("a semicolon inside a quoted identifier does not end a statement") {
 TEST_CASE("bracket identifiers hide semicolons only when the dialect has them") {
   strata::SplitRules brackets;
   brackets.bracket_identifiers = true;
-  CHECK(texts("SELECT [a;b] FROM t; SELECT 2", brackets) ==
-        Texts{"SELECT [a;b] FROM t", "SELECT 2"});
+  CHECK(texts("SELECT [a;b] FROM t; SELECT 2", brackets) == Texts{"SELECT [a;b] FROM t", "SELECT 2"});
   CHECK(texts("SELECT a[1;2]") == Texts{"SELECT a[1", "2]"});
 }
 
@@ -160,8 +155,7 @@ TEST_CASE("temporary triggers, IF NOT EXISTS and any letter case are triggers to
 TEST_CASE("BEGIN outside a trigger does not open a body") {
   CHECK(texts("BEGIN; CREATE TABLE t (x int); COMMIT;", sqlite_rules()) ==
         Texts{"BEGIN", "CREATE TABLE t (x int)", "COMMIT"});
-  CHECK(texts("CREATE TABLE t (begin int); END;", sqlite_rules()) ==
-        Texts{"CREATE TABLE t (begin int)", "END"});
+  CHECK(texts("CREATE TABLE t (begin int); END;", sqlite_rules()) == Texts{"CREATE TABLE t (begin int)", "END"});
 }
 
 TEST_CASE("an unterminated string is reported at the line where it opened") {
@@ -192,8 +186,7 @@ TEST_CASE("an unterminated block comment is reported where it opened") {
 }
 
 TEST_CASE("an unterminated trigger body is reported at its BEGIN") {
-  auto error = split_error("SELECT 1;\nCREATE TRIGGER t AFTER INSERT ON a\nBEGIN\n  SELECT 1;\n",
-                           sqlite_rules());
+  auto error = split_error("SELECT 1;\nCREATE TRIGGER t AFTER INSERT ON a\nBEGIN\n  SELECT 1;\n", sqlite_rules());
   REQUIRE(error);
   CHECK(error->kind() == strata::ErrorKind::validation);
   CHECK(error->line() == 3);
@@ -212,14 +205,12 @@ TEST_CASE("dollar quotes hide semicolons, including other tags inside them") {
 
 TEST_CASE("a dollar sign that opens no quote is left alone") {
   auto rules = postgres_rules();
-  CHECK(texts("PREPARE p AS SELECT $1; SELECT $2", rules) ==
-        Texts{"PREPARE p AS SELECT $1", "SELECT $2"});
+  CHECK(texts("PREPARE p AS SELECT $1; SELECT $2", rules) == Texts{"PREPARE p AS SELECT $1", "SELECT $2"});
   CHECK(texts("SELECT a$b$c; SELECT 2", rules) == Texts{"SELECT a$b$c", "SELECT 2"});
 }
 
 TEST_CASE("an unterminated dollar quote names its tag and where it opened") {
-  auto error =
-      split_error("SELECT 1;\nCREATE FUNCTION f() AS $fn$ SELECT 1; $$;", postgres_rules());
+  auto error = split_error("SELECT 1;\nCREATE FUNCTION f() AS $fn$ SELECT 1; $$;", postgres_rules());
   REQUIRE(error);
   CHECK(error->kind() == strata::ErrorKind::validation);
   CHECK(error->line() == 2);
@@ -237,8 +228,7 @@ TEST_CASE("block comments nest only when the dialect says so") {
 }
 
 TEST_CASE("hash comments run to the end of the line only when the dialect has them") {
-  CHECK(texts("# note; here\nSELECT 1; # trailing;\nSELECT 2", mysql_rules()) ==
-        Texts{"SELECT 1", "SELECT 2"});
+  CHECK(texts("# note; here\nSELECT 1; # trailing;\nSELECT 2", mysql_rules()) == Texts{"SELECT 1", "SELECT 2"});
   CHECK(texts("SELECT 1 # 2; SELECT 3") == Texts{"SELECT 1 # 2", "SELECT 3"});
 }
 

@@ -26,11 +26,11 @@ namespace strata {
 
 struct Event {
   enum class Type {
-    up_to_date,      // step 0 found nothing to do
+    up_to_date,  // step 0 found nothing to do
     waiting_for_lock,
     lock_acquired,
-    applying,        // a migration starts
-    applied,         // a migration committed; `elapsed` is its time
+    applying,  // a migration starts
+    applied,   // a migration committed; `elapsed` is its time
   };
   Type type;
   const MigrationStatus* migration = nullptr;  // for applying / applied
@@ -39,7 +39,7 @@ struct Event {
 };
 
 struct Options {
-  std::string url;                      // the database, e.g. "sqlite:app.db"
+  std::string url;  // the database, e.g. "sqlite:app.db"
   std::filesystem::path dir = "migrations";
   std::string ledger_table = "strata_history";
   std::chrono::milliseconds lock_timeout{60'000};
@@ -58,8 +58,8 @@ struct AppliedMigration {
 };
 
 struct Report {
-  std::string url;      // redacted
-  std::string server;   // "SQLite 3.40.1"
+  std::string url;     // redacted
+  std::string server;  // "SQLite 3.40.1"
   std::vector<AppliedMigration> applied;
   std::vector<MigrationStatus> migrations;  // the state of each after the run
   std::vector<std::string> warnings;

@@ -17,9 +17,9 @@
 namespace strata {
 
 struct STRATA_API Statement {
-  std::string text;     // from its first token to its last, without the terminating ';'
-  int line = 1;         // 1-based line of its first token in the script
-  int column = 1;       // 1-based column (in bytes) of its first token
+  std::string text;        // from its first token to its last, without the terminating ';'
+  int line = 1;            // 1-based line of its first token in the script
+  int column = 1;          // 1-based column (in bytes) of its first token
   std::size_t offset = 0;  // byte offset of its first token in the script
 
   // The first line of the statement, shortened, for messages.

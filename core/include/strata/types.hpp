@@ -6,8 +6,22 @@
 namespace strata {
 
 enum class PortableType {
-  boolean, smallint, integer, bigint, real, double_precision, decimal,
-  string, text, binary, date, time, timestamp, timestamptz, uuid, json,
+  boolean,
+  smallint,
+  integer,
+  bigint,
+  real,
+  double_precision,
+  decimal,
+  string,
+  text,
+  binary,
+  date,
+  time,
+  timestamp,
+  timestamptz,
+  uuid,
+  json,
 };
 
 struct ColumnType {

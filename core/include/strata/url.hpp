@@ -16,13 +16,13 @@
 namespace strata {
 
 struct STRATA_API DatabaseUrl {
-  std::string scheme;    // lower case, without ':'
+  std::string scheme;  // lower case, without ':'
   bool has_authority = false;
   std::string user;      // percent-decoded
   std::string password;  // percent-decoded; never printed
   std::string host;
   std::optional<int> port;
-  std::string path;      // percent-decoded; "" when absent; "/db" with an authority
+  std::string path;                                        // percent-decoded; "" when absent; "/db" with an authority
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in order
 
   // Throws Error(usage) naming the defect; the message never repeats a password.

@@ -44,8 +44,8 @@
 #endif
 
 // strata_abi_<version>_<compiler ABI>_<standard library>, e.g. strata_abi_1_gxx1017_libstdcxx_cxx11
-#define STRATA_ABI_ALIAS                                                                       \
-  STRATA_PP_CAT(STRATA_PP_CAT(STRATA_PP_CAT(strata_abi_, STRATA_PLUGIN_ABI_VERSION), _),       \
+#define STRATA_ABI_ALIAS                                                                 \
+  STRATA_PP_CAT(STRATA_PP_CAT(STRATA_PP_CAT(strata_abi_, STRATA_PLUGIN_ABI_VERSION), _), \
                 STRATA_PP_CAT(STRATA_PP_CAT(STRATA_ABI_COMPILER, _), STRATA_ABI_STDLIB))
 #define STRATA_ABI_ALIAS_NAME STRATA_PP_STR(STRATA_ABI_ALIAS)
 
@@ -57,13 +57,13 @@ using DriverFactory = strata::Driver*() noexcept;
 inline constexpr char declaration_anchor = 0;
 }  // namespace strata::plugin
 
-#define STRATA_DRIVER_PLUGIN(factory)                                                          \
-  static_assert(noexcept(factory()), "a driver factory must be noexcept");                    \
-  BOOST_DLL_ALIAS(factory, strata_driver_factory)                                              \
+#define STRATA_DRIVER_PLUGIN(factory)                                      \
+  static_assert(noexcept(factory()), "a driver factory must be noexcept"); \
+  BOOST_DLL_ALIAS(factory, strata_driver_factory)                          \
   BOOST_DLL_ALIAS(strata::plugin::declaration_anchor, STRATA_ABI_ALIAS)
 
-#define STRATA_DRIVER_SCHEME(scheme)                                                           \
+#define STRATA_DRIVER_SCHEME(scheme) \
   BOOST_DLL_ALIAS(strata::plugin::declaration_anchor, STRATA_PP_CAT(strata_scheme_, scheme))
 
-#define STRATA_DRIVER_SUFFIX(suffix)                                                           \
+#define STRATA_DRIVER_SUFFIX(suffix) \
   BOOST_DLL_ALIAS(strata::plugin::declaration_anchor, STRATA_PP_CAT(strata_suffix_, suffix))
