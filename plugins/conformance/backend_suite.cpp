@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Options options_for(const std::string& url, const MigrationDir& dir) {
+Options options_for(const std::string& url, const ScratchDir& dir) {
   Options options;
   options.url = url;
   options.dir = dir.path();
@@ -23,14 +23,14 @@ Options options_for(const std::string& url, const MigrationDir& dir) {
   return options;
 }
 
-std::vector<std::string> cli_args(const std::string& command, const std::string& url, const MigrationDir& dir,
+std::vector<std::string> cli_args(const std::string& command, const std::string& url, const ScratchDir& dir,
                                   std::vector<std::string> extra = {}) {
   std::vector<std::string> args{command, "--url", url, "--dir", dir.path().string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
 
-void write_shop(const MigrationDir& dir) {
+void write_shop(const ScratchDir& dir) {
   dir.write("V1__customers.sql", "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n");
   dir.write("V2__orders.sql",
             "CREATE TABLE orders (\n"
@@ -55,7 +55,7 @@ std::string slow_statement() {
 
 TEST_CASE("applying all migrations creates every object and records each in the ledger", "[backend]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   write_shop(dir);
 
   Report report = strata::migrate(options_for(url, dir));
@@ -93,7 +93,7 @@ TEST_CASE("applying all migrations creates every object and records each in the 
 
 TEST_CASE("a re-run is a no-op that takes no lock and leaves the ledger as it was", "[backend]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   write_shop(dir);
   strata::migrate(options_for(url, dir));
   auto before = Inspector(url).ledger();
@@ -115,7 +115,7 @@ TEST_CASE("a re-run is a no-op that takes no lock and leaves the ledger as it wa
 
 TEST_CASE("a new migration is applied after earlier ones, and status shows every state", "[backend]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   write_shop(dir);
   strata::migrate(options_for(url, dir));
   dir.write("V3__add_runbook_version.sql", "ALTER TABLE orders ADD runbook_version INTEGER NOT NULL DEFAULT 1;\n");
@@ -140,7 +140,7 @@ TEST_CASE("a new migration is applied after earlier ones, and status shows every
 
 TEST_CASE("a changed applied file stops the run before anything executes", "[backend]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   write_shop(dir);
   strata::migrate(options_for(url, dir));
   std::string old_sum = Inspector(url).ledger()[0].checksum;
@@ -161,7 +161,7 @@ TEST_CASE("a changed applied file stops the run before anything executes", "[bac
 
 TEST_CASE("a CRLF checkout of applied files is not a change", "[backend]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n");
   strata::migrate(options_for(url, dir));
   dir.write("V1__a.sql",
@@ -174,7 +174,7 @@ TEST_CASE("a CRLF checkout of applied files is not a change", "[backend]") {
 
 TEST_CASE("a SQL error in the third statement exits 1 naming file and line, earlier migrations stay", "[backend]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   dir.write("V1__customers.sql", "CREATE TABLE customers (id INTEGER PRIMARY KEY);\n");
   dir.write("V2__broken.sql",
             "-- statement 3 names a table that does not exist\n"
@@ -207,7 +207,7 @@ TEST_CASE("a SQL error in the third statement exits 1 naming file and line, earl
 
 TEST_CASE("an unterminated string is refused before anything runs, naming file and line", "[backend]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   dir.write("V1__ok.sql", "CREATE TABLE ok (id INTEGER);\n");
   dir.write("V2__bad.sql", "CREATE TABLE fine (id INTEGER);\nINSERT INTO fine VALUES ('oops);\n");
 
@@ -237,7 +237,7 @@ TEST_CASE("the migration lock excludes a second holder, also within one process"
 
 TEST_CASE("with the lock held, an up-to-date migrate exits 0 and a pending one times out with exit 4", "[backend]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   write_shop(dir);
   strata::migrate(options_for(url, dir));
   Inspector db(url);
@@ -262,7 +262,7 @@ TEST_CASE("with the lock held, an up-to-date migrate exits 0 and a pending one t
 
 TEST_CASE("8 migrators started together apply every migration exactly once", "[backend][concurrency]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   dir.write("V1__side_effects.sql", "CREATE TABLE side_effects (migration INTEGER NOT NULL);\n");
   // Each migration works for a while, so that the migrators really overlap.
   for (int v = 2; v <= 6; ++v)
@@ -293,7 +293,7 @@ TEST_CASE("8 migrators started together apply every migration exactly once", "[b
 TEST_CASE("a migrator killed during a long migration leaves no trace and the next run completes at once",
           "[backend][crash]") {
   std::string url = fresh_database_url();
-  MigrationDir dir;
+  ScratchDir dir;
   dir.write("V1__first.sql", "CREATE TABLE first_table (id INTEGER);\n");
   dir.write("V2__long.sql", "CREATE TABLE long_table (id INTEGER);\n" + slow_statement() + ";\n");
 

@@ -105,12 +105,12 @@ std::shared_ptr<MigrationLock> Inspector::lock(const std::string& table) {
   return std::shared_ptr<MigrationLock>(lock.release(), [connection](MigrationLock* l) { delete l; });
 }
 
-MigrationDir::MigrationDir() : path_(scratch_directory("strata-migrations")) {}
-MigrationDir::~MigrationDir() {
+ScratchDir::ScratchDir() : path_(scratch_directory("strata-scratch")) {}
+ScratchDir::~ScratchDir() {
   fs::remove_all(path_);
 }
 
-void MigrationDir::write(const std::string& file, const std::string& content) const {
+void ScratchDir::write(const std::string& file, const std::string& content) const {
   std::ofstream(path_ / file, std::ios::binary | std::ios::trunc) << content;
 }
 

@@ -42,13 +42,13 @@ class Inspector {
   std::shared_ptr<Connection> connection_;
 };
 
-// A temporary migrations directory, removed at the end of the test.
-class MigrationDir {
+// A temporary directory (of migrations, of plugins), removed at the end of the test.
+class ScratchDir {
  public:
-  MigrationDir();
-  ~MigrationDir();
-  MigrationDir(const MigrationDir&) = delete;
-  MigrationDir& operator=(const MigrationDir&) = delete;
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
   void write(const std::string& file, const std::string& content) const;
 

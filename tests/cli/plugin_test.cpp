@@ -6,22 +6,12 @@
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
 #include <fstream>
 
 using namespace strata::conformance;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct PluginDir {
-  fs::path path;
-  PluginDir() {
-    std::string pattern = (fs::temp_directory_path() / "strata-plugins-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~PluginDir() { fs::remove_all(path); }
-};
 
 std::string bad_abi_plugin() {
   return test_setting("STRATA_TEST_BAD_ABI_PLUGIN");
@@ -36,45 +26,45 @@ TEST_CASE("a missing plugin directory is refused with exit 5, naming it") {
 }
 
 TEST_CASE("a file named like a driver that is not a shared library is refused with exit 5") {
-  PluginDir dir;
-  std::ofstream(dir.path / "strata-driver-fake.so") << "this is not a shared library\n";
-  ProcessResult r = run_strata({"migrate", "--url", "fake:db", "--plugin-dir", dir.path.string()});
+  ScratchDir dir;
+  std::ofstream(dir.path() / "strata-driver-fake.so") << "this is not a shared library\n";
+  ProcessResult r = run_strata({"migrate", "--url", "fake:db", "--plugin-dir", dir.path().string()});
   CHECK(r.exit_code == 5);
   CHECK_THAT(r.err, Catch::Contains("strata-driver-fake.so") && Catch::Contains("not a shared library"));
   CHECK(r.signal == 0);
 }
 
 TEST_CASE("a shared library that is not a strata plugin is refused with exit 5") {
-  PluginDir dir;
-  fs::copy_file(test_setting("STRATA_TEST_NOT_A_PLUGIN"), dir.path / "strata-driver-other.so");
-  ProcessResult r = run_strata({"migrate", "--url", "other:db", "--plugin-dir", dir.path.string()});
+  ScratchDir dir;
+  fs::copy_file(test_setting("STRATA_TEST_NOT_A_PLUGIN"), dir.path() / "strata-driver-other.so");
+  ProcessResult r = run_strata({"migrate", "--url", "other:db", "--plugin-dir", dir.path().string()});
   CHECK(r.exit_code == 5);
   CHECK_THAT(r.err, Catch::Contains("strata-driver-other.so") && Catch::Contains("not a strata driver plugin"));
 }
 
 TEST_CASE("a plugin built for another ABI is refused before any of its code runs, naming both versions") {
-  PluginDir dir;
-  fs::copy_file(bad_abi_plugin(), dir.path / "strata-driver-badabi.so");
-  ProcessResult r = run_strata({"migrate", "--url", "badabi:db", "--plugin-dir", dir.path.string()});
+  ScratchDir dir;
+  fs::copy_file(bad_abi_plugin(), dir.path() / "strata-driver-badabi.so");
+  ProcessResult r = run_strata({"migrate", "--url", "badabi:db", "--plugin-dir", dir.path().string()});
   CHECK(r.signal == 0);  // its static constructor aborts if it is ever loaded
   CHECK(r.exit_code == 5);
   CHECK_THAT(r.err, Catch::Contains("strata-driver-badabi.so"));
   CHECK_THAT(r.err, Catch::Contains("plugin ABI 99"));
   CHECK_THAT(r.err, Catch::Contains("this strata has plugin ABI 1"));
 
-  ProcessResult listing = run_strata({"drivers", "--plugin-dir", dir.path.string()});
+  ProcessResult listing = run_strata({"drivers", "--plugin-dir", dir.path().string()});
   CHECK(listing.exit_code == 0);
   CHECK_THAT(listing.out, Catch::Contains("strata-driver-badabi.so") && Catch::Contains("refused"));
   CHECK_THAT(listing.out, Catch::Contains("strata-driver-sqlite.so"));
 }
 
 TEST_CASE("refused plugins do not stop other drivers from working") {
-  PluginDir dir;
-  fs::copy_file(bad_abi_plugin(), dir.path / "strata-driver-badabi.so");
-  std::ofstream(dir.path / "strata-driver-fake.so") << "junk";
-  MigrationDir migrations;
+  ScratchDir dir;
+  fs::copy_file(bad_abi_plugin(), dir.path() / "strata-driver-badabi.so");
+  std::ofstream(dir.path() / "strata-driver-fake.so") << "junk";
+  ScratchDir migrations;
   ProcessResult r = run_strata(
-      {"status", "--url", "sqlite::memory:", "--plugin-dir", dir.path.string(), "--dir", migrations.path().string()});
+      {"status", "--url", "sqlite::memory:", "--plugin-dir", dir.path().string(), "--dir", migrations.path().string()});
   CHECK(r.exit_code == 0);
 }
 
@@ -85,10 +75,10 @@ TEST_CASE("an unknown URL scheme is a usage error listing the schemes available"
 }
 
 TEST_CASE("plugins are never loaded from the current directory") {
-  PluginDir dir;
-  fs::copy_file(bad_abi_plugin(), dir.path / "strata-driver-badabi.so");
+  ScratchDir dir;
+  fs::copy_file(bad_abi_plugin(), dir.path() / "strata-driver-badabi.so");
   fs::path previous = fs::current_path();
-  fs::current_path(dir.path);
+  fs::current_path(dir.path());
   ProcessResult listing = run_strata({"drivers"});
   fs::current_path(previous);
   CHECK(listing.exit_code == 0);
