@@ -104,3 +104,16 @@ TEST_CASE("the URL comes from --url, then STRATA_DATABASE_URL, then DATABASE_URL
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, Catch::Contains("STRATA_DATABASE_URL"));
 }
+
+TEST_CASE("a connection outlives the driver handle that made it: the plugin stays loaded") {
+  strata::plugin::Loader loader;
+  std::shared_ptr<strata::Connection> connection;
+  {
+    std::shared_ptr<strata::Driver> driver = loader.load("sqlite");
+    auto made = driver->connect(strata::ConnectOptions{strata::DatabaseUrl::parse("sqlite::memory:")});
+    connection = std::shared_ptr<strata::Connection>(made.release(), [driver](strata::Connection* c) { delete c; });
+  }  // the last handle to the driver is gone; the connection keeps the library loaded
+  connection->session().execute("CREATE TABLE t (id INTEGER)");
+  CHECK(connection->catalog().table_exists("t"));
+  CHECK_THAT(connection->server_description(), Catch::StartsWith("SQLite"));
+}
