@@ -25,7 +25,36 @@ std::string migration_label(const MigrationStatus& m) {
 
 void print_applied_line(std::ostream& out, const Event& event) {
   if (event.type != Event::Type::applied || !event.migration) return;
-  out << "applied " << migration_label(*event.migration) << " in " << event.elapsed.count() << " ms" << std::endl;
+  const char* verb = event.migration->kind == MigrationKind::undo ? "undid " : "applied ";
+  out << verb << migration_label(*event.migration) << " in " << event.elapsed.count() << " ms" << std::endl;
+}
+
+void print_dry_run(std::ostream& out, const Report& report) {
+  out << "-- dry run: nothing was changed\n";
+  if (report.dry_run.empty()) out << "-- nothing to apply\n";
+  for (const auto& p : report.dry_run) {
+    out << "\n-- " << p.label;
+    if (p.first_statement > 0) out << ", resumed at statement " << p.first_statement + 1;
+    out << (p.transactional ? ": in one transaction with its ledger row\n"
+                            : ": statement by statement, progress recorded in the ledger\n");
+    for (const auto& statement : p.statements) out << statement << ";\n";
+  }
+}
+
+void print_actions(std::ostream& out, const Report& report) {
+  for (const auto& action : report.actions) out << action << '\n';
+}
+
+void print_rollback_summary(std::ostream& out, const Report& report) {
+  std::size_t n = report.applied.size();
+  out << n << (n == 1 ? " version" : " versions") << " rolled back in " << report.elapsed.count() << " ms; "
+      << report.url << " is now at version " << version_text(report.current_version) << '\n';
+}
+
+void print_validate_summary(std::ostream& out, const Report& report) {
+  std::size_t pending = report.count(MigrationState::pending) + report.count(MigrationState::undone);
+  out << report.migrations.size() << " migrations validated against " << report.url << ": no problems, " << pending
+      << " pending\n";
 }
 
 void print_migrate_summary(std::ostream& out, const Report& report) {
@@ -47,9 +76,12 @@ void print_status_table(std::ostream& out, const Report& report) {
   std::size_t pending = 0;
   for (const auto& m : report.migrations) {
     std::string state = to_string(m.state);
-    if (m.state == MigrationState::failed && m.latest)
+    if (m.state == MigrationState::failed && m.latest) {
       state += " at statement " + std::to_string(m.latest->statements_done + 1);
-    if (m.state == MigrationState::pending) ++pending;
+      if (m.latest->in_doubt) state += " (in doubt)";
+      if (m.latest->kind == MigrationKind::undo) state += " (undo)";
+    }
+    if (m.state == MigrationState::pending || m.state == MigrationState::undone) ++pending;
     lines.push_back({m.kind == MigrationKind::repeatable ? "R" : version_text(m.version), m.description, state,
                      m.latest ? m.latest->installed_on : "", m.script});
   }

@@ -14,5 +14,9 @@ void print_applied_line(std::ostream& out, const Event& event);
 void print_migrate_summary(std::ostream& out, const Report& report);
 void print_status_table(std::ostream& out, const Report& report);
 void print_drivers(std::ostream& out, const plugin::Loader& loader);
+void print_dry_run(std::ostream& out, const Report& report);
+void print_actions(std::ostream& out, const Report& report);
+void print_rollback_summary(std::ostream& out, const Report& report);
+void print_validate_summary(std::ostream& out, const Report& report);
 
 }  // namespace strata::cli

@@ -1,9 +1,12 @@
+#include "executor.hpp"
+
 #include <strata/engine.hpp>
 #include <strata/ledger.hpp>
 #include <strata/plugin/loader.hpp>
 #include <strata/source.hpp>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 namespace strata {
@@ -28,6 +31,10 @@ std::string problems_message(const std::vector<std::string>& problems) {
   return message;
 }
 
+void refuse_problems(const std::vector<std::string>& problems) {
+  if (!problems.empty()) throw Error(ErrorKind::validation, problems_message(problems));
+}
+
 // Holds the migration lock for the scope of a run; released on every way out.
 class HeldLock {
  public:
@@ -40,23 +47,32 @@ class HeldLock {
   }
   HeldLock(const HeldLock&) = delete;
   HeldLock& operator=(const HeldLock&) = delete;
+  bool held() const { return lock_ != nullptr; }
 
  private:
   std::shared_ptr<MigrationLock> lock_;
 };
 
-struct PreparedMigration {
-  const Migration* migration;
-  std::vector<Statement> statements;
-};
+std::string preview_label(const Migration& m) {
+  std::string what = m.kind == MigrationKind::repeatable ? "repeatable" : m.version->str();
+  return what + " \"" + m.description + "\" (" + m.script + ")";
+}
 
 }  // namespace
+
+std::size_t Report::count(MigrationState state) const {
+  return static_cast<std::size_t>(
+      std::count_if(migrations.begin(), migrations.end(), [&](const MigrationStatus& m) { return m.state == state; }));
+}
 
 struct Engine::Impl {
   Options options;
   DatabaseUrl url;
   std::shared_ptr<Driver> driver;
+  std::vector<std::string> known_suffixes;
   std::shared_ptr<Connection> connection;
+  std::unique_ptr<Ledger> ledger;
+  Clock::time_point start = Clock::now();
 
   explicit Impl(Options o) : options(std::move(o)) {
     if (options.url.empty())
@@ -69,158 +85,186 @@ struct Engine::Impl {
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
-  // The driver first: a wrong URL or plugin is reported before the files are read.
-  std::vector<Migration> load_sources() {
-    if (!driver) driver = plugin::Loader(options.plugin_dirs).load(url.scheme);
-    return load_directory(options.dir);
+  // The driver first, so that a wrong URL or plugin is reported before anything else; then the
+  // connection, whose dialect chooses among the files' variants.
+  std::vector<Migration> open() {
+    start = Clock::now();
+    if (!driver) {
+      plugin::Loader loader(options.plugin_dirs);
+      driver = loader.load(url.scheme);
+      std::set<std::string> suffixes;
+      for (const auto& file : loader.discover())
+        if (file.refusal.empty()) suffixes.insert(file.suffixes.begin(), file.suffixes.end());
+      known_suffixes.assign(suffixes.begin(), suffixes.end());
+    }
+    auto files = load_directory(options.dir, known_suffixes);
+    connect();
+    return select_for_dialect(std::move(files), connection->dialect().suffixes());
   }
 
-  Connection& connect() {
-    if (!connection) connection = keep_alive(driver->connect(ConnectOptions{url}), driver);
-    return *connection;
+  void connect() {
+    if (connection) return;
+    ConnectOptions connect_options{url};
+    connect_options.statement_timeout = options.statement_timeout;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        connection = keep_alive(driver->connect(connect_options), driver);
+        break;
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::connection || attempt >= options.connect_retries) throw;
+        emit(Event::Type::connect_retry, "cannot connect yet (attempt " + std::to_string(attempt + 1) + " of " +
+                                             std::to_string(options.connect_retries + 1) + "): " + e.message());
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+    }
+    ledger = std::make_unique<Ledger>(*connection, options.ledger_table);
   }
 
-  Report new_report() {
+  Report new_report(std::string command) {
     Report report;
+    report.command = std::move(command);
     report.url = url.redacted();
     report.server = connection->server_description();
+    report.ledger_table = options.ledger_table;
     return report;
   }
 
-  Plan plan_from(Ledger& ledger, std::span<const Migration> migrations) {
-    std::vector<LedgerRow> rows;
-    if (ledger.exists()) {
-      ledger.format();
-      rows = ledger.read();
-    }
-    return make_plan(migrations, rows, PlanOptions{options.target, options.out_of_order});
+  std::vector<LedgerRow> ledger_rows() { return ledger->exists() ? ledger->read() : std::vector<LedgerRow>{}; }
+
+  Plan plan_from(std::span<const Migration> migrations) {
+    return make_plan(migrations, ledger_rows(), PlanOptions{options.target, options.out_of_order, options.resume});
   }
 
-  void finish(Report& report, Plan plan, Clock::time_point start) {
+  Report finish(Report report, Plan plan) {
     report.current_version = plan.current_version();
     report.migrations = std::move(plan.migrations);
-    report.warnings = std::move(plan.warnings);
+    report.warnings.insert(report.warnings.end(), plan.warnings.begin(), plan.warnings.end());
     report.elapsed = since(start);
+    return report;
   }
 
-  std::shared_ptr<MigrationLock> acquire_lock() {
-    auto lock = connection->make_lock(LockScope{"", options.ledger_table});
-    if (!lock) return nullptr;
-    std::shared_ptr<MigrationLock> held = keep_alive(std::move(lock), connection);
-    auto start = Clock::now();
+  void check_target(std::span<const Migration> migrations) {
+    if (!options.target) return;
+    bool exists = std::any_of(migrations.begin(), migrations.end(), [&](const Migration& m) {
+      return m.kind == MigrationKind::versioned && *m.version == *options.target;
+    });
+    if (!exists) throw Error(ErrorKind::usage, "--target " + options.target->str() + ": no migration has that version");
+  }
+
+  HeldLock lock() {
+    auto made = connection->make_lock(LockScope{"", options.ledger_table});
+    if (!made) return HeldLock(nullptr);
+    std::shared_ptr<MigrationLock> lock = keep_alive(std::move(made), connection);
+    auto begun = Clock::now();
     auto pause = std::chrono::milliseconds(10);
     bool announced = false;
-    while (!held->try_acquire()) {
-      if (since(start) >= options.lock_timeout) {
-        std::string holder = held->holder();
+    while (!lock->try_acquire()) {
+      if (since(begun) >= options.lock_timeout) {
+        std::string holder = lock->holder();
         throw Error(ErrorKind::lock_timeout,
-                    "the migration lock (" + held->describe() + ") was not obtained within " +
+                    "the migration lock (" + lock->describe() + ") was not obtained within " +
                         std::to_string(options.lock_timeout.count()) + " ms" +
                         (holder.empty() ? std::string("; another migrator holds it") : "; it is held by " + holder));
       }
-      if (!announced) emit(Event::Type::waiting_for_lock, "waiting for the migration lock (" + held->describe() + ")");
+      if (!announced) emit(Event::Type::waiting_for_lock, "waiting for the migration lock (" + lock->describe() + ")");
       announced = true;
-      auto left = options.lock_timeout - since(start);
+      auto left = options.lock_timeout - since(begun);
       std::this_thread::sleep_for(std::max(std::chrono::milliseconds(1), std::min(pause, left)));
       pause = std::min(pause * 2, std::chrono::milliseconds(250));
     }
-    emit(Event::Type::lock_acquired, "migration lock acquired (" + held->describe() + ")");
-    return held;
+    emit(Event::Type::lock_acquired, "migration lock acquired (" + lock->describe() + ")");
+    return HeldLock(lock);
   }
 
-  void ensure_ledger(Ledger& ledger) {
-    if (ledger.exists()) return;
+  // Step 2: the ledger exists and has this strata's format. Returns whether it was created.
+  bool ensure_ledger() {
+    bool created = !ledger->exists();
+    int found = ledger_format_version;
+    in_transaction([&] {
+      if (created) ledger->create();
+      else found = ledger->upgrade();
+    });
+    if (created) emit(Event::Type::ledger_created, "created the ledger " + options.ledger_table);
+    else if (found != ledger_format_version)
+      emit(Event::Type::ledger_upgraded, "upgraded the ledger " + options.ledger_table + " from format " +
+                                             std::to_string(found) + " to " + std::to_string(ledger_format_version));
+    return created;
+  }
+
+  // Runs `work` in one transaction where DDL is transactional, else statement by statement.
+  template <typename Work>
+  void in_transaction(Work&& work) {
     Session& session = connection->session();
-    session.begin();
+    bool transactional = connection->capabilities().transactional_ddl;
+    if (transactional) session.begin();
     try {
-      ledger.create();
-      session.commit();
+      work();
+      if (transactional) session.commit();
     } catch (...) {
-      session.rollback();
+      if (transactional) session.rollback();
       throw;
     }
   }
 
-  // Step 3: everything that can be known before running is checked before anything runs.
-  std::vector<PreparedMigration> prepare(const Plan& plan) {
-    if (!plan.problems.empty()) throw Error(ErrorKind::validation, problems_message(plan.problems));
-    if (!plan.pending.empty() && !connection->capabilities().transactional_ddl)
-      throw Error(ErrorKind::usage, "the " + std::string(driver->name()) +
-                                        " driver has no transactional DDL, which this strata cannot apply safely yet");
-    const Dialect& dialect = connection->dialect();
-    std::vector<PreparedMigration> prepared;
-    for (const auto& m : plan.pending) {
-      PreparedMigration p{&m, {}};
-      try {
-        p.statements = dialect.split(m.sql);
-      } catch (Error& e) {
-        throw e.in_file(script_path(m)).for_version(m.label());
-      }
-      for (const auto& s : p.statements) {
-        if (auto refusal = dialect.transaction_refusal(s))
-          throw Error(ErrorKind::validation, *refusal)
-              .in_file(script_path(m))
-              .at_line(s.line, s.column)
-              .for_version(m.label());
-      }
-      prepared.push_back(std::move(p));
-    }
-    return prepared;
+  detail::Executor executor() {
+    return detail::Executor(*connection, *ledger, options.dir,
+                            [this](Event::Type type, std::string message, const MigrationStatus* m,
+                                   std::chrono::milliseconds elapsed) { emit(type, std::move(message), m, elapsed); });
   }
 
-  std::string script_path(const Migration& m) const { return (options.dir / m.script).string(); }
-
-  // Step 4 for a backend with transactional DDL: the statements and the ledger row commit
-  // together, or nothing of the migration remains.
-  AppliedMigration apply(Ledger& ledger, const PreparedMigration& p, const std::string& user) {
-    const Migration& m = *p.migration;
-    MigrationStatus status{m.kind,       m.version, m.description, m.script, MigrationState::pending,
-                           std::nullopt, m.checksum};
-    emit(Event::Type::applying, "applying " + m.label() + " (" + m.script + ")", &status);
-    auto start = Clock::now();
-    Session& session = connection->session();
-    session.begin();
-    try {
-      int count = static_cast<int>(p.statements.size());
-      for (int i = 0; i < count; ++i) run_statement(session, m, p.statements[i], i + 1, count);
-      LedgerRow row;
-      row.version = m.version ? std::optional(m.version->str()) : std::nullopt;
-      row.description = m.description;
-      row.kind = m.kind;
-      row.script = m.script;
-      row.checksum = m.checksum;
-      row.installed_by = user;
-      row.installed_on = utc_timestamp_now();
-      row.execution_ms = since(start).count();
-      row.statements_done = count;
-      ledger.append(row);
-      session.commit();
-    } catch (...) {
-      session.rollback();
-      throw;
-    }
-    auto elapsed = since(start);
-    status.state = MigrationState::applied;
-    emit(Event::Type::applied,
-         "applied " + m.label() + " (" + m.script + ") in " + std::to_string(elapsed.count()) + " ms", &status,
-         elapsed);
-    return AppliedMigration{m.kind, m.version ? m.version->str() : "", m.description, m.script, elapsed};
+  // Step 3 for the pending scripts: each split and checked before anything runs.
+  std::vector<detail::PreparedScript> prepare(detail::Executor& executor, const Plan& plan) {
+    refuse_problems(plan.problems);
+    std::vector<detail::PreparedScript> scripts;
+    for (const auto& pending : plan.pending) scripts.push_back(executor.prepare(pending));
+    if (options.single_transaction) check_single_transaction(executor, scripts);
+    return scripts;
   }
 
-  void run_statement(Session& session, const Migration& m, const Statement& s, int index, int count) {
-    try {
-      session.execute(s.text);
-    } catch (Error& e) {
-      // A position the server reported is relative to the statement: make it one in the file.
-      int line = e.line() > 0 ? s.line + e.line() - 1 : s.line;
-      int column = e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
-      Error located(ErrorKind::apply_failed, e.message());
-      located.with_server_code(e.sqlstate(), e.server_code()).from_driver(e.driver());
-      throw located.in_file(script_path(m))
-          .at_line(line, column)
-          .at_statement(index, count, s.excerpt())
-          .for_version(m.label());
+  void check_single_transaction(const detail::Executor& executor, std::span<const detail::PreparedScript> scripts) {
+    if (!connection->capabilities().transactional_ddl)
+      throw Error(ErrorKind::usage, "--single-transaction needs transactional DDL, which " + std::string(driver->name()) +
+                                        " does not have");
+    for (const auto& script : scripts)
+      if (executor.runs_with_progress(script))
+        throw Error(ErrorKind::usage, "--single-transaction: " + script.migration.script +
+                                          " cannot run inside a transaction (no-transaction, or a resumed migration)");
+  }
+
+  bool database_has_user_tables() {
+    auto tables = connection->catalog().tables();
+    return std::any_of(tables.begin(), tables.end(), [&](const std::string& t) { return t != options.ledger_table; });
+  }
+
+  void write_baseline(const Version& version, const std::string& description, Report& report) {
+    auto rows = ledger->read();
+    for (const auto& row : rows)
+      if (row.kind != MigrationKind::repeatable)
+        throw Error(ErrorKind::validation, "cannot baseline: the ledger " + options.ledger_table +
+                                               " already records versioned migrations (" + row.script + ")");
+    LedgerRow row;
+    row.version = version.str();
+    row.description = description;
+    row.kind = MigrationKind::baseline;
+    row.script = "<< baseline >>";
+    row.installed_by = connection->user_name();
+    row.installed_on = utc_timestamp_now();
+    row.session_id = connection->session_id();
+    ledger->append(row);
+    report.actions.push_back("baselined at version " + version.str() + ": versions up to it are taken as applied");
+  }
+
+  Report dry_run(Report report, Plan plan) {
+    auto exec = executor();
+    for (const auto& script : prepare(exec, plan)) {
+      ScriptPreview preview{preview_label(script.migration), script.migration.script,
+                            !exec.runs_with_progress(script), script.first_statement, {}};
+      for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i)
+        preview.statements.push_back(script.statements[i].text);
+      report.dry_run.push_back(std::move(preview));
     }
+    if (!ledger->exists()) report.warnings.push_back("the ledger " + options.ledger_table + " does not exist yet");
+    return finish(std::move(report), std::move(plan));
   }
 };
 
@@ -230,44 +274,117 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
 Report Engine::status() {
-  auto start = Clock::now();
-  auto migrations = impl_->load_sources();
-  impl_->connect();
-  Report report = impl_->new_report();
-  Ledger ledger(*impl_->connection, impl_->options.ledger_table);
-  impl_->finish(report, impl_->plan_from(ledger, migrations), start);
-  return report;
+  auto migrations = impl_->open();
+  return impl_->finish(impl_->new_report("status"), impl_->plan_from(migrations));
+}
+
+Report Engine::validate() {
+  Impl& impl = *impl_;
+  auto migrations = impl.open();
+  impl.check_target(migrations);
+  Plan plan = impl.plan_from(migrations);
+  auto executor = impl.executor();
+  impl.prepare(executor, plan);
+  return impl.finish(impl.new_report("validate"), std::move(plan));
 }
 
 Report Engine::migrate() {
-  auto start = Clock::now();
   Impl& impl = *impl_;
-  auto migrations = impl.load_sources();
-  impl.connect();
-  Report report = impl.new_report();
-  Ledger ledger(*impl.connection, impl.options.ledger_table);
+  auto migrations = impl.open();
+  impl.check_target(migrations);
+  Report report = impl.new_report("migrate");
 
-  Plan plan = impl.plan_from(ledger, migrations);  // step 0: no lock
+  Plan plan = impl.plan_from(migrations);  // step 0: no lock
+  if (impl.options.dry_run) return impl.dry_run(std::move(report), std::move(plan));
   if (plan.up_to_date()) {
     impl.emit(Event::Type::up_to_date, "the schema is up to date");
-    impl.finish(report, std::move(plan), start);
-    return report;
+    return impl.finish(std::move(report), std::move(plan));
   }
 
-  auto held = impl.acquire_lock();  // step 1
-  report.lock_taken = held != nullptr;
-  HeldLock lock(std::move(held));
-  impl.ensure_ledger(ledger);  // step 2
-  plan = impl.plan_from(ledger, migrations);
-  auto prepared = impl.prepare(plan);  // step 3
-  std::string user = impl.connection->user_name();
-  for (const auto& p : prepared) report.applied.push_back(impl.apply(ledger, p, user));  // step 4
-  impl.finish(report, impl.plan_from(ledger, migrations), start);
-  return report;  // step 5: the lock is released on the way out
+  HeldLock lock = impl.lock();  // step 1
+  report.lock_taken = lock.held();
+  bool baseline_wanted = impl.options.baseline_on_migrate && !impl.ledger->exists() && impl.database_has_user_tables();
+  impl.ensure_ledger();  // step 2
+  if (baseline_wanted) impl.write_baseline(*impl.options.baseline_on_migrate, "baseline on migrate", report);
+  plan = impl.plan_from(migrations);
+  auto executor = impl.executor();
+  auto scripts = impl.prepare(executor, plan);  // step 3
+  if (impl.options.single_transaction) {        // step 4
+    auto applied = executor.run_in_one_transaction(scripts);
+    report.applied.insert(report.applied.end(), applied.begin(), applied.end());
+  } else {
+    for (const auto& script : scripts) report.applied.push_back(executor.run(script));
+  }
+  return impl.finish(std::move(report), impl.plan_from(migrations));  // step 5: the lock is released on the way out
 }
 
-Report migrate(Options options) {
-  return Engine(std::move(options)).migrate();
+Report Engine::rollback(const RollbackOptions& options) {
+  Impl& impl = *impl_;
+  auto migrations = impl.open();
+  Report report = impl.new_report("rollback");
+  HeldLock lock = impl.lock();
+  report.lock_taken = lock.held();
+  if (!impl.ledger->exists()) throw Error(ErrorKind::validation, "nothing to roll back: the database has no ledger");
+  impl.ensure_ledger();
+  RollbackPlan plan = make_rollback_plan(migrations, impl.ledger->read(), options);
+  refuse_problems(plan.problems);
+  auto executor = impl.executor();
+  std::vector<detail::PreparedScript> scripts;
+  for (const auto& step : plan.steps) scripts.push_back(executor.prepare(PendingMigration{step.undo, std::nullopt, 0}));
+  for (const auto& script : scripts) report.applied.push_back(executor.run(script));
+  return impl.finish(std::move(report), impl.plan_from(migrations));
 }
+
+Report Engine::baseline(const Version& version, const std::string& description) {
+  Impl& impl = *impl_;
+  auto migrations = impl.open();
+  Report report = impl.new_report("baseline");
+  HeldLock lock = impl.lock();
+  report.lock_taken = lock.held();
+  impl.ensure_ledger();
+  impl.in_transaction([&] { impl.write_baseline(version, description, report); });
+  return impl.finish(std::move(report), impl.plan_from(migrations));
+}
+
+Report Engine::repair() {
+  Impl& impl = *impl_;
+  auto migrations = impl.open();
+  Report report = impl.new_report("repair");
+  HeldLock lock = impl.lock();
+  report.lock_taken = lock.held();
+  if (!impl.ledger->exists()) {
+    report.actions.push_back("nothing to repair: the database has no ledger");
+    return impl.finish(std::move(report), impl.plan_from(migrations));
+  }
+  impl.ensure_ledger();
+  auto rows = impl.ledger->read();
+  Plan plan = make_plan(migrations, rows, {});
+  impl.in_transaction([&] {
+    for (const auto& row : rows) {
+      if (row.success) continue;
+      impl.ledger->remove(row.installed_rank);
+      report.actions.push_back("removed the failed row of " + row.script + " (failed at statement " +
+                               std::to_string(row.statements_done + 1) + ")");
+    }
+    for (const auto& status : plan.migrations) {
+      if (!status.latest || !status.latest->success || status.file_checksum.empty()) continue;
+      if (status.kind == MigrationKind::baseline || status.state == MigrationState::below_baseline) continue;
+      LedgerRow row = *status.latest;
+      if (row.checksum == status.file_checksum && row.script == status.script) continue;
+      if (row.checksum != status.file_checksum)
+        report.actions.push_back("re-recorded the checksum of " + status.script + ": " + row.checksum + " -> " +
+                                 status.file_checksum);
+      if (row.script != status.script)
+        report.actions.push_back("re-recorded the file name of " + row.script + " as " + status.script);
+      row.checksum = status.file_checksum;
+      row.script = status.script;
+      impl.ledger->update(row);
+    }
+  });
+  if (report.actions.empty()) report.actions.push_back("nothing to repair");
+  return impl.finish(std::move(report), impl.plan_from(migrations));
+}
+
+Report migrate(Options options) { return Engine(std::move(options)).migrate(); }
 
 }  // namespace strata

@@ -14,21 +14,25 @@ struct LedgerColumn {
   const char* name;
   ColumnType type;
   bool nullable;
+  int since_format;
 };
 
-const std::array<LedgerColumn, 12> columns{{
-    {"installed_rank", {PortableType::integer}, false},
-    {"version", {PortableType::string, 50}, true},
-    {"description", {PortableType::string, 200}, false},
-    {"kind", {PortableType::string, 20}, false},
-    {"script", {PortableType::string, 1000}, false},
-    {"checksum", {PortableType::string, 64}, true},
-    {"installed_by", {PortableType::string, 100}, false},
-    {"installed_on", {PortableType::timestamp}, false},
-    {"execution_ms", {PortableType::bigint}, false},
-    {"success", {PortableType::boolean}, false},
-    {"statements_done", {PortableType::integer}, false},
-    {"in_doubt", {PortableType::boolean}, false},
+// In table order; columns of later formats are added at the end by upgrade().
+const std::array<LedgerColumn, 14> columns{{
+    {"installed_rank", {PortableType::integer}, false, 1},
+    {"version", {PortableType::string, 50}, true, 1},
+    {"description", {PortableType::string, 200}, false, 1},
+    {"kind", {PortableType::string, 20}, false, 1},
+    {"script", {PortableType::string, 1000}, false, 1},
+    {"checksum", {PortableType::string, 64}, true, 1},
+    {"installed_by", {PortableType::string, 100}, false, 1},
+    {"installed_on", {PortableType::timestamp}, false, 1},
+    {"execution_ms", {PortableType::bigint}, false, 1},
+    {"success", {PortableType::boolean}, false, 1},
+    {"statements_done", {PortableType::integer}, false, 1},
+    {"in_doubt", {PortableType::boolean}, false, 1},
+    {"progress_checksum", {PortableType::string, 64}, true, 2},
+    {"session_id", {PortableType::string, 64}, true, 2},
 }};
 
 std::int64_t as_int(const Value& v) {
@@ -50,13 +54,46 @@ std::string as_text(const Value& v) {
   return {};
 }
 
-std::optional<std::string> as_optional_text(const Value& v) {
-  if (std::holds_alternative<std::nullptr_t>(v)) return std::nullopt;
-  return as_text(v);
+Value text_or_null(const std::string& text) { return text.empty() ? Value{nullptr} : Value{text}; }
+
+std::vector<Value> values_of(const LedgerRow& row, std::string_view kind) {
+  return {std::int64_t{row.installed_rank},
+          row.version ? Value{*row.version} : Value{nullptr},
+          row.description,
+          std::string(kind),
+          row.script,
+          text_or_null(row.checksum),
+          row.installed_by,
+          row.installed_on,
+          row.execution_ms,
+          std::int64_t{row.success},
+          std::int64_t{row.statements_done},
+          std::int64_t{row.in_doubt},
+          text_or_null(row.progress_checksum),
+          text_or_null(row.session_id)};
 }
 
-Value optional_value(const std::optional<std::string>& text) {
-  return text ? Value{*text} : Value{nullptr};
+LedgerRow row_of(const Row& r, const std::string& table) {
+  LedgerRow row;
+  row.installed_rank = static_cast<int>(as_int(r.at(0)));
+  if (!std::holds_alternative<std::nullptr_t>(r.at(1))) row.version = as_text(r.at(1));
+  row.description = as_text(r.at(2));
+  auto kind = parse_migration_kind(as_text(r.at(3)));
+  if (!kind)
+    throw Error(ErrorKind::validation, "ledger " + table + " row " + std::to_string(row.installed_rank) +
+                                           " has an unknown kind '" + as_text(r.at(3)) + "'");
+  row.kind = *kind;
+  row.script = as_text(r.at(4));
+  row.checksum = as_text(r.at(5));
+  row.installed_by = as_text(r.at(6));
+  row.installed_on = as_text(r.at(7));
+  row.execution_ms = as_int(r.at(8));
+  row.success = as_int(r.at(9)) != 0;
+  row.statements_done = static_cast<int>(as_int(r.at(10)));
+  row.in_doubt = as_int(r.at(11)) != 0;
+  if (r.size() > 12) row.progress_checksum = as_text(r.at(12));
+  if (r.size() > 13) row.session_id = as_text(r.at(13));
+  return row;
 }
 
 }  // namespace
@@ -72,13 +109,16 @@ std::string utc_timestamp_now() {
 
 Ledger::Ledger(Connection& connection, std::string table) : connection_(connection), table_(std::move(table)) {}
 
-std::string Ledger::quoted_table() const {
-  return connection_.dialect().quote_identifier(table_);
+std::string Ledger::quoted_table() const { return connection_.dialect().quote_identifier(table_); }
+
+std::string Ledger::column_list(int format) const {
+  std::string list;
+  for (const auto& c : columns)
+    if (c.since_format <= format) list += (list.empty() ? "" : ", ") + connection_.dialect().quote_identifier(c.name);
+  return list;
 }
 
-bool Ledger::exists() {
-  return connection_.catalog().table_exists(table_);
-}
+bool Ledger::exists() { return connection_.catalog().table_exists(table_); }
 
 void Ledger::create() {
   const Dialect& d = connection_.dialect();
@@ -92,7 +132,7 @@ void Ledger::create() {
   LedgerRow format_row;
   format_row.installed_rank = 0;
   format_row.version = std::to_string(ledger_format_version);
-  format_row.description = "strata ledger format " + std::to_string(ledger_format_version);
+  format_row.description = "strata ledger format";
   format_row.script = "strata";
   format_row.installed_by = connection_.user_name();
   format_row.installed_on = utc_timestamp_now();
@@ -115,68 +155,68 @@ int Ledger::format() {
   return format;
 }
 
+int Ledger::upgrade() {
+  int found = format();
+  if (found == ledger_format_version) return found;
+  const Dialect& d = connection_.dialect();
+  for (const auto& c : columns) {
+    if (c.since_format <= found) continue;
+    connection_.session().execute("ALTER TABLE " + quoted_table() + " ADD COLUMN " + d.quote_identifier(c.name) + ' ' +
+                                  d.type_sql(c.type));
+  }
+  std::vector<Value> values{std::to_string(ledger_format_version), std::string(format_kind)};
+  connection_.session().execute("UPDATE " + quoted_table() + " SET " + d.quote_identifier("version") + " = " +
+                                    d.placeholder(1) + " WHERE " + d.quote_identifier("kind") + " = " + d.placeholder(2),
+                                values);
+  return found;
+}
+
 std::vector<LedgerRow> Ledger::read() {
   const Dialect& d = connection_.dialect();
-  std::string sql = "SELECT ";
-  for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + d.quote_identifier(columns[i].name);
-  sql += " FROM " + quoted_table() + " WHERE " + d.quote_identifier("kind") + " <> " + d.placeholder(1) + " ORDER BY " +
-         d.quote_identifier("installed_rank");
+  std::string sql = "SELECT " + column_list(format()) + " FROM " + quoted_table() + " WHERE " +
+                    d.quote_identifier("kind") + " <> " + d.placeholder(1) + " ORDER BY " +
+                    d.quote_identifier("installed_rank");
   std::vector<Value> kind{std::string(format_kind)};
   std::vector<LedgerRow> rows;
-  for (const Row& r : connection_.session().query(sql, kind)) {
-    LedgerRow row;
-    row.installed_rank = static_cast<int>(as_int(r.at(0)));
-    row.version = as_optional_text(r.at(1));
-    row.description = as_text(r.at(2));
-    auto parsed_kind = parse_migration_kind(as_text(r.at(3)));
-    if (!parsed_kind)
-      throw Error(ErrorKind::validation, "ledger " + table_ + " row " + std::to_string(row.installed_rank) +
-                                             " has an unknown kind '" + as_text(r.at(3)) + "'");
-    row.kind = *parsed_kind;
-    row.script = as_text(r.at(4));
-    row.checksum = as_text(r.at(5));
-    row.installed_by = as_text(r.at(6));
-    row.installed_on = as_text(r.at(7));
-    row.execution_ms = as_int(r.at(8));
-    row.success = as_int(r.at(9)) != 0;
-    row.statements_done = static_cast<int>(as_int(r.at(10)));
-    row.in_doubt = as_int(r.at(11)) != 0;
-    rows.push_back(std::move(row));
-  }
+  for (const Row& r : connection_.session().query(sql, kind)) rows.push_back(row_of(r, table_));
   return rows;
 }
 
 int Ledger::append(LedgerRow row) {
   const Dialect& d = connection_.dialect();
-  auto next = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") +
-                                          "), 0) + 1 FROM " + quoted_table());
+  auto next = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") + "), 0) + 1 FROM " +
+                                          quoted_table());
   row.installed_rank = static_cast<int>(as_int(next.at(0).at(0)));
   insert(row, to_string(row.kind));
   return row.installed_rank;
 }
 
-}  // namespace strata
-
-namespace strata {
-
 void Ledger::insert(const LedgerRow& row, std::string_view kind) {
   const Dialect& d = connection_.dialect();
-  std::string sql = "INSERT INTO " + quoted_table() + " VALUES (";
+  std::string sql = "INSERT INTO " + quoted_table() + " (" + column_list(ledger_format_version) + ") VALUES (";
   for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + d.placeholder(int(i) + 1);
-  sql += ")";
-  std::vector<Value> values{std::int64_t{row.installed_rank},
-                            optional_value(row.version),
-                            row.description,
-                            std::string(kind),
-                            row.script,
-                            row.checksum.empty() ? Value{nullptr} : Value{row.checksum},
-                            row.installed_by,
-                            row.installed_on,
-                            row.execution_ms,
-                            std::int64_t{row.success},
-                            std::int64_t{row.statements_done},
-                            std::int64_t{row.in_doubt}};
+  connection_.session().execute(sql + ")", values_of(row, kind));
+}
+
+void Ledger::update(const LedgerRow& row) {
+  const Dialect& d = connection_.dialect();
+  // Values in the order their placeholders appear, for dialects whose markers are positional.
+  std::vector<Value> all = values_of(row, to_string(row.kind));
+  std::vector<Value> values(all.begin() + 1, all.end());
+  values.push_back(all.front());
+  std::string sql = "UPDATE " + quoted_table() + " SET ";
+  for (std::size_t i = 1; i < columns.size(); ++i)
+    sql += (i > 1 ? ", " : "") + d.quote_identifier(columns[i].name) + " = " + d.placeholder(int(i));
+  sql += " WHERE " + d.quote_identifier("installed_rank") + " = " + d.placeholder(int(columns.size()));
   connection_.session().execute(sql, values);
+}
+
+void Ledger::remove(int installed_rank) {
+  const Dialect& d = connection_.dialect();
+  std::vector<Value> rank{std::int64_t{installed_rank}};
+  connection_.session().execute("DELETE FROM " + quoted_table() + " WHERE " + d.quote_identifier("installed_rank") +
+                                    " = " + d.placeholder(1) + " AND " + d.quote_identifier("kind") + " <> 'ledger'",
+                                rank);
 }
 
 }  // namespace strata

@@ -6,37 +6,46 @@
 namespace strata {
 namespace {
 
-std::string short_sum(const std::string& checksum) {
-  return checksum.empty() ? "(none)" : checksum;
-}
-
-// The latest row of each identity: versions by their normalised text, repeatables by description.
-struct LatestRows {
-  std::map<std::string, const LedgerRow*> by_version;
+// What the ledger says, indexed: the latest row of each version and of each repeatable, the
+// baseline, and the newest undo (after which repeatables run again).
+struct LedgerIndex {
+  std::map<std::string, const LedgerRow*> by_version;  // latest versioned or undo row
   std::map<std::string, const LedgerRow*> by_description;
+  const LedgerRow* baseline = nullptr;
+  int last_undo_rank = 0;
 
-  explicit LatestRows(std::span<const LedgerRow> ledger) {
+  explicit LedgerIndex(std::span<const LedgerRow> ledger) {
     for (const auto& row : ledger) {
-      if (row.kind == MigrationKind::repeatable)
-        by_description[row.description] = &row;
-      else if (row.version)
-        by_version[*row.version] = &row;
+      if (row.kind == MigrationKind::baseline) baseline = &row;
+      else if (row.kind == MigrationKind::repeatable) by_description[row.description] = &row;
+      else if (row.version) by_version[*row.version] = &row;
+      if (row.kind == MigrationKind::undo && row.success) last_undo_rank = row.installed_rank;
     }
+  }
+
+  std::optional<Version> baseline_version() const {
+    return baseline && baseline->version ? Version::parse(*baseline->version) : std::nullopt;
+  }
+
+  // The newest version applied now (a baseline counts as applied).
+  std::optional<Version> newest_applied() const {
+    std::optional<Version> newest = baseline_version();
+    for (const auto& [text, row] : by_version) {
+      if (!row->success || row->kind != MigrationKind::versioned) continue;
+      auto v = Version::parse(text);
+      if (v && (!newest || *v > *newest)) newest = v;
+    }
+    return newest;
   }
 };
 
-std::optional<Version> newest_applied(const LatestRows& latest) {
-  std::optional<Version> newest;
-  for (const auto& [text, row] : latest.by_version) {
-    if (!row->success || row->kind != MigrationKind::versioned) continue;
-    auto v = Version::parse(text);
-    if (v && (!newest || *v > *newest)) newest = v;
-  }
-  return newest;
+std::string identity_text(const LedgerRow& row) {
+  return row.kind == MigrationKind::repeatable ? "repeatable '" + row.description + "'"
+                                               : "version " + row.version.value_or("?");
 }
 
-MigrationStatus status_of(const Migration& m, const LedgerRow* row) {
-  MigrationStatus s{m.kind, m.version, m.description, m.script, MigrationState::pending, std::nullopt, m.checksum};
+MigrationStatus status_of(const Migration& m, const LedgerRow* row, MigrationState state) {
+  MigrationStatus s{m.kind, m.version, m.description, m.script, state, std::nullopt, m.checksum};
   if (row) s.latest = *row;
   return s;
 }
@@ -44,61 +53,59 @@ MigrationStatus status_of(const Migration& m, const LedgerRow* row) {
 class Planner {
  public:
   Planner(std::span<const LedgerRow> ledger, const PlanOptions& options)
-      : latest_(ledger), options_(options), newest_(newest_applied(latest_)) {}
+      : index_(ledger), options_(options), newest_(index_.newest_applied()), baseline_(index_.baseline_version()) {}
 
   void add_versioned(const Migration& m) {
-    auto found = latest_.by_version.find(m.version->str());
-    const LedgerRow* row = found == latest_.by_version.end() ? nullptr : found->second;
-    MigrationStatus s = status_of(m, row);
-    if (row) {
-      settle_applied(s, m, *row);
-    } else if (newest_ && *m.version < *newest_) {
-      s.state = MigrationState::out_of_order;
-      if (options_.out_of_order)
-        schedule(m);
-      else
-        plan_.problems.push_back(m.script + ": version " + m.version->str() +
-                                 " is older than the newest applied version " + newest_->str() +
-                                 "; apply it with --out-of-order, or give it a newer version");
-    } else if (!options_.target || *m.version <= *options_.target) {
-      schedule(m);
+    const LedgerRow* row = find(index_.by_version, m.version->str());
+    if (baseline_ && *m.version <= *baseline_) {
+      auto state = *m.version == *baseline_ ? MigrationState::baseline : MigrationState::below_baseline;
+      add(status_of(m, row ? row : index_.baseline, state));
+      if (*m.version == *baseline_) baseline_shown_ = true;
+      return;
     }
-    plan_.migrations.push_back(std::move(s));
+    if (!row) return add_unapplied(m);
+    if (row->kind == MigrationKind::undo && row->success) {
+      if (within_target(m)) schedule(m);
+      return add(status_of(m, row, MigrationState::undone));
+    }
+    if (!row->success) return add(settle_failed(m, *row));
+    if (row->checksum == m.checksum) return add(status_of(m, row, MigrationState::applied));
+    plan_.problems.push_back(m.script + ": version " + m.version->str() + " was applied with checksum " +
+                             row->checksum + " but the file now has checksum " + m.checksum +
+                             "; an applied migration must not change: restore the file, or put the change in a new "
+                             "migration (`strata repair` records the new checksum if the change is harmless)");
+    add(status_of(m, row, MigrationState::checksum_mismatch));
   }
 
   void add_repeatable(const Migration& m) {
-    auto found = latest_.by_description.find(m.description);
-    const LedgerRow* row = found == latest_.by_description.end() ? nullptr : found->second;
-    MigrationStatus s = status_of(m, row);
-    if (!row || (row->success && row->checksum != m.checksum))
-      schedule(m);
-    else if (!row->success)
-      fail(s, *row);
-    else
-      s.state = MigrationState::applied;
-    plan_.migrations.push_back(std::move(s));
+    const LedgerRow* row = find(index_.by_description, m.description);
+    if (row && !row->success) return add(settle_failed(m, *row));
+    // Run again when it changed, and after a rollback, which may have dropped what it built.
+    bool current = row && row->checksum == m.checksum && row->installed_rank > index_.last_undo_rank;
+    if (!current) schedule(m);
+    add(status_of(m, row, current ? MigrationState::applied : MigrationState::pending));
   }
 
-  // Ledger rows whose file is gone: future when newer than every file, missing otherwise.
+  // Ledger rows with no file: future when newer than every file, missing otherwise.
   void add_unresolved(std::span<const Migration> migrations) {
     std::optional<Version> newest_file;
-    for (const auto& m : migrations)
-      if (m.kind == MigrationKind::versioned && (!newest_file || *m.version > *newest_file)) newest_file = m.version;
-    auto has_file = [&](auto pred) { return std::any_of(migrations.begin(), migrations.end(), pred); };
-    for (const auto& [text, row] : latest_.by_version) {
-      if (row->kind != MigrationKind::versioned) continue;
-      if (has_file([&](const Migration& m) { return m.kind == MigrationKind::versioned && m.version->str() == text; }))
-        continue;
+    std::map<std::string, bool> versions, repeatables;
+    for (const auto& m : migrations) {
+      if (m.kind == MigrationKind::repeatable) repeatables[m.description] = true;
+      if (m.kind != MigrationKind::versioned) continue;
+      versions[m.version->str()] = true;
+      if (!newest_file || *m.version > *newest_file) newest_file = m.version;
+    }
+    for (const auto& [text, row] : index_.by_version) {
+      if (row->kind != MigrationKind::versioned || versions.count(text)) continue;
       auto version = Version::parse(text);
-      bool future = version && (!newest_file || *version > *newest_file);
-      unresolved(*row, version, future);
+      unresolved(*row, version, version && (!newest_file || *version > *newest_file));
     }
-    for (const auto& [description, row] : latest_.by_description) {
-      if (has_file(
-              [&](const Migration& m) { return m.kind == MigrationKind::repeatable && m.description == description; }))
-        continue;
-      unresolved(*row, std::nullopt, false);
-    }
+    for (const auto& [description, row] : index_.by_description)
+      if (!repeatables.count(description)) unresolved(*row, std::nullopt, false);
+    if (index_.baseline && !baseline_shown_)
+      add(MigrationStatus{MigrationKind::baseline, baseline_, index_.baseline->description, index_.baseline->script,
+                          MigrationState::baseline, *index_.baseline, ""});
   }
 
   Plan finish() {
@@ -113,45 +120,69 @@ class Planner {
   }
 
  private:
-  void settle_applied(MigrationStatus& s, const Migration& m, const LedgerRow& row) {
-    if (!row.success) return fail(s, row);
-    if (row.checksum == m.checksum) {
-      s.state = MigrationState::applied;
-      return;
-    }
-    s.state = MigrationState::checksum_mismatch;
-    plan_.problems.push_back(m.script + ": version " + m.version->str() + " was applied with checksum " +
-                             short_sum(row.checksum) + " but the file now has checksum " + short_sum(m.checksum) +
-                             "; an applied migration must not change: restore the file, or put the "
-                             "change in a new migration");
+  static const LedgerRow* find(const std::map<std::string, const LedgerRow*>& rows, const std::string& key) {
+    auto it = rows.find(key);
+    return it == rows.end() ? nullptr : it->second;
   }
 
-  void fail(MigrationStatus& s, const LedgerRow& row) {
-    s.state = MigrationState::failed;
-    plan_.problems.push_back(row.script + ": " +
-                             (row.version ? "version " + *row.version : "'" + row.description + "'") +
-                             " failed after statement " + std::to_string(row.statements_done) +
-                             "; fix it and resume, or remove the failed row");
+  bool within_target(const Migration& m) const { return !options_.target || *m.version <= *options_.target; }
+
+  void add(MigrationStatus s) { plan_.migrations.push_back(std::move(s)); }
+
+  void add_unapplied(const Migration& m) {
+    if (!newest_ || *m.version > *newest_) {
+      if (within_target(m)) schedule(m);
+      return add(status_of(m, nullptr, MigrationState::pending));
+    }
+    if (options_.out_of_order) schedule(m);
+    else
+      plan_.problems.push_back(m.script + ": version " + m.version->str() +
+                               " is older than the newest applied version " + newest_->str() +
+                               "; apply it with --out-of-order, or give it a newer version");
+    add(status_of(m, nullptr, MigrationState::out_of_order));
+  }
+
+  // A failed row stops the run, unless the run resumes it.
+  MigrationStatus settle_failed(const Migration& m, const LedgerRow& row) {
+    std::string where = m.script + ": " + identity_text(row) + " failed at statement " +
+                        std::to_string(row.statements_done + 1);
+    if (options_.resume == Resume::none) {
+      plan_.problems.push_back(where + (row.in_doubt ? ", which may or may not have run" : "") +
+                               "; after fixing the file run `strata migrate --resume` (statements 1-" +
+                               std::to_string(row.statements_done) +
+                               " are not run again), or remove the failed row with `strata repair`");
+    } else if (row.in_doubt && options_.resume == Resume::resume) {
+      plan_.problems.push_back(where + ", which was in progress when the migrator stopped: it may or may not "
+                                       "have run. Check the database, then use --resume=retry to run it again or "
+                                       "--resume=skip to take it as done");
+    } else {
+      int skip = row.in_doubt && options_.resume == Resume::skip ? 1 : 0;
+      plan_.pending.push_back(PendingMigration{m, row, row.statements_done + skip});
+    }
+    return status_of(m, &row, MigrationState::failed);
   }
 
   void unresolved(const LedgerRow& row, std::optional<Version> version, bool future) {
-    MigrationStatus s{
-        row.kind, version, row.description, row.script, future ? MigrationState::future : MigrationState::missing,
-        row,      ""};
-    std::string what = version ? "version " + version->str() : "repeatable '" + row.description + "'";
+    std::string what = identity_text(row);
     if (future)
       plan_.warnings.push_back(what + " (" + row.script + ") was applied by a newer release: no file for it here");
-    else
+    else if (row.success)
       plan_.problems.push_back(row.script + ": " + what +
                                " is recorded as applied but its file is missing; restore the file");
-    plan_.migrations.push_back(std::move(s));
+    else
+      plan_.problems.push_back(row.script + ": " + what + " failed and its file is missing; `strata repair` "
+                                                          "removes the failed row");
+    add(MigrationStatus{row.kind, version, row.description, row.script,
+                        future ? MigrationState::future : MigrationState::missing, row, ""});
   }
 
-  void schedule(const Migration& m) { plan_.pending.push_back(m); }
+  void schedule(const Migration& m) { plan_.pending.push_back(PendingMigration{m, std::nullopt, 0}); }
 
-  LatestRows latest_;
+  LedgerIndex index_;
   const PlanOptions& options_;
   std::optional<Version> newest_;
+  std::optional<Version> baseline_;
+  bool baseline_shown_ = false;
   Plan plan_;
 };
 
@@ -166,31 +197,81 @@ const char* to_string(MigrationState state) {
     case MigrationState::missing: return "missing";
     case MigrationState::future: return "future";
     case MigrationState::out_of_order: return "out-of-order";
+    case MigrationState::undone: return "undone";
+    case MigrationState::baseline: return "baseline";
+    case MigrationState::below_baseline: return "below-baseline";
   }
   return "pending";
 }
 
 std::optional<Version> Plan::current_version() const {
   std::optional<Version> newest;
-  for (const auto& s : migrations)
-    if (s.version && s.kind == MigrationKind::versioned &&
-        (s.state == MigrationState::applied || s.state == MigrationState::future ||
-         s.state == MigrationState::checksum_mismatch) &&
-        (!newest || *s.version > *newest))
+  for (const auto& s : migrations) {
+    bool counts = s.state == MigrationState::applied || s.state == MigrationState::future ||
+                  s.state == MigrationState::checksum_mismatch || s.state == MigrationState::baseline;
+    if (counts && s.version && s.kind != MigrationKind::repeatable && (!newest || *s.version > *newest))
       newest = s.version;
+  }
   return newest;
 }
 
 Plan make_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger, const PlanOptions& options) {
   Planner planner(ledger, options);
   for (const auto& m : migrations) {
-    if (m.kind == MigrationKind::versioned)
-      planner.add_versioned(m);
-    else if (m.kind == MigrationKind::repeatable)
-      planner.add_repeatable(m);
+    if (m.kind == MigrationKind::versioned) planner.add_versioned(m);
+    else if (m.kind == MigrationKind::repeatable) planner.add_repeatable(m);
   }
   planner.add_unresolved(migrations);
   return planner.finish();
+}
+
+RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger,
+                                const RollbackOptions& options) {
+  LedgerIndex index(ledger);
+  RollbackPlan plan;
+  auto baseline = index.baseline_version();
+  std::vector<std::pair<Version, const LedgerRow*>> applied;  // newest first
+  for (const auto& [text, row] : index.by_version) {
+    if (!row->success) plan.problems.push_back(row->script + ": " + identity_text(*row) +
+                                               " failed; resolve it (migrate --resume, or repair) before rolling back");
+    if (row->kind != MigrationKind::versioned || !row->success) continue;
+    if (auto v = Version::parse(text); v && (!baseline || *v > *baseline)) applied.emplace_back(*v, row);
+  }
+  std::sort(applied.begin(), applied.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+
+  std::size_t count = 0;
+  if (options.to) {
+    if (baseline && *options.to < *baseline)
+      plan.problems.push_back("version " + options.to->str() + " is below the baseline " + baseline->str() +
+                              ": a rollback cannot go below the baseline");
+    bool known = (baseline && *options.to == *baseline) ||
+                 std::any_of(applied.begin(), applied.end(), [&](const auto& a) { return a.first == *options.to; });
+    if (!known && plan.problems.empty())
+      plan.problems.push_back("--to " + options.to->str() + ": that version is not applied");
+    while (count < applied.size() && applied[count].first > *options.to) ++count;
+  } else {
+    if (options.steps < 1) plan.problems.push_back("--steps must be at least 1");
+    count = static_cast<std::size_t>(std::max(options.steps, 0));
+    if (count > applied.size()) {
+      plan.problems.push_back("--steps " + std::to_string(options.steps) + ": only " + std::to_string(applied.size()) +
+                              " versions are applied" + (baseline ? " above the baseline " + baseline->str() : ""));
+      count = applied.size();
+    }
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& [version, row] = applied[i];
+    auto undo = std::find_if(migrations.begin(), migrations.end(), [&](const Migration& m) {
+      return m.kind == MigrationKind::undo && *m.version == version;
+    });
+    if (undo == migrations.end()) {
+      plan.problems.push_back("version " + version.str() + " (" + row->script + ") has no undo migration (U" +
+                              version.str() + "__<description>.sql)");
+      continue;
+    }
+    plan.steps.push_back(RollbackStep{*undo, *row});
+  }
+  if (!plan.problems.empty()) plan.steps.clear();
+  return plan;
 }
 
 }  // namespace strata

@@ -61,9 +61,9 @@ std::optional<MigrationName> parse_numbered(std::string_view stem) {
 
 // Why a file that is not a migration name was refused, with the rule it probably meant.
 std::string naming_hint(std::string_view file) {
-  if (file.ends_with(".yaml") || file.ends_with(".yml"))
-    return "portable operations (.yaml) are not supported by this version of strata";
-  if (!file.ends_with(".sql")) return "not a migration file: migrations end in .sql";
+  if (file.ends_with(".yml")) return "not a migration file: portable operations end in .yaml";
+  if (!file.ends_with(".sql") && !file.ends_with(".yaml"))
+    return "not a migration file: migrations end in .sql (or .yaml for portable operations)";
   if (!file.empty() && (file[0] == 'V' || file[0] == 'U'))
     return "not a migration name: expected V<version>__<description>.sql (two underscores; "
            "version digits separated by '.' or '_')";
@@ -127,14 +127,51 @@ bool is_ignored_file(std::string_view file_name) {
   return file_name.starts_with('.') || file_name.ends_with(".md");
 }
 
-std::optional<MigrationName> parse_migration_name(std::string_view file_name) {
-  if (!file_name.ends_with(".sql")) return std::nullopt;
-  std::string_view stem = file_name.substr(0, file_name.size() - 4);
-  if (auto name = parse_flyway(stem)) return name;
-  return parse_numbered(stem);
+std::optional<MigrationName> parse_migration_name(std::string_view file_name,
+                                                  std::span<const std::string> dialect_suffixes) {
+  bool portable = file_name.ends_with(".yaml");
+  if (!portable && !file_name.ends_with(".sql")) return std::nullopt;
+  std::string_view stem = file_name.substr(0, file_name.size() - (portable ? 5 : 4));
+  std::string dialect;
+  if (std::size_t dot = stem.rfind('.'); dot != std::string_view::npos) {
+    std::string_view suffix = stem.substr(dot + 1);
+    if (std::find(dialect_suffixes.begin(), dialect_suffixes.end(), suffix) != dialect_suffixes.end()) {
+      dialect = std::string(suffix);
+      stem = stem.substr(0, dot);
+    }
+  }
+  auto name = parse_flyway(stem);
+  if (!name) name = parse_numbered(stem);
+  if (!name) return std::nullopt;
+  name->dialect = std::move(dialect);
+  name->portable = portable;
+  return name;
 }
 
-std::vector<Migration> load_directory(const fs::path& dir) {
+void read_directives(Migration& m) {
+  std::istringstream lines{normalise_script(m.sql)};
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    if (line.compare(first, 2, "--") != 0) return;  // directives stand before the first statement
+    std::string_view comment = std::string_view(line).substr(first + 2);
+    comment.remove_prefix(std::min(comment.find_first_not_of(' '), comment.size()));
+    if (!comment.starts_with("strata:")) continue;
+    std::string_view directive = comment.substr(7);
+    directive = directive.substr(0, directive.find_last_not_of(" \t") + 1);
+    if (directive == "no-transaction") {
+      m.transactional = false;
+      continue;
+    }
+    throw Error(ErrorKind::validation, "unknown directive '-- strata:" + std::string(directive) +
+                                           "' (known: -- strata:no-transaction)")
+        .at_line(number, static_cast<int>(first) + 1);
+  }
+}
+
+std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> dialect_suffixes) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw Error(ErrorKind::usage, "the migrations directory '" + dir.string() + "' does not exist");
@@ -143,14 +180,11 @@ std::vector<Migration> load_directory(const fs::path& dir) {
   std::sort(files.begin(), files.end());
 
   std::vector<std::string> problems;
-  std::string first_file;
-  auto refuse = [&](const fs::path& path, const std::string& why) {
-    if (first_file.empty()) first_file = path.string();
-    problems.push_back(path.string() + ": " + why);
-  };
+  auto refuse = [&](const fs::path& path, const std::string& why) { problems.push_back(path.string() + ": " + why); };
 
   std::vector<Migration> migrations;
-  std::map<std::string, fs::path> seen;  // identity -> file
+  std::map<std::string, fs::path> seen;  // identity (with dialect) -> file
+  std::map<std::string, std::pair<fs::path, bool>> forms;  // identity -> a file, and whether portable
   for (const auto& path : files) {
     std::string file = path.filename().string();
     if (is_ignored_file(file)) continue;
@@ -158,12 +192,23 @@ std::vector<Migration> load_directory(const fs::path& dir) {
       refuse(path, "a directory: migrations are read from one flat directory");
       continue;
     }
-    auto name = parse_migration_name(file);
+    auto name = parse_migration_name(file, dialect_suffixes);
     if (!name) {
       refuse(path, naming_hint(file));
       continue;
     }
-    Migration m{name->kind, name->version, name->description, file, read_file(path), ""};
+    Migration m{name->kind, name->version, name->description, file, read_file(path), "", name->dialect, true};
+    std::string identity = identity_of(m);
+    auto [form, first_form] = forms.emplace(identity, std::pair{path, name->portable});
+    if (!first_form && form->second.second != name->portable) {
+      refuse(path, identity + " is written both as SQL and as portable operations (" +
+                       form->second.first.filename().string() + "): one migration has one form");
+      continue;
+    }
+    if (name->portable) {
+      refuse(path, "portable operations (.yaml) are not supported by this version of strata");
+      continue;
+    }
     std::size_t bad = 0;
     if (!valid_utf8(m.sql, bad)) {
       refuse(path, "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")");
@@ -173,10 +218,17 @@ std::vector<Migration> load_directory(const fs::path& dir) {
       refuse(path, "the file is empty (nothing but whitespace and comments)");
       continue;
     }
+    try {
+      read_directives(m);
+    } catch (const Error& e) {
+      refuse(path, "line " + std::to_string(e.line()) + ": " + e.message());
+      continue;
+    }
     m.checksum = script_checksum(m.sql);
-    auto [it, inserted] = seen.emplace(identity_of(m), path);
+    std::string variant = identity + (m.dialect.empty() ? "" : " for " + m.dialect);
+    auto [it, inserted] = seen.emplace(variant, path);
     if (!inserted) {
-      refuse(path, identity_of(m) + " is also defined by " + it->second.string());
+      refuse(path, variant + " is also defined by " + it->second.string());
       continue;
     }
     migrations.push_back(std::move(m));
@@ -188,6 +240,43 @@ std::vector<Migration> load_directory(const fs::path& dir) {
   }
   std::stable_sort(migrations.begin(), migrations.end(), apply_order);
   return migrations;
+}
+
+std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::span<const std::string> preferred) {
+  auto rank = [&](const Migration& m) {
+    if (m.dialect.empty()) return preferred.size();
+    auto at = std::find(preferred.begin(), preferred.end(), m.dialect);
+    return at == preferred.end() ? preferred.size() + 1 : static_cast<std::size_t>(at - preferred.begin());
+  };
+  std::map<std::string, std::size_t> best;  // identity -> index into files
+  std::map<std::string, std::vector<std::string>> variants;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::string identity = identity_of(files[i]);
+    if (!files[i].dialect.empty()) variants[identity].push_back(files[i].dialect);
+    auto [it, first] = best.emplace(identity, i);
+    if (!first && rank(files[i]) < rank(files[it->second])) it->second = i;
+  }
+  std::vector<std::string> problems;
+  std::vector<Migration> chosen;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::string identity = identity_of(files[i]);
+    if (best[identity] != i) continue;
+    if (rank(files[i]) > preferred.size()) {
+      std::string dialects;
+      for (const auto& d : variants[identity]) dialects += (dialects.empty() ? "" : ", ") + d;
+      std::string wanted = preferred.empty() ? std::string("this database") : std::string(preferred.front());
+      problems.push_back(identity + " has variants for " + dialects + " but none for " + wanted +
+                         " and no plain .sql file (" + files[i].script + ")");
+      continue;
+    }
+    chosen.push_back(std::move(files[i]));
+  }
+  if (!problems.empty()) {
+    std::string message;
+    for (const auto& p : problems) message += (message.empty() ? "" : "\n  ") + p;
+    throw Error(ErrorKind::validation, message);
+  }
+  return chosen;
 }
 
 }  // namespace strata

@@ -34,6 +34,8 @@ SqliteConnection::SqliteConnection(const ConnectOptions& options) {
                 "cannot open the SQLite database " + target + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
+  statement_timeout_ = options.statement_timeout;
+  if (statement_timeout_.count() > 0) sqlite3_progress_handler(raw, 10000, &SqliteConnection::on_progress, this);
   try {
     execute("PRAGMA foreign_keys = ON");
   } catch (const Error& e) {
@@ -43,9 +45,20 @@ SqliteConnection::SqliteConnection(const ConnectOptions& options) {
 
 Capabilities SqliteConnection::capabilities() const {
   Capabilities c;
+#ifdef STRATA_SQLITE_AUTOCOMMIT_DDL  // a test build that exercises the path of MySQL-like backends
+  c.transactional_ddl = false;
+#else
   c.transactional_ddl = true;
+#endif
   return c;
 }
+
+int SqliteConnection::on_progress(void* self) {
+  auto* connection = static_cast<SqliteConnection*>(self);
+  return std::chrono::steady_clock::now() > connection->deadline_ ? 1 : 0;
+}
+
+std::string SqliteConnection::session_id() { return "pid " + std::to_string(::getpid()); }
 
 std::unique_ptr<MigrationLock> SqliteConnection::make_lock(const LockScope&) {
   if (path_.empty()) return nullptr;  // a private in-memory database has no other migrator
@@ -64,7 +77,10 @@ std::string SqliteConnection::server_description() {
 
 void SqliteConnection::fail(std::string_view sql, ErrorKind kind) {
   sqlite3* db = db_.get();
-  Error error(kind, sqlite3_errmsg(db));
+  bool timed_out = sqlite3_errcode(db) == SQLITE_INTERRUPT && statement_timeout_.count() > 0;
+  Error error(kind, timed_out ? "the statement ran longer than the statement timeout of " +
+                                    std::to_string(statement_timeout_.count()) + " ms and was interrupted"
+                              : std::string(sqlite3_errmsg(db)));
   error.with_server_code("", sqlite3_extended_errcode(db)).from_driver("sqlite");
   int offset = sqlite3_error_offset(db);
   if (offset >= 0 && static_cast<std::size_t>(offset) <= sql.size()) {
@@ -81,6 +97,7 @@ SqliteConnection::StatementHandle SqliteConnection::prepare(std::string_view sql
 }
 
 std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view sql, bool collect) {
+  deadline_ = std::chrono::steady_clock::now() + statement_timeout_;
   std::vector<Row> rows;
   while (true) {
     int rc = sqlite3_step(statement);

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) override;
   std::string user_name() override;
   std::string server_description() override;
+  std::string session_id() override;
 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
@@ -47,8 +49,12 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   // Steps a prepared statement to its end; collects the rows only when asked to.
   std::vector<Row> run(sqlite3_stmt* statement, std::string_view sql, bool collect = true);
   [[noreturn]] void fail(std::string_view sql, ErrorKind kind = ErrorKind::apply_failed);
+  // Interrupts a statement that runs past the statement timeout.
+  static int on_progress(void* self);
 
   SqliteDialect dialect_;
+  std::chrono::milliseconds statement_timeout_{0};
+  std::chrono::steady_clock::time_point deadline_;
   std::string path_;  // "" for an in-memory database
   std::unique_ptr<sqlite3, Closer> db_;
 };

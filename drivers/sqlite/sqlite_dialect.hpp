@@ -9,6 +9,7 @@ namespace strata::sqlite {
 class SqliteDialect final : public Dialect {
  public:
   std::string_view name() const override { return "sqlite"; }
+  std::vector<std::string> suffixes() const override { return {"sqlite"}; }
   std::string quote_identifier(std::string_view identifier) const override;
   std::string placeholder(int index) const override { return "?" + std::to_string(index); }
   std::string type_sql(const ColumnType& type) const override;

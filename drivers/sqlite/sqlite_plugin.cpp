@@ -33,5 +33,9 @@ strata::Driver* make_driver() noexcept {
 }  // namespace strata::sqlite
 
 STRATA_DRIVER_PLUGIN(strata::sqlite::make_driver)
+#ifdef STRATA_SQLITE_AUTOCOMMIT_DDL
+STRATA_DRIVER_SCHEME(sqlitetest)
+#else
 STRATA_DRIVER_SCHEME(sqlite)
+#endif
 STRATA_DRIVER_SUFFIX(sqlite)

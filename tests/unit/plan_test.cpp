@@ -43,7 +43,7 @@ LedgerRow row_for(const Migration& m, bool success = true) {
 
 std::vector<std::string> pending_scripts(const Plan& plan) {
   std::vector<std::string> out;
-  for (const auto& m : plan.pending) out.push_back(m.script);
+  for (const auto& p : plan.pending) out.push_back(p.migration.script);
   return out;
 }
 
@@ -148,7 +148,7 @@ TEST_CASE("a failed latest row is a failed migration that stops the run") {
   Plan plan = make_plan(files, ledger, {});
   CHECK(state_of(plan, "V1__v.sql") == MigrationState::failed);
   REQUIRE(plan.problems.size() == 1);
-  CHECK_THAT(plan.problems[0], Catch::Contains("statement 2"));
+  CHECK_THAT(plan.problems[0], Catch::Contains("failed at statement 3"));
 }
 
 TEST_CASE("a target stops the plan at that version") {

@@ -44,6 +44,9 @@ class STRATA_API Dialect {
  public:
   virtual ~Dialect();
   virtual std::string_view name() const = 0;  // "sqlite", "postgres", "mysql"
+  // The file suffixes of this dialect's variants, most specific first (V3__x.mariadb.sql
+  // before V3__x.mysql.sql on MariaDB).
+  virtual std::vector<std::string> suffixes() const = 0;
   // `identifier` quoted so that any name, even one with quotes in it, is taken literally.
   virtual std::string quote_identifier(std::string_view identifier) const = 0;
   // The bound-parameter marker for the 1-based parameter `index`: "?1", "$1", "?".
@@ -117,11 +120,15 @@ class STRATA_API Connection {
   virtual std::string user_name() = 0;
   // "SQLite 3.40.1", for messages and `status`.
   virtual std::string server_description() = 0;
+  // The database session running the migration ("pid 4242", a connection id), recorded in the
+  // ledger so that an operator can find it.
+  virtual std::string session_id() = 0;
 };
 
 struct ConnectOptions {
   DatabaseUrl url;
-  std::chrono::milliseconds busy_timeout{5000};  // how long one statement waits for a lock
+  std::chrono::milliseconds busy_timeout{5000};       // how long one statement waits for a lock
+  std::chrono::milliseconds statement_timeout{0};     // a statement's time limit; 0: none
 };
 
 class STRATA_API Driver {

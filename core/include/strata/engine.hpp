@@ -2,11 +2,14 @@
 // ledger, plans, and applies, following the steps of a run:
 //   0. read the ledger without a lock; stop when nothing is pending and nothing is invalid
 //   1. take the migration lock (waiting up to lock_timeout)
-//   2. create the ledger if missing and read it again under the lock
+//   2. create or upgrade the ledger, and read it again under the lock
 //   3. validate everything before anything runs (checksums, names, every script's splitting)
-//   4. apply each pending migration, its statements and ledger row in one transaction
+//   4. apply each pending migration: where DDL is transactional, its statements and its ledger
+//      row commit together; otherwise (or with `-- strata:no-transaction`) the ledger row is
+//      written first and records each statement's progress, so a failure says exactly where
 //   5. release the lock
-// Every failure is a strata::Error whose kind matches the command line's exit code.
+// Every failure is a strata::Error whose kind matches the command line's exit code, and leaves
+// the database and ledger as they were, or exactly recorded where the backend cannot roll back.
 #pragma once
 
 #include <strata/error.hpp>
@@ -26,11 +29,14 @@ namespace strata {
 
 struct Event {
   enum class Type {
-    up_to_date,  // step 0 found nothing to do
-    waiting_for_lock,
+    up_to_date,        // step 0 found nothing to do
+    connect_retry,     // the database could not be reached yet; trying again
+    waiting_for_lock,  // another migrator holds the lock
     lock_acquired,
-    applying,  // a migration starts
-    applied,   // a migration committed; `elapsed` is its time
+    ledger_created,
+    ledger_upgraded,
+    applying,  // a migration (or an undo) starts
+    applied,   // it finished; `elapsed` is its time
   };
   Type type;
   const MigrationStatus* migration = nullptr;  // for applying / applied
@@ -43,29 +49,52 @@ struct Options {
   std::filesystem::path dir = "migrations";
   std::string ledger_table = "strata_history";
   std::chrono::milliseconds lock_timeout{60'000};
-  std::optional<Version> target;
+  std::chrono::milliseconds statement_timeout{0};  // 0: none
+  int connect_retries = 0;                         // further attempts, 1 s apart
+  std::optional<Version> target;                   // migrate up to and including this version
   bool out_of_order = false;
+  Resume resume = Resume::none;
+  bool single_transaction = false;  // every pending migration in one transaction
+  bool dry_run = false;             // plan and print the SQL; change nothing
+  std::optional<Version> baseline_on_migrate;      // baseline a non-empty database without a ledger
   std::vector<std::filesystem::path> plugin_dirs;  // searched before STRATA_PLUGIN_PATH
   std::function<void(const Event&)> on_event;      // progress, for the product's logger
 };
 
 struct AppliedMigration {
-  MigrationKind kind = MigrationKind::versioned;
-  std::string version;  // "" for a repeatable
+  MigrationKind kind = MigrationKind::versioned;  // undo for a rollback
+  std::string version;                            // "" for a repeatable
   std::string description;
   std::string script;
   std::chrono::milliseconds elapsed{0};
+  int statements = 0;        // statements run by this run
+  bool resumed = false;      // continued a failed migration
 };
 
-struct Report {
-  std::string url;     // redacted
-  std::string server;  // "SQLite 3.40.1"
-  std::vector<AppliedMigration> applied;
+// A script as a dry run shows it.
+struct ScriptPreview {
+  std::string label;   // "3 \"add column\" (V3__add_column.sql)"
+  std::string script;
+  bool transactional = true;
+  int first_statement = 0;  // statements before it already ran (a resume)
+  std::vector<std::string> statements;
+};
+
+struct STRATA_API Report {
+  std::string command;  // "migrate", "status", ...
+  std::string url;      // redacted
+  std::string server;   // "SQLite 3.40.1"
+  std::string ledger_table;
+  std::vector<AppliedMigration> applied;    // migrations (or undos) run, in order
   std::vector<MigrationStatus> migrations;  // the state of each after the run
   std::vector<std::string> warnings;
+  std::vector<std::string> actions;         // what `repair` or `baseline` did
+  std::vector<ScriptPreview> dry_run;       // what would run
   std::optional<Version> current_version;
   bool lock_taken = false;
   std::chrono::milliseconds elapsed{0};
+
+  std::size_t count(MigrationState state) const;
 };
 
 class STRATA_API Engine {
@@ -75,10 +104,18 @@ class STRATA_API Engine {
   Engine(Engine&&) noexcept;
   Engine& operator=(Engine&&) noexcept;
 
-  // Applies every pending migration. Throws Error.
+  // Applies every pending migration (or, with dry_run, shows what it would run).
   Report migrate();
   // The state of every migration; takes no lock and changes nothing.
   Report status();
+  // Everything migrate checks before running anything, without running anything.
+  Report validate();
+  // Runs undo migrations, newest version first, each in its own transaction.
+  Report rollback(const RollbackOptions& options);
+  // Marks a database that has no versioned migrations recorded as being at `version`.
+  Report baseline(const Version& version, const std::string& description = "baseline");
+  // Removes failed rows; re-records the checksums and names of applied files that changed.
+  Report repair();
 
  private:
   struct Impl;

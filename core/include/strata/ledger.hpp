@@ -1,9 +1,14 @@
 // The ledger: the table (`strata_history` by default) where every migration applied to a
 // database is recorded, with its checksum, and from which a migration's state is read.
 //
-// Rows are only ever appended; a migration's state is given by its latest row. The ledger has
-// a format version of its own, kept in a first row (installed_rank 0, kind 'ledger'), so that a
-// newer strata can upgrade an older ledger and an older strata refuses a newer one.
+// A migration's state is given by its latest row. Rows are appended; they change only while a
+// migration runs statement by statement (its progress), and through `repair`. The ledger has a
+// format version of its own, kept in a first row (installed_rank 0, kind 'ledger'), so that a
+// newer strata upgrades an older ledger in place and an older strata refuses a newer one.
+//
+// Formats: 1 is the first; 2 adds `progress_checksum` (the SHA-256 of the statements already
+// run, so that a resumed migration can prove they are unchanged) and `session_id` (the database
+// session that ran the migration).
 #pragma once
 
 #include <strata/driver.hpp>
@@ -17,7 +22,7 @@
 
 namespace strata {
 
-inline constexpr int ledger_format_version = 1;
+inline constexpr int ledger_format_version = 2;
 
 struct LedgerRow {
   int installed_rank = 0;              // order applied, from 1
@@ -32,6 +37,8 @@ struct LedgerRow {
   bool success = true;
   int statements_done = 0;
   bool in_doubt = false;
+  std::string progress_checksum;  // of statements 1..statements_done; "" when none ran one by one
+  std::string session_id;         // the database session that ran it, where the backend has one
 };
 
 class STRATA_API Ledger {
@@ -44,14 +51,22 @@ class STRATA_API Ledger {
   void create();
   // The ledger's format version; refuses (Error(validation)) a format newer than this strata's.
   int format();
+  // Brings an older format up to ledger_format_version. Call under the migration lock, inside
+  // a transaction where DDL is transactional. Returns the format it found.
+  int upgrade();
   // Every migration row, by installed_rank.
   std::vector<LedgerRow> read();
   // Appends `row` with the next installed_rank, which it returns.
   int append(LedgerRow row);
+  // Rewrites the row at `row.installed_rank` with every value of `row`.
+  void update(const LedgerRow& row);
+  // Removes the row at `installed_rank` (repair).
+  void remove(int installed_rank);
 
  private:
   std::string quoted_table() const;
   void insert(const LedgerRow& row, std::string_view kind);
+  std::string column_list(int format) const;
 
   Connection& connection_;
   std::string table_;

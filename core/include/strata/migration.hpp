@@ -28,6 +28,8 @@ struct STRATA_API Migration {
   std::string script;              // file name, recorded in the ledger's `script`
   std::string sql;                 // the script's text, as read
   std::string checksum;            // script_checksum(sql)
+  std::string dialect;             // the suffix of a dialect variant (V3__x.postgres.sql); "" for all
+  bool transactional = true;       // false with the directive `-- strata:no-transaction`
 
   // "1.2" for a versioned migration, the description for a repeatable one.
   std::string label() const;

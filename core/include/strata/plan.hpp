@@ -16,12 +16,15 @@ namespace strata {
 
 enum class MigrationState {
   applied,            // its latest row succeeded with the file's checksum
-  pending,            // not applied yet (or a repeatable whose file changed)
-  failed,             // its latest row records a failure
+  pending,            // not applied yet (or a repeatable to run again)
+  failed,             // its latest row records a failure, at statement statements_done + 1
   checksum_mismatch,  // applied, but the file has changed since
   missing,            // in the ledger, no file any more
   future,             // applied by a newer release: newer than every file known here
   out_of_order,       // not applied, older than the newest applied version
+  undone,             // rolled back; migrate applies it again
+  baseline,           // the version a baseline marks
+  below_baseline,     // older than the baseline: taken as applied, never run
 };
 
 STRATA_API const char* to_string(MigrationState state);
@@ -36,22 +39,55 @@ struct MigrationStatus {
   std::string file_checksum;        // "" when there is no file
 };
 
+// How a migration that failed part-way on a backend without transactional DDL continues.
+enum class Resume {
+  none,   // a failed migration stops the run
+  resume, // continue after the statements recorded as done (none may be in doubt)
+  retry,  // ...and run the statement in doubt again
+  skip,   // ...taking the statement in doubt as done
+};
+
 struct PlanOptions {
   std::optional<Version> target;  // apply versioned migrations up to and including this one
   bool out_of_order = false;      // allow applying versions older than the newest applied
+  Resume resume = Resume::none;
+};
+
+struct PendingMigration {
+  Migration migration;
+  std::optional<LedgerRow> resumes;  // the failed row this run continues
+  int first_statement = 0;           // 0-based: statements before it already ran
 };
 
 struct STRATA_API Plan {
   std::vector<MigrationStatus> migrations;  // every migration known, in apply order
-  std::vector<Migration> pending;           // what will run, in order
+  std::vector<PendingMigration> pending;    // what will run, in order
   std::vector<std::string> problems;        // defects that stop a run (validation)
   std::vector<std::string> warnings;        // reported, never stop a run
 
   bool up_to_date() const noexcept { return pending.empty() && problems.empty(); }
-  std::optional<Version> current_version() const;  // newest applied version
+  std::optional<Version> current_version() const;  // newest applied (or baseline) version
 };
 
 STRATA_API Plan make_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger,
                           const PlanOptions& options);
+
+struct RollbackOptions {
+  std::optional<Version> to;  // undo every applied version above this one
+  int steps = 1;              // otherwise: undo this many versions, newest first
+};
+
+struct RollbackStep {
+  Migration undo;    // the undo script to run
+  LedgerRow applied;  // the row of the version it reverts
+};
+
+struct RollbackPlan {
+  std::vector<RollbackStep> steps;    // newest version first
+  std::vector<std::string> problems;  // any problem refuses the whole rollback
+};
+
+STRATA_API RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger,
+                                           const RollbackOptions& options);
 
 }  // namespace strata

@@ -4,8 +4,14 @@
 // Naming rules:
 //   V<version>__<description>.sql   versioned         U<version>__<description>.sql  undo
 //   R__<description>.sql            repeatable        <digits>_<description>.sql     versioned
-// `.md` files and dotfiles are ignored; any other name is refused, so a typo (V2_x.sql) is
-// never skipped silently. Two files for one version are refused, naming both.
+//   <digits>_<description>.up.sql / .down.sql         versioned / undo (golang-migrate, dbmate)
+// A dialect variant puts a suffix before the extension (V3__api.postgres.sql); a suffix counts
+// only if a known driver declares it. `.yaml` names the same kinds written as portable
+// operations. `.md` files and dotfiles are ignored; any other name is refused, so a typo
+// (V2_x.sql) is never skipped silently. Two files for one migration are refused, naming both.
+//
+// Directives are comments on a script's first lines: `-- strata:no-transaction` runs the
+// script outside a transaction, statement by statement. An unknown directive is refused.
 #pragma once
 
 #include <strata/export.hpp>
@@ -13,6 +19,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,16 +30,31 @@ struct MigrationName {
   MigrationKind kind = MigrationKind::versioned;
   std::optional<Version> version;
   std::string description;  // underscores read as spaces
+  std::string dialect;      // a declared dialect suffix, or ""
+  bool portable = false;    // .yaml: portable operations
 };
 
-// What a file name means, or nullopt when it is not a migration name.
-STRATA_API std::optional<MigrationName> parse_migration_name(std::string_view file_name);
+// What a file name means, or nullopt when it is not a migration name. `dialect_suffixes` are
+// the suffixes known drivers declare.
+STRATA_API std::optional<MigrationName> parse_migration_name(std::string_view file_name,
+                                                             std::span<const std::string> dialect_suffixes = {});
 
 // Whether a file in a migrations directory is ignored (documentation, dotfiles).
 STRATA_API bool is_ignored_file(std::string_view file_name);
 
-// Every migration in `dir`, versioned ones in version order, then repeatables by description.
+// Reads the `-- strata:` directives of a script into `m`. Throws Error(validation) at the
+// line of an unknown directive.
+STRATA_API void read_directives(Migration& m);
+
+// Every migration file in `dir`, every dialect's variants included, in apply order.
 // Throws Error(usage) when `dir` is missing, Error(validation) listing every defective file.
-STRATA_API std::vector<Migration> load_directory(const std::filesystem::path& dir);
+STRATA_API std::vector<Migration> load_directory(const std::filesystem::path& dir,
+                                                 std::span<const std::string> dialect_suffixes = {});
+
+// The migrations for one dialect: for each migration, the variant whose suffix comes first in
+// `preferred` (e.g. mariadb, then mysql), else the plain file. Throws Error(validation)
+// naming a migration that has variants, none for this dialect and no plain file.
+STRATA_API std::vector<Migration> select_for_dialect(std::vector<Migration> files,
+                                                     std::span<const std::string> preferred);
 
 }  // namespace strata

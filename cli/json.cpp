@@ -1,0 +1,111 @@
+#include "json.hpp"
+
+namespace strata::cli {
+namespace {
+
+using nlohmann::json;
+
+json optional_text(const std::optional<std::string>& text) { return text ? json(*text) : json(nullptr); }
+json version_json(const std::optional<Version>& v) { return v ? json(v->str()) : json(nullptr); }
+
+json to_json(const MigrationStatus& m) {
+  json out{{"kind", to_string(m.kind)},
+           {"version", version_json(m.version)},
+           {"description", m.description},
+           {"script", m.script},
+           {"state", to_string(m.state)},
+           {"checksum", m.file_checksum.empty() ? json(nullptr) : json(m.file_checksum)}};
+  if (!m.latest) return out;
+  const LedgerRow& row = *m.latest;
+  out["ledger"] = {{"installed_rank", row.installed_rank},   {"kind", to_string(row.kind)},
+                   {"version", optional_text(row.version)},  {"script", row.script},
+                   {"checksum", row.checksum},               {"installed_by", row.installed_by},
+                   {"installed_on", row.installed_on},       {"execution_ms", row.execution_ms},
+                   {"success", row.success},                 {"statements_done", row.statements_done},
+                   {"in_doubt", row.in_doubt},               {"session_id", row.session_id}};
+  return out;
+}
+
+json to_json(const AppliedMigration& a) {
+  return {{"kind", to_string(a.kind)},
+          {"version", a.version.empty() ? json(nullptr) : json(a.version)},
+          {"description", a.description},
+          {"script", a.script},
+          {"elapsed_ms", a.elapsed.count()},
+          {"statements", a.statements},
+          {"resumed", a.resumed}};
+}
+
+json to_json(const ScriptPreview& p) {
+  return {{"migration", p.label},
+          {"script", p.script},
+          {"transactional", p.transactional},
+          {"first_statement", p.first_statement + 1},
+          {"statements", p.statements}};
+}
+
+template <typename T>
+json array_of(const std::vector<T>& items) {
+  json out = json::array();
+  for (const auto& item : items) out.push_back(to_json(item));
+  return out;
+}
+
+}  // namespace
+
+json to_json(const Report& report) {
+  json counts = json::object();
+  for (const auto& m : report.migrations) counts[to_string(m.state)] = report.count(m.state);
+  return {{"command", report.command},
+          {"url", report.url},
+          {"server", report.server},
+          {"ledger_table", report.ledger_table},
+          {"current_version", version_json(report.current_version)},
+          {"pending", report.count(MigrationState::pending) + report.count(MigrationState::undone)},
+          {"counts", counts},
+          {"lock_taken", report.lock_taken},
+          {"elapsed_ms", report.elapsed.count()},
+          {"applied", array_of(report.applied)},
+          {"migrations", array_of(report.migrations)},
+          {"warnings", report.warnings},
+          {"actions", report.actions},
+          {"dry_run", array_of(report.dry_run)}};
+}
+
+json to_json(const Error& error) {
+  json out{{"kind", to_string(error.kind())}, {"exit_code", exit_code(error.kind())},
+           {"message", error.message()},      {"description", error.what()}};
+  if (!error.file().empty()) out["file"] = error.file();
+  if (error.line() > 0) out["line"] = error.line();
+  if (error.column() > 0) out["column"] = error.column();
+  if (error.statement_index() > 0) out["statement"] = error.statement_index();
+  if (!error.version().empty()) out["version"] = error.version();
+  if (!error.sqlstate().empty()) out["sqlstate"] = error.sqlstate();
+  if (error.server_code() != 0) out["server_code"] = error.server_code();
+  return {{"error", out}};
+}
+
+json to_json(const plugin::Loader& loader) {
+  json dirs = json::array();
+  for (const auto& d : loader.search_path())
+    dirs.push_back({{"path", d.path.string()},
+                    {"origin", d.origin},
+                    {"problem", d.problem.empty() ? json(nullptr) : json(d.problem)}});
+  json plugins = json::array();
+  for (const auto& file : loader.discover()) {
+    json p{{"name", file.name},         {"path", file.path.string()}, {"schemes", file.schemes},
+           {"suffixes", file.suffixes}, {"abi", file.abi},            {"shadowed", file.shadowed}};
+    p["refused"] = file.refusal.empty() ? json(nullptr) : json(file.refusal);
+    if (file.refusal.empty()) {
+      try {
+        p["version"] = std::string(loader.load_file(file)->version());
+      } catch (const Error& e) {
+        p["refused"] = e.message();
+      }
+    }
+    plugins.push_back(p);
+  }
+  return {{"search_path", dirs}, {"plugins", plugins}};
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,75 @@
+#include "new_migration.hpp"
+
+#include <strata/error.hpp>
+#include <strata/source.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+
+namespace strata::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string file_description(const std::string& description) {
+  std::string out;
+  for (char c : description) {
+    if (c == ' ' || c == '-') out += '_';
+    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') out += c;
+    else throw Error(ErrorKind::usage, "the description may hold letters, digits, spaces, '-' and '_' only");
+  }
+  if (out.empty()) throw Error(ErrorKind::usage, "the description is empty");
+  return out;
+}
+
+std::string utc_stamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%Y%m%d%H%M%S", &utc);
+  return buffer;
+}
+
+}  // namespace
+
+Version next_version(const std::vector<Version>& existing) {
+  if (existing.empty()) return *Version::parse("1");
+  const Version& newest = *std::max_element(existing.begin(), existing.end());
+  const auto& parts = newest.parts();
+  if (parts.size() == 1 && parts[0] >= 10'000'000) {
+    auto stamp = *Version::parse(utc_stamp());
+    return stamp > newest ? stamp : *Version::parse(std::to_string(parts[0] + 1));
+  }
+  std::string text;
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    text += (i ? "." : "") + std::to_string(i + 1 == parts.size() ? parts[i] + 1 : parts[i]);
+  return *Version::parse(text);
+}
+
+int create_migration(const fs::path& dir, const std::string& description, bool json) {
+  std::string name_part = file_description(description);
+  std::vector<Version> versions;
+  std::error_code ec;
+  if (fs::is_directory(dir, ec))
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (auto name = parse_migration_name(entry.path().filename().string()); name && name->version)
+        versions.push_back(*name->version);
+  fs::create_directories(dir);
+  Version version = next_version(versions);
+  fs::path path = dir / ("V" + version.str() + "__" + name_part + ".sql");
+  if (fs::exists(path)) throw Error(ErrorKind::usage, path.string() + " already exists");
+  std::ofstream(path) << "-- " << description << "\n\n";
+  if (json)
+    std::cout << nlohmann::json{{"created", path.string()}, {"version", version.str()}}.dump(2) << '\n';
+  else
+    std::cout << "created " << path.string() << '\n';
+  return 0;
+}
+
+}  // namespace strata::cli

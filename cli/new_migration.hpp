@@ -1,0 +1,22 @@
+// `strata new <description>`: the next versioned migration file, named so that it sorts after
+// every existing one.
+#pragma once
+
+#include <strata/version.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace strata::cli {
+
+// The version after `existing`: a timestamp-style project (one part of 8 digits or more) gets
+// the current UTC time, YYYYMMDDHHMMSS; a dotted one increments its last part; otherwise the
+// number after the newest.
+Version next_version(const std::vector<Version>& existing);
+
+// Creates V<next>__<description>.sql in `dir` (made if missing); prints its path. Returns the
+// exit code.
+int create_migration(const std::filesystem::path& dir, const std::string& description, bool json);
+
+}  // namespace strata::cli

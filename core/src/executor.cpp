@@ -1,0 +1,218 @@
+#include "executor.hpp"
+
+#include <strata/checksum.hpp>
+
+namespace strata::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+const char* const resume_hint =
+    "\nThe statements before it are applied and recorded in the ledger. Fix the file and run "
+    "`strata migrate --resume` to continue from this statement, or `strata repair` to remove the record.";
+
+}  // namespace
+
+std::string statements_checksum(std::span<const Statement> statements, std::size_t count) {
+  std::string joined;
+  for (std::size_t i = 0; i < count && i < statements.size(); ++i) joined += normalise_script(statements[i].text) + '\0';
+  return sha256_hex(joined);
+}
+
+Executor::Executor(Connection& connection, Ledger& ledger, std::filesystem::path dir, EventSink emit)
+    : connection_(connection),
+      ledger_(ledger),
+      dir_(std::move(dir)),
+      emit_(std::move(emit)),
+      user_(connection.user_name()),
+      session_(connection.session_id()) {}
+
+PreparedScript Executor::prepare(const PendingMigration& pending) const {
+  const Migration& m = pending.migration;
+  PreparedScript script{m, pending.resumes, pending.first_statement, {}};
+  const Dialect& dialect = connection_.dialect();
+  try {
+    script.statements = dialect.split(m.sql);
+  } catch (Error& e) {
+    throw e.in_file(path_of(m)).for_version(m.label());
+  }
+  if (m.transactional) {
+    for (const auto& s : script.statements)
+      if (auto refusal = dialect.transaction_refusal(s))
+        throw Error(ErrorKind::validation, *refusal + "; put `-- strata:no-transaction` on the file's first line to "
+                                                      "run it outside a transaction, statement by statement")
+            .in_file(path_of(m))
+            .at_line(s.line, s.column)
+            .for_version(m.label());
+  }
+  if (!pending.resumes) return script;
+  const LedgerRow& row = *pending.resumes;
+  auto done = static_cast<std::size_t>(row.statements_done);
+  if (static_cast<std::size_t>(script.first_statement) > script.statements.size())
+    throw Error(ErrorKind::validation, "cannot resume: the ledger records " + std::to_string(row.statements_done) +
+                                           " statements as run, but the file now has " +
+                                           std::to_string(script.statements.size()))
+        .in_file(path_of(m))
+        .for_version(m.label());
+  if (statements_checksum(script.statements, done) != row.progress_checksum)
+    throw Error(ErrorKind::validation, "cannot resume: statements 1-" + std::to_string(done) +
+                                           ", which already ran, have changed since; restore them, or remove the "
+                                           "failed row with `strata repair` and reconcile the database by hand")
+        .in_file(path_of(m))
+        .for_version(m.label());
+  return script;
+}
+
+bool Executor::runs_with_progress(const PreparedScript& script) const {
+  return !connection_.capabilities().transactional_ddl || !script.migration.transactional || script.resumes;
+}
+
+AppliedMigration Executor::run(const PreparedScript& script) {
+  return runs_with_progress(script) ? run_with_progress(script) : run_transactional(script);
+}
+
+LedgerRow Executor::row_for(const Migration& m) const {
+  LedgerRow row;
+  if (m.version) row.version = m.version->str();
+  row.description = m.description;
+  row.kind = m.kind;
+  row.script = m.script;
+  row.checksum = m.checksum;
+  row.installed_by = user_;
+  row.installed_on = utc_timestamp_now();
+  row.session_id = session_;
+  return row;
+}
+
+MigrationStatus Executor::status_of(const Migration& m, MigrationState state) const {
+  return MigrationStatus{m.kind, m.version, m.description, m.script, state, std::nullopt, m.checksum};
+}
+
+void Executor::announce_start(const MigrationStatus& status) {
+  std::string verb = status.kind == MigrationKind::undo ? "undoing " : "applying ";
+  std::string what = status.version ? status.version->str() : status.description;
+  emit_(Event::Type::applying, verb + what + " (" + status.script + ")", &status, {});
+}
+
+AppliedMigration Executor::announce_end(const PreparedScript& script, MigrationStatus& status,
+                                        std::chrono::milliseconds elapsed) {
+  const Migration& m = script.migration;
+  status.state = m.kind == MigrationKind::undo ? MigrationState::undone : MigrationState::applied;
+  std::string verb = m.kind == MigrationKind::undo ? "undid " : "applied ";
+  emit_(Event::Type::applied, verb + m.label() + " (" + m.script + ") in " + std::to_string(elapsed.count()) + " ms",
+        &status, elapsed);
+  int ran = static_cast<int>(script.statements.size()) - script.first_statement;
+  return AppliedMigration{m.kind, m.version ? m.version->str() : "", m.description, m.script, elapsed, ran,
+                          script.resumes.has_value()};
+}
+
+void Executor::execute(const PreparedScript& script, std::size_t index, const char* hint) {
+  const Statement& s = script.statements[index];
+  try {
+    connection_.session().execute(s.text);
+  } catch (const Error& e) {
+    // A position the server reported is relative to the statement: make it one in the file.
+    int line = e.line() > 0 ? s.line + e.line() - 1 : s.line;
+    int column = e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
+    Error located(ErrorKind::apply_failed, e.message() + hint);
+    located.with_server_code(e.sqlstate(), e.server_code()).from_driver(e.driver());
+    throw located.in_file(path_of(script.migration))
+        .at_line(line, column)
+        .at_statement(static_cast<int>(index) + 1, static_cast<int>(script.statements.size()), s.excerpt())
+        .for_version(script.migration.label());
+  }
+}
+
+AppliedMigration Executor::run_transactional(const PreparedScript& script) {
+  MigrationStatus status = status_of(script.migration, MigrationState::pending);
+  announce_start(status);
+  auto start = Clock::now();
+  Session& session = connection_.session();
+  session.begin();
+  try {
+    for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
+    LedgerRow row = row_for(script.migration);
+    row.execution_ms = since(start).count();
+    row.statements_done = static_cast<int>(script.statements.size());
+    ledger_.append(row);
+    session.commit();
+  } catch (...) {
+    session.rollback();
+    throw;
+  }
+  return announce_end(script, status, since(start));
+}
+
+// The ledger row is written first and follows every statement: before one runs it is marked
+// in doubt, after it the count of statements done moves on. A failure or a kill leaves a row
+// saying exactly where the migration stopped.
+AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
+  MigrationStatus status = status_of(script.migration, MigrationState::pending);
+  announce_start(status);
+  auto start = Clock::now();
+  LedgerRow row = row_for(script.migration);
+  if (script.resumes) {
+    row.installed_rank = script.resumes->installed_rank;
+    row.installed_on = script.resumes->installed_on;
+  }
+  row.success = false;
+  row.statements_done = script.first_statement;
+  row.progress_checksum = statements_checksum(script.statements, static_cast<std::size_t>(script.first_statement));
+  if (script.resumes) ledger_.update(row);
+  else row.installed_rank = ledger_.append(row);
+
+  for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i) {
+    row.in_doubt = true;
+    ledger_.update(row);
+    try {
+      execute(script, i, resume_hint);
+    } catch (const Error&) {
+      row.in_doubt = false;  // the statement failed: it did not run
+      row.execution_ms = since(start).count();
+      ledger_.update(row);
+      throw;
+    }
+    failpoint("exit-after-statement", static_cast<int>(i) + 1);
+    row.in_doubt = false;
+    row.statements_done = static_cast<int>(i) + 1;
+    row.progress_checksum = statements_checksum(script.statements, i + 1);
+    ledger_.update(row);
+  }
+  row.success = true;
+  row.execution_ms = since(start).count();
+  ledger_.update(row);
+  return announce_end(script, status, since(start));
+}
+
+std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const PreparedScript> scripts) {
+  std::vector<MigrationStatus> statuses;
+  std::vector<std::chrono::milliseconds> times;
+  Session& session = connection_.session();
+  session.begin();
+  try {
+    for (const auto& script : scripts) {
+      statuses.push_back(status_of(script.migration, MigrationState::pending));
+      announce_start(statuses.back());
+      auto start = Clock::now();
+      for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
+      LedgerRow row = row_for(script.migration);
+      row.execution_ms = since(start).count();
+      row.statements_done = static_cast<int>(script.statements.size());
+      ledger_.append(row);
+      times.push_back(since(start));
+    }
+    session.commit();
+  } catch (...) {
+    session.rollback();
+    throw;
+  }
+  std::vector<AppliedMigration> applied;  // announced once they are committed
+  for (std::size_t i = 0; i < scripts.size(); ++i) applied.push_back(announce_end(scripts[i], statuses[i], times[i]));
+  return applied;
+}
+
+}  // namespace strata::detail

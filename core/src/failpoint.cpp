@@ -1,0 +1,20 @@
+#include "executor.hpp"
+
+#ifdef STRATA_FAILPOINTS
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+#endif
+
+namespace strata::detail {
+
+#ifdef STRATA_FAILPOINTS
+void failpoint(const char* point, int value) {
+  const char* wanted = std::getenv("STRATA_FAILPOINT");
+  if (wanted && std::string(wanted) == std::string(point) + ":" + std::to_string(value)) ::_exit(86);
+}
+#else
+void failpoint(const char*, int) {}
+#endif
+
+}  // namespace strata::detail
