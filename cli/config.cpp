@@ -8,8 +8,9 @@ namespace strata::cli {
 namespace {
 
 Error config_error(const std::filesystem::path& path, const toml::source_region& where, const std::string& message) {
-  return Error(ErrorKind::usage, message).in_file(path.string()).at_line(static_cast<int>(where.begin.line),
-                                                                         static_cast<int>(where.begin.column));
+  return Error(ErrorKind::usage, message)
+      .in_file(path.string())
+      .at_line(static_cast<int>(where.begin.line), static_cast<int>(where.begin.column));
 }
 
 template <typename T>
@@ -42,8 +43,10 @@ std::optional<FileDefaults> read_config(const std::filesystem::path& path) {
   };
   for (const auto& [key, node] : table) {
     std::string name(key.str());
-    if (name == "url") defaults.url = read_value<std::string>(path, node, "url", "a string");
-    else if (name == "dir") defaults.dir = relative_to_file(*read_value<std::string>(path, node, "dir", "a string"));
+    if (name == "url")
+      defaults.url = read_value<std::string>(path, node, "url", "a string");
+    else if (name == "dir")
+      defaults.dir = relative_to_file(*read_value<std::string>(path, node, "dir", "a string"));
     else if (name == "ledger_table")
       defaults.ledger_table = read_value<std::string>(path, node, "ledger_table", "a string");
     else if (name == "lock_timeout")

@@ -5,24 +5,32 @@ namespace {
 
 using nlohmann::json;
 
-json optional_text(const std::optional<std::string>& text) { return text ? json(*text) : json(nullptr); }
-json version_json(const std::optional<Version>& v) { return v ? json(v->str()) : json(nullptr); }
+json optional_text(const std::optional<std::string>& text) {
+  return text ? json(*text) : json(nullptr);
+}
+json version_json(const std::optional<Version>& v) {
+  return v ? json(v->str()) : json(nullptr);
+}
 
 json to_json(const MigrationStatus& m) {
-  json out{{"kind", to_string(m.kind)},
-           {"version", version_json(m.version)},
-           {"description", m.description},
-           {"script", m.script},
-           {"state", to_string(m.state)},
-           {"checksum", m.file_checksum.empty() ? json(nullptr) : json(m.file_checksum)}};
+  json out{
+      {"kind", to_string(m.kind)},    {"version", version_json(m.version)},
+      {"description", m.description}, {"script", m.script},
+      {"state", to_string(m.state)},  {"checksum", m.file_checksum.empty() ? json(nullptr) : json(m.file_checksum)}};
   if (!m.latest) return out;
   const LedgerRow& row = *m.latest;
-  out["ledger"] = {{"installed_rank", row.installed_rank},   {"kind", to_string(row.kind)},
-                   {"version", optional_text(row.version)},  {"script", row.script},
-                   {"checksum", row.checksum},               {"installed_by", row.installed_by},
-                   {"installed_on", row.installed_on},       {"execution_ms", row.execution_ms},
-                   {"success", row.success},                 {"statements_done", row.statements_done},
-                   {"in_doubt", row.in_doubt},               {"session_id", row.session_id}};
+  out["ledger"] = {{"installed_rank", row.installed_rank},
+                   {"kind", to_string(row.kind)},
+                   {"version", optional_text(row.version)},
+                   {"script", row.script},
+                   {"checksum", row.checksum},
+                   {"installed_by", row.installed_by},
+                   {"installed_on", row.installed_on},
+                   {"execution_ms", row.execution_ms},
+                   {"success", row.success},
+                   {"statements_done", row.statements_done},
+                   {"in_doubt", row.in_doubt},
+                   {"session_id", row.session_id}};
   return out;
 }
 
@@ -73,8 +81,10 @@ json to_json(const Report& report) {
 }
 
 json to_json(const Error& error) {
-  json out{{"kind", to_string(error.kind())}, {"exit_code", exit_code(error.kind())},
-           {"message", error.message()},      {"description", error.what()}};
+  json out{{"kind", to_string(error.kind())},
+           {"exit_code", exit_code(error.kind())},
+           {"message", error.message()},
+           {"description", error.what()}};
   if (!error.file().empty()) out["file"] = error.file();
   if (error.line() > 0) out["line"] = error.line();
   if (error.column() > 0) out["column"] = error.column();
@@ -93,8 +103,8 @@ json to_json(const plugin::Loader& loader) {
                     {"problem", d.problem.empty() ? json(nullptr) : json(d.problem)}});
   json plugins = json::array();
   for (const auto& file : loader.discover()) {
-    json p{{"name", file.name},         {"path", file.path.string()}, {"schemes", file.schemes},
-           {"suffixes", file.suffixes}, {"abi", file.abi},            {"shadowed", file.shadowed}};
+    json p{{"name", file.name}, {"path", file.path.string()}, {"schemes", file.schemes}, {"suffixes", file.suffixes},
+           {"abi", file.abi},   {"shadowed", file.shadowed}};
     p["refused"] = file.refusal.empty() ? json(nullptr) : json(file.refusal);
     if (file.refusal.empty()) {
       try {

@@ -52,7 +52,8 @@ struct Flags {
 std::optional<strata::Version> version_flag(const std::string& text, const char* flag) {
   if (text.empty()) return std::nullopt;
   auto v = strata::Version::parse(text);
-  if (!v) throw Error(ErrorKind::usage, std::string(flag) + " '" + text + "' is not a version (e.g. 3, 1.2, 2024_06_01)");
+  if (!v)
+    throw Error(ErrorKind::usage, std::string(flag) + " '" + text + "' is not a version (e.g. 3, 1.2, 2024_06_01)");
   return v;
 }
 
@@ -78,7 +79,8 @@ class Command {
   void apply_defaults() {
     auto given = [&](const char* name) { return app_.get_subcommand()->count(name) > 0; };
     auto file = strata::cli::read_config(flags.config);
-    if (!file && given("--config")) throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
+    if (!file && given("--config"))
+      throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
     if (flags.url.empty()) {
       for (const char* name : {"STRATA_DATABASE_URL", "DATABASE_URL"})
         if (const char* value = std::getenv(name); value && *value && flags.url.empty()) flags.url = value;
@@ -110,7 +112,8 @@ class Command {
     o.baseline_on_migrate = version_flag(flags.baseline_on_migrate, "--baseline-on-migrate");
     bool json = flags.json, verbose = flags.verbose;
     o.on_event = [json, verbose](const strata::Event& event) {
-      if (!json && event.type == strata::Event::Type::applied) strata::cli::print_applied_line(std::cout, event);
+      if (!json && event.type == strata::Event::Type::applied)
+        strata::cli::print_applied_line(std::cout, event);
       else if (verbose || event.type == strata::Event::Type::waiting_for_lock ||
                event.type == strata::Event::Type::connect_retry || event.type == strata::Event::Type::ledger_upgraded)
         std::cerr << "strata: " << event.message << '\n';
@@ -145,8 +148,9 @@ void add_common(CLI::App* command, Flags& f) {
       ->capture_default_str();
   command->add_option("--statement-timeout", f.statement_timeout_s, "seconds one statement may run; 0: no limit")
       ->capture_default_str();
-  command->add_option("--connect-retries", f.connect_retries,
-                      "further attempts to connect, 1 s apart, for a database still starting")
+  command
+      ->add_option("--connect-retries", f.connect_retries,
+                   "further attempts to connect, 1 s apart, for a database still starting")
       ->capture_default_str();
   command->add_option("--plugin-dir", f.plugin_dirs, "a directory of driver plugins, searched first");
   command->add_option("--config", f.config, "defaults file")->capture_default_str();
@@ -204,8 +208,10 @@ int main(int argc, char** argv) {
   try {
     if (drivers->parsed()) {
       strata::plugin::Loader loader({f.plugin_dirs.begin(), f.plugin_dirs.end()});
-      if (f.json) std::cout << strata::cli::to_json(loader).dump(2) << '\n';
-      else strata::cli::print_drivers(std::cout, loader);
+      if (f.json)
+        std::cout << strata::cli::to_json(loader).dump(2) << '\n';
+      else
+        strata::cli::print_drivers(std::cout, loader);
       return 0;
     }
     cmd.apply_defaults();
@@ -232,12 +238,16 @@ int main(int argc, char** argv) {
     }
     return cmd.report(engine.repair(), strata::cli::print_actions);
   } catch (const Error& e) {
-    if (f.json) std::cout << strata::cli::to_json(e).dump(2) << '\n';
-    else std::cerr << "strata: error: " << e.what() << '\n';
+    if (f.json)
+      std::cout << strata::cli::to_json(e).dump(2) << '\n';
+    else
+      std::cerr << "strata: error: " << e.what() << '\n';
     return strata::exit_code(e.kind());
   } catch (const std::exception& e) {
-    if (f.json) std::cout << nlohmann::json{{"error", {{"kind", "internal"}, {"message", e.what()}}}}.dump(2) << '\n';
-    else std::cerr << "strata: error: " << e.what() << '\n';
+    if (f.json)
+      std::cout << nlohmann::json{{"error", {{"kind", "internal"}, {"message", e.what()}}}}.dump(2) << '\n';
+    else
+      std::cerr << "strata: error: " << e.what() << '\n';
     return strata::exit_code(ErrorKind::apply_failed);
   }
 }

@@ -19,9 +19,12 @@ namespace fs = std::filesystem;
 std::string file_description(const std::string& description) {
   std::string out;
   for (char c : description) {
-    if (c == ' ' || c == '-') out += '_';
-    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') out += c;
-    else throw Error(ErrorKind::usage, "the description may hold letters, digits, spaces, '-' and '_' only");
+    if (c == ' ' || c == '-')
+      out += '_';
+    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_')
+      out += c;
+    else
+      throw Error(ErrorKind::usage, "the description may hold letters, digits, spaces, '-' and '_' only");
   }
   if (out.empty()) throw Error(ErrorKind::usage, "the description is empty");
   return out;

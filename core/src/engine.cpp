@@ -181,10 +181,13 @@ struct Engine::Impl {
     bool created = !ledger->exists();
     int found = ledger_format_version;
     in_transaction([&] {
-      if (created) ledger->create();
-      else found = ledger->upgrade();
+      if (created)
+        ledger->create();
+      else
+        found = ledger->upgrade();
     });
-    if (created) emit(Event::Type::ledger_created, "created the ledger " + options.ledger_table);
+    if (created)
+      emit(Event::Type::ledger_created, "created the ledger " + options.ledger_table);
     else if (found != ledger_format_version)
       emit(Event::Type::ledger_upgraded, "upgraded the ledger " + options.ledger_table + " from format " +
                                              std::to_string(found) + " to " + std::to_string(ledger_format_version));
@@ -223,8 +226,8 @@ struct Engine::Impl {
 
   void check_single_transaction(const detail::Executor& executor, std::span<const detail::PreparedScript> scripts) {
     if (!connection->capabilities().transactional_ddl)
-      throw Error(ErrorKind::usage, "--single-transaction needs transactional DDL, which " + std::string(driver->name()) +
-                                        " does not have");
+      throw Error(ErrorKind::usage, "--single-transaction needs transactional DDL, which " +
+                                        std::string(driver->name()) + " does not have");
     for (const auto& script : scripts)
       if (executor.runs_with_progress(script))
         throw Error(ErrorKind::usage, "--single-transaction: " + script.migration.script +
@@ -257,8 +260,11 @@ struct Engine::Impl {
   Report dry_run(Report report, Plan plan) {
     auto exec = executor();
     for (const auto& script : prepare(exec, plan)) {
-      ScriptPreview preview{preview_label(script.migration), script.migration.script,
-                            !exec.runs_with_progress(script), script.first_statement, {}};
+      ScriptPreview preview{preview_label(script.migration),
+                            script.migration.script,
+                            !exec.runs_with_progress(script),
+                            script.first_statement,
+                            {}};
       for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i)
         preview.statements.push_back(script.statements[i].text);
       report.dry_run.push_back(std::move(preview));
@@ -385,6 +391,8 @@ Report Engine::repair() {
   return impl.finish(std::move(report), impl.plan_from(migrations));
 }
 
-Report migrate(Options options) { return Engine(std::move(options)).migrate(); }
+Report migrate(Options options) {
+  return Engine(std::move(options)).migrate();
+}
 
 }  // namespace strata

@@ -19,7 +19,8 @@ const char* const resume_hint =
 
 std::string statements_checksum(std::span<const Statement> statements, std::size_t count) {
   std::string joined;
-  for (std::size_t i = 0; i < count && i < statements.size(); ++i) joined += normalise_script(statements[i].text) + '\0';
+  for (std::size_t i = 0; i < count && i < statements.size(); ++i)
+    joined += normalise_script(statements[i].text) + '\0';
   return sha256_hex(joined);
 }
 
@@ -43,8 +44,9 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
   if (m.transactional) {
     for (const auto& s : script.statements)
       if (auto refusal = dialect.transaction_refusal(s))
-        throw Error(ErrorKind::validation, *refusal + "; put `-- strata:no-transaction` on the file's first line to "
-                                                      "run it outside a transaction, statement by statement")
+        throw Error(ErrorKind::validation, *refusal +
+                                               "; put `-- strata:no-transaction` on the file's first line to "
+                                               "run it outside a transaction, statement by statement")
             .in_file(path_of(m))
             .at_line(s.line, s.column)
             .for_version(m.label());
@@ -106,8 +108,8 @@ AppliedMigration Executor::announce_end(const PreparedScript& script, MigrationS
   emit_(Event::Type::applied, verb + m.label() + " (" + m.script + ") in " + std::to_string(elapsed.count()) + " ms",
         &status, elapsed);
   int ran = static_cast<int>(script.statements.size()) - script.first_statement;
-  return AppliedMigration{m.kind, m.version ? m.version->str() : "", m.description, m.script, elapsed, ran,
-                          script.resumes.has_value()};
+  return AppliedMigration{m.kind, m.version ? m.version->str() : "", m.description, m.script, elapsed,
+                          ran,    script.resumes.has_value()};
 }
 
 void Executor::execute(const PreparedScript& script, std::size_t index, const char* hint) {
@@ -162,8 +164,10 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   row.success = false;
   row.statements_done = script.first_statement;
   row.progress_checksum = statements_checksum(script.statements, static_cast<std::size_t>(script.first_statement));
-  if (script.resumes) ledger_.update(row);
-  else row.installed_rank = ledger_.append(row);
+  if (script.resumes)
+    ledger_.update(row);
+  else
+    row.installed_rank = ledger_.append(row);
 
   for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i) {
     row.in_doubt = true;

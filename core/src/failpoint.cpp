@@ -1,9 +1,9 @@
 #include "executor.hpp"
 
 #ifdef STRATA_FAILPOINTS
+#include <unistd.h>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 #endif
 
 namespace strata::detail {

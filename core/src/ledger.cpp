@@ -54,7 +54,9 @@ std::string as_text(const Value& v) {
   return {};
 }
 
-Value text_or_null(const std::string& text) { return text.empty() ? Value{nullptr} : Value{text}; }
+Value text_or_null(const std::string& text) {
+  return text.empty() ? Value{nullptr} : Value{text};
+}
 
 std::vector<Value> values_of(const LedgerRow& row, std::string_view kind) {
   return {std::int64_t{row.installed_rank},
@@ -109,7 +111,9 @@ std::string utc_timestamp_now() {
 
 Ledger::Ledger(Connection& connection, std::string table) : connection_(connection), table_(std::move(table)) {}
 
-std::string Ledger::quoted_table() const { return connection_.dialect().quote_identifier(table_); }
+std::string Ledger::quoted_table() const {
+  return connection_.dialect().quote_identifier(table_);
+}
 
 std::string Ledger::column_list(int format) const {
   std::string list;
@@ -118,7 +122,9 @@ std::string Ledger::column_list(int format) const {
   return list;
 }
 
-bool Ledger::exists() { return connection_.catalog().table_exists(table_); }
+bool Ledger::exists() {
+  return connection_.catalog().table_exists(table_);
+}
 
 void Ledger::create() {
   const Dialect& d = connection_.dialect();
@@ -166,7 +172,8 @@ int Ledger::upgrade() {
   }
   std::vector<Value> values{std::to_string(ledger_format_version), std::string(format_kind)};
   connection_.session().execute("UPDATE " + quoted_table() + " SET " + d.quote_identifier("version") + " = " +
-                                    d.placeholder(1) + " WHERE " + d.quote_identifier("kind") + " = " + d.placeholder(2),
+                                    d.placeholder(1) + " WHERE " + d.quote_identifier("kind") + " = " +
+                                    d.placeholder(2),
                                 values);
   return found;
 }
@@ -184,8 +191,8 @@ std::vector<LedgerRow> Ledger::read() {
 
 int Ledger::append(LedgerRow row) {
   const Dialect& d = connection_.dialect();
-  auto next = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") + "), 0) + 1 FROM " +
-                                          quoted_table());
+  auto next = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") +
+                                          "), 0) + 1 FROM " + quoted_table());
   row.installed_rank = static_cast<int>(as_int(next.at(0).at(0)));
   insert(row, to_string(row.kind));
   return row.installed_rank;

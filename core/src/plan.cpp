@@ -16,9 +16,12 @@ struct LedgerIndex {
 
   explicit LedgerIndex(std::span<const LedgerRow> ledger) {
     for (const auto& row : ledger) {
-      if (row.kind == MigrationKind::baseline) baseline = &row;
-      else if (row.kind == MigrationKind::repeatable) by_description[row.description] = &row;
-      else if (row.version) by_version[*row.version] = &row;
+      if (row.kind == MigrationKind::baseline)
+        baseline = &row;
+      else if (row.kind == MigrationKind::repeatable)
+        by_description[row.description] = &row;
+      else if (row.version)
+        by_version[*row.version] = &row;
       if (row.kind == MigrationKind::undo && row.success) last_undo_rank = row.installed_rank;
     }
   }
@@ -134,7 +137,8 @@ class Planner {
       if (within_target(m)) schedule(m);
       return add(status_of(m, nullptr, MigrationState::pending));
     }
-    if (options_.out_of_order) schedule(m);
+    if (options_.out_of_order)
+      schedule(m);
     else
       plan_.problems.push_back(m.script + ": version " + m.version->str() +
                                " is older than the newest applied version " + newest_->str() +
@@ -144,17 +148,25 @@ class Planner {
 
   // A failed row stops the run, unless the run resumes it.
   MigrationStatus settle_failed(const Migration& m, const LedgerRow& row) {
-    std::string where = m.script + ": " + identity_text(row) + " failed at statement " +
-                        std::to_string(row.statements_done + 1);
-    if (options_.resume == Resume::none) {
-      plan_.problems.push_back(where + (row.in_doubt ? ", which may or may not have run" : "") +
-                               "; after fixing the file run `strata migrate --resume` (statements 1-" +
-                               std::to_string(row.statements_done) +
-                               " are not run again), or remove the failed row with `strata repair`");
-    } else if (row.in_doubt && options_.resume == Resume::resume) {
-      plan_.problems.push_back(where + ", which was in progress when the migrator stopped: it may or may not "
-                                       "have run. Check the database, then use --resume=retry to run it again or "
-                                       "--resume=skip to take it as done");
+    std::string where =
+        m.script + ": " + identity_text(row) + " failed at statement " + std::to_string(row.statements_done + 1);
+    std::string in_doubt =
+        ", which was running when the migrator stopped: it may or may not have run. Check the "
+        "database, then run `strata migrate --resume=retry` to run it again or `--resume=skip` "
+        "to take it as done";
+    int done = row.statements_done;
+    std::string kept = done == 0   ? ""
+                       : done == 1 ? " (statement 1 is not run again)"
+                                   : " (statements 1-" + std::to_string(done) + " are not run again)";
+    if (row.kind == MigrationKind::undo) {
+      plan_.problems.push_back(where +
+                               " of its undo; reconcile the database by hand, then remove the failed row "
+                               "with `strata repair`");
+    } else if (row.in_doubt && options_.resume != Resume::retry && options_.resume != Resume::skip) {
+      plan_.problems.push_back(where + in_doubt + "; or remove the failed row with `strata repair`");
+    } else if (options_.resume == Resume::none) {
+      plan_.problems.push_back(where + "; fix the file and run `strata migrate --resume`" + kept +
+                               ", or remove the failed row with `strata repair`");
     } else {
       int skip = row.in_doubt && options_.resume == Resume::skip ? 1 : 0;
       plan_.pending.push_back(PendingMigration{m, row, row.statements_done + skip});
@@ -170,8 +182,9 @@ class Planner {
       plan_.problems.push_back(row.script + ": " + what +
                                " is recorded as applied but its file is missing; restore the file");
     else
-      plan_.problems.push_back(row.script + ": " + what + " failed and its file is missing; `strata repair` "
-                                                          "removes the failed row");
+      plan_.problems.push_back(row.script + ": " + what +
+                               " failed and its file is missing; `strata repair` "
+                               "removes the failed row");
     add(MigrationStatus{row.kind, version, row.description, row.script,
                         future ? MigrationState::future : MigrationState::missing, row, ""});
   }
@@ -218,8 +231,10 @@ std::optional<Version> Plan::current_version() const {
 Plan make_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger, const PlanOptions& options) {
   Planner planner(ledger, options);
   for (const auto& m : migrations) {
-    if (m.kind == MigrationKind::versioned) planner.add_versioned(m);
-    else if (m.kind == MigrationKind::repeatable) planner.add_repeatable(m);
+    if (m.kind == MigrationKind::versioned)
+      planner.add_versioned(m);
+    else if (m.kind == MigrationKind::repeatable)
+      planner.add_repeatable(m);
   }
   planner.add_unresolved(migrations);
   return planner.finish();
@@ -232,8 +247,9 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
   auto baseline = index.baseline_version();
   std::vector<std::pair<Version, const LedgerRow*>> applied;  // newest first
   for (const auto& [text, row] : index.by_version) {
-    if (!row->success) plan.problems.push_back(row->script + ": " + identity_text(*row) +
-                                               " failed; resolve it (migrate --resume, or repair) before rolling back");
+    if (!row->success)
+      plan.problems.push_back(row->script + ": " + identity_text(*row) +
+                              " failed; resolve it (migrate --resume, or repair) before rolling back");
     if (row->kind != MigrationKind::versioned || !row->success) continue;
     if (auto v = Version::parse(text); v && (!baseline || *v > *baseline)) applied.emplace_back(*v, row);
   }

@@ -165,8 +165,8 @@ void read_directives(Migration& m) {
       m.transactional = false;
       continue;
     }
-    throw Error(ErrorKind::validation, "unknown directive '-- strata:" + std::string(directive) +
-                                           "' (known: -- strata:no-transaction)")
+    throw Error(ErrorKind::validation,
+                "unknown directive '-- strata:" + std::string(directive) + "' (known: -- strata:no-transaction)")
         .at_line(number, static_cast<int>(first) + 1);
   }
 }
@@ -183,7 +183,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   auto refuse = [&](const fs::path& path, const std::string& why) { problems.push_back(path.string() + ": " + why); };
 
   std::vector<Migration> migrations;
-  std::map<std::string, fs::path> seen;  // identity (with dialect) -> file
+  std::map<std::string, fs::path> seen;                    // identity (with dialect) -> file
   std::map<std::string, std::pair<fs::path, bool>> forms;  // identity -> a file, and whether portable
   for (const auto& path : files) {
     std::string file = path.filename().string();

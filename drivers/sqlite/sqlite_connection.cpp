@@ -58,7 +58,9 @@ int SqliteConnection::on_progress(void* self) {
   return std::chrono::steady_clock::now() > connection->deadline_ ? 1 : 0;
 }
 
-std::string SqliteConnection::session_id() { return "pid " + std::to_string(::getpid()); }
+std::string SqliteConnection::session_id() {
+  return "pid " + std::to_string(::getpid());
+}
 
 std::unique_ptr<MigrationLock> SqliteConnection::make_lock(const LockScope&) {
   if (path_.empty()) return nullptr;  // a private in-memory database has no other migrator

@@ -32,6 +32,18 @@ std::string setting(const std::string& name) {
   return {};
 }
 
+// Exports the settings of STRATA_TEST_CONFIG to the environment, once, before any test runs.
+[[maybe_unused]] const bool exported = [] {
+  const char* file = std::getenv("STRATA_TEST_CONFIG");
+  if (!file) return false;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos && eq > 0) ::setenv(line.substr(0, eq).c_str(), line.substr(eq + 1).c_str(), 0);
+  }
+  return true;
+}();
+
 std::string required_setting(const std::string& name) {
   std::string value = setting(name);
   if (value.empty())
@@ -99,6 +111,29 @@ std::vector<LedgerRow> Inspector::ledger(const std::string& table) {
   return ledger.exists() ? ledger.read() : std::vector<LedgerRow>{};
 }
 
+std::string Inspector::schema_snapshot(const std::string& ledger_table) {
+  std::string out;
+  const Dialect& d = connection_->dialect();
+  for (const auto& table : connection_->catalog().tables()) {
+    if (table == ledger_table) continue;
+    out += table + " (" + std::to_string(count("SELECT COUNT(*) FROM " + d.quote_identifier(table))) + " rows):";
+    for (const auto& c : connection_->catalog().columns(table))
+      out += " " + c.name + " " + c.type + (c.nullable ? "" : " not null") + (c.primary_key ? " pk" : "") +
+             (c.default_sql ? " default " + *c.default_sql : "") + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+std::string Inspector::ledger_snapshot(const std::string& table) {
+  std::string out;
+  for (const auto& r : ledger(table))
+    out += std::to_string(r.installed_rank) + " " + r.version.value_or("-") + " " + to_string(r.kind) + " " + r.script +
+           " " + r.checksum + " " + (r.success ? "ok" : "failed") + " " + std::to_string(r.statements_done) +
+           (r.in_doubt ? " in-doubt" : "") + "\n";
+  return out;
+}
+
 std::shared_ptr<MigrationLock> Inspector::lock(const std::string& table) {
   auto connection = connection_;
   auto lock = connection_->make_lock(LockScope{"", table});
@@ -114,7 +149,7 @@ void ScratchDir::write(const std::string& file, const std::string& content) cons
   std::ofstream(path_ / file, std::ios::binary | std::ios::trunc) << content;
 }
 
-Child::Child(const std::vector<std::string>& args) {
+Child::Child(const std::vector<std::string>& args, const ChildOptions& options) {
   fs::path dir = scratch_directory("strata-child");
   out_ = dir / "stdout";
   err_ = dir / "stderr";
@@ -123,10 +158,15 @@ Child::Child(const std::vector<std::string>& args) {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!options.directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.directory.c_str());
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  std::vector<char*> env;
+  for (const auto& e : options.environment) env.push_back(const_cast<char*>(e.c_str()));
+  for (char** e = environ; *e; ++e) env.push_back(*e);
+  env.push_back(nullptr);
+  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + args.at(0));
 }
@@ -161,8 +201,8 @@ std::vector<std::string> strata_command(const std::vector<std::string>& args) {
   return command;
 }
 
-ProcessResult run_strata(const std::vector<std::string>& args) {
-  return Child(strata_command(args)).wait();
+ProcessResult run_strata(const std::vector<std::string>& args, const ChildOptions& options) {
+  return Child(strata_command(args), options).wait();
 }
 
 }  // namespace strata::conformance

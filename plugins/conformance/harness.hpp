@@ -4,6 +4,9 @@
 //   STRATA_TEST_ADMIN_URL  optional: where STRATA_TEST_CREATE_SQL creates that database first
 //   STRATA_TEST_CREATE_SQL optional: e.g. "CREATE DATABASE {name}"
 //   STRATA_TEST_CLI        the strata command to run as a user would
+//   STRATA_PLUGIN_PATH     where a driver under test lives, if not installed
+// Every setting of the file is also exported to the environment (unless already set there),
+// so that the strata processes a test starts see the same plugins.
 // A test whose database cannot be reached fails; nothing here skips.
 #pragma once
 
@@ -34,6 +37,11 @@ class Inspector {
   bool has_table(const std::string& table);
   std::int64_t count(const std::string& sql);
   std::vector<LedgerRow> ledger(const std::string& table = "strata_history");
+  // Every table but the ledger, with its columns and row count, one line each: what a test
+  // compares to prove that a refused run changed nothing.
+  std::string schema_snapshot(const std::string& ledger_table = "strata_history");
+  // The ledger's rows, one line each.
+  std::string ledger_snapshot(const std::string& table = "strata_history");
   // The migration lock as another migrator would take it.
   std::shared_ptr<MigrationLock> lock(const std::string& table = "strata_history");
 
@@ -64,9 +72,14 @@ struct ProcessResult {
 };
 
 // A child process with its output captured in files.
+struct ChildOptions {
+  std::vector<std::string> environment;  // extra NAME=VALUE entries
+  std::filesystem::path directory;       // working directory; "" for the test's own
+};
+
 class Child {
  public:
-  explicit Child(const std::vector<std::string>& args);
+  explicit Child(const std::vector<std::string>& args, const ChildOptions& options = {});
   ~Child();
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
@@ -81,7 +94,7 @@ class Child {
 };
 
 // Runs the strata command (STRATA_TEST_CLI) with `args` and waits for it.
-ProcessResult run_strata(const std::vector<std::string>& args);
+ProcessResult run_strata(const std::vector<std::string>& args, const ChildOptions& options = {});
 std::vector<std::string> strata_command(const std::vector<std::string>& args);
 
 }  // namespace strata::conformance

@@ -127,8 +127,8 @@ class STRATA_API Connection {
 
 struct ConnectOptions {
   DatabaseUrl url;
-  std::chrono::milliseconds busy_timeout{5000};       // how long one statement waits for a lock
-  std::chrono::milliseconds statement_timeout{0};     // a statement's time limit; 0: none
+  std::chrono::milliseconds busy_timeout{5000};    // how long one statement waits for a lock
+  std::chrono::milliseconds statement_timeout{0};  // a statement's time limit; 0: none
 };
 
 class STRATA_API Driver {

@@ -54,8 +54,8 @@ struct Options {
   std::optional<Version> target;                   // migrate up to and including this version
   bool out_of_order = false;
   Resume resume = Resume::none;
-  bool single_transaction = false;  // every pending migration in one transaction
-  bool dry_run = false;             // plan and print the SQL; change nothing
+  bool single_transaction = false;                 // every pending migration in one transaction
+  bool dry_run = false;                            // plan and print the SQL; change nothing
   std::optional<Version> baseline_on_migrate;      // baseline a non-empty database without a ledger
   std::vector<std::filesystem::path> plugin_dirs;  // searched before STRATA_PLUGIN_PATH
   std::function<void(const Event&)> on_event;      // progress, for the product's logger
@@ -67,13 +67,13 @@ struct AppliedMigration {
   std::string description;
   std::string script;
   std::chrono::milliseconds elapsed{0};
-  int statements = 0;        // statements run by this run
-  bool resumed = false;      // continued a failed migration
+  int statements = 0;    // statements run by this run
+  bool resumed = false;  // continued a failed migration
 };
 
 // A script as a dry run shows it.
 struct ScriptPreview {
-  std::string label;   // "3 \"add column\" (V3__add_column.sql)"
+  std::string label;  // "3 \"add column\" (V3__add_column.sql)"
   std::string script;
   bool transactional = true;
   int first_statement = 0;  // statements before it already ran (a resume)
@@ -88,8 +88,8 @@ struct STRATA_API Report {
   std::vector<AppliedMigration> applied;    // migrations (or undos) run, in order
   std::vector<MigrationStatus> migrations;  // the state of each after the run
   std::vector<std::string> warnings;
-  std::vector<std::string> actions;         // what `repair` or `baseline` did
-  std::vector<ScriptPreview> dry_run;       // what would run
+  std::vector<std::string> actions;    // what `repair` or `baseline` did
+  std::vector<ScriptPreview> dry_run;  // what would run
   std::optional<Version> current_version;
   bool lock_taken = false;
   std::chrono::milliseconds elapsed{0};

@@ -41,10 +41,10 @@ struct MigrationStatus {
 
 // How a migration that failed part-way on a backend without transactional DDL continues.
 enum class Resume {
-  none,   // a failed migration stops the run
-  resume, // continue after the statements recorded as done (none may be in doubt)
-  retry,  // ...and run the statement in doubt again
-  skip,   // ...taking the statement in doubt as done
+  none,    // a failed migration stops the run
+  resume,  // continue after the statements recorded as done (none may be in doubt)
+  retry,   // ...and run the statement in doubt again
+  skip,    // ...taking the statement in doubt as done
 };
 
 struct PlanOptions {
@@ -78,7 +78,7 @@ struct RollbackOptions {
 };
 
 struct RollbackStep {
-  Migration undo;    // the undo script to run
+  Migration undo;     // the undo script to run
   LedgerRow applied;  // the row of the version it reverts
 };
 

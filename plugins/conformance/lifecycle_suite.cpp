@@ -1,0 +1,527 @@
+// The lifecycle of migrations on a real database: every state, rollback, baseline, repair,
+// statement progress and resume, and the bad-input matrix. Written once for every backend.
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+
+using namespace strata;
+using namespace strata::conformance;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> args(const std::string& command, const std::string& url, const ScratchDir& dir,
+                              std::vector<std::string> extra = {}) {
+  std::vector<std::string> out{command, "--url", url, "--dir", dir.path().string()};
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+// The state `status` prints for a script, read from its table row.
+std::string state_in_table(const std::string& table, const std::string& script) {
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() < script.size() || line.compare(line.size() - script.size(), script.size(), script) != 0) continue;
+    static const std::regex state(
+        "(applied|pending|failed at statement \\d+( \\(in doubt\\))?|checksum-mismatch|missing|future|out-of-order|"
+        "undone|below-baseline|baseline)");
+    std::smatch m;
+    if (std::regex_search(line, m, state)) return m.str(1);
+  }
+  return "(no row for " + script + ")";
+}
+
+std::map<std::string, std::string> states_in_json(const std::string& text) {
+  std::map<std::string, std::string> out;
+  auto doc = nlohmann::json::parse(text);
+  for (const auto& m : doc.at("migrations")) out[m.at("script").get<std::string>()] = m.at("state").get<std::string>();
+  return out;
+}
+
+std::string no_transaction_statement() {
+  std::string sql = test_setting("STRATA_TEST_NO_TRANSACTION_SQL");
+  return sql.empty() ? "VACUUM" : sql;
+}
+
+// A run that must be refused: its exit code, its message, and nothing changed.
+void expect_refused(const std::string& url, const std::vector<std::string>& command, int exit_code,
+                    const std::vector<std::string>& message_parts) {
+  Inspector db(url);
+  std::string schema = db.schema_snapshot(), ledger = db.ledger_snapshot();
+  ProcessResult r = run_strata(command);
+  INFO(r.err);
+  CHECK(r.exit_code == exit_code);
+  for (const auto& part : message_parts) CHECK_THAT(r.err, Catch::Contains(part));
+  CHECK(db.schema_snapshot() == schema);
+  CHECK(db.ledger_snapshot() == ledger);
+}
+
+}  // namespace
+
+TEST_CASE("status and --json show applied, pending, checksum-mismatch, missing, future and out-of-order",
+          "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__one.sql", "CREATE TABLE one (id INTEGER);\n");
+  dir.write("V2__two.sql", "CREATE TABLE two (id INTEGER);\n");
+  dir.write("V3__three.sql", "CREATE TABLE three (id INTEGER);\n");
+  dir.write("V5__five.sql", "CREATE TABLE five (id INTEGER);\n");
+  dir.write("V99__ninety_nine.sql", "CREATE TABLE ninety_nine (id INTEGER);\n");
+  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  std::filesystem::remove(dir.path() / "V99__ninety_nine.sql");                 // as if applied by a newer release
+  dir.write("V2__two.sql", "CREATE TABLE two (id INTEGER, extra INTEGER);\n");  // edited after applying
+  std::filesystem::remove(dir.path() / "V3__three.sql");                        // vanished
+  dir.write("V4_5__between.sql", "CREATE TABLE between_them (id INTEGER);\n");  // older than 99, not applied
+  dir.write("R__summary.sql", "DROP VIEW IF EXISTS summary;\nCREATE VIEW summary AS SELECT id FROM one;\n");
+
+  ProcessResult status = run_strata(args("status", url, dir));
+  CHECK(status.exit_code == 0);
+  CHECK(state_in_table(status.out, "V1__one.sql") == "applied");
+  CHECK(state_in_table(status.out, "V2__two.sql") == "checksum-mismatch");
+  CHECK(state_in_table(status.out, "V3__three.sql") == "missing");
+  CHECK(state_in_table(status.out, "V4_5__between.sql") == "out-of-order");
+  CHECK(state_in_table(status.out, "V5__five.sql") == "applied");
+  CHECK(state_in_table(status.out, "V99__ninety_nine.sql") == "future");
+  CHECK(state_in_table(status.out, "R__summary.sql") == "pending");
+
+  ProcessResult json = run_strata(args("status", url, dir, {"--json"}));
+  CHECK(json.exit_code == 0);
+  auto states = states_in_json(json.out);
+  CHECK(states.size() == 7);
+  for (const auto& [script, state] : states) CHECK(state_in_table(status.out, script) == state);
+  CHECK(nlohmann::json::parse(json.out).at("current_version") == "99");
+  CHECK(run_strata(args("status", url, dir, {"--check"})).exit_code == 6);
+  ProcessResult validate = run_strata(args("validate", url, dir));
+  CHECK(validate.exit_code == 3);
+  CHECK_THAT(validate.err, Catch::Contains("V2__two.sql") && Catch::Contains("V3__three.sql") &&
+                               Catch::Contains("V4_5__between.sql"));
+  CHECK_THAT(validate.err, !Catch::Contains("V99__ninety_nine.sql"));  // future is a warning, never an error
+}
+
+TEST_CASE("rollback marks versions undone, and migrate applies them again to the same schema and history",
+          "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__customers.sql", "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(50));\n");
+  dir.write("U1__customers.sql", "DROP TABLE customers;\n");
+  dir.write("V2__orders.sql", "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER);\n");
+  dir.write("U2__orders.sql", "DROP TABLE orders;\n");
+  dir.write("V3__note.sql", "ALTER TABLE orders ADD COLUMN note VARCHAR(100);\n");
+  dir.write("U3__note.sql", "ALTER TABLE orders DROP COLUMN note;\n");
+  dir.write("R__order_view.sql", "DROP VIEW IF EXISTS order_view;\nCREATE VIEW order_view AS SELECT id FROM orders;\n");
+  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  Inspector db(url);
+  std::string migrated = db.schema_snapshot();
+
+  ProcessResult rollback = run_strata(args("rollback", url, dir, {"--steps", "2"}));
+  CHECK(rollback.exit_code == 0);
+  CHECK_THAT(rollback.out, Catch::Contains("undid 3") && Catch::Contains("undid 2") && Catch::Contains("at version 1"));
+  CHECK_FALSE(db.has_table("orders"));
+  ProcessResult status = run_strata(args("status", url, dir));
+  CHECK(state_in_table(status.out, "V2__orders.sql") == "undone");
+  CHECK(state_in_table(status.out, "V3__note.sql") == "undone");
+  CHECK(state_in_table(status.out, "V1__customers.sql") == "applied");
+
+  ProcessResult again = run_strata(args("migrate", url, dir));
+  CHECK(again.exit_code == 0);
+  CHECK(db.schema_snapshot() == migrated);  // the view is back too: repeatables run again after an undo
+  std::vector<std::string> history;
+  for (const auto& row : db.ledger())
+    history.push_back(std::string(to_string(row.kind)) + " " + row.version.value_or(row.description));
+  CHECK(history == std::vector<std::string>{"versioned 1", "versioned 2", "versioned 3", "repeatable order view",
+                                            "undo 3", "undo 2", "versioned 2", "versioned 3", "repeatable order view"});
+}
+
+TEST_CASE("the example project rolls back completely and migrates again to the same schema", "[lifecycle]") {
+  std::string example = test_setting("STRATA_TEST_EXAMPLE_DIR");
+  REQUIRE_FALSE(example.empty());
+  std::string url = fresh_database_url();
+  std::vector<std::string> base{"--url", url, "--dir", example};
+  auto run = [&](std::vector<std::string> a) {
+    a.insert(a.end(), base.begin(), base.end());
+    return run_strata(a);
+  };
+  REQUIRE(run({"migrate"}).exit_code == 0);
+  Inspector db(url);
+  std::string migrated = db.schema_snapshot();
+  ProcessResult down = run({"rollback", "--steps", "5"});
+  CHECK(down.exit_code == 0);
+  CHECK(db.schema_snapshot().empty());
+  CHECK(run({"migrate"}).exit_code == 0);
+  CHECK(db.schema_snapshot() == migrated);
+}
+
+TEST_CASE("rollback of a version without an undo is refused before anything runs", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  dir.write("U1__a.sql", "DROP TABLE a;\n");
+  dir.write("V2__b.sql", "CREATE TABLE b (id INTEGER);\n");
+  dir.write("V3__c.sql", "CREATE TABLE c (id INTEGER);\n");
+  dir.write("U3__c.sql", "DROP TABLE c;\n");
+  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  expect_refused(url, args("rollback", url, dir, {"--to", "0"}), 3, {"version 2", "no undo"});
+  Inspector db(url);
+  CHECK(db.has_table("c"));
+}
+
+TEST_CASE("baseline marks an existing database, and migrate then applies only later versions", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  {
+    Inspector db(url);
+    db.connection().session().execute("CREATE TABLE legacy (id INTEGER PRIMARY KEY)");
+  }
+  ScratchDir dir;
+  dir.write("V1__legacy.sql", "CREATE TABLE legacy (id INTEGER PRIMARY KEY);\n");
+  dir.write("V2__legacy_more.sql", "CREATE TABLE legacy_more (id INTEGER);\n");
+  dir.write("U3__new_table.sql", "DROP TABLE new_table;\n");
+  dir.write("V3__new_table.sql", "CREATE TABLE new_table (id INTEGER);\n");
+
+  ProcessResult baseline = run_strata(args("baseline", url, dir, {"--version", "2"}));
+  CHECK(baseline.exit_code == 0);
+  CHECK_THAT(baseline.out, Catch::Contains("baselined at version 2"));
+  ProcessResult migrate = run_strata(args("migrate", url, dir));
+  CHECK(migrate.exit_code == 0);
+  CHECK_THAT(migrate.out,
+             Catch::Contains("applied 3") && !Catch::Contains("applied 1 ") && !Catch::Contains("applied 2 "));
+  Inspector db(url);
+  CHECK(db.has_table("new_table"));
+  CHECK_FALSE(db.has_table("legacy_more"));
+
+  ProcessResult status = run_strata(args("status", url, dir));
+  CHECK(state_in_table(status.out, "V1__legacy.sql") == "below-baseline");
+  CHECK(state_in_table(status.out, "V2__legacy_more.sql") == "baseline");
+  CHECK(state_in_table(status.out, "V3__new_table.sql") == "applied");
+
+  expect_refused(url, args("baseline", url, dir, {"--version", "5"}), 3, {"already records versioned migrations"});
+  expect_refused(url, args("rollback", url, dir, {"--to", "1"}), 3, {"below the baseline"});
+  CHECK(run_strata(args("rollback", url, dir, {"--to", "2"})).exit_code == 0);
+  CHECK_FALSE(db.has_table("new_table"));
+}
+
+TEST_CASE("migrate --baseline-on-migrate baselines a non-empty database without a ledger", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  Inspector db(url);
+  db.connection().session().execute("CREATE TABLE legacy (id INTEGER)");
+  ScratchDir dir;
+  dir.write("V1__legacy.sql", "CREATE TABLE legacy (id INTEGER);\n");
+  dir.write("V2__next.sql", "CREATE TABLE next_one (id INTEGER);\n");
+  ProcessResult r = run_strata(args("migrate", url, dir, {"--baseline-on-migrate", "1"}));
+  CHECK(r.exit_code == 0);
+  CHECK(db.has_table("next_one"));
+  auto ledger = db.ledger();
+  REQUIRE(ledger.size() == 2);
+  CHECK(ledger[0].kind == MigrationKind::baseline);
+  CHECK(ledger[0].version == "1");
+  CHECK(ledger[1].version == "2");
+}
+
+TEST_CASE("the bad-input matrix: each refused with its exit code and a message, nothing changed", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__base.sql", "CREATE TABLE base (id INTEGER);\nINSERT INTO base VALUES (1);\n");
+  dir.write("V3__later.sql", "CREATE TABLE later (id INTEGER);\n");
+  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  dir.write("V4__next.sql", "CREATE TABLE next_table (id INTEGER);\n");  // pending: every refusal must leave it so
+
+  SECTION("duplicate versions, both files named") {
+    dir.write("004_next_again.sql", "CREATE TABLE x (id INTEGER);\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"004_next_again.sql", "V4__next.sql"});
+  }
+  SECTION("an unknown file name") {
+    dir.write("V5_typo.sql", "CREATE TABLE x (id INTEGER);\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V5_typo.sql", "two underscores"});
+  }
+  SECTION("an empty file") {
+    dir.write("V5__empty.sql", "-- to do\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V5__empty.sql", "empty"});
+  }
+  SECTION("a file that is not UTF-8") {
+    dir.write("V5__latin1.sql", "INSERT INTO base VALUES ('caf\xE9');\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V5__latin1.sql", "not UTF-8"});
+  }
+  SECTION("an unterminated string, with its line") {
+    dir.write("V5__open.sql", "CREATE TABLE y (id INTEGER);\n\nINSERT INTO y VALUES ('open);\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V5__open.sql:3", "unterminated"});
+  }
+  SECTION("a missing migrations directory") {
+    std::vector<std::string> a{"migrate", "--url", url, "--dir", (dir.path() / "nope").string()};
+    expect_refused(url, a, 2, {"nope", "does not exist"});
+  }
+  SECTION("an unknown URL scheme") {
+    expect_refused(url, {"migrate", "--url", "cassandra://db/x", "--dir", dir.path().string()}, 2, {"'cassandra'"});
+  }
+  SECTION("a --target that is no migration's version") {
+    expect_refused(url, args("migrate", url, dir, {"--target", "3.5"}), 2, {"--target 3.5"});
+  }
+  SECTION("an out-of-order version") {
+    dir.write("V2__forgotten.sql", "CREATE TABLE forgotten (id INTEGER);\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V2__forgotten.sql", "--out-of-order"});
+  }
+  SECTION("a .yaml and a .sql for one version") {
+    dir.write("V4__next.yaml", "- sql: {sqlite: \"SELECT 1\"}\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V4__next.yaml", "one migration has one form"});
+  }
+  SECTION("a statement that cannot run in a transaction, without the directive") {
+    dir.write("V5__maintenance.sql", "CREATE TABLE z (id INTEGER);\n" + no_transaction_statement() + ";\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V5__maintenance.sql:2", "strata:no-transaction"});
+  }
+  SECTION("an unknown directive") {
+    dir.write("V5__directive.sql", "-- strata:no-transactions\nCREATE TABLE z (id INTEGER);\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V5__directive.sql", "line 1", "no-transactions"});
+  }
+  SECTION("a changed applied file") {
+    dir.write("V1__base.sql", "CREATE TABLE base (id INTEGER);\nINSERT INTO base VALUES (2);\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V1__base.sql", "checksum"});
+  }
+}
+
+TEST_CASE("a statement that cannot run in a transaction runs with the no-transaction directive", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__base.sql", "CREATE TABLE base (id INTEGER);\n");
+  dir.write("V2__maintenance.sql", "-- strata:no-transaction\n" + no_transaction_statement() + ";\n");
+  ProcessResult r = run_strata(args("migrate", url, dir));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  auto ledger = Inspector(url).ledger();
+  REQUIRE(ledger.size() == 2);
+  CHECK(ledger[1].success);
+  CHECK(ledger[1].statements_done == 1);
+}
+
+TEST_CASE("a migration run statement by statement that fails is recorded exactly and resumed after a fix",
+          "[lifecycle][progress]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  std::string first_two = "-- strata:no-transaction\nCREATE TABLE p1 (id INTEGER);\nCREATE TABLE p2 (id INTEGER);\n";
+  dir.write("V1__progress.sql", first_two + "INSERT INTO no_such_table VALUES (1);\nCREATE TABLE p4 (id INTEGER);\n" +
+                                    "CREATE TABLE p5 (id INTEGER);\n");
+  ProcessResult failed = run_strata(args("migrate", url, dir));
+  CHECK(failed.exit_code == 1);
+  CHECK_THAT(failed.err, Catch::Contains("V1__progress.sql:4") && Catch::Contains("statement 3 of 5"));
+  CHECK_THAT(failed.err, Catch::Contains("--resume"));
+  Inspector db(url);
+  CHECK(db.has_table("p2"));
+  CHECK_FALSE(db.has_table("p4"));
+  auto ledger = db.ledger();
+  REQUIRE(ledger.size() == 1);
+  CHECK_FALSE(ledger[0].success);
+  CHECK(ledger[0].statements_done == 2);
+  CHECK_FALSE(ledger[0].in_doubt);
+  CHECK(state_in_table(run_strata(args("status", url, dir)).out, "V1__progress.sql") == "failed at statement 3");
+
+  expect_refused(url, args("migrate", url, dir), 3, {"failed at statement 3", "--resume"});
+  std::string fixed_rest =
+      "CREATE TABLE p3 (id INTEGER);\nCREATE TABLE p4 (id INTEGER);\nCREATE TABLE p5 (id INTEGER);\n";
+  dir.write(
+      "V1__progress.sql",
+      "-- strata:no-transaction\nCREATE TABLE p1 (id INTEGER);\nCREATE TABLE p2_renamed (id INTEGER);\n" + fixed_rest);
+  expect_refused(url, args("migrate", url, dir, {"--resume"}), 3, {"statements 1-2", "changed"});
+
+  dir.write("V1__progress.sql", first_two + fixed_rest);
+  ProcessResult resumed = run_strata(args("migrate", url, dir, {"--resume"}));
+  CHECK(resumed.exit_code == 0);
+  CHECK(db.has_table("p3"));
+  CHECK(db.has_table("p5"));
+  ledger = db.ledger();
+  REQUIRE(ledger.size() == 1);
+  CHECK(ledger[0].success);
+  CHECK(ledger[0].statements_done == 5);
+  CHECK(ledger[0].checksum == script_checksum(first_two + fixed_rest));
+
+  std::string clean_url = fresh_database_url();
+  REQUIRE(run_strata(args("migrate", clean_url, dir)).exit_code == 0);
+  CHECK(Inspector(clean_url).schema_snapshot() == db.schema_snapshot());
+}
+
+TEST_CASE("repair removes a failed row, after which the migration runs from the start", "[lifecycle][progress]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__progress.sql",
+            "-- strata:no-transaction\nCREATE TABLE r1 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 1);
+  Inspector db(url);
+  db.connection().session().execute("DROP TABLE r1");  // the operator reconciles by hand
+  ProcessResult repair = run_strata(args("repair", url, dir));
+  CHECK(repair.exit_code == 0);
+  CHECK_THAT(repair.out, Catch::Contains("removed the failed row of V1__progress.sql"));
+  CHECK(db.ledger().empty());
+  dir.write("V1__progress.sql",
+            "-- strata:no-transaction\nCREATE TABLE r1 (id INTEGER);\nCREATE TABLE r2 (id INTEGER);\n");
+  CHECK(run_strata(args("migrate", url, dir)).exit_code == 0);
+  CHECK(db.has_table("r2"));
+}
+
+TEST_CASE("repair re-records the checksum and name of a changed applied file", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("001_first.sql", "CREATE TABLE first_one (id INTEGER);\n");
+  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  std::filesystem::remove(dir.path() / "001_first.sql");
+  dir.write("V1__first.sql", "-- a comment added later\nCREATE TABLE first_one (id INTEGER);\n");
+  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 3);
+  ProcessResult repair = run_strata(args("repair", url, dir));
+  CHECK(repair.exit_code == 0);
+  CHECK_THAT(repair.out, Catch::Contains("re-recorded the checksum of V1__first.sql"));
+  CHECK_THAT(repair.out, Catch::Contains("re-recorded the file name of 001_first.sql as V1__first.sql"));
+  ProcessResult migrate = run_strata(args("migrate", url, dir));
+  CHECK(migrate.exit_code == 0);
+  CHECK_THAT(migrate.out, Catch::Contains("up to date"));
+}
+
+TEST_CASE("a migrator ended between a statement and its record leaves that statement in doubt",
+          "[lifecycle][progress]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  std::string script =
+      "-- strata:no-transaction\nCREATE TABLE d1 (id INTEGER);\nCREATE TABLE d2 (id INTEGER);\n"
+      "CREATE TABLE d3 (id INTEGER);\n";
+  dir.write("V1__doubt.sql", script);
+  ProcessResult ended = run_strata(args("migrate", url, dir), {{"STRATA_FAILPOINT=exit-after-statement:2"}, {}});
+  REQUIRE(ended.exit_code == 86);  // the failpoint fired: a test build
+  Inspector db(url);
+  auto ledger = db.ledger();
+  REQUIRE(ledger.size() == 1);
+  CHECK(ledger[0].in_doubt);
+  CHECK(ledger[0].statements_done == 1);
+  CHECK(db.has_table("d2"));  // it did run; only the ledger does not know
+  CHECK(state_in_table(run_strata(args("status", url, dir)).out, "V1__doubt.sql") ==
+        "failed at statement 2 (in doubt)");
+
+  expect_refused(url, args("migrate", url, dir, {"--resume"}), 3, {"--resume=retry", "--resume=skip"});
+
+  SECTION("--resume=skip takes it as done") {
+    CHECK(run_strata(args("migrate", url, dir, {"--resume=skip"})).exit_code == 0);
+  }
+  SECTION("--resume=retry runs it again") {
+    db.connection().session().execute("DROP TABLE d2");  // the operator found it had not run
+    CHECK(run_strata(args("migrate", url, dir, {"--resume=retry"})).exit_code == 0);
+  }
+  ledger = db.ledger();
+  REQUIRE(ledger.size() == 1);
+  CHECK(ledger[0].success);
+  CHECK(ledger[0].statements_done == 3);
+  CHECK_FALSE(ledger[0].in_doubt);
+  std::string clean_url = fresh_database_url();
+  REQUIRE(run_strata(args("migrate", clean_url, dir)).exit_code == 0);
+  CHECK(Inspector(clean_url).schema_snapshot() == db.schema_snapshot());
+}
+
+TEST_CASE("a dry run prints the SQL it would run and changes nothing", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE dry_a (id INTEGER);\n");
+  dir.write("V2__b.sql", "CREATE TABLE dry_b (id INTEGER);\nINSERT INTO dry_b VALUES (42);\n");
+  Inspector db(url);
+  std::string before = db.schema_snapshot();
+  ProcessResult r = run_strata(args("migrate", url, dir, {"--dry-run"}));
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out,
+             Catch::Contains("CREATE TABLE dry_a (id INTEGER);") && Catch::Contains("INSERT INTO dry_b VALUES (42);"));
+  CHECK(db.schema_snapshot() == before);
+  CHECK_FALSE(db.has_table("strata_history"));
+  ProcessResult json = run_strata(args("migrate", url, dir, {"--dry-run", "--json"}));
+  auto doc = nlohmann::json::parse(json.out);
+  CHECK(doc.at("dry_run").size() == 2);
+  CHECK(doc.at("dry_run")[1].at("statements").size() == 2);
+}
+
+TEST_CASE("a single transaction applies all or nothing where DDL is transactional", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE st_a (id INTEGER);\n");
+  dir.write("V2__b.sql", "CREATE TABLE st_b (id INTEGER);\nINSERT INTO missing_table VALUES (1);\n");
+  Inspector db(url);
+  ProcessResult r = run_strata(args("migrate", url, dir, {"--single-transaction"}));
+  if (db.capabilities().transactional_ddl) {
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("V2__b.sql:2"));
+    CHECK_FALSE(db.has_table("st_a"));
+    CHECK(db.ledger().empty());
+    dir.write("V2__b.sql", "CREATE TABLE st_b (id INTEGER);\n");
+    CHECK(run_strata(args("migrate", url, dir, {"--single-transaction"})).exit_code == 0);
+    CHECK(db.ledger().size() == 2);
+  } else {
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("transactional DDL"));
+    CHECK_FALSE(db.has_table("st_a"));
+  }
+}
+
+TEST_CASE("a statement timeout interrupts a statement that runs too long", "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  std::string slow = test_setting("STRATA_TEST_SLOW_SQL");
+  if (slow.empty())
+    slow =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT COUNT(*) FROM c";
+  dir.write("V1__slow.sql", "CREATE TABLE before_slow (id INTEGER);\n" + slow + ";\n");
+  auto start = std::chrono::steady_clock::now();
+  ProcessResult r = run_strata(args("migrate", url, dir, {"--statement-timeout", "0.5"}));
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("V1__slow.sql:2") && Catch::Contains("timeout"));
+}
+
+TEST_CASE("a newer ledger format is refused; an older one is upgraded in place", "[lifecycle]") {
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE fmt_a (id INTEGER);\n");
+  dir.write("V2__b.sql", "CREATE TABLE fmt_b (id INTEGER);\n");
+
+  SECTION("newer") {
+    std::string url = fresh_database_url();
+    REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+    Inspector(url).connection().session().execute("UPDATE strata_history SET version = '99' WHERE kind = 'ledger'");
+    dir.write("V3__c.sql", "CREATE TABLE fmt_c (id INTEGER);\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"format 99", "format 2", "newer strata"});
+    expect_refused(url, args("status", url, dir), 3, {"format 99"});
+  }
+  SECTION("older") {
+    std::string url = fresh_database_url();
+    Inspector db(url);
+    Session& s = db.connection().session();
+    s.execute("CREATE TABLE fmt_a (id INTEGER)");
+    s.execute(
+        "CREATE TABLE strata_history (installed_rank INTEGER NOT NULL PRIMARY KEY, version VARCHAR(50), "
+        "description VARCHAR(200) NOT NULL, kind VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, "
+        "checksum VARCHAR(64), installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL, "
+        "execution_ms BIGINT NOT NULL, success BOOLEAN NOT NULL, statements_done INTEGER NOT NULL, "
+        "in_doubt BOOLEAN NOT NULL)");
+    s.execute(
+        "INSERT INTO strata_history VALUES (0, '1', 'strata ledger format 1', 'ledger', 'strata', NULL, 'old', "
+        "'2026-01-01 00:00:00', 0, TRUE, 0, FALSE)");
+    s.execute("INSERT INTO strata_history VALUES (1, '1', 'a', 'versioned', 'V1__a.sql', '" +
+              script_checksum("CREATE TABLE fmt_a (id INTEGER);\n") +
+              "', 'old', '2026-01-01 00:00:00', 3, TRUE, 1, FALSE)");
+    ProcessResult status = run_strata(args("status", url, dir));  // reads format 1 without changing it
+    CHECK(status.exit_code == 0);
+    CHECK(state_in_table(status.out, "V1__a.sql") == "applied");
+    ProcessResult r = run_strata(args("migrate", url, dir, {"-v"}));
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("upgraded the ledger strata_history from format 1 to 2"));
+    CHECK_THAT(r.out, Catch::Contains("applied 2") && !Catch::Contains("applied 1 "));
+    CHECK(db.count("SELECT COUNT(*) FROM strata_history WHERE kind = 'ledger' AND version = '2'") == 1);
+    bool has_column = false;
+    for (const auto& c : db.connection().catalog().columns("strata_history"))
+      has_column |= c.name == "progress_checksum";
+    CHECK(has_column);
+  }
+}
+
+TEST_CASE("connect retries try again, one second apart, before giving up", "[lifecycle]") {
+  std::string url = test_setting("STRATA_TEST_UNREACHABLE_URL");
+  REQUIRE_FALSE(url.empty());
+  ScratchDir dir;
+  auto start = std::chrono::steady_clock::now();
+  ProcessResult r = run_strata(args("migrate", url, dir, {"--connect-retries", "2"}));
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(r.exit_code == 5);
+  CHECK_THAT(r.err, Catch::Contains("attempt 1 of 3") && Catch::Contains("attempt 2 of 3"));
+  CHECK(took >= 2s);
+}
