@@ -137,3 +137,84 @@ TEST_CASE("a missing migrations directory is a usage error") {
     CHECK_THAT(e.what(), Catch::Contains("/nonexistent/strata/migrations"));
   }
 }
+
+TEST_CASE("a dialect suffix counts only when a driver declares it") {
+  std::vector<std::string> declared{"postgres", "sqlite"};
+  auto variant = strata::parse_migration_name("V3__api.postgres.sql", declared);
+  REQUIRE(variant);
+  CHECK(variant->dialect == "postgres");
+  CHECK(variant->description == "api");
+  auto undeclared = strata::parse_migration_name("V3__api.oracle.sql", declared);
+  REQUIRE(undeclared);
+  CHECK(undeclared->dialect.empty());
+  CHECK(undeclared->description == "api.oracle");
+  auto repeatable = strata::parse_migration_name("R__views.sqlite.sql", declared);
+  REQUIRE(repeatable);
+  CHECK(repeatable->dialect == "sqlite");
+}
+
+TEST_CASE("the most specific variant wins: mariadb, then mysql, then the plain file") {
+  ScratchDir dir;
+  dir.write("V1__t.sql", "SELECT 'plain';");
+  dir.write("V1__t.mysql.sql", "SELECT 'mysql';");
+  dir.write("V1__t.mariadb.sql", "SELECT 'mariadb';");
+  dir.write("V2__u.sql", "SELECT 'plain 2';");
+  dir.write("V2__u.mysql.sql", "SELECT 'mysql 2';");
+  std::vector<std::string> declared{"mariadb", "mysql", "postgres"};
+  auto files = strata::load_directory(dir.path, declared);
+  auto scripts = [](const std::vector<strata::Migration>& ms) {
+    std::vector<std::string> out;
+    for (const auto& m : ms) out.push_back(m.script);
+    return out;
+  };
+  std::vector<std::string> mariadb{"mariadb", "mysql"}, mysql{"mysql"}, postgres{"postgres"};
+  CHECK(scripts(strata::select_for_dialect(files, mariadb)) ==
+        std::vector<std::string>{"V1__t.mariadb.sql", "V2__u.mysql.sql"});
+  CHECK(scripts(strata::select_for_dialect(files, mysql)) == std::vector<std::string>{"V1__t.mysql.sql", "V2__u.mysql.sql"});
+  CHECK(scripts(strata::select_for_dialect(files, postgres)) == std::vector<std::string>{"V1__t.sql", "V2__u.sql"});
+}
+
+TEST_CASE("a version with variants but none for this dialect and no plain file is refused, naming it") {
+  ScratchDir dir;
+  dir.write("V7__api.postgres.sql", "SELECT 1;");
+  dir.write("V7__api.mysql.sql", "SELECT 1;");
+  std::vector<std::string> declared{"postgres", "mysql", "sqlite"}, sqlite{"sqlite"};
+  auto files = strata::load_directory(dir.path, declared);
+  try {
+    strata::select_for_dialect(files, sqlite);
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK(e.kind() == strata::ErrorKind::validation);
+    CHECK_THAT(e.what(), Catch::Contains("version 7") && Catch::Contains("none for sqlite"));
+  }
+}
+
+TEST_CASE("the no-transaction directive is read from the first lines; an unknown one is refused at its line") {
+  strata::Migration m;
+  m.sql = "-- adds an index without blocking writes\n--strata:no-transaction\nCREATE INDEX i ON t (x);\n";
+  strata::read_directives(m);
+  CHECK_FALSE(m.transactional);
+
+  strata::Migration late;
+  late.sql = "CREATE TABLE t (x INT);\n-- strata:no-transaction\n";
+  strata::read_directives(late);
+  CHECK(late.transactional);  // after the first statement it is only a comment
+
+  strata::Migration typo;
+  typo.sql = "\n-- strata:notransaction\nSELECT 1;";
+  try {
+    strata::read_directives(typo);
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK(e.line() == 2);
+    CHECK_THAT(e.what(), Catch::Contains("strata:notransaction"));
+  }
+}
+
+TEST_CASE("a .yaml and a .sql for one migration are refused: one migration has one form") {
+  ScratchDir dir;
+  dir.write("V1__t.sql", "SELECT 1;");
+  dir.write("V1__t.yaml", "- sql: {sqlite: 'SELECT 1'}\n");
+  std::string message = load_error(dir.path);
+  CHECK_THAT(message, Catch::Contains("V1__t.yaml") && Catch::Contains("one migration has one form"));
+}

@@ -156,3 +156,138 @@ TEST_CASE("a target stops the plan at that version") {
   Plan plan = make_plan(files, {}, PlanOptions{Version::parse("2"), false});
   CHECK(pending_scripts(plan) == std::vector<std::string>{"V1__v.sql", "V2__v.sql"});
 }
+
+namespace {
+
+LedgerRow undo_row(const Migration& m) {
+  LedgerRow row = row_for(m);
+  row.kind = MigrationKind::undo;
+  row.script = "U" + m.version->str() + "__v.sql";
+  return row;
+}
+
+Migration undo_of(const char* version) {
+  Migration m = versioned(version, "DROP TABLE t;");
+  m.kind = MigrationKind::undo;
+  m.script = std::string("U") + version + "__v.sql";
+  return m;
+}
+
+LedgerRow baseline_row(const char* version) {
+  LedgerRow row;
+  row.installed_rank = 1;
+  row.version = version;
+  row.kind = MigrationKind::baseline;
+  row.description = "baseline";
+  row.script = "<< baseline >>";
+  return row;
+}
+
+LedgerRow failed_row(const Migration& m, int done, bool in_doubt) {
+  LedgerRow row = row_for(m, false);
+  row.statements_done = done;
+  row.in_doubt = in_doubt;
+  return row;
+}
+
+std::vector<std::string> rollback_scripts(const RollbackPlan& plan) {
+  std::vector<std::string> out;
+  for (const auto& step : plan.steps) out.push_back(step.undo.script);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an undone version is pending again, and repeatables run again after an undo") {
+  std::vector<Migration> files{versioned("1"), versioned("2"), repeatable("view")};
+  std::vector<LedgerRow> ledger{row_for(files[0]), row_for(files[1]), row_for(files[2]), undo_row(files[1])};
+  Plan plan = make_plan(files, ledger, {});
+  CHECK(state_of(plan, "V2__v.sql") == MigrationState::undone);
+  CHECK(pending_scripts(plan) == std::vector<std::string>{"V2__v.sql", "R__view.sql"});
+  CHECK(plan.current_version()->str() == "1");
+}
+
+TEST_CASE("versions up to the baseline are never run, later ones are") {
+  std::vector<Migration> files{versioned("1"), versioned("2"), versioned("3"), repeatable("view")};
+  std::vector<LedgerRow> ledger{baseline_row("2")};
+  Plan plan = make_plan(files, ledger, {});
+  CHECK(state_of(plan, "V1__v.sql") == MigrationState::below_baseline);
+  CHECK(state_of(plan, "V2__v.sql") == MigrationState::baseline);
+  CHECK(pending_scripts(plan) == std::vector<std::string>{"V3__v.sql", "R__view.sql"});
+  CHECK(plan.problems.empty());
+}
+
+TEST_CASE("a baseline without a file of its version is shown on its own") {
+  std::vector<Migration> files{versioned("3")};
+  std::vector<LedgerRow> ledger{baseline_row("2")};
+  Plan plan = make_plan(files, ledger, {});
+  CHECK(state_of(plan, "<< baseline >>") == MigrationState::baseline);
+  CHECK(plan.current_version()->str() == "2");
+}
+
+TEST_CASE("a failed migration is resumed after the statements it ran") {
+  std::vector<Migration> files{versioned("1")};
+  std::vector<LedgerRow> ledger{failed_row(files[0], 2, false)};
+  Plan plan = make_plan(files, ledger, PlanOptions{std::nullopt, false, Resume::resume});
+  REQUIRE(plan.pending.size() == 1);
+  CHECK(plan.pending[0].resumes);
+  CHECK(plan.pending[0].first_statement == 2);
+  CHECK(plan.problems.empty());
+}
+
+TEST_CASE("a statement in doubt needs retry or skip, which start at it or after it") {
+  std::vector<Migration> files{versioned("1")};
+  std::vector<LedgerRow> ledger{failed_row(files[0], 1, true)};
+  Plan plain = make_plan(files, ledger, PlanOptions{std::nullopt, false, Resume::resume});
+  CHECK(plain.pending.empty());
+  REQUIRE(plain.problems.size() == 1);
+  CHECK_THAT(plain.problems[0], Catch::Contains("--resume=retry") && Catch::Contains("--resume=skip"));
+
+  Plan retry = make_plan(files, ledger, PlanOptions{std::nullopt, false, Resume::retry});
+  REQUIRE(retry.pending.size() == 1);
+  CHECK(retry.pending[0].first_statement == 1);
+  Plan skip = make_plan(files, ledger, PlanOptions{std::nullopt, false, Resume::skip});
+  REQUIRE(skip.pending.size() == 1);
+  CHECK(skip.pending[0].first_statement == 2);
+}
+
+TEST_CASE("a failed undo cannot be resumed by migrate") {
+  std::vector<Migration> files{versioned("1")};
+  LedgerRow undo = undo_row(files[0]);
+  undo.success = false;
+  std::vector<LedgerRow> ledger{row_for(files[0]), undo};
+  Plan plan = make_plan(files, ledger, PlanOptions{std::nullopt, false, Resume::resume});
+  CHECK(plan.pending.empty());
+  REQUIRE(plan.problems.size() == 1);
+  CHECK_THAT(plan.problems[0], Catch::Contains("undo") && Catch::Contains("repair"));
+}
+
+TEST_CASE("rollback undoes the newest versions first, by steps or down to a version") {
+  std::vector<Migration> files{versioned("1"), versioned("2"), versioned("10"), undo_of("1"), undo_of("2"),
+                               undo_of("10")};
+  std::vector<LedgerRow> ledger{row_for(files[0]), row_for(files[1]), row_for(files[2])};
+  CHECK(rollback_scripts(make_rollback_plan(files, ledger, {})) == std::vector<std::string>{"U10__v.sql"});
+  CHECK(rollback_scripts(make_rollback_plan(files, ledger, {std::nullopt, 2})) ==
+        std::vector<std::string>{"U10__v.sql", "U2__v.sql"});
+  CHECK(rollback_scripts(make_rollback_plan(files, ledger, {Version::parse("1"), 1})) ==
+        std::vector<std::string>{"U10__v.sql", "U2__v.sql"});
+}
+
+TEST_CASE("rollback is refused whole when a version has no undo, is below the baseline, or is not applied") {
+  std::vector<Migration> files{versioned("3"), versioned("4"), versioned("5"), undo_of("5"), undo_of("3")};
+  std::vector<LedgerRow> ledger{baseline_row("2"), row_for(files[0]), row_for(files[1]), row_for(files[2])};
+  auto no_undo = make_rollback_plan(files, ledger, {Version::parse("2"), 1});
+  CHECK(no_undo.steps.empty());
+  REQUIRE(no_undo.problems.size() == 1);
+  CHECK_THAT(no_undo.problems[0], Catch::Contains("version 4") && Catch::Contains("no undo"));
+
+  auto below = make_rollback_plan(files, ledger, {Version::parse("1"), 1});
+  CHECK(below.steps.empty());
+  CHECK_THAT(below.problems.at(0), Catch::Contains("below the baseline"));
+
+  auto unknown = make_rollback_plan(files, ledger, {Version::parse("4.5"), 1});
+  CHECK_THAT(unknown.problems.at(0), Catch::Contains("not applied"));
+
+  auto too_many = make_rollback_plan(files, ledger, {std::nullopt, 4});
+  CHECK_THAT(too_many.problems.at(0), Catch::Contains("only 3 versions are applied above the baseline 2"));
+}

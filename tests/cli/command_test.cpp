@@ -1,0 +1,131 @@
+// The command line as a user meets it: strata.toml defaults and their precedence, `new`,
+// and --json documents (errors included), independent of the backend.
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+using namespace strata::conformance;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> files_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("strata.toml in the working directory gives the defaults, paths relative to it") {
+  ScratchDir project;
+  fs::create_directory(project.path() / "db");
+  project.write("db/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  project.write("strata.toml", "url = \"sqlite:app.db\"\ndir = \"db\"\nlock_timeout = 5\n");
+  ProcessResult r = run_strata({"migrate"}, {{}, project.path()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("applied 1"));
+  CHECK(fs::exists(project.path() / "app.db"));
+}
+
+TEST_CASE("a flag beats the environment, which beats strata.toml") {
+  ScratchDir project;
+  fs::create_directory(project.path() / "migrations");
+  project.write("strata.toml", "url = \"sqlite:from_file.db\"\n");
+  project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  CHECK(run_strata({"migrate"}, {{"STRATA_DATABASE_URL=sqlite:from_env.db"}, project.path()}).exit_code == 0);
+  CHECK(run_strata({"migrate", "--url", "sqlite:from_flag.db"}, {{"STRATA_DATABASE_URL=sqlite:from_env.db"},
+                                                                  project.path()})
+            .exit_code == 0);
+  CHECK(run_strata({"migrate"}, {{"DATABASE_URL=sqlite:from_database_url.db"}, project.path()}).exit_code == 0);
+  CHECK(fs::exists(project.path() / "from_env.db"));
+  CHECK(fs::exists(project.path() / "from_flag.db"));
+  CHECK(fs::exists(project.path() / "from_database_url.db"));
+  CHECK_FALSE(fs::exists(project.path() / "from_file.db"));
+}
+
+TEST_CASE("an unknown setting in strata.toml is a usage error naming the file and line") {
+  ScratchDir project;
+  project.write("strata.toml", "url = \"sqlite:app.db\"\n\nplugin_dirs = [\"./evil\"]\n");
+  ProcessResult r = run_strata({"status"}, {{}, project.path()});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("strata.toml:3") && Catch::Contains("unknown setting 'plugin_dirs'"));
+}
+
+TEST_CASE("malformed strata.toml is a usage error naming the file and line") {
+  ScratchDir project;
+  project.write("strata.toml", "url = \"sqlite:app.db\"\nlock_timeout = \n");
+  ProcessResult r = run_strata({"status"}, {{}, project.path()});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("strata.toml:2"));
+}
+
+TEST_CASE("new creates the next versioned file after the newest one") {
+  ScratchDir dir;
+  dir.write("002_first.sql", "SELECT 1;");
+  dir.write("V9__second.sql", "SELECT 1;");
+  ProcessResult r = run_strata({"new", "add incident notes", "--dir", dir.path().string()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("V10__add_incident_notes.sql"));
+  CHECK(fs::exists(dir.path() / "V10__add_incident_notes.sql"));
+
+  ScratchDir dotted;
+  dotted.write("V1.1__a.sql", "SELECT 1;");
+  dotted.write("V1.2__b.sql", "SELECT 1;");
+  CHECK(run_strata({"new", "c", "--dir", dotted.path().string()}).exit_code == 0);
+  CHECK(files_in(dotted.path()) == std::vector<std::string>{"V1.1__a.sql", "V1.2__b.sql", "V1.3__c.sql"});
+}
+
+TEST_CASE("new in a timestamp-versioned project uses the current UTC time") {
+  ScratchDir dir;
+  dir.write("V20200101120000__old.sql", "SELECT 1;");
+  ProcessResult r = run_strata({"new", "later", "--dir", dir.path().string(), "--json"});
+  CHECK(r.exit_code == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  std::string version = doc.at("version");
+  CHECK(version.size() == 14);
+  CHECK(version > "20200101120000");
+}
+
+TEST_CASE("new refuses a description that cannot be a file name") {
+  ScratchDir dir;
+  ProcessResult r = run_strata({"new", "../escape", "--dir", dir.path().string()});
+  CHECK(r.exit_code == 2);
+  CHECK(files_in(dir.path()).empty());
+}
+
+TEST_CASE("json output is one document and nothing else on stdout, errors included") {
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  dir.write("V2__b.sql", "INSERT INTO missing VALUES (1);\n");
+  ScratchDir data;
+  std::string url = "sqlite://" + (data.path() / "app.db").string();
+  ProcessResult r = run_strata({"migrate", "--url", url, "--dir", dir.path().string(), "--json"});
+  CHECK(r.exit_code == 1);
+  auto doc = nlohmann::json::parse(r.out);  // throws if stdout held anything else
+  const auto& error = doc.at("error");
+  CHECK(error.at("kind") == "migration failed");
+  CHECK(error.at("exit_code") == 1);
+  CHECK_THAT(error.at("file").get<std::string>(), Catch::EndsWith("V2__b.sql"));
+  CHECK(error.at("line") == 1);
+  CHECK(error.at("statement") == 1);
+  CHECK(error.at("version") == "2");
+
+  ProcessResult ok = run_strata({"status", "--url", url, "--dir", dir.path().string(), "--json"});
+  auto status = nlohmann::json::parse(ok.out);
+  CHECK(status.at("migrations").size() == 2);
+  CHECK(status.at("current_version") == "1");
+  CHECK(status.at("counts").at("pending") == 1);
+}
+
+TEST_CASE("a bad flag is a usage error") {
+  ProcessResult r = run_strata({"migrate", "--no-such-flag"});
+  CHECK(r.exit_code == 2);
+  ProcessResult resume = run_strata({"migrate", "--url", "sqlite::memory:", "--resume=sometimes"});
+  CHECK(resume.exit_code == 2);
+  CHECK_THAT(resume.err, Catch::Contains("--resume takes retry or skip"));
+}
