@@ -76,6 +76,7 @@ json to_json(const Report& report) {
           {"applied", array_of(report.applied)},
           {"migrations", array_of(report.migrations)},
           {"warnings", report.warnings},
+          {"problems", report.problems},
           {"actions", report.actions},
           {"dry_run", array_of(report.dry_run)}};
 }

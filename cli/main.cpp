@@ -11,8 +11,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 namespace {
 
@@ -77,7 +79,8 @@ class Command {
   // strata.toml fills what no flag gave; the URL comes from --url, STRATA_DATABASE_URL,
   // DATABASE_URL, then the file.
   void apply_defaults() {
-    auto given = [&](const char* name) { return app_.get_subcommand()->count(name) > 0; };
+    CLI::App* command = app_.get_subcommands().front();  // the one being run
+    auto given = [&](const char* name) { return command->count(name) > 0; };
     auto file = strata::cli::read_config(flags.config);
     if (!file && given("--config"))
       throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
@@ -85,8 +88,11 @@ class Command {
       for (const char* name : {"STRATA_DATABASE_URL", "DATABASE_URL"})
         if (const char* value = std::getenv(name); value && *value && flags.url.empty()) flags.url = value;
     }
+    if (file && flags.url.empty() && file->url) flags.url = *file->url;
+    if (flags.url.empty() && !app_.got_subcommand("new"))
+      throw Error(ErrorKind::usage,
+                  "no database URL: give --url, set STRATA_DATABASE_URL or DATABASE_URL, or put url in strata.toml");
     if (!file) return;
-    if (flags.url.empty() && file->url) flags.url = *file->url;
     if (!given("--dir") && file->dir) flags.dir = *file->dir;
     if (!given("--ledger-table") && file->ledger_table) flags.ledger_table = *file->ledger_table;
     if (!given("--lock-timeout") && file->lock_timeout) flags.lock_timeout_s = *file->lock_timeout;
@@ -180,7 +186,7 @@ int main(int argc, char** argv) {
                       "on a non-empty database without a ledger, baseline at this version first");
   auto* status = app.add_subcommand("status", "show every migration and its state");
   add_common(status, f);
-  status->add_flag("--check", f.check, "exit 6 when anything is pending");
+  status->add_flag("--check", f.check, "exit 3 when anything stops migrate, 6 when anything is pending");
   auto* validate = app.add_subcommand("validate", "check everything migrate would check, without applying");
   add_common(validate, f);
   auto* rollback = app.add_subcommand("rollback", "run undo migrations, newest version first");
@@ -202,8 +208,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : strata::exit_code(ErrorKind::usage);
+    bool json = std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--json"; });
+    if (!json || e.get_exit_code() == 0) {
+      int code = app.exit(e);
+      return code == 0 ? 0 : strata::exit_code(ErrorKind::usage);
+    }
+    std::cout << strata::cli::to_json(Error(ErrorKind::usage, e.what())).dump(2) << '\n';
+    return strata::exit_code(ErrorKind::usage);
   }
   try {
     if (drivers->parsed()) {
@@ -224,8 +235,11 @@ int main(int argc, char** argv) {
     if (status->parsed()) {
       auto r = engine.status();
       bool pending = r.count(strata::MigrationState::pending) + r.count(strata::MigrationState::undone) > 0;
-      return cmd.report(r, strata::cli::print_status_table,
-                        f.check && pending ? strata::exit_code(ErrorKind::pending) : 0);
+      int code = !f.check              ? 0
+                 : !r.problems.empty() ? strata::exit_code(ErrorKind::validation)
+                 : pending             ? strata::exit_code(ErrorKind::pending)
+                                       : 0;
+      return cmd.report(r, strata::cli::print_status_table, code);
     }
     if (validate->parsed()) return cmd.report(engine.validate(), strata::cli::print_validate_summary);
     if (rollback->parsed()) {

@@ -71,7 +71,7 @@ int create_migration(const fs::path& dir, const std::string& description, bool j
   if (json)
     std::cout << nlohmann::json{{"created", path.string()}, {"version", version.str()}}.dump(2) << '\n';
   else
-    std::cout << "created " << path.string() << '\n';
+    std::cout << "created " << path.string() << ": write its SQL (an empty migration is refused)\n";
   return 0;
 }
 

@@ -58,6 +58,7 @@ void print_validate_summary(std::ostream& out, const Report& report) {
 }
 
 void print_migrate_summary(std::ostream& out, const Report& report) {
+  for (const auto& action : report.actions) out << action << '\n';
   std::string at = "at version " + version_text(report.current_version);
   if (report.applied.empty()) {
     out << report.url << " is up to date, " << at << (report.lock_taken ? "" : " (no lock taken)") << '\n';
@@ -100,6 +101,9 @@ void print_status_table(std::ostream& out, const Report& report) {
   out << '\n'
       << report.url << " (" << report.server << "): at version " << version_text(report.current_version) << ", "
       << pending << " pending\n";
+  if (report.problems.empty()) return;
+  out << "\nproblems that stop `strata migrate`:\n";
+  for (const auto& p : report.problems) out << "  " << p << '\n';
 }
 
 void print_drivers(std::ostream& out, const plugin::Loader& loader) {

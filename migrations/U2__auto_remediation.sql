@@ -1,7 +1,7 @@
 -- Reverts version 2 (002_auto_remediation.sql): drops runbook_executions, runbooks and remediation_rules with their indexes.
 -- The repeatable view execution_summary (R__execution_summary_view.sql) reads all three tables, so it is dropped first.
--- After rolling back to before version 2 the view is gone, and that is expected. The next migrate re-runs the repeatable
--- only if its checksum changed, so the view may not come back by itself. Re-apply it (or touch the R file) if needed.
+-- After rolling back to before version 2 the view is gone; the next migrate re-applies version 2 and then the
+-- repeatable, since strata runs repeatables again after any rollback.
 
 DROP VIEW IF EXISTS execution_summary;
 

@@ -75,8 +75,7 @@ struct Engine::Impl {
   Clock::time_point start = Clock::now();
 
   explicit Impl(Options o) : options(std::move(o)) {
-    if (options.url.empty())
-      throw Error(ErrorKind::usage, "no database URL: give --url, or set STRATA_DATABASE_URL or DATABASE_URL");
+    if (options.url.empty()) throw Error(ErrorKind::usage, "no database URL given");
     url = DatabaseUrl::parse(options.url);
   }
 
@@ -139,6 +138,7 @@ struct Engine::Impl {
     report.current_version = plan.current_version();
     report.migrations = std::move(plan.migrations);
     report.warnings.insert(report.warnings.end(), plan.warnings.begin(), plan.warnings.end());
+    report.problems = std::move(plan.problems);
     report.elapsed = since(start);
     return report;
   }
@@ -210,7 +210,7 @@ struct Engine::Impl {
   }
 
   detail::Executor executor() {
-    return detail::Executor(*connection, *ledger, options.dir,
+    return detail::Executor(*connection, *ledger,
                             [this](Event::Type type, std::string message, const MigrationStatus* m,
                                    std::chrono::milliseconds elapsed) { emit(type, std::move(message), m, elapsed); });
   }
@@ -241,10 +241,14 @@ struct Engine::Impl {
 
   void write_baseline(const Version& version, const std::string& description, Report& report) {
     auto rows = ledger->read();
-    for (const auto& row : rows)
+    for (const auto& row : rows) {
+      if (row.kind == MigrationKind::baseline)
+        throw Error(ErrorKind::validation, "cannot baseline: the ledger " + options.ledger_table +
+                                               " already has a baseline, at version " + row.version.value_or("?"));
       if (row.kind != MigrationKind::repeatable)
         throw Error(ErrorKind::validation, "cannot baseline: the ledger " + options.ledger_table +
                                                " already records versioned migrations (" + row.script + ")");
+    }
     LedgerRow row;
     row.version = version.str();
     row.description = description;
@@ -376,14 +380,19 @@ Report Engine::repair() {
       if (!status.latest || !status.latest->success || status.file_checksum.empty()) continue;
       if (status.kind == MigrationKind::baseline || status.state == MigrationState::below_baseline) continue;
       LedgerRow row = *status.latest;
-      if (row.checksum == status.file_checksum && row.script == status.script) continue;
+      if (row.checksum == status.file_checksum && row.script == status.script && row.description == status.description)
+        continue;
       if (row.checksum != status.file_checksum)
         report.actions.push_back("re-recorded the checksum of " + status.script + ": " + row.checksum + " -> " +
                                  status.file_checksum);
       if (row.script != status.script)
         report.actions.push_back("re-recorded the file name of " + row.script + " as " + status.script);
+      else if (row.description != status.description)
+        report.actions.push_back("re-recorded the description of " + status.script + " as '" + status.description +
+                                 "'");
       row.checksum = status.file_checksum;
       row.script = status.script;
+      row.description = status.description;
       impl.ledger->update(row);
     }
   });

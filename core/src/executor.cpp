@@ -11,6 +11,11 @@ std::chrono::milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
 
+// "statement 1", "statements 1-3".
+std::string statements_text(std::size_t count) {
+  return count == 1 ? "statement 1" : "statements 1-" + std::to_string(count);
+}
+
 const char* const resume_hint =
     "\nThe statements before it are applied and recorded in the ledger. Fix the file and run "
     "`strata migrate --resume` to continue from this statement, or `strata repair` to remove the record.";
@@ -24,10 +29,9 @@ std::string statements_checksum(std::span<const Statement> statements, std::size
   return sha256_hex(joined);
 }
 
-Executor::Executor(Connection& connection, Ledger& ledger, std::filesystem::path dir, EventSink emit)
+Executor::Executor(Connection& connection, Ledger& ledger, EventSink emit)
     : connection_(connection),
       ledger_(ledger),
-      dir_(std::move(dir)),
       emit_(std::move(emit)),
       user_(connection.user_name()),
       session_(connection.session_id()) {}
@@ -39,17 +43,15 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
   try {
     script.statements = dialect.split(m.sql);
   } catch (Error& e) {
-    throw e.in_file(path_of(m)).for_version(m.label());
+    throw e.in_file(m.where()).for_version(m.label());
   }
-  if (m.transactional) {
-    for (const auto& s : script.statements)
-      if (auto refusal = dialect.transaction_refusal(s))
-        throw Error(ErrorKind::validation, *refusal +
-                                               "; put `-- strata:no-transaction` on the file's first line to "
-                                               "run it outside a transaction, statement by statement")
-            .in_file(path_of(m))
-            .at_line(s.line, s.column)
-            .for_version(m.label());
+  for (const auto& s : script.statements) {
+    auto refusal = dialect.refusal(s);
+    if (refusal && (m.transactional || !refusal->allowed_without_transaction))
+      throw Error(ErrorKind::validation, refusal->reason)
+          .in_file(m.where())
+          .at_line(s.line, s.column)
+          .for_version(m.label());
   }
   if (!pending.resumes) return script;
   const LedgerRow& row = *pending.resumes;
@@ -58,13 +60,15 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
     throw Error(ErrorKind::validation, "cannot resume: the ledger records " + std::to_string(row.statements_done) +
                                            " statements as run, but the file now has " +
                                            std::to_string(script.statements.size()))
-        .in_file(path_of(m))
+        .in_file(m.where())
         .for_version(m.label());
   if (statements_checksum(script.statements, done) != row.progress_checksum)
-    throw Error(ErrorKind::validation, "cannot resume: statements 1-" + std::to_string(done) +
-                                           ", which already ran, have changed since; restore them, or remove the "
-                                           "failed row with `strata repair` and reconcile the database by hand")
-        .in_file(path_of(m))
+    throw Error(ErrorKind::validation, "cannot resume: " + statements_text(done) +
+                                           ", which already ran, changed since; restore the file's first " +
+                                           std::to_string(done) + (done == 1 ? " statement" : " statements") +
+                                           ", or remove the failed row with `strata repair` and reconcile the "
+                                           "database by hand")
+        .in_file(m.where())
         .for_version(m.label());
   return script;
 }
@@ -122,7 +126,7 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const ch
     int column = e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
     Error located(ErrorKind::apply_failed, e.message() + hint);
     located.with_server_code(e.sqlstate(), e.server_code()).from_driver(e.driver());
-    throw located.in_file(path_of(script.migration))
+    throw located.in_file(script.migration.where())
         .at_line(line, column)
         .at_statement(static_cast<int>(index) + 1, static_cast<int>(script.statements.size()), s.excerpt())
         .for_version(script.migration.label());

@@ -5,7 +5,6 @@
 #include <strata/engine.hpp>
 #include <strata/ledger.hpp>
 
-#include <filesystem>
 #include <functional>
 #include <span>
 
@@ -26,7 +25,7 @@ std::string statements_checksum(std::span<const Statement> statements, std::size
 
 class Executor {
  public:
-  Executor(Connection& connection, Ledger& ledger, std::filesystem::path dir, EventSink emit);
+  Executor(Connection& connection, Ledger& ledger, EventSink emit);
 
   // Splits and checks a script before anything runs. Throws Error(validation) naming file and line.
   PreparedScript prepare(const PendingMigration& pending) const;
@@ -43,7 +42,6 @@ class Executor {
   AppliedMigration run_with_progress(const PreparedScript& script);
   void execute(const PreparedScript& script, std::size_t index, const char* hint = "");
   LedgerRow row_for(const Migration& m) const;
-  std::string path_of(const Migration& m) const { return (dir_ / m.script).string(); }
   MigrationStatus status_of(const Migration& m, MigrationState state) const;
   void announce_start(const MigrationStatus& status);
   AppliedMigration announce_end(const PreparedScript& script, MigrationStatus& status,
@@ -51,7 +49,6 @@ class Executor {
 
   Connection& connection_;
   Ledger& ledger_;
-  std::filesystem::path dir_;
   EventSink emit_;
   std::string user_;
   std::string session_;

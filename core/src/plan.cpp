@@ -73,7 +73,7 @@ class Planner {
     }
     if (!row->success) return add(settle_failed(m, *row));
     if (row->checksum == m.checksum) return add(status_of(m, row, MigrationState::applied));
-    plan_.problems.push_back(m.script + ": version " + m.version->str() + " was applied with checksum " +
+    plan_.problems.push_back(m.where() + ": version " + m.version->str() + " was applied with checksum " +
                              row->checksum + " but the file now has checksum " + m.checksum +
                              "; an applied migration must not change: restore the file, or put the change in a new "
                              "migration (`strata repair` records the new checksum if the change is harmless)");
@@ -140,7 +140,7 @@ class Planner {
     if (options_.out_of_order)
       schedule(m);
     else
-      plan_.problems.push_back(m.script + ": version " + m.version->str() +
+      plan_.problems.push_back(m.where() + ": version " + m.version->str() +
                                " is older than the newest applied version " + newest_->str() +
                                "; apply it with --out-of-order, or give it a newer version");
     add(status_of(m, nullptr, MigrationState::out_of_order));

@@ -1,5 +1,6 @@
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
+#include <strata/script.hpp>
 #include <strata/source.hpp>
 
 #include <algorithm>
@@ -91,14 +92,14 @@ bool valid_utf8(std::string_view text, std::size_t& bad_offset) {
   return true;
 }
 
-// Whether the script holds anything but whitespace and `--` comments.
+// Whether the script holds a statement, not only whitespace and comments. A script the
+// generic rules cannot split has content; its own dialect reports the defect later.
 bool has_content(std::string_view text) {
-  std::istringstream lines{std::string(text)};
-  for (std::string line; std::getline(lines, line);) {
-    auto first = line.find_first_not_of(" \t\r\f\v");
-    if (first != std::string::npos && line.compare(first, 2, "--") != 0) return true;
+  try {
+    return !split_script(text, SplitRules{}).empty();
+  } catch (const Error&) {
+    return true;
   }
-  return false;
 }
 
 std::string read_file(const fs::path& path) {
@@ -197,7 +198,8 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       refuse(path, naming_hint(file));
       continue;
     }
-    Migration m{name->kind, name->version, name->description, file, read_file(path), "", name->dialect, true};
+    Migration m{name->kind,    name->version, name->description, file, read_file(path), "",
+                name->dialect, true,          path.string()};
     std::string identity = identity_of(m);
     auto [form, first_form] = forms.emplace(identity, std::pair{path, name->portable});
     if (!first_form && form->second.second != name->portable) {

@@ -55,15 +55,21 @@ std::vector<Statement> SqliteDialect::split(std::string_view script) const {
   return split_script(script, rules);
 }
 
-std::optional<std::string> SqliteDialect::transaction_refusal(const Statement& statement) const {
+std::optional<StatementRefusal> SqliteDialect::refusal(const Statement& statement) const {
   std::string word = first_word(statement.text);
   if (word == "VACUUM" || word == "ATTACH" || word == "DETACH")
-    return word + " cannot run inside a transaction, and strata runs each migration in one";
+    return StatementRefusal{word +
+                                " cannot run inside a transaction, and strata runs each migration in one; put "
+                                "`-- strata:no-transaction` on the file's first line to run it statement by "
+                                "statement, outside a transaction",
+                            true};
   static constexpr std::string_view control[] = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"};
   if (std::find(std::begin(control), std::end(control), word) != std::end(control))
-    return word +
-           " controls the transaction, which strata owns: each migration already runs in one "
-           "transaction with its ledger row; remove the statement";
+    return StatementRefusal{word +
+                                " controls the transaction, which strata owns (each migration runs in one "
+                                "transaction with its ledger row, or statement by statement with recorded "
+                                "progress): remove the statement",
+                            false};
   return std::nullopt;
 }
 

@@ -14,7 +14,7 @@ class SqliteDialect final : public Dialect {
   std::string placeholder(int index) const override { return "?" + std::to_string(index); }
   std::string type_sql(const ColumnType& type) const override;
   std::vector<Statement> split(std::string_view script) const override;
-  std::optional<std::string> transaction_refusal(const Statement& statement) const override;
+  std::optional<StatementRefusal> refusal(const Statement& statement) const override;
 };
 
 }  // namespace strata::sqlite

@@ -95,7 +95,9 @@ TEST_CASE("status and --json show applied, pending, checksum-mismatch, missing, 
   CHECK(states.size() == 7);
   for (const auto& [script, state] : states) CHECK(state_in_table(status.out, script) == state);
   CHECK(nlohmann::json::parse(json.out).at("current_version") == "99");
-  CHECK(run_strata(args("status", url, dir, {"--check"})).exit_code == 6);
+  ProcessResult check = run_strata(args("status", url, dir, {"--check"}));
+  CHECK(check.exit_code == 3);  // problems stop migrate: worse than pending
+  CHECK_THAT(check.out, Catch::Contains("problems that stop `strata migrate`"));
   ProcessResult validate = run_strata(args("validate", url, dir));
   CHECK(validate.exit_code == 3);
   CHECK_THAT(validate.err, Catch::Contains("V2__two.sql") && Catch::Contains("V3__three.sql") &&
@@ -126,6 +128,7 @@ TEST_CASE("rollback marks versions undone, and migrate applies them again to the
   CHECK(state_in_table(status.out, "V2__orders.sql") == "undone");
   CHECK(state_in_table(status.out, "V3__note.sql") == "undone");
   CHECK(state_in_table(status.out, "V1__customers.sql") == "applied");
+  CHECK(run_strata(args("status", url, dir, {"--check"})).exit_code == 6);
 
   ProcessResult again = run_strata(args("migrate", url, dir));
   CHECK(again.exit_code == 0);
@@ -198,7 +201,7 @@ TEST_CASE("baseline marks an existing database, and migrate then applies only la
   CHECK(state_in_table(status.out, "V2__legacy_more.sql") == "baseline");
   CHECK(state_in_table(status.out, "V3__new_table.sql") == "applied");
 
-  expect_refused(url, args("baseline", url, dir, {"--version", "5"}), 3, {"already records versioned migrations"});
+  expect_refused(url, args("baseline", url, dir, {"--version", "5"}), 3, {"already has a baseline, at version 2"});
   expect_refused(url, args("rollback", url, dir, {"--to", "1"}), 3, {"below the baseline"});
   CHECK(run_strata(args("rollback", url, dir, {"--to", "2"})).exit_code == 0);
   CHECK_FALSE(db.has_table("new_table"));
@@ -213,6 +216,7 @@ TEST_CASE("migrate --baseline-on-migrate baselines a non-empty database without 
   dir.write("V2__next.sql", "CREATE TABLE next_one (id INTEGER);\n");
   ProcessResult r = run_strata(args("migrate", url, dir, {"--baseline-on-migrate", "1"}));
   CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("baselined at version 1") && Catch::Contains("applied 2"));
   CHECK(db.has_table("next_one"));
   auto ledger = db.ledger();
   REQUIRE(ledger.size() == 2);
@@ -270,6 +274,10 @@ TEST_CASE("the bad-input matrix: each refused with its exit code and a message, 
   SECTION("a statement that cannot run in a transaction, without the directive") {
     dir.write("V5__maintenance.sql", "CREATE TABLE z (id INTEGER);\n" + no_transaction_statement() + ";\n");
     expect_refused(url, args("migrate", url, dir), 3, {"V5__maintenance.sql:2", "strata:no-transaction"});
+  }
+  SECTION("transaction control, even in a no-transaction file") {
+    dir.write("V5__own_transaction.sql", "-- strata:no-transaction\nBEGIN;\nCREATE TABLE z (id INTEGER);\nCOMMIT;\n");
+    expect_refused(url, args("migrate", url, dir), 3, {"V5__own_transaction.sql:2", "controls the transaction"});
   }
   SECTION("an unknown directive") {
     dir.write("V5__directive.sql", "-- strata:no-transactions\nCREATE TABLE z (id INTEGER);\n");

@@ -38,8 +38,8 @@ TEST_CASE("a flag beats the environment, which beats strata.toml") {
   project.write("strata.toml", "url = \"sqlite:from_file.db\"\n");
   project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
   CHECK(run_strata({"migrate"}, {{"STRATA_DATABASE_URL=sqlite:from_env.db"}, project.path()}).exit_code == 0);
-  CHECK(run_strata({"migrate", "--url", "sqlite:from_flag.db"}, {{"STRATA_DATABASE_URL=sqlite:from_env.db"},
-                                                                  project.path()})
+  CHECK(run_strata({"migrate", "--url", "sqlite:from_flag.db"},
+                   {{"STRATA_DATABASE_URL=sqlite:from_env.db"}, project.path()})
             .exit_code == 0);
   CHECK(run_strata({"migrate"}, {{"DATABASE_URL=sqlite:from_database_url.db"}, project.path()}).exit_code == 0);
   CHECK(fs::exists(project.path() / "from_env.db"));
@@ -128,4 +128,32 @@ TEST_CASE("a bad flag is a usage error") {
   ProcessResult resume = run_strata({"migrate", "--url", "sqlite::memory:", "--resume=sometimes"});
   CHECK(resume.exit_code == 2);
   CHECK_THAT(resume.err, Catch::Contains("--resume takes retry or skip"));
+}
+
+TEST_CASE("a flag beats strata.toml in every command, not only migrate") {
+  ScratchDir project;
+  fs::create_directory(project.path() / "from_file");
+  fs::create_directory(project.path() / "from_flag");
+  project.write("strata.toml", "url = \"sqlite:app.db\"\ndir = \"from_file\"\n");
+  project.write("from_flag/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  ProcessResult status = run_strata({"status", "--dir", "from_flag"}, {{}, project.path()});
+  CHECK(status.exit_code == 0);
+  CHECK_THAT(status.out, Catch::Contains("V1__a.sql"));
+  CHECK(run_strata({"new", "b", "--dir", "from_flag"}, {{}, project.path()}).exit_code == 0);
+  CHECK(fs::exists(project.path() / "from_flag" / "V2__b.sql"));
+  CHECK(files_in(project.path() / "from_file").empty());
+}
+
+TEST_CASE("a --config file that does not exist is a usage error in every command") {
+  ProcessResult r = run_strata({"status", "--config", "/nonexistent/strata.toml", "--url", "sqlite::memory:"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("/nonexistent/strata.toml"));
+}
+
+TEST_CASE("a bad flag with --json is reported as a JSON error document") {
+  ProcessResult r = run_strata({"migrate", "--json", "--no-such-flag"});
+  CHECK(r.exit_code == 2);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc.at("error").at("exit_code") == 2);
+  CHECK_THAT(doc.at("error").at("message").get<std::string>(), Catch::Contains("--no-such-flag"));
 }

@@ -122,10 +122,12 @@ TEST_CASE("two files for one version are refused, naming both") {
 TEST_CASE("empty files and files that are not UTF-8 are refused") {
   ScratchDir dir;
   dir.write("V1__empty.sql", "-- nothing here yet\n\n");
+  dir.write("V3__block.sql", "/* only a block comment;\n   with a semicolon */\n");
   dir.write("V2__latin1.sql", "INSERT INTO t VALUES ('caf\xE9');");
   std::string message = load_error(dir.path);
   CHECK_THAT(message, Catch::Contains("V1__empty.sql: the file is empty"));
   CHECK_THAT(message, Catch::Contains("V2__latin1.sql: not UTF-8"));
+  CHECK_THAT(message, Catch::Contains("V3__block.sql: the file is empty"));
 }
 
 TEST_CASE("a missing migrations directory is a usage error") {
@@ -170,7 +172,8 @@ TEST_CASE("the most specific variant wins: mariadb, then mysql, then the plain f
   std::vector<std::string> mariadb{"mariadb", "mysql"}, mysql{"mysql"}, postgres{"postgres"};
   CHECK(scripts(strata::select_for_dialect(files, mariadb)) ==
         std::vector<std::string>{"V1__t.mariadb.sql", "V2__u.mysql.sql"});
-  CHECK(scripts(strata::select_for_dialect(files, mysql)) == std::vector<std::string>{"V1__t.mysql.sql", "V2__u.mysql.sql"});
+  CHECK(scripts(strata::select_for_dialect(files, mysql)) ==
+        std::vector<std::string>{"V1__t.mysql.sql", "V2__u.mysql.sql"});
   CHECK(scripts(strata::select_for_dialect(files, postgres)) == std::vector<std::string>{"V1__t.sql", "V2__u.sql"});
 }
 

@@ -263,8 +263,8 @@ TEST_CASE("a failed undo cannot be resumed by migrate") {
 }
 
 TEST_CASE("rollback undoes the newest versions first, by steps or down to a version") {
-  std::vector<Migration> files{versioned("1"), versioned("2"), versioned("10"), undo_of("1"), undo_of("2"),
-                               undo_of("10")};
+  std::vector<Migration> files{versioned("1"), versioned("2"), versioned("10"),
+                               undo_of("1"),   undo_of("2"),   undo_of("10")};
   std::vector<LedgerRow> ledger{row_for(files[0]), row_for(files[1]), row_for(files[2])};
   CHECK(rollback_scripts(make_rollback_plan(files, ledger, {})) == std::vector<std::string>{"U10__v.sql"});
   CHECK(rollback_scripts(make_rollback_plan(files, ledger, {std::nullopt, 2})) ==

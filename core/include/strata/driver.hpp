@@ -40,6 +40,15 @@ struct Capabilities {
   bool schemas = false;            // namespaces inside one database
 };
 
+// A statement strata will not run as it stands.
+struct StatementRefusal {
+  std::string reason;
+  // True when the statement only cannot run inside a transaction: a script marked
+  // `-- strata:no-transaction` may hold it. False when it may never stand in a migration
+  // (transaction control, which strata owns).
+  bool allowed_without_transaction = false;
+};
+
 class STRATA_API Dialect {
  public:
   virtual ~Dialect();
@@ -53,8 +62,8 @@ class STRATA_API Dialect {
   virtual std::string placeholder(int index) const = 0;
   virtual std::string type_sql(const ColumnType& type) const = 0;
   virtual std::vector<Statement> split(std::string_view script) const = 0;
-  // Why this statement cannot run inside a transaction, or nullopt when it can.
-  virtual std::optional<std::string> transaction_refusal(const Statement& statement) const = 0;
+  // Why strata refuses this statement in a migration, or nullopt when it may run.
+  virtual std::optional<StatementRefusal> refusal(const Statement& statement) const = 0;
 };
 
 class STRATA_API Session {

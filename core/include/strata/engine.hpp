@@ -88,6 +88,7 @@ struct STRATA_API Report {
   std::vector<AppliedMigration> applied;    // migrations (or undos) run, in order
   std::vector<MigrationStatus> migrations;  // the state of each after the run
   std::vector<std::string> warnings;
+  std::vector<std::string> problems;   // what stops `migrate` (status shows them)
   std::vector<std::string> actions;    // what `repair` or `baseline` did
   std::vector<ScriptPreview> dry_run;  // what would run
   std::optional<Version> current_version;

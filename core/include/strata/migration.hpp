@@ -30,6 +30,10 @@ struct STRATA_API Migration {
   std::string checksum;            // script_checksum(sql)
   std::string dialect;             // the suffix of a dialect variant (V3__x.postgres.sql); "" for all
   bool transactional = true;       // false with the directive `-- strata:no-transaction`
+  std::string origin;              // where it was read from, for messages ("migrations/V2__x.sql")
+
+  // The origin, or the script name when there is none.
+  const std::string& where() const { return origin.empty() ? script : origin; }
 
   // "1.2" for a versioned migration, the description for a repeatable one.
   std::string label() const;
