@@ -23,13 +23,6 @@ Options options_for(const std::string& url, const ScratchDir& dir) {
   return options;
 }
 
-std::vector<std::string> cli_args(const std::string& command, const std::string& url, const ScratchDir& dir,
-                                  std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{command, "--url", url, "--dir", dir.path().string()};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
-
 void write_shop(const ScratchDir& dir) {
   dir.write("V1__customers.sql", "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n");
   dir.write("V2__orders.sql",
@@ -42,13 +35,6 @@ void write_shop(const ScratchDir& dir) {
   dir.write("R__order_summary.sql",
             "DROP VIEW IF EXISTS order_summary;\n"
             "CREATE VIEW order_summary AS SELECT customer_id, COUNT(*) AS orders FROM orders GROUP BY customer_id;\n");
-}
-
-// A statement that keeps the database busy for about a minute.
-std::string slow_statement() {
-  if (std::string sql = test_setting("STRATA_TEST_SLOW_SQL"); !sql.empty()) return sql;
-  return "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) "
-         "SELECT COUNT(*) FROM c";
 }
 
 }  // namespace
@@ -108,7 +94,7 @@ TEST_CASE("a re-run is a no-op that takes no lock and leaves the ledger as it wa
     CHECK(after[i].installed_rank == before[i].installed_rank);
     CHECK(after[i].installed_on == before[i].installed_on);
   }
-  ProcessResult cli = run_strata(cli_args("migrate", url, dir));
+  ProcessResult cli = run_strata(command_args("migrate", url, dir));
   CHECK(cli.exit_code == 0);
   CHECK_THAT(cli.out, Catch::Contains("up to date") && Catch::Contains("version 2"));
 }
@@ -120,13 +106,13 @@ TEST_CASE("a new migration is applied after earlier ones, and status shows every
   strata::migrate(options_for(url, dir));
   dir.write("V3__add_runbook_version.sql", "ALTER TABLE orders ADD runbook_version INTEGER NOT NULL DEFAULT 1;\n");
 
-  ProcessResult status = run_strata(cli_args("status", url, dir));
+  ProcessResult status = run_strata(command_args("status", url, dir));
   CHECK(status.exit_code == 0);
   CHECK_THAT(status.out, Catch::Contains("V3__add_runbook_version.sql"));
   CHECK_THAT(status.out, Catch::Matches("(.|\n)*3 +add runbook version +pending(.|\n)*"));
   CHECK_THAT(status.out, Catch::Contains("1 pending"));
 
-  ProcessResult migrate = run_strata(cli_args("migrate", url, dir));
+  ProcessResult migrate = run_strata(command_args("migrate", url, dir));
   CHECK(migrate.exit_code == 0);
   CHECK_THAT(migrate.out, Catch::Contains("applied 3 \"add runbook version\" (V3__add_runbook_version.sql)"));
   CHECK_THAT(migrate.out, Catch::Contains("1 migration applied"));
@@ -148,7 +134,7 @@ TEST_CASE("a changed applied file stops the run before anything executes", "[bac
   dir.write("V1__customers.sql", edited);
   dir.write("V3__invoices.sql", "CREATE TABLE invoices (id INTEGER PRIMARY KEY);\n");
 
-  ProcessResult r = run_strata(cli_args("migrate", url, dir));
+  ProcessResult r = run_strata(command_args("migrate", url, dir));
 
   CHECK(r.exit_code == 3);
   CHECK_THAT(r.err, Catch::Contains("V1__customers.sql"));
@@ -184,7 +170,7 @@ TEST_CASE("a SQL error in the third statement exits 1 naming file and line, earl
             "INSERT INTO no_such_table (id) VALUES (1);\n"
             "CREATE TABLE never_reached (id INTEGER);\n");
 
-  ProcessResult r = run_strata(cli_args("migrate", url, dir));
+  ProcessResult r = run_strata(command_args("migrate", url, dir));
 
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("V2__broken.sql:5"));
@@ -211,7 +197,7 @@ TEST_CASE("an unterminated string is refused before anything runs, naming file a
   dir.write("V1__ok.sql", "CREATE TABLE ok (id INTEGER);\n");
   dir.write("V2__bad.sql", "CREATE TABLE fine (id INTEGER);\nINSERT INTO fine VALUES ('oops);\n");
 
-  ProcessResult r = run_strata(cli_args("migrate", url, dir));
+  ProcessResult r = run_strata(command_args("migrate", url, dir));
 
   CHECK(r.exit_code == 3);
   CHECK_THAT(r.err, Catch::Contains("V2__bad.sql:2"));
@@ -244,19 +230,19 @@ TEST_CASE("with the lock held, an up-to-date migrate exits 0 and a pending one t
   auto lock = db.lock();
   REQUIRE(lock->try_acquire());
 
-  ProcessResult up_to_date = run_strata(cli_args("migrate", url, dir, {"--lock-timeout", "0"}));
+  ProcessResult up_to_date = run_strata(command_args("migrate", url, dir, {"--lock-timeout", "0"}));
   CHECK(up_to_date.exit_code == 0);
   CHECK_THAT(up_to_date.out, Catch::Contains("up to date"));
 
   dir.write("V3__more.sql", "CREATE TABLE more_things (id INTEGER);\n");
   auto start = std::chrono::steady_clock::now();
-  ProcessResult blocked = run_strata(cli_args("migrate", url, dir, {"--lock-timeout", "0.5"}));
+  ProcessResult blocked = run_strata(command_args("migrate", url, dir, {"--lock-timeout", "0.5"}));
   CHECK(blocked.exit_code == 4);
   CHECK_THAT(blocked.err, Catch::Contains("lock"));
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   CHECK_FALSE(db.has_table("more_things"));
   lock->release();
-  CHECK(run_strata(cli_args("migrate", url, dir)).exit_code == 0);
+  CHECK(run_strata(command_args("migrate", url, dir)).exit_code == 0);
   CHECK(db.has_table("more_things"));
 }
 
@@ -275,7 +261,7 @@ TEST_CASE("8 migrators started together apply every migration exactly once", "[b
   std::vector<std::unique_ptr<Child>> children;
   for (int i = 0; i < 8; ++i)
     children.push_back(
-        std::make_unique<Child>(strata_command(cli_args("migrate", url, dir, {"--lock-timeout", "60"}))));
+        std::make_unique<Child>(strata_command(command_args("migrate", url, dir, {"--lock-timeout", "60"}))));
   for (auto& child : children) {
     ProcessResult r = child->wait();
     CHECK(r.exit_code == 0);
@@ -297,7 +283,7 @@ TEST_CASE("a migrator killed during a long migration leaves no trace and the nex
   dir.write("V1__first.sql", "CREATE TABLE first_table (id INTEGER);\n");
   dir.write("V2__long.sql", "CREATE TABLE long_table (id INTEGER);\n" + slow_statement() + ";\n");
 
-  Child migrator(strata_command(cli_args("migrate", url, dir)));
+  Child migrator(strata_command(command_args("migrate", url, dir)));
   Inspector db(url);
   auto v1_applied = [&] {
     auto rows = db.ledger();
@@ -316,7 +302,7 @@ TEST_CASE("a migrator killed during a long migration leaves no trace and the nex
     CHECK_FALSE(db.has_table("long_table"));
     CHECK(db.ledger().size() == 1);
     dir.write("V2__long.sql", "CREATE TABLE long_table (id INTEGER);\n");
-    ProcessResult next = run_strata(cli_args("migrate", url, dir, {"--lock-timeout", "10"}));
+    ProcessResult next = run_strata(command_args("migrate", url, dir, {"--lock-timeout", "10"}));
     CHECK(next.exit_code == 0);
   } else {
     // The row says exactly where it stopped: statement 1 done, statement 2 in doubt.
@@ -326,11 +312,11 @@ TEST_CASE("a migrator killed during a long migration leaves no trace and the nex
     CHECK(ledger[1].in_doubt);
     CHECK(ledger[1].statements_done == 1);
     CHECK(db.has_table("long_table"));
-    ProcessResult next = run_strata(cli_args("migrate", url, dir, {"--lock-timeout", "10"}));
+    ProcessResult next = run_strata(command_args("migrate", url, dir, {"--lock-timeout", "10"}));
     CHECK(next.exit_code == 3);
     CHECK_THAT(next.err, Catch::Contains("V2__long.sql") && Catch::Contains("failed at statement 2") &&
                              Catch::Contains("--resume=skip"));
-    ProcessResult resumed = run_strata(cli_args("migrate", url, dir, {"--lock-timeout", "10", "--resume=skip"}));
+    ProcessResult resumed = run_strata(command_args("migrate", url, dir, {"--lock-timeout", "10", "--resume=skip"}));
     CHECK(resumed.exit_code == 0);
   }
   CHECK(std::chrono::steady_clock::now() - start < 5s);

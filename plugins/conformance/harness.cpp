@@ -195,6 +195,19 @@ ProcessResult Child::wait() {
   return r;
 }
 
+std::vector<std::string> command_args(const std::string& command, const std::string& url, const ScratchDir& dir,
+                                      std::vector<std::string> extra) {
+  std::vector<std::string> out{command, "--url", url, "--dir", dir.path().string()};
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+std::string slow_statement() {
+  if (std::string sql = setting("STRATA_TEST_SLOW_SQL"); !sql.empty()) return sql;
+  return "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) "
+         "SELECT COUNT(*) FROM c";
+}
+
 std::vector<std::string> strata_command(const std::vector<std::string>& args) {
   std::vector<std::string> command{required_setting("STRATA_TEST_CLI")};
   command.insert(command.end(), args.begin(), args.end());

@@ -93,6 +93,14 @@ class Child {
   bool waited_ = false;
 };
 
+// The arguments of a strata command against `url` with the migrations in `dir`.
+std::vector<std::string> command_args(const std::string& command, const std::string& url, const ScratchDir& dir,
+                                      std::vector<std::string> extra = {});
+
+// A statement that keeps the database busy for about a minute (STRATA_TEST_SLOW_SQL, or a
+// recursive CTE).
+std::string slow_statement();
+
 // Runs the strata command (STRATA_TEST_CLI) with `args` and waits for it.
 ProcessResult run_strata(const std::vector<std::string>& args, const ChildOptions& options = {});
 std::vector<std::string> strata_command(const std::vector<std::string>& args);

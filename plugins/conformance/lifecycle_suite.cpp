@@ -15,13 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::string> args(const std::string& command, const std::string& url, const ScratchDir& dir,
-                              std::vector<std::string> extra = {}) {
-  std::vector<std::string> out{command, "--url", url, "--dir", dir.path().string()};
-  out.insert(out.end(), extra.begin(), extra.end());
-  return out;
-}
-
 // The state `status` prints for a script, read from its table row.
 std::string state_in_table(const std::string& table, const std::string& script) {
   std::istringstream lines(table);
@@ -72,14 +65,14 @@ TEST_CASE("status and --json show applied, pending, checksum-mismatch, missing, 
   dir.write("V3__three.sql", "CREATE TABLE three (id INTEGER);\n");
   dir.write("V5__five.sql", "CREATE TABLE five (id INTEGER);\n");
   dir.write("V99__ninety_nine.sql", "CREATE TABLE ninety_nine (id INTEGER);\n");
-  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
   std::filesystem::remove(dir.path() / "V99__ninety_nine.sql");                 // as if applied by a newer release
   dir.write("V2__two.sql", "CREATE TABLE two (id INTEGER, extra INTEGER);\n");  // edited after applying
   std::filesystem::remove(dir.path() / "V3__three.sql");                        // vanished
   dir.write("V4_5__between.sql", "CREATE TABLE between_them (id INTEGER);\n");  // older than 99, not applied
   dir.write("R__summary.sql", "DROP VIEW IF EXISTS summary;\nCREATE VIEW summary AS SELECT id FROM one;\n");
 
-  ProcessResult status = run_strata(args("status", url, dir));
+  ProcessResult status = run_strata(command_args("status", url, dir));
   CHECK(status.exit_code == 0);
   CHECK(state_in_table(status.out, "V1__one.sql") == "applied");
   CHECK(state_in_table(status.out, "V2__two.sql") == "checksum-mismatch");
@@ -89,16 +82,16 @@ TEST_CASE("status and --json show applied, pending, checksum-mismatch, missing, 
   CHECK(state_in_table(status.out, "V99__ninety_nine.sql") == "future");
   CHECK(state_in_table(status.out, "R__summary.sql") == "pending");
 
-  ProcessResult json = run_strata(args("status", url, dir, {"--json"}));
+  ProcessResult json = run_strata(command_args("status", url, dir, {"--json"}));
   CHECK(json.exit_code == 0);
   auto states = states_in_json(json.out);
   CHECK(states.size() == 7);
   for (const auto& [script, state] : states) CHECK(state_in_table(status.out, script) == state);
   CHECK(nlohmann::json::parse(json.out).at("current_version") == "99");
-  ProcessResult check = run_strata(args("status", url, dir, {"--check"}));
+  ProcessResult check = run_strata(command_args("status", url, dir, {"--check"}));
   CHECK(check.exit_code == 3);  // problems stop migrate: worse than pending
   CHECK_THAT(check.out, Catch::Contains("problems that stop `strata migrate`"));
-  ProcessResult validate = run_strata(args("validate", url, dir));
+  ProcessResult validate = run_strata(command_args("validate", url, dir));
   CHECK(validate.exit_code == 3);
   CHECK_THAT(validate.err, Catch::Contains("V2__two.sql") && Catch::Contains("V3__three.sql") &&
                                Catch::Contains("V4_5__between.sql"));
@@ -116,21 +109,21 @@ TEST_CASE("rollback marks versions undone, and migrate applies them again to the
   dir.write("V3__note.sql", "ALTER TABLE orders ADD COLUMN note VARCHAR(100);\n");
   dir.write("U3__note.sql", "ALTER TABLE orders DROP COLUMN note;\n");
   dir.write("R__order_view.sql", "DROP VIEW IF EXISTS order_view;\nCREATE VIEW order_view AS SELECT id FROM orders;\n");
-  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
   Inspector db(url);
   std::string migrated = db.schema_snapshot();
 
-  ProcessResult rollback = run_strata(args("rollback", url, dir, {"--steps", "2"}));
+  ProcessResult rollback = run_strata(command_args("rollback", url, dir, {"--steps", "2"}));
   CHECK(rollback.exit_code == 0);
   CHECK_THAT(rollback.out, Catch::Contains("undid 3") && Catch::Contains("undid 2") && Catch::Contains("at version 1"));
   CHECK_FALSE(db.has_table("orders"));
-  ProcessResult status = run_strata(args("status", url, dir));
+  ProcessResult status = run_strata(command_args("status", url, dir));
   CHECK(state_in_table(status.out, "V2__orders.sql") == "undone");
   CHECK(state_in_table(status.out, "V3__note.sql") == "undone");
   CHECK(state_in_table(status.out, "V1__customers.sql") == "applied");
-  CHECK(run_strata(args("status", url, dir, {"--check"})).exit_code == 6);
+  CHECK(run_strata(command_args("status", url, dir, {"--check"})).exit_code == 6);
 
-  ProcessResult again = run_strata(args("migrate", url, dir));
+  ProcessResult again = run_strata(command_args("migrate", url, dir));
   CHECK(again.exit_code == 0);
   CHECK(db.schema_snapshot() == migrated);  // the view is back too: repeatables run again after an undo
   std::vector<std::string> history;
@@ -167,8 +160,8 @@ TEST_CASE("rollback of a version without an undo is refused before anything runs
   dir.write("V2__b.sql", "CREATE TABLE b (id INTEGER);\n");
   dir.write("V3__c.sql", "CREATE TABLE c (id INTEGER);\n");
   dir.write("U3__c.sql", "DROP TABLE c;\n");
-  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
-  expect_refused(url, args("rollback", url, dir, {"--to", "0"}), 3, {"version 2", "no undo"});
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+  expect_refused(url, command_args("rollback", url, dir, {"--to", "0"}), 3, {"version 2", "no undo"});
   Inspector db(url);
   CHECK(db.has_table("c"));
 }
@@ -185,10 +178,10 @@ TEST_CASE("baseline marks an existing database, and migrate then applies only la
   dir.write("U3__new_table.sql", "DROP TABLE new_table;\n");
   dir.write("V3__new_table.sql", "CREATE TABLE new_table (id INTEGER);\n");
 
-  ProcessResult baseline = run_strata(args("baseline", url, dir, {"--version", "2"}));
+  ProcessResult baseline = run_strata(command_args("baseline", url, dir, {"--version", "2"}));
   CHECK(baseline.exit_code == 0);
   CHECK_THAT(baseline.out, Catch::Contains("baselined at version 2"));
-  ProcessResult migrate = run_strata(args("migrate", url, dir));
+  ProcessResult migrate = run_strata(command_args("migrate", url, dir));
   CHECK(migrate.exit_code == 0);
   CHECK_THAT(migrate.out,
              Catch::Contains("applied 3") && !Catch::Contains("applied 1 ") && !Catch::Contains("applied 2 "));
@@ -196,14 +189,15 @@ TEST_CASE("baseline marks an existing database, and migrate then applies only la
   CHECK(db.has_table("new_table"));
   CHECK_FALSE(db.has_table("legacy_more"));
 
-  ProcessResult status = run_strata(args("status", url, dir));
+  ProcessResult status = run_strata(command_args("status", url, dir));
   CHECK(state_in_table(status.out, "V1__legacy.sql") == "below-baseline");
   CHECK(state_in_table(status.out, "V2__legacy_more.sql") == "baseline");
   CHECK(state_in_table(status.out, "V3__new_table.sql") == "applied");
 
-  expect_refused(url, args("baseline", url, dir, {"--version", "5"}), 3, {"already has a baseline, at version 2"});
-  expect_refused(url, args("rollback", url, dir, {"--to", "1"}), 3, {"below the baseline"});
-  CHECK(run_strata(args("rollback", url, dir, {"--to", "2"})).exit_code == 0);
+  expect_refused(url, command_args("baseline", url, dir, {"--version", "5"}), 3,
+                 {"already has a baseline, at version 2"});
+  expect_refused(url, command_args("rollback", url, dir, {"--to", "1"}), 3, {"below the baseline"});
+  CHECK(run_strata(command_args("rollback", url, dir, {"--to", "2"})).exit_code == 0);
   CHECK_FALSE(db.has_table("new_table"));
 }
 
@@ -214,7 +208,7 @@ TEST_CASE("migrate --baseline-on-migrate baselines a non-empty database without 
   ScratchDir dir;
   dir.write("V1__legacy.sql", "CREATE TABLE legacy (id INTEGER);\n");
   dir.write("V2__next.sql", "CREATE TABLE next_one (id INTEGER);\n");
-  ProcessResult r = run_strata(args("migrate", url, dir, {"--baseline-on-migrate", "1"}));
+  ProcessResult r = run_strata(command_args("migrate", url, dir, {"--baseline-on-migrate", "1"}));
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("baselined at version 1") && Catch::Contains("applied 2"));
   CHECK(db.has_table("next_one"));
@@ -230,28 +224,28 @@ TEST_CASE("the bad-input matrix: each refused with its exit code and a message, 
   ScratchDir dir;
   dir.write("V1__base.sql", "CREATE TABLE base (id INTEGER);\nINSERT INTO base VALUES (1);\n");
   dir.write("V3__later.sql", "CREATE TABLE later (id INTEGER);\n");
-  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
   dir.write("V4__next.sql", "CREATE TABLE next_table (id INTEGER);\n");  // pending: every refusal must leave it so
 
   SECTION("duplicate versions, both files named") {
     dir.write("004_next_again.sql", "CREATE TABLE x (id INTEGER);\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"004_next_again.sql", "V4__next.sql"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"004_next_again.sql", "V4__next.sql"});
   }
   SECTION("an unknown file name") {
     dir.write("V5_typo.sql", "CREATE TABLE x (id INTEGER);\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V5_typo.sql", "two underscores"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V5_typo.sql", "two underscores"});
   }
   SECTION("an empty file") {
     dir.write("V5__empty.sql", "-- to do\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V5__empty.sql", "empty"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V5__empty.sql", "empty"});
   }
   SECTION("a file that is not UTF-8") {
     dir.write("V5__latin1.sql", "INSERT INTO base VALUES ('caf\xE9');\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V5__latin1.sql", "not UTF-8"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V5__latin1.sql", "not UTF-8"});
   }
   SECTION("an unterminated string, with its line") {
     dir.write("V5__open.sql", "CREATE TABLE y (id INTEGER);\n\nINSERT INTO y VALUES ('open);\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V5__open.sql:3", "unterminated"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V5__open.sql:3", "unterminated"});
   }
   SECTION("a missing migrations directory") {
     std::vector<std::string> a{"migrate", "--url", url, "--dir", (dir.path() / "nope").string()};
@@ -261,31 +255,32 @@ TEST_CASE("the bad-input matrix: each refused with its exit code and a message, 
     expect_refused(url, {"migrate", "--url", "cassandra://db/x", "--dir", dir.path().string()}, 2, {"'cassandra'"});
   }
   SECTION("a --target that is no migration's version") {
-    expect_refused(url, args("migrate", url, dir, {"--target", "3.5"}), 2, {"--target 3.5"});
+    expect_refused(url, command_args("migrate", url, dir, {"--target", "3.5"}), 2, {"--target 3.5"});
   }
   SECTION("an out-of-order version") {
     dir.write("V2__forgotten.sql", "CREATE TABLE forgotten (id INTEGER);\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V2__forgotten.sql", "--out-of-order"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V2__forgotten.sql", "--out-of-order"});
   }
   SECTION("a .yaml and a .sql for one version") {
     dir.write("V4__next.yaml", "- sql: {sqlite: \"SELECT 1\"}\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V4__next.yaml", "one migration has one form"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V4__next.yaml", "one migration has one form"});
   }
   SECTION("a statement that cannot run in a transaction, without the directive") {
     dir.write("V5__maintenance.sql", "CREATE TABLE z (id INTEGER);\n" + no_transaction_statement() + ";\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V5__maintenance.sql:2", "strata:no-transaction"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V5__maintenance.sql:2", "strata:no-transaction"});
   }
   SECTION("transaction control, even in a no-transaction file") {
     dir.write("V5__own_transaction.sql", "-- strata:no-transaction\nBEGIN;\nCREATE TABLE z (id INTEGER);\nCOMMIT;\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V5__own_transaction.sql:2", "controls the transaction"});
+    expect_refused(url, command_args("migrate", url, dir), 3,
+                   {"V5__own_transaction.sql:2", "controls the transaction"});
   }
   SECTION("an unknown directive") {
     dir.write("V5__directive.sql", "-- strata:no-transactions\nCREATE TABLE z (id INTEGER);\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V5__directive.sql", "line 1", "no-transactions"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V5__directive.sql", "line 1", "no-transactions"});
   }
   SECTION("a changed applied file") {
     dir.write("V1__base.sql", "CREATE TABLE base (id INTEGER);\nINSERT INTO base VALUES (2);\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"V1__base.sql", "checksum"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"V1__base.sql", "checksum"});
   }
 }
 
@@ -294,7 +289,7 @@ TEST_CASE("a statement that cannot run in a transaction runs with the no-transac
   ScratchDir dir;
   dir.write("V1__base.sql", "CREATE TABLE base (id INTEGER);\n");
   dir.write("V2__maintenance.sql", "-- strata:no-transaction\n" + no_transaction_statement() + ";\n");
-  ProcessResult r = run_strata(args("migrate", url, dir));
+  ProcessResult r = run_strata(command_args("migrate", url, dir));
   INFO(r.err);
   CHECK(r.exit_code == 0);
   auto ledger = Inspector(url).ledger();
@@ -310,7 +305,7 @@ TEST_CASE("a migration run statement by statement that fails is recorded exactly
   std::string first_two = "-- strata:no-transaction\nCREATE TABLE p1 (id INTEGER);\nCREATE TABLE p2 (id INTEGER);\n";
   dir.write("V1__progress.sql", first_two + "INSERT INTO no_such_table VALUES (1);\nCREATE TABLE p4 (id INTEGER);\n" +
                                     "CREATE TABLE p5 (id INTEGER);\n");
-  ProcessResult failed = run_strata(args("migrate", url, dir));
+  ProcessResult failed = run_strata(command_args("migrate", url, dir));
   CHECK(failed.exit_code == 1);
   CHECK_THAT(failed.err, Catch::Contains("V1__progress.sql:4") && Catch::Contains("statement 3 of 5"));
   CHECK_THAT(failed.err, Catch::Contains("--resume"));
@@ -322,18 +317,19 @@ TEST_CASE("a migration run statement by statement that fails is recorded exactly
   CHECK_FALSE(ledger[0].success);
   CHECK(ledger[0].statements_done == 2);
   CHECK_FALSE(ledger[0].in_doubt);
-  CHECK(state_in_table(run_strata(args("status", url, dir)).out, "V1__progress.sql") == "failed at statement 3");
+  CHECK(state_in_table(run_strata(command_args("status", url, dir)).out, "V1__progress.sql") ==
+        "failed at statement 3");
 
-  expect_refused(url, args("migrate", url, dir), 3, {"failed at statement 3", "--resume"});
+  expect_refused(url, command_args("migrate", url, dir), 3, {"failed at statement 3", "--resume"});
   std::string fixed_rest =
       "CREATE TABLE p3 (id INTEGER);\nCREATE TABLE p4 (id INTEGER);\nCREATE TABLE p5 (id INTEGER);\n";
   dir.write(
       "V1__progress.sql",
       "-- strata:no-transaction\nCREATE TABLE p1 (id INTEGER);\nCREATE TABLE p2_renamed (id INTEGER);\n" + fixed_rest);
-  expect_refused(url, args("migrate", url, dir, {"--resume"}), 3, {"statements 1-2", "changed"});
+  expect_refused(url, command_args("migrate", url, dir, {"--resume"}), 3, {"statements 1-2", "changed"});
 
   dir.write("V1__progress.sql", first_two + fixed_rest);
-  ProcessResult resumed = run_strata(args("migrate", url, dir, {"--resume"}));
+  ProcessResult resumed = run_strata(command_args("migrate", url, dir, {"--resume"}));
   CHECK(resumed.exit_code == 0);
   CHECK(db.has_table("p3"));
   CHECK(db.has_table("p5"));
@@ -344,7 +340,7 @@ TEST_CASE("a migration run statement by statement that fails is recorded exactly
   CHECK(ledger[0].checksum == script_checksum(first_two + fixed_rest));
 
   std::string clean_url = fresh_database_url();
-  REQUIRE(run_strata(args("migrate", clean_url, dir)).exit_code == 0);
+  REQUIRE(run_strata(command_args("migrate", clean_url, dir)).exit_code == 0);
   CHECK(Inspector(clean_url).schema_snapshot() == db.schema_snapshot());
 }
 
@@ -353,16 +349,16 @@ TEST_CASE("repair removes a failed row, after which the migration runs from the 
   ScratchDir dir;
   dir.write("V1__progress.sql",
             "-- strata:no-transaction\nCREATE TABLE r1 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
-  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 1);
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 1);
   Inspector db(url);
   db.connection().session().execute("DROP TABLE r1");  // the operator reconciles by hand
-  ProcessResult repair = run_strata(args("repair", url, dir));
+  ProcessResult repair = run_strata(command_args("repair", url, dir));
   CHECK(repair.exit_code == 0);
   CHECK_THAT(repair.out, Catch::Contains("removed the failed row of V1__progress.sql"));
   CHECK(db.ledger().empty());
   dir.write("V1__progress.sql",
             "-- strata:no-transaction\nCREATE TABLE r1 (id INTEGER);\nCREATE TABLE r2 (id INTEGER);\n");
-  CHECK(run_strata(args("migrate", url, dir)).exit_code == 0);
+  CHECK(run_strata(command_args("migrate", url, dir)).exit_code == 0);
   CHECK(db.has_table("r2"));
 }
 
@@ -370,15 +366,15 @@ TEST_CASE("repair re-records the checksum and name of a changed applied file", "
   std::string url = fresh_database_url();
   ScratchDir dir;
   dir.write("001_first.sql", "CREATE TABLE first_one (id INTEGER);\n");
-  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
   std::filesystem::remove(dir.path() / "001_first.sql");
   dir.write("V1__first.sql", "-- a comment added later\nCREATE TABLE first_one (id INTEGER);\n");
-  REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 3);
-  ProcessResult repair = run_strata(args("repair", url, dir));
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 3);
+  ProcessResult repair = run_strata(command_args("repair", url, dir));
   CHECK(repair.exit_code == 0);
   CHECK_THAT(repair.out, Catch::Contains("re-recorded the checksum of V1__first.sql"));
   CHECK_THAT(repair.out, Catch::Contains("re-recorded the file name of 001_first.sql as V1__first.sql"));
-  ProcessResult migrate = run_strata(args("migrate", url, dir));
+  ProcessResult migrate = run_strata(command_args("migrate", url, dir));
   CHECK(migrate.exit_code == 0);
   CHECK_THAT(migrate.out, Catch::Contains("up to date"));
 }
@@ -391,7 +387,8 @@ TEST_CASE("a migrator ended between a statement and its record leaves that state
       "-- strata:no-transaction\nCREATE TABLE d1 (id INTEGER);\nCREATE TABLE d2 (id INTEGER);\n"
       "CREATE TABLE d3 (id INTEGER);\n";
   dir.write("V1__doubt.sql", script);
-  ProcessResult ended = run_strata(args("migrate", url, dir), {{"STRATA_FAILPOINT=exit-after-statement:2"}, {}});
+  ProcessResult ended =
+      run_strata(command_args("migrate", url, dir), {{"STRATA_FAILPOINT=exit-after-statement:2"}, {}});
   REQUIRE(ended.exit_code == 86);  // the failpoint fired: a test build
   Inspector db(url);
   auto ledger = db.ledger();
@@ -399,17 +396,17 @@ TEST_CASE("a migrator ended between a statement and its record leaves that state
   CHECK(ledger[0].in_doubt);
   CHECK(ledger[0].statements_done == 1);
   CHECK(db.has_table("d2"));  // it did run; only the ledger does not know
-  CHECK(state_in_table(run_strata(args("status", url, dir)).out, "V1__doubt.sql") ==
+  CHECK(state_in_table(run_strata(command_args("status", url, dir)).out, "V1__doubt.sql") ==
         "failed at statement 2 (in doubt)");
 
-  expect_refused(url, args("migrate", url, dir, {"--resume"}), 3, {"--resume=retry", "--resume=skip"});
+  expect_refused(url, command_args("migrate", url, dir, {"--resume"}), 3, {"--resume=retry", "--resume=skip"});
 
   SECTION("--resume=skip takes it as done") {
-    CHECK(run_strata(args("migrate", url, dir, {"--resume=skip"})).exit_code == 0);
+    CHECK(run_strata(command_args("migrate", url, dir, {"--resume=skip"})).exit_code == 0);
   }
   SECTION("--resume=retry runs it again") {
     db.connection().session().execute("DROP TABLE d2");  // the operator found it had not run
-    CHECK(run_strata(args("migrate", url, dir, {"--resume=retry"})).exit_code == 0);
+    CHECK(run_strata(command_args("migrate", url, dir, {"--resume=retry"})).exit_code == 0);
   }
   ledger = db.ledger();
   REQUIRE(ledger.size() == 1);
@@ -417,7 +414,7 @@ TEST_CASE("a migrator ended between a statement and its record leaves that state
   CHECK(ledger[0].statements_done == 3);
   CHECK_FALSE(ledger[0].in_doubt);
   std::string clean_url = fresh_database_url();
-  REQUIRE(run_strata(args("migrate", clean_url, dir)).exit_code == 0);
+  REQUIRE(run_strata(command_args("migrate", clean_url, dir)).exit_code == 0);
   CHECK(Inspector(clean_url).schema_snapshot() == db.schema_snapshot());
 }
 
@@ -428,13 +425,13 @@ TEST_CASE("a dry run prints the SQL it would run and changes nothing", "[lifecyc
   dir.write("V2__b.sql", "CREATE TABLE dry_b (id INTEGER);\nINSERT INTO dry_b VALUES (42);\n");
   Inspector db(url);
   std::string before = db.schema_snapshot();
-  ProcessResult r = run_strata(args("migrate", url, dir, {"--dry-run"}));
+  ProcessResult r = run_strata(command_args("migrate", url, dir, {"--dry-run"}));
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out,
              Catch::Contains("CREATE TABLE dry_a (id INTEGER);") && Catch::Contains("INSERT INTO dry_b VALUES (42);"));
   CHECK(db.schema_snapshot() == before);
   CHECK_FALSE(db.has_table("strata_history"));
-  ProcessResult json = run_strata(args("migrate", url, dir, {"--dry-run", "--json"}));
+  ProcessResult json = run_strata(command_args("migrate", url, dir, {"--dry-run", "--json"}));
   auto doc = nlohmann::json::parse(json.out);
   CHECK(doc.at("dry_run").size() == 2);
   CHECK(doc.at("dry_run")[1].at("statements").size() == 2);
@@ -446,14 +443,14 @@ TEST_CASE("a single transaction applies all or nothing where DDL is transactiona
   dir.write("V1__a.sql", "CREATE TABLE st_a (id INTEGER);\n");
   dir.write("V2__b.sql", "CREATE TABLE st_b (id INTEGER);\nINSERT INTO missing_table VALUES (1);\n");
   Inspector db(url);
-  ProcessResult r = run_strata(args("migrate", url, dir, {"--single-transaction"}));
+  ProcessResult r = run_strata(command_args("migrate", url, dir, {"--single-transaction"}));
   if (db.capabilities().transactional_ddl) {
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("V2__b.sql:2"));
     CHECK_FALSE(db.has_table("st_a"));
     CHECK(db.ledger().empty());
     dir.write("V2__b.sql", "CREATE TABLE st_b (id INTEGER);\n");
-    CHECK(run_strata(args("migrate", url, dir, {"--single-transaction"})).exit_code == 0);
+    CHECK(run_strata(command_args("migrate", url, dir, {"--single-transaction"})).exit_code == 0);
     CHECK(db.ledger().size() == 2);
   } else {
     CHECK(r.exit_code == 2);
@@ -471,7 +468,7 @@ TEST_CASE("a statement timeout interrupts a statement that runs too long", "[lif
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT COUNT(*) FROM c";
   dir.write("V1__slow.sql", "CREATE TABLE before_slow (id INTEGER);\n" + slow + ";\n");
   auto start = std::chrono::steady_clock::now();
-  ProcessResult r = run_strata(args("migrate", url, dir, {"--statement-timeout", "0.5"}));
+  ProcessResult r = run_strata(command_args("migrate", url, dir, {"--statement-timeout", "0.5"}));
   CHECK(std::chrono::steady_clock::now() - start < 10s);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("V1__slow.sql:2") && Catch::Contains("timeout"));
@@ -484,11 +481,11 @@ TEST_CASE("a newer ledger format is refused; an older one is upgraded in place",
 
   SECTION("newer") {
     std::string url = fresh_database_url();
-    REQUIRE(run_strata(args("migrate", url, dir)).exit_code == 0);
+    REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
     Inspector(url).connection().session().execute("UPDATE strata_history SET version = '99' WHERE kind = 'ledger'");
     dir.write("V3__c.sql", "CREATE TABLE fmt_c (id INTEGER);\n");
-    expect_refused(url, args("migrate", url, dir), 3, {"format 99", "format 2", "newer strata"});
-    expect_refused(url, args("status", url, dir), 3, {"format 99"});
+    expect_refused(url, command_args("migrate", url, dir), 3, {"format 99", "format 2", "newer strata"});
+    expect_refused(url, command_args("status", url, dir), 3, {"format 99"});
   }
   SECTION("older") {
     std::string url = fresh_database_url();
@@ -507,10 +504,10 @@ TEST_CASE("a newer ledger format is refused; an older one is upgraded in place",
     s.execute("INSERT INTO strata_history VALUES (1, '1', 'a', 'versioned', 'V1__a.sql', '" +
               script_checksum("CREATE TABLE fmt_a (id INTEGER);\n") +
               "', 'old', '2026-01-01 00:00:00', 3, TRUE, 1, FALSE)");
-    ProcessResult status = run_strata(args("status", url, dir));  // reads format 1 without changing it
+    ProcessResult status = run_strata(command_args("status", url, dir));  // reads format 1 without changing it
     CHECK(status.exit_code == 0);
     CHECK(state_in_table(status.out, "V1__a.sql") == "applied");
-    ProcessResult r = run_strata(args("migrate", url, dir, {"-v"}));
+    ProcessResult r = run_strata(command_args("migrate", url, dir, {"-v"}));
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.err, Catch::Contains("upgraded the ledger strata_history from format 1 to 2"));
     CHECK_THAT(r.out, Catch::Contains("applied 2") && !Catch::Contains("applied 1 "));
@@ -527,7 +524,7 @@ TEST_CASE("connect retries try again, one second apart, before giving up", "[lif
   REQUIRE_FALSE(url.empty());
   ScratchDir dir;
   auto start = std::chrono::steady_clock::now();
-  ProcessResult r = run_strata(args("migrate", url, dir, {"--connect-retries", "2"}));
+  ProcessResult r = run_strata(command_args("migrate", url, dir, {"--connect-retries", "2"}));
   auto took = std::chrono::steady_clock::now() - start;
   CHECK(r.exit_code == 5);
   CHECK_THAT(r.err, Catch::Contains("attempt 1 of 3") && Catch::Contains("attempt 2 of 3"));
