@@ -462,11 +462,7 @@ TEST_CASE("a single transaction applies all or nothing where DDL is transactiona
 TEST_CASE("a statement timeout interrupts a statement that runs too long", "[lifecycle]") {
   std::string url = fresh_database_url();
   ScratchDir dir;
-  std::string slow = test_setting("STRATA_TEST_SLOW_SQL");
-  if (slow.empty())
-    slow =
-        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT COUNT(*) FROM c";
-  dir.write("V1__slow.sql", "CREATE TABLE before_slow (id INTEGER);\n" + slow + ";\n");
+  dir.write("V1__slow.sql", "CREATE TABLE before_slow (id INTEGER);\n" + slow_statement() + ";\n");
   auto start = std::chrono::steady_clock::now();
   ProcessResult r = run_strata(command_args("migrate", url, dir, {"--statement-timeout", "0.5"}));
   CHECK(std::chrono::steady_clock::now() - start < 10s);
