@@ -110,7 +110,7 @@ void print_drivers(std::ostream& out, const plugin::Loader& loader) {
   out << "search path:\n";
   for (const auto& dir : loader.search_path())
     out << "  " << dir.path.string() << "  (" << dir.origin << (dir.problem.empty() ? "" : ", " + dir.problem) << ")\n";
-  auto files = loader.discover();
+  const auto& files = loader.discover();
   out << "\nplugins:\n";
   if (files.empty()) out << "  none found\n";
   for (const auto& file : files) {

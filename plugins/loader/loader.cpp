@@ -118,7 +118,8 @@ Loader::Loader(std::vector<fs::path> explicit_dirs) {
 #endif
 }
 
-std::vector<PluginFile> Loader::discover() const {
+const std::vector<PluginFile>& Loader::discover() const {
+  if (discovered_) return *discovered_;
   std::vector<PluginFile> files;
   std::set<std::string> served;
   for (const auto& dir : search_path_) {
@@ -141,7 +142,8 @@ std::vector<PluginFile> Loader::discover() const {
       files.push_back(std::move(file));
     }
   }
-  return files;
+  discovered_ = std::move(files);
+  return *discovered_;
 }
 
 std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
@@ -149,7 +151,7 @@ std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
     if (dir.origin == "--plugin-dir" && !dir.problem.empty())
       throw Error(ErrorKind::connection,
                   "the plugin directory " + dir.path.string() + " (--plugin-dir) " + dir.problem);
-  auto files = discover();
+  const auto& files = discover();
   auto declares = [&](const PluginFile& f) {
     return std::find(f.schemes.begin(), f.schemes.end(), scheme) != f.schemes.end();
   };

@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +45,8 @@ class STRATA_API Loader {
   explicit Loader(std::vector<std::filesystem::path> explicit_dirs = {});
 
   const std::vector<SearchDirectory>& search_path() const noexcept { return search_path_; }
-  // Every candidate file in the search path, read without loading.
-  std::vector<PluginFile> discover() const;
+  // Every candidate file in the search path, read without loading (once per Loader).
+  const std::vector<PluginFile>& discover() const;
   // Loads the plugin serving `scheme` and makes its driver. Throws Error(connection) naming
   // the scheme, every directory searched, and every file refused and why.
   std::shared_ptr<Driver> load(std::string_view scheme) const;
@@ -54,6 +55,7 @@ class STRATA_API Loader {
 
  private:
   std::vector<SearchDirectory> search_path_;
+  mutable std::optional<std::vector<PluginFile>> discovered_;
 };
 
 }  // namespace strata::plugin
