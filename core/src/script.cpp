@@ -53,30 +53,37 @@ class LineCounter {
   std::size_t line_start_ = 0;
 };
 
-// Follows one statement's tokens to tell whether it is a SQLite CREATE TRIGGER whose
-// BEGIN ... END body is open, since the semicolons inside that body do not end the statement.
-class TriggerTracker {
+// Follows one statement's tokens to tell whether a body whose semicolons do not end the
+// statement is open: a SQLite CREATE TRIGGER's BEGIN ... END, or a PostgreSQL BEGIN ATOMIC ... END.
+// Inside a body, CASE ... END is the only other construct that ends with END.
+class BodyTracker {
  public:
+  BodyTracker(bool triggers, bool atomic) : triggers_(triggers), atomic_(atomic) {}
+
   // `word` is empty for tokens that cannot be keywords: strings, quoted names, punctuation.
   void on_token(std::string_view word, std::size_t offset) {
+    if (phase_ == Phase::body) {
+      if (iequals(word, "CASE")) ++depth_;
+      if (iequals(word, "END") && --depth_ == 0) phase_ = Phase::other;
+      return;
+    }
+    if (atomic_ && after_begin_ && iequals(word, "ATOMIC")) return open(begin_offset_);
+    after_begin_ = atomic_ && iequals(word, "BEGIN");
+    begin_offset_ = offset;
     switch (phase_) {
-      case Phase::expect_create: phase_ = iequals(word, "CREATE") ? Phase::expect_trigger : Phase::other; break;
+      case Phase::expect_create:
+        phase_ = triggers_ && iequals(word, "CREATE") ? Phase::expect_trigger : Phase::other;
+        break;
       case Phase::expect_trigger:
         if (iequals(word, "TEMP") || iequals(word, "TEMPORARY")) break;
         phase_ = iequals(word, "TRIGGER") ? Phase::header : Phase::other;
         break;
       case Phase::header:
-        if (!iequals(word, "BEGIN")) break;
-        phase_ = Phase::body;
-        depth_ = 1;
-        body_offset_ = offset;
+        if (iequals(word, "BEGIN")) open(offset);
         break;
       case Phase::body:
-        // CASE ... END is the only other construct in a body that ends with END.
-        if (iequals(word, "CASE")) ++depth_;
-        if (iequals(word, "END") && --depth_ == 0) phase_ = Phase::other;
+      case Phase::other:
         break;
-      case Phase::other: break;
     }
   }
 
@@ -86,14 +93,25 @@ class TriggerTracker {
  private:
   enum class Phase { expect_create, expect_trigger, header, body, other };
 
+  void open(std::size_t offset) {
+    phase_ = Phase::body;
+    depth_ = 1;
+    body_offset_ = offset;
+  }
+
+  bool triggers_;
+  bool atomic_;
   Phase phase_ = Phase::expect_create;
   int depth_ = 0;
+  bool after_begin_ = false;
+  std::size_t begin_offset_ = 0;
   std::size_t body_offset_ = 0;
 };
 
 class Splitter {
  public:
-  Splitter(std::string_view script, const SplitRules& rules) : src_(script), rules_(rules), lines_(script) {}
+  Splitter(std::string_view script, const SplitRules& rules)
+      : src_(script), rules_(rules), lines_(script), body_(rules.trigger_bodies, rules.atomic_bodies) {}
 
   std::vector<Statement> split() {
     while (pos_ < src_.size()) {
@@ -102,15 +120,15 @@ class Splitter {
         ++pos_;
       } else if (skip_comment()) {
         continue;
-      } else if (c == ';' && !trigger_.in_body()) {
+      } else if (c == ';' && !body_.in_body()) {
         end_statement();
         ++pos_;
       } else {
         scan_token();
       }
     }
-    if (trigger_.in_body())
-      fail("unterminated trigger body (CREATE TRIGGER ... BEGIN without END)", trigger_.body_offset());
+    if (body_.in_body())
+      fail("unterminated body (BEGIN without END)", body_.body_offset());
     end_statement();
     return std::move(statements_);
   }
@@ -161,6 +179,10 @@ class Splitter {
       skip_quoted('`', true, false, "quoted identifier");
     } else if (c == '[' && rules_.bracket_identifiers) {
       skip_quoted(']', false, false, "quoted identifier");
+    } else if (rules_.escape_strings && (c == 'E' || c == 'e') && pos_ + 1 < src_.size() && src_[pos_ + 1] == '\'' &&
+               (pos_ == 0 || !is_word_char(src_[pos_ - 1]))) {
+      ++pos_;
+      skip_quoted('\'', true, true, "string literal");
     } else if (c == '$' && rules_.dollar_quotes && skip_dollar_quote()) {
       // consumed
     } else if (is_word_char(c)) {
@@ -171,7 +193,7 @@ class Splitter {
     end_ = pos_;
     // After '.' or a parameter sigil a word is a name (new.end, :end), never a keyword.
     if (begin > 0 && std::string_view(".:@").find(src_[begin - 1]) != std::string_view::npos) word = {};
-    if (rules_.trigger_bodies) trigger_.on_token(word, begin);
+    if (rules_.trigger_bodies || rules_.atomic_bodies) body_.on_token(word, begin);
   }
 
   void skip_quoted(char close, bool doubled_escape, bool backslash_escape, std::string_view what) {
@@ -227,7 +249,7 @@ class Splitter {
       statements_.push_back(std::move(current_));
     }
     open_ = false;
-    trigger_ = TriggerTracker{};
+    body_ = BodyTracker(rules_.trigger_bodies, rules_.atomic_bodies);
   }
 
   std::string_view src_;
@@ -238,7 +260,7 @@ class Splitter {
   Statement current_;
   bool open_ = false;    // whether current_ has seen its first token
   std::size_t end_ = 0;  // one past the last byte of the current statement's last token
-  TriggerTracker trigger_;
+  BodyTracker body_;
 };
 
 }  // namespace

@@ -24,6 +24,8 @@ strata::SplitRules postgres_rules() {
   strata::SplitRules rules;
   rules.nested_block_comments = true;
   rules.dollar_quotes = true;
+  rules.escape_strings = true;
+  rules.atomic_bodies = true;
   return rules;
 }
 
@@ -191,7 +193,7 @@ TEST_CASE("an unterminated trigger body is reported at its BEGIN") {
   CHECK(error->kind() == strata::ErrorKind::validation);
   CHECK(error->line() == 3);
   CHECK(error->column() == 1);
-  CHECK_THAT(error->message(), Catch::Contains("unterminated trigger body"));
+  CHECK_THAT(error->message(), Catch::Contains("unterminated body"));
 }
 
 TEST_CASE("dollar quotes hide semicolons, including other tags inside them") {
@@ -269,4 +271,53 @@ TEST_CASE("an excerpt is the first line, shortened") {
   CHECK(statement.excerpt(15) == "SELECT abcdefgh");
   statement.text = "SELECT é";
   CHECK(statement.excerpt(8) == "SELECT ...");
+}
+
+TEST_CASE("E strings take backslash escapes, plain strings do not") {
+  auto rules = postgres_rules();
+  CHECK(texts("SELECT E'it\\'s; here'; SELECT 2", rules) == std::vector<std::string>{"SELECT E'it\\'s; here'", "SELECT 2"});
+  CHECK(texts("SELECT 'a\\'; SELECT 2", rules) == std::vector<std::string>{"SELECT 'a\\'", "SELECT 2"});
+  CHECK(texts("SELECT e'\\\\'; SELECT 3", rules) == std::vector<std::string>{"SELECT e'\\\\'", "SELECT 3"});
+  CHECK(texts("SELECT name'x'; SELECT 4", rules).size() == 2);  // an E at the end of a word is not a prefix
+}
+
+TEST_CASE("BEGIN ATOMIC bodies keep their semicolons, CASE ... END included") {
+  auto rules = postgres_rules();
+  std::string body =
+      "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END;\n"
+      "  SELECT x;\nEND";
+  auto statements = texts(body + ";\nSELECT 1;", rules);
+  REQUIRE(statements.size() == 2);
+  CHECK(statements[0] == body);
+  CHECK(texts("BEGIN; SELECT 1; COMMIT;", rules).size() == 3);  // a transaction block is not a body
+}
+
+TEST_CASE("functions and DO blocks with semicolons in dollar quotes are one statement each") {
+  auto rules = postgres_rules();
+  std::string function =
+      "CREATE FUNCTION touch() RETURNS trigger AS $body$\nBEGIN\n  NEW.updated := now();\n  RETURN NEW;\nEND;\n"
+      "$body$ LANGUAGE plpgsql";
+  std::string block = "DO $do$ BEGIN RAISE NOTICE 'a $$ inside a tagged body is text: %', ';'; END $do$";
+  auto statements = texts(function + ";\n" + block + ";\nSELECT '$$';", rules);
+  REQUIRE(statements.size() == 3);
+  CHECK(statements[0] == function);
+  CHECK(statements[2] == "SELECT '$$'");
+}
+
+TEST_CASE("an unterminated BEGIN ATOMIC body or dollar quote is reported where it opened") {
+  auto rules = postgres_rules();
+  try {
+    strata::split_script("SELECT 1;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;", rules);
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK(e.line() == 2);
+    CHECK_THAT(e.message(), Catch::Contains("unterminated body"));
+  }
+  try {
+    strata::split_script("SELECT 1;\n\nDO $fn$ BEGIN NULL; END $$;", rules);
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK(e.line() == 3);
+    CHECK_THAT(e.message(), Catch::Contains("$fn$"));
+  }
 }

@@ -33,7 +33,9 @@ struct SplitRules {
   bool nested_block_comments = false;  // /* /* */ */
   bool dollar_quotes = false;          // $$...$$, $tag$...$tag$
   bool backslash_escapes = false;      // '\'' inside '...'
+  bool escape_strings = false;         // E'...\'...' (PostgreSQL): backslash escapes in E strings only
   bool trigger_bodies = false;         // CREATE TRIGGER ... BEGIN ...; ... END
+  bool atomic_bodies = false;          // BEGIN ATOMIC ...; ... END (PostgreSQL SQL-standard bodies)
 };
 
 // Splits `script` into its statements; statements holding only comments are dropped.
