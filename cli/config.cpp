@@ -53,13 +53,16 @@ std::optional<FileDefaults> read_config(const std::filesystem::path& path) {
       defaults.lock_timeout = read_value<double>(path, node, "lock_timeout", "a number of seconds");
     else if (name == "statement_timeout")
       defaults.statement_timeout = read_value<double>(path, node, "statement_timeout", "a number of seconds");
+    else if (name == "ddl_lock_timeout")
+      defaults.ddl_lock_timeout = read_value<double>(path, node, "ddl_lock_timeout", "a number of seconds");
     else if (name == "connect_retries")
       defaults.connect_retries =
           static_cast<int>(*read_value<std::int64_t>(path, node, "connect_retries", "a whole number"));
     else
       throw config_error(path, node.source(),
                          "unknown setting '" + name +
-                             "' (known: url, dir, ledger_table, lock_timeout, statement_timeout, connect_retries)");
+                             "' (known: url, dir, ledger_table, lock_timeout, statement_timeout, ddl_lock_timeout, "
+                             "connect_retries)");
   }
   return defaults;
 }

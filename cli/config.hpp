@@ -2,7 +2,8 @@
 // flags. Flags beat the environment (for the URL), which beats the file.
 //
 //   url = "sqlite:app.db"          dir = "migrations"        ledger_table = "strata_history"
-//   lock_timeout = 60              statement_timeout = 0     connect_retries = 0
+//   lock_timeout = 60              statement_timeout = 0     ddl_lock_timeout = 0
+//   connect_retries = 0
 //
 // Paths are relative to the file. An unknown key is an error naming the file and line. Driver
 // plugin directories cannot be set here: plugins load only from the documented search path.
@@ -20,6 +21,7 @@ struct FileDefaults {
   std::optional<std::string> ledger_table;
   std::optional<double> lock_timeout;
   std::optional<double> statement_timeout;
+  std::optional<double> ddl_lock_timeout;
   std::optional<int> connect_retries;
 };
 

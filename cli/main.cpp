@@ -27,6 +27,8 @@ struct Flags {
   std::string ledger_table = "strata_history";
   double lock_timeout_s = 60;
   double statement_timeout_s = 0;
+  double ddl_lock_timeout_s = 0;
+  bool create_schema = false;
   int connect_retries = 0;
   std::vector<std::string> plugin_dirs;
   std::string config = "strata.toml";
@@ -97,6 +99,7 @@ class Command {
     if (!given("--ledger-table") && file->ledger_table) flags.ledger_table = *file->ledger_table;
     if (!given("--lock-timeout") && file->lock_timeout) flags.lock_timeout_s = *file->lock_timeout;
     if (!given("--statement-timeout") && file->statement_timeout) flags.statement_timeout_s = *file->statement_timeout;
+    if (!given("--ddl-lock-timeout") && file->ddl_lock_timeout) flags.ddl_lock_timeout_s = *file->ddl_lock_timeout;
     if (!given("--connect-retries") && file->connect_retries) flags.connect_retries = *file->connect_retries;
   }
 
@@ -107,6 +110,8 @@ class Command {
     o.ledger_table = flags.ledger_table;
     o.lock_timeout = seconds_flag(flags.lock_timeout_s, "--lock-timeout");
     o.statement_timeout = seconds_flag(flags.statement_timeout_s, "--statement-timeout");
+    o.ddl_lock_timeout = seconds_flag(flags.ddl_lock_timeout_s, "--ddl-lock-timeout");
+    o.create_schema = flags.create_schema;
     if (flags.connect_retries < 0) throw Error(ErrorKind::usage, "--connect-retries cannot be negative");
     o.connect_retries = flags.connect_retries;
     o.plugin_dirs.assign(flags.plugin_dirs.begin(), flags.plugin_dirs.end());
@@ -154,6 +159,11 @@ void add_common(CLI::App* command, Flags& f) {
       ->capture_default_str();
   command->add_option("--statement-timeout", f.statement_timeout_s, "seconds one statement may run; 0: no limit")
       ->capture_default_str();
+  command
+      ->add_option("--ddl-lock-timeout", f.ddl_lock_timeout_s,
+                   "seconds one statement waits for a table lock held by others; 0: the database's default")
+      ->capture_default_str();
+  command->add_flag("--create-schema", f.create_schema, "create the schema named in the URL if it does not exist");
   command
       ->add_option("--connect-retries", f.connect_retries,
                    "further attempts to connect, 1 s apart, for a database still starting")

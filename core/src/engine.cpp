@@ -105,6 +105,8 @@ struct Engine::Impl {
     if (connection) return;
     ConnectOptions connect_options{url};
     connect_options.statement_timeout = options.statement_timeout;
+    connect_options.lock_wait_timeout = options.ddl_lock_timeout;
+    connect_options.create_schema = options.create_schema;
     for (int attempt = 0;; ++attempt) {
       try {
         connection = keep_alive(driver->connect(connect_options), driver);

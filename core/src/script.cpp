@@ -82,8 +82,7 @@ class BodyTracker {
         if (iequals(word, "BEGIN")) open(offset);
         break;
       case Phase::body:
-      case Phase::other:
-        break;
+      case Phase::other: break;
     }
   }
 
@@ -127,8 +126,7 @@ class Splitter {
         scan_token();
       }
     }
-    if (body_.in_body())
-      fail("unterminated body (BEGIN without END)", body_.body_offset());
+    if (body_.in_body()) fail("unterminated body (BEGIN without END)", body_.body_offset());
     end_statement();
     return std::move(statements_);
   }

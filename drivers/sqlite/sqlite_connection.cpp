@@ -33,7 +33,8 @@ SqliteConnection::SqliteConnection(const ConnectOptions& options) {
     throw Error(ErrorKind::connection,
                 "cannot open the SQLite database " + target + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
+  auto busy = options.lock_wait_timeout.count() > 0 ? options.lock_wait_timeout : std::chrono::milliseconds(5000);
+  sqlite3_busy_timeout(raw, static_cast<int>(busy.count()));
   statement_timeout_ = options.statement_timeout;
   if (statement_timeout_.count() > 0) sqlite3_progress_handler(raw, 10000, &SqliteConnection::on_progress, this);
   try {

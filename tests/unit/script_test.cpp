@@ -275,7 +275,8 @@ TEST_CASE("an excerpt is the first line, shortened") {
 
 TEST_CASE("E strings take backslash escapes, plain strings do not") {
   auto rules = postgres_rules();
-  CHECK(texts("SELECT E'it\\'s; here'; SELECT 2", rules) == std::vector<std::string>{"SELECT E'it\\'s; here'", "SELECT 2"});
+  CHECK(texts("SELECT E'it\\'s; here'; SELECT 2", rules) ==
+        std::vector<std::string>{"SELECT E'it\\'s; here'", "SELECT 2"});
   CHECK(texts("SELECT 'a\\'; SELECT 2", rules) == std::vector<std::string>{"SELECT 'a\\'", "SELECT 2"});
   CHECK(texts("SELECT e'\\\\'; SELECT 3", rules) == std::vector<std::string>{"SELECT e'\\\\'", "SELECT 3"});
   CHECK(texts("SELECT name'x'; SELECT 4", rules).size() == 2);  // an E at the end of a word is not a prefix

@@ -136,8 +136,11 @@ class STRATA_API Connection {
 
 struct ConnectOptions {
   DatabaseUrl url;
-  std::chrono::milliseconds busy_timeout{5000};    // how long one statement waits for a lock
   std::chrono::milliseconds statement_timeout{0};  // a statement's time limit; 0: none
+  // How long one statement waits for a lock held by others (PostgreSQL lock_timeout, MySQL
+  // lock_wait_timeout, SQLite's busy timeout); 0: the driver's default.
+  std::chrono::milliseconds lock_wait_timeout{0};
+  bool create_schema = false;  // create the URL's schema when it does not exist
 };
 
 class STRATA_API Driver {

@@ -50,6 +50,8 @@ struct Options {
   std::string ledger_table = "strata_history";
   std::chrono::milliseconds lock_timeout{60'000};
   std::chrono::milliseconds statement_timeout{0};  // 0: none
+  std::chrono::milliseconds ddl_lock_timeout{0};   // how long a statement waits for a table lock; 0: default
+  bool create_schema = false;                      // create the URL's schema if missing
   int connect_retries = 0;                         // further attempts, 1 s apart
   std::optional<Version> target;                   // migrate up to and including this version
   bool out_of_order = false;

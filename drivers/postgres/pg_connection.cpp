@@ -1,0 +1,263 @@
+#include "pg_connection.hpp"
+
+#include "pg_lock.hpp"
+
+#include <strata/config.hpp>
+
+#include <unistd.h>
+
+namespace strata::postgres {
+namespace {
+
+// libpq's text form of a bound value; nullopt for NULL.
+std::optional<std::string> text_of(const Value& v) {
+  if (std::holds_alternative<std::nullptr_t>(v)) return std::nullopt;
+  if (auto i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (auto d = std::get_if<double>(&v)) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.17g", *d);
+    return std::string(buffer);
+  }
+  return std::get<std::string>(v);
+}
+
+// The byte offset of the 1-based character `position` the server reports.
+std::size_t byte_offset(std::string_view sql, long position) {
+  std::size_t offset = 0;
+  for (long chars = 1; chars < position && offset < sql.size(); ++chars) {
+    ++offset;
+    while (offset < sql.size() && (static_cast<unsigned char>(sql[offset]) & 0xC0) == 0x80) ++offset;
+  }
+  return offset;
+}
+
+Value value_of(const PGresult* result, int row, int column) {
+  if (PQgetisnull(result, row, column)) return nullptr;
+  std::string text(PQgetvalue(result, row, column), static_cast<std::size_t>(PQgetlength(result, row, column)));
+  switch (PQftype(result, column)) {
+    case 16: return std::int64_t{text == "t"};  // bool
+    case 20:
+    case 21:
+    case 23:
+    case 26: return std::int64_t{std::stoll(text)};  // int8, int2, int4, oid
+    case 700:
+    case 701: return std::stod(text);  // float4, float8
+    default: return text;
+  }
+}
+
+// NOTICEs (e.g. "table ... does not exist, skipping") are the server talking to a person at a
+// psql prompt; strata reports outcomes, not notices.
+void ignore_notice(void*, const char*) {}
+
+}  // namespace
+
+Error result_error(const PGresult* result, PGconn* conn, std::string_view sql, ErrorKind kind) {
+  auto field = [&](int code) -> std::string {
+    const char* value = result ? PQresultErrorField(result, code) : nullptr;
+    return value ? value : "";
+  };
+  std::string message = field(PG_DIAG_MESSAGE_PRIMARY);
+  if (message.empty()) {
+    message = PQerrorMessage(conn);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  }
+  if (std::string detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty()) message += " (" + detail + ")";
+  if (std::string hint = field(PG_DIAG_MESSAGE_HINT); !hint.empty()) message += "; hint: " + hint;
+  Error error(kind, message);
+  error.with_server_code(field(PG_DIAG_SQLSTATE)).from_driver("postgres");
+  if (std::string position = field(PG_DIAG_STATEMENT_POSITION); !position.empty()) {
+    auto at = position_of(sql, byte_offset(sql, std::stol(position)));
+    error.at_line(at.line, at.column);
+  }
+  return error;
+}
+
+PgConnection::PgConnection(const ConnectOptions& options) {
+  const DatabaseUrl& url = options.url;
+  std::vector<std::string> keys, values;
+  auto add = [&](std::string key, std::string value) {
+    keys.push_back(std::move(key));
+    values.push_back(std::move(value));
+  };
+  if (!url.host.empty()) add("host", url.host);
+  if (url.port) add("port", std::to_string(*url.port));
+  if (!url.user.empty()) add("user", url.user);
+  if (!url.password.empty()) add("password", url.password);
+  if (url.path.size() > 1) add("dbname", url.path.substr(1));
+  bool named = false;
+  for (const auto& [key, value] : url.query) {
+    if (key == "schema" || key == "search_path") {
+      schema_ = value;
+      continue;
+    }
+    named |= key == "application_name";
+    add(key, value);
+  }
+  // An operator looking at pg_stat_activity sees who is migrating.
+  if (!named) add("application_name", "strata " STRATA_VERSION_STRING " pid " + std::to_string(::getpid()));
+  std::vector<const char*> key_ptrs, value_ptrs;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    key_ptrs.push_back(keys[i].c_str());
+    value_ptrs.push_back(values[i].c_str());
+  }
+  key_ptrs.push_back(nullptr);
+  value_ptrs.push_back(nullptr);
+  conn_.reset(PQconnectdbParams(key_ptrs.data(), value_ptrs.data(), 0));
+  if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
+    std::string reason = conn_ ? PQerrorMessage(conn_.get()) : "out of memory";
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+    throw Error(ErrorKind::connection, "cannot connect to " + url.redacted() + ": " + reason).from_driver("postgres");
+  }
+  PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
+  apply_settings(options, options.create_schema);
+}
+
+void PgConnection::apply_settings(const ConnectOptions& options, bool create_schema) {
+  // A killed migrator's backend must end promptly, so that its lock and transaction go too.
+  if (PQserverVersion(conn_.get()) >= 140000) execute("SET client_connection_check_interval = '1s'");
+  if (options.statement_timeout.count() > 0)
+    execute("SET statement_timeout = " + std::to_string(options.statement_timeout.count()));
+  if (options.lock_wait_timeout.count() > 0)
+    execute("SET lock_timeout = " + std::to_string(options.lock_wait_timeout.count()));
+  if (schema_.empty()) {
+    auto rows = query("SELECT current_schema()", {});
+    if (rows.empty() || std::holds_alternative<std::nullptr_t>(rows[0][0]))
+      throw Error(ErrorKind::usage, "the search_path names no schema that exists; give ?schema= in the URL");
+    schema_ = std::get<std::string>(rows[0][0]);
+    return;
+  }
+  std::vector<Value> name{schema_};
+  bool exists = !query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", name).empty();
+  if (!exists && !create_schema)
+    throw Error(ErrorKind::usage, "the schema \"" + schema_ + "\" does not exist; create it, or pass --create-schema");
+  if (!exists) execute("CREATE SCHEMA IF NOT EXISTS " + dialect_.quote_identifier(schema_));
+  execute("SET search_path TO " + dialect_.quote_identifier(schema_));
+}
+
+Capabilities PgConnection::capabilities() const {
+  Capabilities c;
+  c.transactional_ddl = true;
+  c.lock_in_server = true;
+  c.schemas = true;
+  return c;
+}
+
+std::unique_ptr<MigrationLock> PgConnection::make_lock(const LockScope& scope) {
+  std::string schema = scope.schema.empty() ? schema_ : scope.schema;
+  std::int64_t key = advisory_key(schema, scope.ledger_table);
+  return std::make_unique<AdvisoryLock>(
+      *this, key, "advisory lock " + std::to_string(key) + " on " + schema + "." + scope.ledger_table);
+}
+
+std::string PgConnection::user_name() {
+  return std::get<std::string>(query("SELECT current_user::text", {}).at(0).at(0));
+}
+
+std::string PgConnection::server_description() {
+  const char* version = PQparameterStatus(conn_.get(), "server_version");
+  return std::string("PostgreSQL ") + (version ? version : "?");
+}
+
+std::string PgConnection::session_id() {
+  return "backend pid " + std::to_string(PQbackendPID(conn_.get()));
+}
+
+PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, ErrorKind kind) {
+  std::vector<std::optional<std::string>> texts;
+  for (const auto& p : params) texts.push_back(text_of(p));
+  std::vector<const char*> pointers;
+  for (const auto& t : texts) pointers.push_back(t ? t->c_str() : nullptr);
+  std::string text(sql);
+  PgResult result(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(pointers.size()), nullptr, pointers.data(),
+                               nullptr, nullptr, 0));
+  auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw result_error(result.get(), conn_.get(), sql, kind);
+  return result;
+}
+
+// The simple protocol, as psql runs a script's statements: it accepts every statement
+// (VACUUM, CREATE INDEX CONCURRENTLY) exactly as psql would.
+void PgConnection::execute(std::string_view sql) {
+  std::string text(sql);
+  PgResult result(PQexec(conn_.get(), text.c_str()));
+  auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
+    throw result_error(result.get(), conn_.get(), sql, ErrorKind::apply_failed);
+}
+
+std::int64_t PgConnection::execute(std::string_view sql, std::span<const Value> params) {
+  PgResult result = run(sql, params);
+  const char* affected = PQcmdTuples(result.get());
+  return affected && *affected ? std::stoll(affected) : 0;
+}
+
+std::vector<Row> PgConnection::query(std::string_view sql, std::span<const Value> params) {
+  PgResult result = run(sql, params);
+  std::vector<Row> rows;
+  int columns = PQnfields(result.get());
+  for (int r = 0; r < PQntuples(result.get()); ++r) {
+    Row row;
+    for (int c = 0; c < columns; ++c) row.push_back(value_of(result.get(), r, c));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+void PgConnection::begin() {
+  execute("BEGIN");
+}
+void PgConnection::commit() {
+  execute("COMMIT");
+}
+
+void PgConnection::rollback() {
+  if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return;
+  PgResult ignored(PQexec(conn_.get(), "ROLLBACK"));
+}
+
+bool PgConnection::table_exists(std::string_view table) {
+  std::vector<Value> params{schema_, std::string(table)};
+  return !query(
+              "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+              "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
+              params)
+              .empty();
+}
+
+std::vector<std::string> PgConnection::tables() {
+  std::vector<Value> params{schema_};
+  std::vector<std::string> names;
+  for (const auto& row : query("SELECT c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                               "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') "
+                               "ORDER BY c.relname",
+                               params))
+    names.push_back(std::get<std::string>(row.at(0)));
+  return names;
+}
+
+std::vector<ColumnInfo> PgConnection::columns(std::string_view table) {
+  std::vector<Value> params{schema_, std::string(table)};
+  std::vector<ColumnInfo> out;
+  for (const auto& row :
+       query("SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, "
+             "pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
+             "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary "
+             "AND a.attnum = ANY (i.indkey)) "
+             "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+             "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+             "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+             params)) {
+    ColumnInfo c;
+    c.name = std::get<std::string>(row.at(0));
+    c.type = std::get<std::string>(row.at(1));
+    c.nullable = std::get<std::int64_t>(row.at(2)) != 0;
+    if (auto d = std::get_if<std::string>(&row.at(3))) c.default_sql = *d;
+    c.primary_key = std::get<std::int64_t>(row.at(4)) != 0;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace strata::postgres

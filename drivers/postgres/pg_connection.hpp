@@ -1,0 +1,64 @@
+// One libpq connection to a PostgreSQL database, in the schema the URL names (`schema` or
+// `search_path`, which strata applies itself; every other query parameter goes to libpq). It
+// is the driver's Session and Catalog at once.
+#pragma once
+
+#include "pg_dialect.hpp"
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string>
+
+namespace strata::postgres {
+
+struct PgConnCloser {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+struct PgResultFree {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgResult = std::unique_ptr<PGresult, PgResultFree>;
+
+class PgConnection final : public Connection, public Session, public Catalog {
+ public:
+  explicit PgConnection(const ConnectOptions& options);
+
+  const Dialect& dialect() const override { return dialect_; }
+  Capabilities capabilities() const override;
+  Session& session() override { return *this; }
+  Catalog& catalog() override { return *this; }
+  std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) override;
+  std::string user_name() override;
+  std::string server_description() override;
+  std::string session_id() override;
+
+  void execute(std::string_view sql) override;
+  std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
+  std::vector<Row> query(std::string_view sql, std::span<const Value> params) override;
+  void begin() override;
+  void commit() override;
+  void rollback() override;
+
+  bool table_exists(std::string_view table) override;
+  std::vector<std::string> tables() override;
+  std::vector<ColumnInfo> columns(std::string_view table) override;
+
+  // Runs a statement with bound parameters; throws Error(kind) on failure.
+  PgResult run(std::string_view sql, std::span<const Value> params, ErrorKind kind = ErrorKind::apply_failed);
+  const std::string& schema() const { return schema_; }
+  PGconn* handle() { return conn_.get(); }
+
+ private:
+  void apply_settings(const ConnectOptions& options, bool create_schema);
+
+  PgDialect dialect_;
+  std::unique_ptr<PGconn, PgConnCloser> conn_;
+  std::string schema_;  // the schema the ledger and unqualified objects live in
+};
+
+// The strata::Error for a failed result: SQLSTATE, message, detail and hint, and the position
+// the server reports (a character index into `sql`) as a line and column.
+Error result_error(const PGresult* result, PGconn* conn, std::string_view sql, ErrorKind kind);
+
+}  // namespace strata::postgres

@@ -1,0 +1,127 @@
+#include "pg_dialect.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace strata::postgres {
+namespace {
+
+// The statement's first words, upper-cased, for recognising it: comments, quoted strings and
+// identifiers and punctuation are skipped ("COPY t (a, b) FROM STDIN" gives COPY T A B FROM STDIN).
+std::vector<std::string> leading_words(std::string_view text, std::size_t count) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size() && words.size() < count) {
+    char c = text[i];
+    if (text.substr(i).starts_with("--")) {
+      i = std::min(text.find('\n', i), text.size());
+    } else if (text.substr(i).starts_with("/*")) {
+      std::size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 2;
+    } else if (c == '\'' || c == '"') {
+      std::size_t end = text.find(c, i + 1);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::string word;
+      while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
+        word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i++])));
+      words.push_back(std::move(word));
+    } else {
+      ++i;
+    }
+  }
+  return words;
+}
+
+bool starts(const std::vector<std::string>& words, std::initializer_list<std::string_view> prefix) {
+  if (words.size() < prefix.size()) return false;
+  return std::equal(prefix.begin(), prefix.end(), words.begin());
+}
+
+bool contains_word(const std::vector<std::string>& words, std::string_view word) {
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+}  // namespace
+
+std::string PgDialect::quote_identifier(std::string_view identifier) const {
+  std::string out = "\"";
+  for (char c : identifier) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + '"';
+}
+
+std::string PgDialect::type_sql(const ColumnType& type) const {
+  switch (type.type) {
+    case PortableType::boolean: return "boolean";
+    case PortableType::smallint: return "smallint";
+    case PortableType::integer: return "integer";
+    case PortableType::bigint: return "bigint";
+    case PortableType::real: return "real";
+    case PortableType::double_precision: return "double precision";
+    case PortableType::decimal:
+      return "numeric(" + std::to_string(type.precision) + ", " + std::to_string(type.scale) + ")";
+    case PortableType::string: return type.length > 0 ? "varchar(" + std::to_string(type.length) + ")" : "text";
+    case PortableType::text: return "text";
+    case PortableType::binary: return "bytea";
+    case PortableType::date: return "date";
+    case PortableType::time: return "time";
+    case PortableType::timestamp: return "timestamp";
+    case PortableType::timestamptz: return "timestamptz";
+    case PortableType::uuid: return "uuid";
+    case PortableType::json: return "jsonb";
+  }
+  return "text";
+}
+
+std::vector<Statement> PgDialect::split(std::string_view script) const {
+  SplitRules rules;
+  rules.dollar_quotes = true;
+  rules.nested_block_comments = true;
+  rules.escape_strings = true;
+  rules.atomic_bodies = true;
+  return split_script(script, rules);
+}
+
+std::optional<StatementRefusal> PgDialect::refusal(const Statement& statement) const {
+  auto words = leading_words(statement.text, 12);
+  if (words.empty()) return std::nullopt;
+  const std::string& first = words.front();
+  static constexpr std::string_view control[] = {"BEGIN", "START",    "COMMIT",    "END",
+                                                 "ABORT", "ROLLBACK", "SAVEPOINT", "RELEASE"};
+  if (std::find(std::begin(control), std::end(control), first) != std::end(control) ||
+      starts(words, {"PREPARE", "TRANSACTION"}))
+    return StatementRefusal{first +
+                                " controls the transaction, which strata owns (each migration runs in one "
+                                "transaction with its ledger row, or statement by statement with recorded "
+                                "progress): remove the statement",
+                            false};
+  if (first == "COPY" && (contains_word(words, "STDIN") || contains_word(words, "STDOUT")))
+    return StatementRefusal{
+        "COPY ... FROM stdin needs data that psql would stream and strata cannot; load the rows "
+        "with INSERT, or COPY from a file on the server",
+        false};
+  // CONCURRENTLY matters to these three only; REFRESH ... CONCURRENTLY may run in a transaction.
+  bool concurrently = contains_word(words, "CONCURRENTLY") &&
+                      (starts(words, {"CREATE"}) || starts(words, {"DROP", "INDEX"}) || starts(words, {"REINDEX"}));
+  bool outside_only = concurrently || first == "VACUUM" || starts(words, {"CREATE", "DATABASE"}) ||
+                      starts(words, {"DROP", "DATABASE"}) || starts(words, {"CREATE", "TABLESPACE"}) ||
+                      starts(words, {"DROP", "TABLESPACE"}) || starts(words, {"ALTER", "SYSTEM"}) ||
+                      (first == "CLUSTER" && words.size() == 1);
+  if (outside_only) {
+    // "CREATE UNIQUE INDEX CONCURRENTLY", "VACUUM", "CREATE DATABASE"
+    std::size_t shown =
+        concurrently
+            ? static_cast<std::size_t>(std::find(words.begin(), words.end(), "CONCURRENTLY") - words.begin()) + 1
+            : std::min<std::size_t>(words.size(), first == "VACUUM" || first == "CLUSTER" ? 1 : 2);
+    std::string what;
+    for (std::size_t i = 0; i < shown; ++i) what += (i ? " " : "") + words[i];
+    return StatementRefusal{what +
+                                " cannot run inside a transaction, and strata runs each migration in one; put "
+                                "`-- strata:no-transaction` on the file's first line to run it statement by "
+                                "statement, outside a transaction",
+                            true};
+  }
+  return std::nullopt;
+}
+
+}  // namespace strata::postgres

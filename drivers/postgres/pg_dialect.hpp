@@ -1,0 +1,21 @@
+// PostgreSQL's dialect: double-quoted identifiers, $N parameters, native types (jsonb, uuid,
+// timestamptz, bytea), and the script rules of psql: dollar quotes, nested comments, E''
+// strings, BEGIN ATOMIC bodies.
+#pragma once
+
+#include <strata/driver.hpp>
+
+namespace strata::postgres {
+
+class PgDialect final : public Dialect {
+ public:
+  std::string_view name() const override { return "postgres"; }
+  std::vector<std::string> suffixes() const override { return {"postgres"}; }
+  std::string quote_identifier(std::string_view identifier) const override;
+  std::string placeholder(int index) const override { return "$" + std::to_string(index); }
+  std::string type_sql(const ColumnType& type) const override;
+  std::vector<Statement> split(std::string_view script) const override;
+  std::optional<StatementRefusal> refusal(const Statement& statement) const override;
+};
+
+}  // namespace strata::postgres

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the test suite.
+#
+#   postgres.sh start <state dir> <config file> <strata command> <example dir>
+#   postgres.sh stop  <state dir>
+#
+# start: initdb in a fresh temporary directory, start the server on the first free loopback
+# port from 25432 (never the default port), and write the conformance suite's config file
+# (KEY=VALUE lines) with the URLs. As root, the server runs as the postgres user. Any failure is
+# an error: a test that cannot reach its server must fail, never pass quietly.
+set -euo pipefail
+
+command=$1
+state=$2
+
+bindir=$(pg_config --bindir 2>/dev/null || true)
+[ -x "$bindir/initdb" ] || bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$bindir/initdb" ] || { echo "postgres.sh: no initdb found: install the postgresql package" >&2; exit 1; }
+
+as_server() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop() {
+  [ -f "$state/dir" ] || return 0
+  local dir
+  dir=$(cat "$state/dir")
+  as_server "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir" "$state"
+}
+
+if [ "$command" = stop ]; then
+  stop
+  exit 0
+fi
+
+config=$3
+cli=$4
+example=$5
+stop  # a previous run's leftovers
+mkdir -p "$state"
+dir=$(mktemp -d /tmp/strata-pg-XXXXXX)
+echo "$dir" > "$state/dir"
+[ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+as_server "$bindir/initdb" -D "$dir/data" -U postgres -A trust --no-sync --no-locale -E UTF8 >"$dir/initdb.log" 2>&1 ||
+  { cat "$dir/initdb.log" >&2; exit 1; }
+
+port=25432
+started=""
+for attempt in $(seq 1 40); do
+  if port_free "$port" &&
+     as_server "$bindir/pg_ctl" -D "$dir/data" -w -t 30 -l "$dir/server.log" \
+       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200" \
+       start >/dev/null 2>&1; then
+    started=yes
+    break
+  fi
+  port=$((port + 1))
+done
+[ -n "$started" ] || { echo "postgres.sh: the server did not start" >&2; tail -n 20 "$dir/server.log" >&2 || true; exit 1; }
+
+base="postgres://postgres@127.0.0.1:$port"
+cat > "$config" <<CONF
+STRATA_TEST_DATABASE=$base/{name}
+STRATA_TEST_ADMIN_URL=$base/postgres
+STRATA_TEST_CREATE_SQL=CREATE DATABASE "{name}"
+STRATA_TEST_CLI=$cli
+STRATA_TEST_EXAMPLE_DIR=$example
+STRATA_TEST_UNREACHABLE_URL=postgres://postgres@127.0.0.1:1/nothing?connect_timeout=2
+STRATA_TEST_SLOW_SQL=SELECT pg_sleep(60)
+STRATA_TEST_NO_TRANSACTION_SQL=CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_base_id ON base (id)
+STRATA_TEST_MIGRATORS=16
+STRATA_TEST_SERVER_URL=$base/postgres
+CONF
+echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
