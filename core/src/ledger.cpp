@@ -143,6 +143,7 @@ void Ledger::create() {
   format_row.installed_by = connection_.user_name();
   format_row.installed_on = utc_timestamp_now();
   insert(format_row, format_kind);
+  last_rank_ = 0;
 }
 
 int Ledger::format() {
@@ -186,15 +187,20 @@ std::vector<LedgerRow> Ledger::read() {
   std::vector<Value> kind{std::string(format_kind)};
   std::vector<LedgerRow> rows;
   for (const Row& r : connection_.session().query(sql, kind)) rows.push_back(row_of(r, table_));
+  last_rank_ = rows.empty() ? 0 : rows.back().installed_rank;
   return rows;
 }
 
 int Ledger::append(LedgerRow row) {
-  const Dialect& d = connection_.dialect();
-  auto next = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") +
-                                          "), 0) + 1 FROM " + quoted_table());
-  row.installed_rank = static_cast<int>(as_int(next.at(0).at(0)));
+  if (!last_rank_) {
+    const Dialect& d = connection_.dialect();
+    auto max = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") + "), 0) FROM " +
+                                           quoted_table());
+    last_rank_ = static_cast<int>(as_int(max.at(0).at(0)));
+  }
+  row.installed_rank = *last_rank_ + 1;
   insert(row, to_string(row.kind));
+  last_rank_ = row.installed_rank;
   return row.installed_rank;
 }
 

@@ -56,7 +56,8 @@ class STRATA_API Ledger {
   int upgrade();
   // Every migration row, by installed_rank.
   std::vector<LedgerRow> read();
-  // Appends `row` with the next installed_rank, which it returns.
+  // Appends `row` with the next installed_rank, which it returns. Call under the migration
+  // lock: the rank follows the last one this Ledger read or wrote.
   int append(LedgerRow row);
   // Rewrites the row at `row.installed_rank` with every value of `row`.
   void update(const LedgerRow& row);
@@ -67,6 +68,8 @@ class STRATA_API Ledger {
   std::string quoted_table() const;
   void insert(const LedgerRow& row, std::string_view kind);
   std::string column_list(int format) const;
+
+  std::optional<int> last_rank_;  // the highest installed_rank read or written, under the lock
 
   Connection& connection_;
   std::string table_;
