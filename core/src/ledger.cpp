@@ -194,8 +194,8 @@ std::vector<LedgerRow> Ledger::read() {
 int Ledger::append(LedgerRow row) {
   if (!last_rank_) {
     const Dialect& d = connection_.dialect();
-    auto max = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") + "), 0) FROM " +
-                                           quoted_table());
+    auto max = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") +
+                                           "), 0) FROM " + quoted_table());
     last_rank_ = static_cast<int>(as_int(max.at(0).at(0)));
   }
   row.installed_rank = *last_rank_ + 1;

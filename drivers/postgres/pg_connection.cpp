@@ -260,4 +260,88 @@ std::vector<ColumnInfo> PgConnection::columns(std::string_view table) {
   return out;
 }
 
+namespace {
+
+std::vector<std::string> lines_of(const Value& v) {
+  std::vector<std::string> out;
+  auto text = std::get_if<std::string>(&v);
+  if (!text) return out;
+  std::size_t start = 0;
+  while (start <= text->size()) {
+    std::size_t end = text->find('\n', start);
+    out.push_back(text->substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string action_of(const Value& v) {
+  std::string code = std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : "a";
+  switch (code.empty() ? 'a' : code[0]) {
+    case 'r': return "RESTRICT";
+    case 'c': return "CASCADE";
+    case 'n': return "SET NULL";
+    case 'd': return "SET DEFAULT";
+    default: return "NO ACTION";
+  }
+}
+
+// The names of a key's columns, one per line, in key order.
+constexpr const char* key_columns =
+    "(SELECT string_agg(a.attname::text, E'\\n' ORDER BY k.n) FROM unnest(%s) WITH ORDINALITY k(attnum, n) "
+    "JOIN pg_catalog.pg_attribute a ON a.attrelid = %s AND a.attnum = k.attnum)";
+
+std::string columns_of(const char* key, const char* relation) {
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer, key_columns, key, relation);
+  return buffer;
+}
+
+}  // namespace
+
+std::vector<IndexInfo> PgConnection::indexes(std::string_view table) {
+  std::vector<Value> params{schema_, std::string(table)};
+  std::vector<IndexInfo> out;
+  for (const auto& row : query("SELECT i.relname::text, ix.indisunique, ix.indisprimary, ix.indisvalid, " +
+                                   columns_of("ix.indkey", "ix.indrelid") +
+                                   " FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid "
+                                   "JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid "
+                                   "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+                                   "WHERE n.nspname = $1 AND t.relname = $2 ORDER BY i.relname",
+                               params)) {
+    IndexInfo index;
+    index.name = std::get<std::string>(row.at(0));
+    index.unique = std::get<std::int64_t>(row.at(1)) != 0;
+    index.primary = std::get<std::int64_t>(row.at(2)) != 0;
+    index.valid = std::get<std::int64_t>(row.at(3)) != 0;
+    index.columns = lines_of(row.at(4));
+    out.push_back(std::move(index));
+  }
+  return out;
+}
+
+std::vector<ForeignKeyInfo> PgConnection::foreign_keys(std::string_view table) {
+  std::vector<Value> params{schema_, std::string(table)};
+  std::vector<ForeignKeyInfo> out;
+  for (const auto& row : query("SELECT c.conname::text, " + columns_of("c.conkey", "c.conrelid") +
+                                   ", r.relname::text, " + columns_of("c.confkey", "c.confrelid") +
+                                   ", c.confdeltype::text, c.confupdtype::text "
+                                   "FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
+                                   "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+                                   "JOIN pg_catalog.pg_class r ON r.oid = c.confrelid "
+                                   "WHERE c.contype = 'f' AND n.nspname = $1 AND t.relname = $2 ORDER BY c.conname",
+                               params)) {
+    ForeignKeyInfo fk;
+    fk.name = std::get<std::string>(row.at(0));
+    fk.columns = lines_of(row.at(1));
+    fk.referenced_table = std::get<std::string>(row.at(2));
+    fk.referenced_columns = lines_of(row.at(3));
+    fk.on_delete = action_of(row.at(4));
+    fk.on_update = action_of(row.at(5));
+    out.push_back(std::move(fk));
+  }
+  return out;
+}
+
 }  // namespace strata::postgres

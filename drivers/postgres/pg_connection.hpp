@@ -43,6 +43,8 @@ class PgConnection final : public Connection, public Session, public Catalog {
   bool table_exists(std::string_view table) override;
   std::vector<std::string> tables() override;
   std::vector<ColumnInfo> columns(std::string_view table) override;
+  std::vector<IndexInfo> indexes(std::string_view table) override;
+  std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) override;
 
   // Runs a statement with bound parameters; throws Error(kind) on failure.
   PgResult run(std::string_view sql, std::span<const Value> params, ErrorKind kind = ErrorKind::apply_failed);

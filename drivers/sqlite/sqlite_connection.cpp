@@ -209,4 +209,41 @@ std::vector<ColumnInfo> SqliteConnection::columns(std::string_view table) {
   return out;
 }
 
+std::vector<IndexInfo> SqliteConnection::indexes(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  std::vector<IndexInfo> out;
+  for (const auto& row : query("SELECT name, \"unique\", origin FROM pragma_index_list(?1) ORDER BY name", params)) {
+    IndexInfo index;
+    index.name = std::get<std::string>(row.at(0));
+    index.unique = std::get<std::int64_t>(row.at(1)) != 0;
+    index.primary = std::get<std::string>(row.at(2)) == "pk";
+    std::vector<Value> name{index.name};
+    for (const auto& column : query("SELECT name FROM pragma_index_info(?1) ORDER BY seqno", name))
+      if (auto text = std::get_if<std::string>(&column.at(0))) index.columns.push_back(*text);
+    out.push_back(std::move(index));
+  }
+  return out;
+}
+
+std::vector<ForeignKeyInfo> SqliteConnection::foreign_keys(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  std::vector<ForeignKeyInfo> out;
+  std::int64_t current = -1;
+  for (const auto& row : query("SELECT id, \"table\", \"from\", \"to\", on_update, on_delete "
+                               "FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+                               params)) {
+    if (std::get<std::int64_t>(row.at(0)) != current) {
+      current = std::get<std::int64_t>(row.at(0));
+      ForeignKeyInfo fk;
+      fk.referenced_table = std::get<std::string>(row.at(1));
+      fk.on_update = std::get<std::string>(row.at(4));
+      fk.on_delete = std::get<std::string>(row.at(5));
+      out.push_back(std::move(fk));
+    }
+    out.back().columns.push_back(std::get<std::string>(row.at(2)));
+    if (auto to = std::get_if<std::string>(&row.at(3))) out.back().referenced_columns.push_back(*to);
+  }
+  return out;
+}
+
 }  // namespace strata::sqlite

@@ -35,6 +35,8 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   bool table_exists(std::string_view table) override;
   std::vector<std::string> tables() override;
   std::vector<ColumnInfo> columns(std::string_view table) override;
+  std::vector<IndexInfo> indexes(std::string_view table) override;
+  std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) override;
 
  private:
   struct Closer {

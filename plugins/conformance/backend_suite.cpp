@@ -328,3 +328,59 @@ TEST_CASE("a migrator killed during a long migration leaves no trace and the nex
   CHECK(ledger[1].version == "2");
   CHECK(ledger[1].success);
 }
+
+TEST_CASE("the catalog reports tables, columns, indexes and foreign keys as created", "[backend][catalog]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write(
+      "V1__schema.sql",
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY, code VARCHAR(20) NOT NULL DEFAULT 'none', note VARCHAR(50));\n"
+      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL,\n"
+      "  label VARCHAR(30),\n"
+      "  CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE);\n"
+      "CREATE UNIQUE INDEX ux_parent_code ON parent (code);\n"
+      "CREATE INDEX ix_child_parent_label ON child (parent_id, label);\n");
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+  Inspector db(url);
+  Catalog& catalog = db.connection().catalog();
+
+  auto tables = catalog.tables();
+  CHECK(std::find(tables.begin(), tables.end(), "parent") != tables.end());
+  CHECK(std::find(tables.begin(), tables.end(), "child") != tables.end());
+
+  auto columns = catalog.columns("parent");
+  REQUIRE(columns.size() == 3);
+  CHECK(columns[0].name == "id");
+  CHECK(columns[0].primary_key);
+  CHECK(columns[1].name == "code");
+  CHECK_FALSE(columns[1].nullable);
+  REQUIRE(columns[1].default_sql);
+  CHECK_THAT(*columns[1].default_sql, Catch::Contains("none"));
+  CHECK(columns[2].nullable);
+  CHECK_FALSE(columns[2].default_sql);
+
+  auto find_index = [&](const std::string& table, const std::string& name) -> std::optional<IndexInfo> {
+    for (const auto& index : catalog.indexes(table))
+      if (index.name == name) return index;
+    return std::nullopt;
+  };
+  auto unique = find_index("parent", "ux_parent_code");
+  REQUIRE(unique);
+  CHECK(unique->unique);
+  CHECK_FALSE(unique->primary);
+  CHECK(unique->columns == std::vector<std::string>{"code"});
+  auto pair = find_index("child", "ix_child_parent_label");
+  REQUIRE(pair);
+  CHECK_FALSE(pair->unique);
+  CHECK(pair->valid);
+  CHECK(pair->columns == std::vector<std::string>{"parent_id", "label"});
+
+  auto keys = catalog.foreign_keys("child");
+  REQUIRE(keys.size() == 1);
+  CHECK(keys[0].columns == std::vector<std::string>{"parent_id"});
+  CHECK(keys[0].referenced_table == "parent");
+  CHECK(keys[0].referenced_columns == std::vector<std::string>{"id"});
+  CHECK(keys[0].on_delete == "CASCADE");
+  CHECK(keys[0].on_update == "NO ACTION");
+  CHECK(catalog.foreign_keys("parent").empty());
+}

@@ -88,6 +88,23 @@ struct ColumnInfo {
   bool primary_key = false;
 };
 
+struct IndexInfo {
+  std::string name;
+  std::vector<std::string> columns;  // in index order; expressions are left out
+  bool unique = false;
+  bool primary = false;
+  bool valid = true;  // false for an index a failed CREATE INDEX CONCURRENTLY left behind
+};
+
+struct ForeignKeyInfo {
+  std::string name;  // "" where the backend does not name it
+  std::vector<std::string> columns;
+  std::string referenced_table;
+  std::vector<std::string> referenced_columns;
+  std::string on_delete = "NO ACTION";  // NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT
+  std::string on_update = "NO ACTION";
+};
+
 class STRATA_API Catalog {
  public:
   virtual ~Catalog();
@@ -95,6 +112,8 @@ class STRATA_API Catalog {
   virtual bool table_exists(std::string_view table) = 0;
   virtual std::vector<std::string> tables() = 0;
   virtual std::vector<ColumnInfo> columns(std::string_view table) = 0;
+  virtual std::vector<IndexInfo> indexes(std::string_view table) = 0;  // by name
+  virtual std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) = 0;
 };
 
 // Serialises migrators of one ledger. try_acquire() never waits: the core polls it, so that
