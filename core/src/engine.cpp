@@ -190,6 +190,8 @@ struct Engine::Impl {
     });
     if (created)
       emit(Event::Type::ledger_created, "created the ledger " + options.ledger_table);
+    else if (found == 0)
+      emit(Event::Type::ledger_upgraded, "completed the creation of the ledger " + options.ledger_table);
     else if (found != ledger_format_version)
       emit(Event::Type::ledger_upgraded, "upgraded the ledger " + options.ledger_table + " from format " +
                                              std::to_string(found) + " to " + std::to_string(ledger_format_version));

@@ -135,6 +135,10 @@ void Ledger::create() {
     if (i == 0) sql += " PRIMARY KEY";
   }
   connection_.session().execute(sql + ")");
+  insert_format_row();
+}
+
+void Ledger::insert_format_row() {
   LedgerRow format_row;
   format_row.installed_rank = 0;
   format_row.version = std::to_string(ledger_format_version);
@@ -152,8 +156,13 @@ int Ledger::format() {
   auto rows = connection_.session().query("SELECT " + d.quote_identifier("version") + " FROM " + quoted_table() +
                                               " WHERE " + d.quote_identifier("kind") + " = " + d.placeholder(1),
                                           kind);
-  if (rows.empty())
+  if (rows.empty()) {
+    // Without transactional DDL the table and its format row are written one after the other:
+    // an empty table is a creation under way (or interrupted), which upgrade() completes.
+    auto count = connection_.session().query("SELECT COUNT(*) FROM " + quoted_table());
+    if (as_int(count.at(0).at(0)) == 0) return 0;
     throw Error(ErrorKind::validation, "the table " + table_ + " exists but is not a strata ledger (no format row)");
+  }
   int format = static_cast<int>(as_int(rows.front().at(0)));
   if (format > ledger_format_version)
     throw Error(ErrorKind::validation, "the ledger " + table_ + " has format " + std::to_string(format) +
@@ -165,6 +174,10 @@ int Ledger::format() {
 int Ledger::upgrade() {
   int found = format();
   if (found == ledger_format_version) return found;
+  if (found == 0) {  // a creation that did not finish: the table has this strata's columns
+    insert_format_row();
+    return found;
+  }
   const Dialect& d = connection_.dialect();
   for (const auto& c : columns) {
     if (c.since_format <= found) continue;
@@ -181,7 +194,9 @@ int Ledger::upgrade() {
 
 std::vector<LedgerRow> Ledger::read() {
   const Dialect& d = connection_.dialect();
-  std::string sql = "SELECT " + column_list(format()) + " FROM " + quoted_table() + " WHERE " +
+  int found = format();
+  if (found == 0) return {};
+  std::string sql = "SELECT " + column_list(found) + " FROM " + quoted_table() + " WHERE " +
                     d.quote_identifier("kind") + " <> " + d.placeholder(1) + " ORDER BY " +
                     d.quote_identifier("installed_rank");
   std::vector<Value> kind{std::string(format_kind)};

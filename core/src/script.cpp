@@ -119,9 +119,11 @@ class Splitter {
         ++pos_;
       } else if (skip_comment()) {
         continue;
-      } else if (c == ';' && !body_.in_body()) {
+      } else if (rules_.delimiter_command && !open_ && delimiter_line()) {
+        continue;
+      } else if (at_delimiter() && !body_.in_body()) {
         end_statement();
-        ++pos_;
+        pos_ += delimiter_.size();
       } else {
         scan_token();
       }
@@ -138,10 +140,35 @@ class Splitter {
   }
 
   bool looking_at(std::string_view text) const { return src_.substr(pos_).starts_with(text); }
+
+  bool at_delimiter() const { return looking_at(delimiter_); }
+
+  // A `DELIMITER x` line (a client command, never sent to the server) at a statement's start.
+  bool delimiter_line() {
+    std::size_t end = std::min(src_.find('\n', pos_), src_.size());
+    std::string_view line = src_.substr(pos_, end - pos_);
+    if (line.size() < 10 || !iequals(line.substr(0, 9), "DELIMITER") || !is_space(line[9])) return false;
+    std::string_view value = line.substr(10);
+    while (!value.empty() && is_space(value.front())) value.remove_prefix(1);
+    while (!value.empty() && is_space(value.back())) value.remove_suffix(1);
+    if (value.empty()) fail("DELIMITER needs a delimiter", pos_);
+    delimiter_ = std::string(value);
+    pos_ = end;
+    return true;
+  }
   char next() const { return pos_ < src_.size() ? src_[pos_] : '\0'; }
 
+  bool dash_comment() const {
+    if (!looking_at("--")) return false;
+    if (!rules_.dash_comment_needs_space) return true;
+    return pos_ + 2 >= src_.size() || is_space(src_[pos_ + 2]);
+  }
+
+  bool version_comment() const { return rules_.version_comments && (looking_at("/*!") || looking_at("/*+")); }
+
   bool skip_comment() {
-    if (looking_at("--") || (rules_.hash_comments && next() == '#')) {
+    if (version_comment()) return false;  // SQL for the server: a token of the statement
+    if (dash_comment() || (rules_.hash_comments && next() == '#')) {
       pos_ = std::min(src_.find('\n', pos_), src_.size());
       return true;
     }
@@ -169,7 +196,12 @@ class Splitter {
     std::size_t begin = pos_;
     std::string_view word;
     char c = src_[pos_];
-    if (c == '\'') {
+    if (version_comment()) {
+      std::size_t opened = pos_;
+      std::size_t close = src_.find("*/", pos_ + 3);
+      if (close == std::string_view::npos) fail("unterminated version comment", opened);
+      pos_ = close + 2;
+    } else if (c == '\'') {
       skip_quoted('\'', true, rules_.backslash_escapes, "string literal");
     } else if (c == '"') {
       skip_quoted('"', true, rules_.backslash_escapes, "quoted identifier");
@@ -222,7 +254,9 @@ class Splitter {
 
   std::string_view scan_word() {
     std::size_t begin = pos_;
-    pos_ = skip_while(pos_, is_word_char);
+    // A word ends where a custom delimiter starts: END$$ is END, then $$.
+    while (pos_ < src_.size() && is_word_char(src_[pos_]) && (pos_ == begin || delimiter_ == ";" || !at_delimiter()))
+      ++pos_;
     return src_.substr(begin, pos_ - begin);
   }
 
@@ -258,6 +292,7 @@ class Splitter {
   Statement current_;
   bool open_ = false;    // whether current_ has seen its first token
   std::size_t end_ = 0;  // one past the last byte of the current statement's last token
+  std::string delimiter_ = ";";
   BodyTracker body_;
 };
 

@@ -322,3 +322,35 @@ TEST_CASE("an unterminated BEGIN ATOMIC body or dollar quote is reported where i
     CHECK_THAT(e.message(), Catch::Contains("$fn$"));
   }
 }
+
+TEST_CASE("mysql: DELIMITER changes the terminator until changed back, and is not a statement") {
+  auto rules = mysql_rules();
+  rules.delimiter_command = true;
+  rules.dash_comment_needs_space = true;
+  rules.version_comments = true;
+  std::string procedure = "CREATE PROCEDURE add_one(INOUT x INT)\nBEGIN\n  SET x = x + 1;\n  SELECT x;\nEND";
+  std::string trigger = "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.v = 1; END";
+  auto statements = texts("DELIMITER $$\n" + procedure + "$$\n" + trigger +
+                              " $$\nDELIMITER ;\nSELECT 1;\n"
+                              "delimiter //\nSELECT 2//\nDELIMITER ;\nSELECT 3",
+                          rules);
+  CHECK(statements == std::vector<std::string>{procedure, trigger, "SELECT 1", "SELECT 2", "SELECT 3"});
+}
+
+TEST_CASE("mysql: version comments are SQL, -- needs a space, # comments and escaped quotes") {
+  auto rules = mysql_rules();
+  rules.delimiter_command = true;
+  rules.dash_comment_needs_space = true;
+  rules.version_comments = true;
+  auto statements = texts(
+      "/*!50003 SET @old = @@sql_mode */;\n"
+      "# a comment; with a semicolon\n"
+      "SELECT 5--3;\n"
+      "SELECT 'it\\'s; fine', \"a \\\"b\\\"; c\";\n"
+      "-- a real comment; here\n"
+      "SELECT `weird;name` FROM t",
+      rules);
+  CHECK(statements == std::vector<std::string>{"/*!50003 SET @old = @@sql_mode */", "SELECT 5--3",
+                                               "SELECT 'it\\'s; fine', \"a \\\"b\\\"; c\"",
+                                               "SELECT `weird;name` FROM t"});
+}

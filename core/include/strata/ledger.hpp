@@ -49,7 +49,8 @@ class STRATA_API Ledger {
   bool exists();
   // Creates the table and its format row. Call inside a transaction where DDL is transactional.
   void create();
-  // The ledger's format version; refuses (Error(validation)) a format newer than this strata's.
+  // The ledger's format version; 0 for a table whose creation has not finished (no rows yet).
+  // Refuses (Error(validation)) a format newer than this strata's, and a table that is not a ledger.
   int format();
   // Brings an older format up to ledger_format_version. Call under the migration lock, inside
   // a transaction where DDL is transactional. Returns the format it found.
@@ -67,6 +68,7 @@ class STRATA_API Ledger {
  private:
   std::string quoted_table() const;
   void insert(const LedgerRow& row, std::string_view kind);
+  void insert_format_row();
   std::string column_list(int format) const;
 
   std::optional<int> last_rank_;  // the highest installed_rank read or written, under the lock

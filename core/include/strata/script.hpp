@@ -27,15 +27,18 @@ struct STRATA_API Statement {
 };
 
 struct SplitRules {
-  bool bracket_identifiers = false;    // [name]
-  bool backtick_identifiers = false;   // `name`
-  bool hash_comments = false;          // # to end of line
-  bool nested_block_comments = false;  // /* /* */ */
-  bool dollar_quotes = false;          // $$...$$, $tag$...$tag$
-  bool backslash_escapes = false;      // '\'' inside '...'
-  bool escape_strings = false;         // E'...\'...' (PostgreSQL): backslash escapes in E strings only
-  bool trigger_bodies = false;         // CREATE TRIGGER ... BEGIN ...; ... END
-  bool atomic_bodies = false;          // BEGIN ATOMIC ...; ... END (PostgreSQL SQL-standard bodies)
+  bool bracket_identifiers = false;       // [name]
+  bool backtick_identifiers = false;      // `name`
+  bool hash_comments = false;             // # to end of line
+  bool nested_block_comments = false;     // /* /* */ */
+  bool dollar_quotes = false;             // $$...$$, $tag$...$tag$
+  bool backslash_escapes = false;         // '\'' inside '...'
+  bool escape_strings = false;            // E'...\'...' (PostgreSQL): backslash escapes in E strings only
+  bool trigger_bodies = false;            // CREATE TRIGGER ... BEGIN ...; ... END
+  bool atomic_bodies = false;             // BEGIN ATOMIC ...; ... END (PostgreSQL SQL-standard bodies)
+  bool delimiter_command = false;         // DELIMITER $$ lines change the terminator until changed back (MySQL)
+  bool dash_comment_needs_space = false;  // `--` starts a comment only before whitespace (MySQL)
+  bool version_comments = false;          // /*! ... */ and /*+ ... */ are SQL, kept in the statement (MySQL)
 };
 
 // Splits `script` into its statements; statements holding only comments are dropped.

@@ -1,0 +1,287 @@
+#include "my_connection.hpp"
+
+#include "my_lock.hpp"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <regex>
+
+namespace strata::mysql {
+namespace {
+
+void bind(sql::PreparedStatement& statement, std::span<const Value> params) {
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto index = static_cast<unsigned int>(i + 1);
+    const Value& v = params[i];
+    if (std::holds_alternative<std::nullptr_t>(v))
+      statement.setNull(index, sql::DataType::VARCHAR);
+    else if (auto n = std::get_if<std::int64_t>(&v))
+      statement.setInt64(index, *n);
+    else if (auto d = std::get_if<double>(&v))
+      statement.setDouble(index, *d);
+    else
+      statement.setString(index, std::get<std::string>(v));
+  }
+}
+
+Value value_of(sql::ResultSet& rs, sql::ResultSetMetaData& meta, unsigned int column) {
+  if (rs.isNull(column)) return nullptr;
+  switch (meta.getColumnType(column)) {
+    case sql::DataType::BIT:
+    case sql::DataType::TINYINT:
+    case sql::DataType::SMALLINT:
+    case sql::DataType::MEDIUMINT:
+    case sql::DataType::INTEGER:
+    case sql::DataType::BIGINT: return static_cast<std::int64_t>(rs.getInt64(column));
+    case sql::DataType::REAL:
+    case sql::DataType::DOUBLE: return static_cast<double>(rs.getDouble(column));
+    default: return std::string(rs.getString(column));
+  }
+}
+
+std::string text(const Value& v) {
+  if (auto s = std::get_if<std::string>(&v)) return *s;
+  if (auto i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  return {};
+}
+
+std::int64_t number(const Value& v) {
+  if (auto i = std::get_if<std::int64_t>(&v)) return *i;
+  if (auto s = std::get_if<std::string>(&v)) return std::stoll(*s);
+  return 0;
+}
+
+}  // namespace
+
+Error to_error(const sql::SQLException& e, ErrorKind kind) {
+  std::string message = e.what();
+  // MariaDB's max_statement_time, MySQL's max_execution_time: strata's --statement-timeout.
+  if (e.getErrorCode() == 1969 || e.getErrorCode() == 3024)
+    message = "the statement ran longer than the statement timeout and was interrupted (" + message + ")";
+  Error error(kind, message);
+  error.with_server_code(e.getSQLState(), e.getErrorCode()).from_driver("mysql");
+  static const std::regex at_line(" at line ([0-9]+)$");
+  std::smatch m;
+  if (std::regex_search(message, m, at_line)) error.at_line(std::stoi(m[1].str()));
+  return error;
+}
+
+std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::span<const Value> params) {
+  try {
+    std::unique_ptr<sql::PreparedStatement> statement(conn.prepareStatement(std::string(sql)));
+    bind(*statement, params);
+    std::unique_ptr<sql::ResultSet> rs(statement->executeQuery());
+    sql::ResultSetMetaData* meta = rs->getMetaData();
+    unsigned int columns = meta->getColumnCount();
+    std::vector<Row> rows;
+    while (rs->next()) {
+      Row row;
+      for (unsigned int c = 1; c <= columns; ++c) row.push_back(value_of(*rs, *meta, c));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::apply_failed);
+  }
+}
+
+MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(options.url.redacted()) {
+  const DatabaseUrl& url = options.url;
+  std::string host = url.host.empty() ? "127.0.0.1" : url.host;
+  options_["hostName"] = sql::SQLString("tcp://" + host + ":" + std::to_string(url.port.value_or(3306)));
+  options_["userName"] = sql::SQLString(url.user);
+  options_["password"] = sql::SQLString(url.password);
+  database_ = url.path.size() > 1 ? url.path.substr(1) : "";
+  if (database_.empty()) throw Error(ErrorKind::usage, "the URL " + redacted_url_ + " names no database");
+  options_["schema"] = sql::SQLString(database_);
+  options_["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  for (const auto& [key, value] : url.query) {
+    if (key == "socket")
+      options_["socket"] = sql::SQLString(value);
+    else if (key == "ssl-ca" || key == "sslca")
+      options_["sslCA"] = sql::SQLString(value);
+    else if (key == "ssl-cert" || key == "sslcert")
+      options_["sslCert"] = sql::SQLString(value);
+    else if (key == "ssl-key" || key == "sslkey")
+      options_["sslKey"] = sql::SQLString(value);
+    else if (key == "connect_timeout")
+      options_["OPT_CONNECT_TIMEOUT"] = std::stoi(value);
+    else
+      throw Error(ErrorKind::usage, "the mysql driver does not know the URL parameter '" + key +
+                                        "' (known: socket, ssl-ca, ssl-cert, ssl-key, connect_timeout)");
+  }
+  conn_ = open();
+  auto version = query("SELECT VERSION()", {});
+  std::string v = text(version.at(0).at(0));
+  mariadb_ = v.find("MariaDB") != std::string::npos;
+  dialect_ = MyDialect(mariadb_);
+  server_ = std::string(mariadb_ ? "MariaDB " : "MySQL ") + v.substr(0, v.find('-'));
+  if (options.lock_wait_timeout.count() > 0)
+    execute("SET SESSION lock_wait_timeout = " +
+            std::to_string(std::max<std::int64_t>(1, options.lock_wait_timeout.count() / 1000)));
+  if (options.statement_timeout.count() > 0) {
+    if (mariadb_)
+      execute("SET SESSION max_statement_time = " + std::to_string(options.statement_timeout.count() / 1000.0));
+    else
+      execute("SET SESSION max_execution_time = " + std::to_string(options.statement_timeout.count()));
+  }
+}
+
+std::unique_ptr<sql::Connection> MyConnection::open() const {
+  try {
+    auto options = options_;
+    return std::unique_ptr<sql::Connection>(sql::mysql::get_mysql_driver_instance()->connect(options));
+  } catch (const sql::SQLException& e) {
+    throw Error(ErrorKind::connection, "cannot connect to " + redacted_url_ + ": " + e.what())
+        .with_server_code(e.getSQLState(), e.getErrorCode())
+        .from_driver("mysql");
+  }
+}
+
+Capabilities MyConnection::capabilities() const {
+  Capabilities c;
+  c.transactional_ddl = false;
+  c.lock_in_server = true;
+  return c;
+}
+
+std::unique_ptr<MigrationLock> MyConnection::make_lock(const LockScope& scope) {
+  return std::make_unique<NamedLock>(open(), lock_name(database_, scope.ledger_table));
+}
+
+std::string MyConnection::user_name() {
+  return text(query("SELECT CURRENT_USER()", {}).at(0).at(0));
+}
+
+std::string MyConnection::session_id() {
+  return "connection id " + text(query("SELECT CONNECTION_ID()", {}).at(0).at(0));
+}
+
+void MyConnection::execute(std::string_view sql) {
+  try {
+    std::unique_ptr<sql::Statement> statement(conn_->createStatement());
+    if (statement->execute(std::string(sql))) std::unique_ptr<sql::ResultSet> discarded(statement->getResultSet());
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::apply_failed);
+  }
+}
+
+std::int64_t MyConnection::execute(std::string_view sql, std::span<const Value> params) {
+  try {
+    std::unique_ptr<sql::PreparedStatement> statement(conn_->prepareStatement(std::string(sql)));
+    bind(*statement, params);
+    return statement->executeUpdate();
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::apply_failed);
+  }
+}
+
+std::vector<Row> MyConnection::query(std::string_view sql, std::span<const Value> params) {
+  return run_query(*conn_, sql, params);
+}
+
+void MyConnection::begin() {
+  execute("START TRANSACTION");
+}
+void MyConnection::commit() {
+  execute("COMMIT");
+}
+
+void MyConnection::rollback() {
+  try {
+    std::unique_ptr<sql::Statement> statement(conn_->createStatement());
+    statement->execute("ROLLBACK");
+  } catch (const sql::SQLException&) {  // nothing to roll back, or the connection is gone
+  }
+}
+
+bool MyConnection::table_exists(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  return !query(
+              "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
+              "AND TABLE_TYPE = 'BASE TABLE'",
+              params)
+              .empty();
+}
+
+std::vector<std::string> MyConnection::tables() {
+  std::vector<std::string> names;
+  for (const auto& row : query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                               "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+                               {}))
+    names.push_back(text(row.at(0)));
+  return names;
+}
+
+std::vector<ColumnInfo> MyConnection::columns(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  std::vector<ColumnInfo> out;
+  for (const auto& row : query("SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY "
+                               "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
+                               "ORDER BY ORDINAL_POSITION",
+                               params)) {
+    ColumnInfo c;
+    c.name = text(row.at(0));
+    c.type = text(row.at(1));
+    c.nullable = text(row.at(2)) == "YES";
+    // MariaDB spells an absent default as the text NULL.
+    if (std::string d = text(row.at(3)); !std::holds_alternative<std::nullptr_t>(row.at(3)) && d != "NULL")
+      c.default_sql = d;
+    c.primary_key = text(row.at(4)) == "PRI";
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<IndexInfo> MyConnection::indexes(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  std::vector<IndexInfo> out;
+  for (const auto& row : query("SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS "
+                               "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+                               params)) {
+    std::string name = text(row.at(0));
+    if (out.empty() || out.back().name != name) {
+      IndexInfo index;
+      index.name = name;
+      index.unique = number(row.at(1)) == 0;
+      index.primary = name == "PRIMARY";
+      out.push_back(std::move(index));
+    }
+    if (!std::holds_alternative<std::nullptr_t>(row.at(2))) out.back().columns.push_back(text(row.at(2)));
+  }
+  return out;
+}
+
+std::vector<ForeignKeyInfo> MyConnection::foreign_keys(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  std::vector<ForeignKeyInfo> out;
+  for (const auto& row :
+       query("SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, "
+             "r.DELETE_RULE, r.UPDATE_RULE FROM information_schema.KEY_COLUMN_USAGE k "
+             "JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA "
+             "AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME "
+             "WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL "
+             "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+             params)) {
+    std::string name = text(row.at(0));
+    if (out.empty() || out.back().name != name) {
+      ForeignKeyInfo fk;
+      fk.name = name;
+      fk.referenced_table = text(row.at(2));
+      // InnoDB treats RESTRICT and NO ACTION alike, and reports an unspecified action as RESTRICT.
+      auto action = [](std::string rule) { return rule == "RESTRICT" ? std::string("NO ACTION") : rule; };
+      fk.on_delete = action(text(row.at(4)));
+      fk.on_update = action(text(row.at(5)));
+      out.push_back(std::move(fk));
+    }
+    out.back().columns.push_back(text(row.at(1)));
+    out.back().referenced_columns.push_back(text(row.at(3)));
+  }
+  return out;
+}
+
+}  // namespace strata::mysql

@@ -1,0 +1,64 @@
+// One Connector/C++ connection to a MySQL 8 or MariaDB 10.6+ database (utf8mb4). MySQL
+// commits each DDL statement implicitly, so the connection declares no transactional DDL and
+// the core runs every migration statement by statement, recording its progress. It is the
+// driver's Session and Catalog at once; Connector/C++ exceptions never leave it.
+#pragma once
+
+#include "my_dialect.hpp"
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+
+#include <memory>
+#include <string>
+
+namespace strata::mysql {
+
+class MyConnection final : public Connection, public Session, public Catalog {
+ public:
+  explicit MyConnection(const ConnectOptions& options);
+
+  const Dialect& dialect() const override { return dialect_; }
+  Capabilities capabilities() const override;
+  Session& session() override { return *this; }
+  Catalog& catalog() override { return *this; }
+  std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) override;
+  std::string user_name() override;
+  std::string server_description() override { return server_; }
+  std::string session_id() override;
+
+  void execute(std::string_view sql) override;
+  std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
+  std::vector<Row> query(std::string_view sql, std::span<const Value> params) override;
+  void begin() override;
+  void commit() override;
+  void rollback() override;
+
+  bool table_exists(std::string_view table) override;
+  std::vector<std::string> tables() override;
+  std::vector<ColumnInfo> columns(std::string_view table) override;
+  std::vector<IndexInfo> indexes(std::string_view table) override;
+  std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) override;
+
+  // A new connection with the same options (the lock lives on its own connection).
+  std::unique_ptr<sql::Connection> open() const;
+  const std::string& database() const { return database_; }
+
+ private:
+  sql::ConnectOptionsMap options_;
+  std::string redacted_url_;
+  std::string database_;
+  std::unique_ptr<sql::Connection> conn_;
+  MyDialect dialect_;
+  std::string server_;
+  bool mariadb_ = false;
+};
+
+// The strata::Error for a Connector/C++ exception: error code, SQLSTATE, message, and the line
+// MySQL names ("... at line 3"), relative to the statement.
+Error to_error(const sql::SQLException& e, ErrorKind kind);
+
+// Binds `params` to a prepared statement and runs a query on `conn`. Throws Error.
+std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::span<const Value> params);
+
+}  // namespace strata::mysql

@@ -1,0 +1,83 @@
+#include "my_dialect.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace strata::mysql {
+namespace {
+
+std::string first_word(std::string_view text) {
+  std::string word;
+  for (char c : text) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) break;
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return word;
+}
+
+}  // namespace
+
+std::vector<std::string> MyDialect::suffixes() const {
+  if (mariadb_) return {"mariadb", "mysql"};
+  return {"mysql"};
+}
+
+std::string MyDialect::quote_identifier(std::string_view identifier) const {
+  std::string out = "`";
+  for (char c : identifier) out += c == '`' ? std::string("``") : std::string(1, c);
+  return out + '`';
+}
+
+std::string MyDialect::type_sql(const ColumnType& type) const {
+  switch (type.type) {
+    case PortableType::boolean: return "BOOLEAN";
+    case PortableType::smallint: return "SMALLINT";
+    case PortableType::integer: return "INT";
+    case PortableType::bigint: return "BIGINT";
+    case PortableType::real: return "FLOAT";
+    case PortableType::double_precision: return "DOUBLE";
+    case PortableType::decimal:
+      return "DECIMAL(" + std::to_string(type.precision) + ", " + std::to_string(type.scale) + ")";
+    case PortableType::string: return type.length > 0 ? "VARCHAR(" + std::to_string(type.length) + ")" : "LONGTEXT";
+    case PortableType::text: return "LONGTEXT";
+    case PortableType::binary: return "LONGBLOB";
+    case PortableType::date: return "DATE";
+    case PortableType::time: return "TIME";
+    case PortableType::timestamp: return "DATETIME(3)";
+    case PortableType::timestamptz: return "DATETIME(3)";  // no zone-aware type: stored in UTC
+    case PortableType::uuid: return "CHAR(36)";
+    case PortableType::json: return mariadb_ ? "LONGTEXT" : "JSON";
+  }
+  return "LONGTEXT";
+}
+
+std::vector<Statement> MyDialect::split(std::string_view script) const {
+  SplitRules rules;
+  rules.backtick_identifiers = true;
+  rules.hash_comments = true;
+  rules.backslash_escapes = true;
+  rules.delimiter_command = true;
+  rules.dash_comment_needs_space = true;
+  rules.version_comments = true;
+  return split_script(script, rules);
+}
+
+// Every statement runs outside a transaction here (DDL commits implicitly), so only what
+// would break strata's own bookkeeping is refused.
+std::optional<StatementRefusal> MyDialect::refusal(const Statement& statement) const {
+  std::string word = first_word(statement.text);
+  static constexpr std::string_view control[] = {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "XA"};
+  if (std::find(std::begin(control), std::end(control), word) != std::end(control) && word != "BEGIN")
+    return StatementRefusal{word +
+                                " controls the transaction, which strata owns (each statement's progress is "
+                                "recorded in the ledger): remove the statement",
+                            false};
+  if (word == "BEGIN")  // BEGIN alone starts a transaction; BEGIN ... END bodies only occur inside CREATE
+    return StatementRefusal{"BEGIN controls the transaction, which strata owns: remove the statement", false};
+  if (word == "LOCK" || word == "UNLOCK")
+    return StatementRefusal{word + " TABLES would end or hold locks strata's bookkeeping needs: remove the statement",
+                            false};
+  return std::nullopt;
+}
+
+}  // namespace strata::mysql

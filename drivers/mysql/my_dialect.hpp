@@ -1,0 +1,25 @@
+// MySQL's and MariaDB's dialect: backtick identifiers, ? parameters, their types, and the
+// script rules of the mysql client: DELIMITER, # and "-- " comments, /*! */ version comments,
+// backslash escapes.
+#pragma once
+
+#include <strata/driver.hpp>
+
+namespace strata::mysql {
+
+class MyDialect final : public Dialect {
+ public:
+  explicit MyDialect(bool mariadb = false) : mariadb_(mariadb) {}
+  std::string_view name() const override { return "mysql"; }
+  std::vector<std::string> suffixes() const override;
+  std::string quote_identifier(std::string_view identifier) const override;
+  std::string placeholder(int) const override { return "?"; }
+  std::string type_sql(const ColumnType& type) const override;
+  std::vector<Statement> split(std::string_view script) const override;
+  std::optional<StatementRefusal> refusal(const Statement& statement) const override;
+
+ private:
+  bool mariadb_;
+};
+
+}  // namespace strata::mysql

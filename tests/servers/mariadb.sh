@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A throwaway MariaDB server for the test suite.
+#
+#   mariadb.sh start <state dir> <config file> <strata command> <example dir>
+#   mariadb.sh stop  <state dir>
+#
+# start: mariadb-install-db in a fresh temporary directory, start mariadbd on the first free
+# loopback port from 23306 (never the default port), wait until it answers, and write the
+# conformance suite's config file. Any failure is an error: a test that cannot reach its server
+# must fail, never pass quietly.
+set -euo pipefail
+
+command=$1
+state=$2
+user=$(id -un)
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop() {
+  [ -f "$state/dir" ] || return 0
+  local dir pid
+  dir=$(cat "$state/dir")
+  if [ -f "$dir/mariadbd.pid" ]; then
+    pid=$(cat "$dir/mariadbd.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$dir" "$state"
+}
+
+if [ "$command" = stop ]; then
+  stop
+  exit 0
+fi
+
+config=$3
+cli=$4
+example=$5
+stop
+mkdir -p "$state"
+dir=$(mktemp -d /tmp/strata-my-XXXXXX)
+echo "$dir" > "$state/dir"
+mariadb-install-db --no-defaults --datadir="$dir/data" --user="$user" --auth-root-authentication-method=normal \
+  --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
+
+port=23306
+started=""
+for attempt in $(seq 1 40); do
+  if port_free "$port"; then
+    setsid mariadbd --no-defaults --user="$user" --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
+      --socket="$dir/mysqld.sock" --pid-file="$dir/mariadbd.pid" --log-error="$dir/error.log" --skip-log-bin \
+      --innodb-flush-log-at-trx-commit=0 --max-connections=300 </dev/null >"$dir/stdout.log" 2>&1 &
+    for _ in $(seq 1 100); do
+      if mariadb-admin --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot ping >/dev/null 2>&1; then
+        started=yes
+        break
+      fi
+      kill -0 $! 2>/dev/null || break
+      sleep 0.1
+    done
+    [ -n "$started" ] && break
+  fi
+  port=$((port + 1))
+done
+[ -n "$started" ] || { echo "mariadb.sh: the server did not start" >&2; tail -n 20 "$dir/error.log" >&2 || true; exit 1; }
+
+base="mysql://root@127.0.0.1:$port"
+cat > "$config" <<CONF
+STRATA_TEST_DATABASE=$base/{name}
+STRATA_TEST_ADMIN_URL=$base/mysql
+STRATA_TEST_CREATE_SQL=CREATE DATABASE \`{name}\`
+STRATA_TEST_CLI=$cli
+STRATA_TEST_EXAMPLE_DIR=$example
+STRATA_TEST_UNREACHABLE_URL=mysql://root@127.0.0.1:1/nothing?connect_timeout=2
+STRATA_TEST_SLOW_SQL=DO SLEEP(60)
+STRATA_TEST_PAUSE_SQL=DO SLEEP(0.05)
+STRATA_TEST_TIMEOUT_SQL=SELECT COUNT(*) FROM information_schema.COLUMNS a, information_schema.COLUMNS b, information_schema.COLUMNS c
+STRATA_TEST_NO_TRANSACTION_SQL=none
+STRATA_TEST_MIGRATORS=16
+CONF
+echo "$(mariadbd --version | awk '{print $3}') on 127.0.0.1:$port"
