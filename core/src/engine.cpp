@@ -238,6 +238,30 @@ struct Engine::Impl {
                                           " cannot run inside a transaction (no-transaction, or a resumed migration)");
   }
 
+  // A migrator killed mid-statement can leave that statement running on the server: wait for
+  // it (up to the lock timeout) so that what the run reports about it is final.
+  void wait_for_orphans() {
+    auto begun = Clock::now();
+    for (const auto& row : ledger->read()) {
+      if (row.success || !row.in_doubt || row.session_id.empty()) continue;
+      bool announced = false;
+      while (connection->session_busy(row.session_id)) {
+        if (since(begun) >= options.lock_timeout)
+          throw Error(ErrorKind::lock_timeout, "the statement " + std::to_string(row.statements_done + 1) + " of " +
+                                                   row.script +
+                                                   " that a stopped migrator started still runs on the "
+                                                   "server (" +
+                                                   row.session_id + "); wait for it, or end that session");
+        if (!announced)
+          emit(Event::Type::waiting_for_lock, "waiting for " + row.session_id + ", which still runs statement " +
+                                                  std::to_string(row.statements_done + 1) + " of " + row.script +
+                                                  " for a stopped migrator");
+        announced = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+    }
+  }
+
   bool database_has_user_tables() {
     auto tables = connection->catalog().tables();
     return std::any_of(tables.begin(), tables.end(), [&](const std::string& t) { return t != options.ledger_table; });
@@ -319,6 +343,7 @@ Report Engine::migrate() {
   report.lock_taken = lock.held();
   bool baseline_wanted = impl.options.baseline_on_migrate && !impl.ledger->exists() && impl.database_has_user_tables();
   impl.ensure_ledger();  // step 2
+  impl.wait_for_orphans();
   if (baseline_wanted) impl.write_baseline(*impl.options.baseline_on_migrate, "baseline on migrate", report);
   plan = impl.plan_from(migrations);
   auto executor = impl.executor();

@@ -152,18 +152,18 @@ void Ledger::insert_format_row() {
 
 int Ledger::format() {
   const Dialect& d = connection_.dialect();
+  // One statement, so that a creation under way (table written, format row not yet: DDL and the
+  // insert commit separately where DDL is not transactional) is seen whole or not at all.
   std::vector<Value> kind{std::string(format_kind)};
-  auto rows = connection_.session().query("SELECT " + d.quote_identifier("version") + " FROM " + quoted_table() +
-                                              " WHERE " + d.quote_identifier("kind") + " = " + d.placeholder(1),
+  auto rows = connection_.session().query("SELECT COUNT(*), MAX(CASE WHEN " + d.quote_identifier("kind") + " = " +
+                                              d.placeholder(1) + " THEN " + d.quote_identifier("version") +
+                                              " END) FROM " + quoted_table(),
                                           kind);
-  if (rows.empty()) {
-    // Without transactional DDL the table and its format row are written one after the other:
-    // an empty table is a creation under way (or interrupted), which upgrade() completes.
-    auto count = connection_.session().query("SELECT COUNT(*) FROM " + quoted_table());
-    if (as_int(count.at(0).at(0)) == 0) return 0;
+  const Row& row = rows.at(0);
+  if (as_int(row.at(0)) == 0) return 0;  // a creation under way or interrupted: upgrade() completes it
+  if (std::holds_alternative<std::nullptr_t>(row.at(1)))
     throw Error(ErrorKind::validation, "the table " + table_ + " exists but is not a strata ledger (no format row)");
-  }
-  int format = static_cast<int>(as_int(rows.front().at(0)));
+  int format = static_cast<int>(as_int(row.at(1)));
   if (format > ledger_format_version)
     throw Error(ErrorKind::validation, "the ledger " + table_ + " has format " + std::to_string(format) +
                                            ", newer than this strata understands (format " +

@@ -161,6 +161,13 @@ std::string MyConnection::session_id() {
   return "connection id " + text(query("SELECT CONNECTION_ID()", {}).at(0).at(0));
 }
 
+bool MyConnection::session_busy(std::string_view session_id) {
+  constexpr std::string_view prefix = "connection id ";
+  if (!session_id.starts_with(prefix)) return false;
+  std::vector<Value> id{std::stoll(std::string(session_id.substr(prefix.size())))};
+  return !query("SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND <> 'Sleep'", id).empty();
+}
+
 void MyConnection::execute(std::string_view sql) {
   try {
     std::unique_ptr<sql::Statement> statement(conn_->createStatement());

@@ -26,6 +26,7 @@ class MyConnection final : public Connection, public Session, public Catalog {
   std::string user_name() override;
   std::string server_description() override { return server_; }
   std::string session_id() override;
+  bool session_busy(std::string_view session_id) override;
 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;

@@ -163,6 +163,14 @@ std::string PgConnection::session_id() {
   return "backend pid " + std::to_string(PQbackendPID(conn_.get()));
 }
 
+bool PgConnection::session_busy(std::string_view session_id) {
+  constexpr std::string_view prefix = "backend pid ";
+  if (!session_id.starts_with(prefix)) return false;
+  std::vector<Value> pid{std::stoll(std::string(session_id.substr(prefix.size())))};
+  return !query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND state IS DISTINCT FROM 'idle'", pid)
+              .empty();
+}
+
 PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, ErrorKind kind) {
   std::vector<std::optional<std::string>> texts;
   for (const auto& p : params) texts.push_back(text_of(p));

@@ -4,6 +4,8 @@
 
 #include <pwd.h>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 
 namespace strata::sqlite {
@@ -61,6 +63,13 @@ int SqliteConnection::on_progress(void* self) {
 
 std::string SqliteConnection::session_id() {
   return "pid " + std::to_string(::getpid());
+}
+
+// SQLite runs in the migrator's process: its statement lives exactly as long as that process.
+bool SqliteConnection::session_busy(std::string_view session_id) {
+  if (!session_id.starts_with("pid ")) return false;
+  auto pid = static_cast<pid_t>(std::stol(std::string(session_id.substr(4))));
+  return pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM);
 }
 
 std::unique_ptr<MigrationLock> SqliteConnection::make_lock(const LockScope&) {

@@ -24,6 +24,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   std::string user_name() override;
   std::string server_description() override;
   std::string session_id() override;
+  bool session_busy(std::string_view session_id) override;
 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;

@@ -151,6 +151,9 @@ class STRATA_API Connection {
   // The database session running the migration ("pid 4242", a connection id), recorded in the
   // ledger so that an operator can find it.
   virtual std::string session_id() = 0;
+  // Whether the session a ledger row records (see session_id) still runs a statement: a
+  // migrator killed mid-statement can leave its statement running on the server.
+  virtual bool session_busy(std::string_view session_id) = 0;
 };
 
 struct ConnectOptions {
