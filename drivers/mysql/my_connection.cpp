@@ -70,11 +70,10 @@ Error to_error(const sql::SQLException& e, ErrorKind kind) {
   return error;
 }
 
-std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::span<const Value> params) {
+std::vector<Row> run_query(sql::PreparedStatement& statement, std::span<const Value> params) {
   try {
-    std::unique_ptr<sql::PreparedStatement> statement(conn.prepareStatement(std::string(sql)));
-    bind(*statement, params);
-    std::unique_ptr<sql::ResultSet> rs(statement->executeQuery());
+    bind(statement, params);
+    std::unique_ptr<sql::ResultSet> rs(statement.executeQuery());
     sql::ResultSetMetaData* meta = rs->getMetaData();
     unsigned int columns = meta->getColumnCount();
     std::vector<Row> rows;
@@ -87,6 +86,16 @@ std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::spa
   } catch (const sql::SQLException& e) {
     throw to_error(e, ErrorKind::apply_failed);
   }
+}
+
+std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::span<const Value> params) {
+  std::unique_ptr<sql::PreparedStatement> statement;
+  try {
+    statement.reset(conn.prepareStatement(std::string(sql)));
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::apply_failed);
+  }
+  return run_query(*statement, params);
 }
 
 MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(options.url.redacted()) {
@@ -177,18 +186,29 @@ void MyConnection::execute(std::string_view sql) {
   }
 }
 
-std::int64_t MyConnection::execute(std::string_view sql, std::span<const Value> params) {
+sql::PreparedStatement& MyConnection::prepared(std::string_view sql) {
+  auto found = prepared_.find(sql);
+  if (found != prepared_.end()) return *found->second;
   try {
-    std::unique_ptr<sql::PreparedStatement> statement(conn_->prepareStatement(std::string(sql)));
-    bind(*statement, params);
-    return statement->executeUpdate();
+    auto statement = std::unique_ptr<sql::PreparedStatement>(conn_->prepareStatement(std::string(sql)));
+    return *prepared_.emplace(std::string(sql), std::move(statement)).first->second;
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::apply_failed);
+  }
+}
+
+std::int64_t MyConnection::execute(std::string_view sql, std::span<const Value> params) {
+  sql::PreparedStatement& statement = prepared(sql);
+  try {
+    bind(statement, params);
+    return statement.executeUpdate();
   } catch (const sql::SQLException& e) {
     throw to_error(e, ErrorKind::apply_failed);
   }
 }
 
 std::vector<Row> MyConnection::query(std::string_view sql, std::span<const Value> params) {
-  return run_query(*conn_, sql, params);
+  return run_query(prepared(sql), params);
 }
 
 void MyConnection::begin() {

@@ -8,7 +8,9 @@
 
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -49,7 +51,12 @@ class MyConnection final : public Connection, public Session, public Catalog {
   sql::ConnectOptionsMap options_;
   std::string redacted_url_;
   std::string database_;
+  // The server-side statement for `sql`, prepared once: the ledger repeats a few statements
+  // for every statement of every migration, and each prepare is a round trip.
+  sql::PreparedStatement& prepared(std::string_view sql);
+
   std::unique_ptr<sql::Connection> conn_;
+  std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared_;
   MyDialect dialect_;
   std::string server_;
   bool mariadb_ = false;
@@ -59,7 +66,9 @@ class MyConnection final : public Connection, public Session, public Catalog {
 // MySQL names ("... at line 3"), relative to the statement.
 Error to_error(const sql::SQLException& e, ErrorKind kind);
 
-// Binds `params` to a prepared statement and runs a query on `conn`. Throws Error.
+// Binds `params` to a prepared statement and runs it as a query. Throws Error.
+std::vector<Row> run_query(sql::PreparedStatement& statement, std::span<const Value> params);
+// The same, preparing `sql` on `conn` for this one query.
 std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::span<const Value> params);
 
 }  // namespace strata::mysql
