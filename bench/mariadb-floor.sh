@@ -10,12 +10,11 @@
 # all). The up-to-date check's floor is the client reading the ledger plus hashing the files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 n=${1:-200}
 runs=${2:-5}
-strata="$PWD/build/bin/strata"
-[ -x "$strata" ] || { echo "build strata first (scripts/build)" >&2; exit 2; }
-dbmate=$(command -v dbmate || echo "$PWD/bench/node_modules/.bin/dbmate")
-[ -x "$dbmate" ] || dbmate=""
+strata=$(strata_binary)
+dbmate=$(dbmate_binary)
 
 work=$(mktemp -d)
 state="$work/server"
@@ -51,33 +50,28 @@ for i in $(seq 1 "$n"); do
   } >> "$work/floor.sql"
 done
 
-now() { date +%s%N; }
-ms() { echo $(( ($2 - $1) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 fresh() { "${client[@]}" -e "DROP DATABASE IF EXISTS $1; CREATE DATABASE $1"; }
-timed() { local out=$1; shift; local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); ms "$t0" "$t1" >> "$work/$out"; }
 
 for kind in apply_floor apply_bare apply_strata apply_dbmate check_floor check_strata check_dbmate; do : > "$work/$kind"; done
 for r in $(seq 1 "$runs"); do
   fresh floor_db; fresh bare_db; fresh strata_db; fresh dbmate_db
   if [ $((r % 2)) -eq 1 ]; then
-    timed apply_floor "${client[@]}" floor_db -e "source $work/floor.sql"
-    timed apply_strata "$strata" migrate --url "$base/strata_db" --dir "$work/migrations"
+    timed "$work/apply_floor" "${client[@]}" floor_db -e "source $work/floor.sql"
+    timed "$work/apply_strata" "$strata" migrate --url "$base/strata_db" --dir "$work/migrations"
   else
-    timed apply_strata "$strata" migrate --url "$base/strata_db" --dir "$work/migrations"
-    timed apply_floor "${client[@]}" floor_db -e "source $work/floor.sql"
+    timed "$work/apply_strata" "$strata" migrate --url "$base/strata_db" --dir "$work/migrations"
+    timed "$work/apply_floor" "${client[@]}" floor_db -e "source $work/floor.sql"
   fi
-  timed apply_bare "${client[@]}" bare_db -e "source $work/bare.sql"
-  [ -n "$dbmate" ] && timed apply_dbmate "$dbmate" --url "$base/dbmate_db" --migrations-dir "$work/dbmate" --no-dump-schema up
+  timed "$work/apply_bare" "${client[@]}" bare_db -e "source $work/bare.sql"
+  [ -n "$dbmate" ] && timed "$work/apply_dbmate" "$dbmate" --url "$base/dbmate_db" --migrations-dir "$work/dbmate" --no-dump-schema up
   t0=$(now)
   "${client[@]}" strata_db -e "SELECT installed_rank, version, checksum, success FROM strata_history" >/dev/null
   cat "$work/migrations"/* | sha256sum >/dev/null
   t1=$(now); ms "$t0" "$t1" >> "$work/check_floor"
-  timed check_strata "$strata" migrate --url "$base/strata_db" --dir "$work/migrations"
-  [ -n "$dbmate" ] && timed check_dbmate "$dbmate" --url "$base/dbmate_db" --migrations-dir "$work/dbmate" --no-dump-schema up
+  timed "$work/check_strata" "$strata" migrate --url "$base/strata_db" --dir "$work/migrations"
+  [ -n "$dbmate" ] && timed "$work/check_dbmate" "$dbmate" --url "$base/dbmate_db" --migrations-dir "$work/dbmate" --no-dump-schema up
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 m() { median < "$work/$1"; }
 echo "$("$strata" status --url "$base/strata_db" --dir "$work/migrations" | tail -n 1 | sed 's/.*(\(MariaDB [0-9.]*\).*/\1/'), $n migrations (one table + one index each), median of $runs interleaved runs"
 printf '%-52s strata %6s ms   floor %6s ms (%s)\n' "apply, with the same ledger updates as the floor" "$(m apply_strata)" "$(m apply_floor)" "$(ratio "$(m apply_strata)" "$(m apply_floor)")"

@@ -10,12 +10,11 @@
 # own format. Prints medians of interleaved runs and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 n=${1:-200}
 runs=${2:-5}
-strata="$PWD/build/bin/strata"
-[ -x "$strata" ] || { echo "build strata first (scripts/build)" >&2; exit 2; }
-dbmate=$(command -v dbmate || echo "$PWD/bench/node_modules/.bin/dbmate")
-[ -x "$dbmate" ] || dbmate=""
+strata=$(strata_binary)
+dbmate=$(dbmate_binary)
 
 work=$(mktemp -d)
 state="$work/server"
@@ -40,9 +39,6 @@ CREATE INDEX ix_t${i}_name ON t$i (name);"
   done
 } > "$work/floor.sql"
 
-now() { date +%s%N; }
-ms() { echo $(( ($2 - $1) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 fresh() { "$psql_bin" -q -X "$admin" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
 
 for kind in apply_floor apply_strata apply_dbmate check_floor check_strata check_dbmate; do : > "$work/$kind"; done
@@ -72,7 +68,6 @@ for r in $(seq 1 "$runs"); do
   fi
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 line() {
   local label=$1 strata_ms floor_ms dbmate_ms
   strata_ms=$(median < "$work/$2_strata"); floor_ms=$(median < "$work/$2_floor")

@@ -8,10 +8,10 @@
 # Prints the median of interleaved runs, and the ratios to the floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 n=${1:-1000}
 runs=${2:-5}
-strata="$PWD/build/bin/strata"
-[ -x "$strata" ] || { echo "build strata first (scripts/build)" >&2; exit 2; }
+strata=$(strata_binary)
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 2; }
 
 work=$(mktemp -d)
@@ -28,9 +28,6 @@ CREATE INDEX ix_t${i}_name ON t$i (name);"
   done
 } > "$work/floor.sql"
 
-now() { date +%s%N; }
-ms() { echo $(( ($2 - $1) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 : > "$work/apply_floor"; : > "$work/apply_strata"; : > "$work/check_floor"; : > "$work/check_strata"
 for r in $(seq 1 "$runs"); do
@@ -47,7 +44,6 @@ peak_kb=$( { /usr/bin/time -f '%M' "$strata" migrate --url "sqlite:$work/strata.
 
 af=$(median < "$work/apply_floor"); as=$(median < "$work/apply_strata")
 cf=$(median < "$work/check_floor"); cs=$(median < "$work/check_strata")
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 echo "SQLite $(sqlite3 --version | cut -d' ' -f1), $n migrations (one table + one index each), median of $runs runs"
 printf '%-44s %8s ms   floor %6s ms   %s\n' "apply, one transaction each" "$as" "$af" "$(ratio "$as" "$af")"
 printf '%-44s %8s ms   floor %6s ms   %s\n' "up-to-date check (whole strata process)" "$cs" "$cf" "$(ratio "$cs" "$cf")"

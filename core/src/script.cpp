@@ -312,6 +312,40 @@ std::vector<Statement> split_script(std::string_view script, const SplitRules& r
   return Splitter(script, rules).split();
 }
 
+std::vector<std::string> statement_keywords(std::string_view text, std::size_t count) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size() && words.size() < count) {
+    char c = text[i];
+    if (text.substr(i).starts_with("--")) {
+      i = std::min(text.find('\n', i), text.size());
+    } else if (text.substr(i).starts_with("/*")) {
+      std::size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 2;
+    } else if (c == '\'' || c == '"' || c == '`') {
+      std::size_t end = text.find(c, i + 1);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::string word;
+      while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
+        word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i++])));
+      words.push_back(std::move(word));
+    } else {
+      ++i;
+    }
+  }
+  return words;
+}
+
+std::string quote_identifier_with(std::string_view identifier, char quote) {
+  std::string out(1, quote);
+  for (char c : identifier) {
+    out += c;
+    if (c == quote) out += c;
+  }
+  return out + quote;
+}
+
 TextPosition position_of(std::string_view text, std::size_t offset) {
   std::string_view before = text.substr(0, std::min(offset, text.size()));
   std::size_t newline = before.rfind('\n');

@@ -1,21 +1,8 @@
 #include "my_dialect.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace strata::mysql {
-namespace {
-
-std::string first_word(std::string_view text) {
-  std::string word;
-  for (char c : text) {
-    if (!std::isalpha(static_cast<unsigned char>(c))) break;
-    word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return word;
-}
-
-}  // namespace
 
 std::vector<std::string> MyDialect::suffixes() const {
   if (mariadb_) return {"mariadb", "mysql"};
@@ -23,9 +10,7 @@ std::vector<std::string> MyDialect::suffixes() const {
 }
 
 std::string MyDialect::quote_identifier(std::string_view identifier) const {
-  std::string out = "`";
-  for (char c : identifier) out += c == '`' ? std::string("``") : std::string(1, c);
-  return out + '`';
+  return quote_identifier_with(identifier, '`');
 }
 
 std::string MyDialect::type_sql(const ColumnType& type) const {
@@ -65,7 +50,8 @@ std::vector<Statement> MyDialect::split(std::string_view script) const {
 // Every statement runs outside a transaction here (DDL commits implicitly), so only what
 // would break strata's own bookkeeping is refused.
 std::optional<StatementRefusal> MyDialect::refusal(const Statement& statement) const {
-  std::string word = first_word(statement.text);
+  auto keywords = statement_keywords(statement.text, 1);
+  std::string word = keywords.empty() ? "" : keywords.front();
   static constexpr std::string_view control[] = {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "XA"};
   if (std::find(std::begin(control), std::end(control), word) != std::end(control) && word != "BEGIN")
     return StatementRefusal{word +

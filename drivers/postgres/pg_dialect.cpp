@@ -1,37 +1,9 @@
 #include "pg_dialect.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace strata::postgres {
 namespace {
-
-// The statement's first words, upper-cased, for recognising it: comments, quoted strings and
-// identifiers and punctuation are skipped ("COPY t (a, b) FROM STDIN" gives COPY T A B FROM STDIN).
-std::vector<std::string> leading_words(std::string_view text, std::size_t count) {
-  std::vector<std::string> words;
-  std::size_t i = 0;
-  while (i < text.size() && words.size() < count) {
-    char c = text[i];
-    if (text.substr(i).starts_with("--")) {
-      i = std::min(text.find('\n', i), text.size());
-    } else if (text.substr(i).starts_with("/*")) {
-      std::size_t end = text.find("*/", i + 2);
-      i = end == std::string_view::npos ? text.size() : end + 2;
-    } else if (c == '\'' || c == '"') {
-      std::size_t end = text.find(c, i + 1);
-      i = end == std::string_view::npos ? text.size() : end + 1;
-    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      std::string word;
-      while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
-        word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i++])));
-      words.push_back(std::move(word));
-    } else {
-      ++i;
-    }
-  }
-  return words;
-}
 
 bool starts(const std::vector<std::string>& words, std::initializer_list<std::string_view> prefix) {
   if (words.size() < prefix.size()) return false;
@@ -45,9 +17,7 @@ bool contains_word(const std::vector<std::string>& words, std::string_view word)
 }  // namespace
 
 std::string PgDialect::quote_identifier(std::string_view identifier) const {
-  std::string out = "\"";
-  for (char c : identifier) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + '"';
+  return quote_identifier_with(identifier, '"');
 }
 
 std::string PgDialect::type_sql(const ColumnType& type) const {
@@ -83,7 +53,7 @@ std::vector<Statement> PgDialect::split(std::string_view script) const {
 }
 
 std::optional<StatementRefusal> PgDialect::refusal(const Statement& statement) const {
-  auto words = leading_words(statement.text, 12);
+  auto words = statement_keywords(statement.text, 12);
   if (words.empty()) return std::nullopt;
   const std::string& first = words.front();
   static constexpr std::string_view control[] = {"BEGIN", "START",    "COMMIT",    "END",

@@ -1,27 +1,10 @@
 #include "sqlite_dialect.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace strata::sqlite {
-namespace {
-
-// The statement's first keyword, upper-cased.
-std::string first_word(std::string_view text) {
-  std::string word;
-  for (char c : text) {
-    if (!std::isalpha(static_cast<unsigned char>(c))) break;
-    word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return word;
-}
-
-}  // namespace
-
 std::string SqliteDialect::quote_identifier(std::string_view identifier) const {
-  std::string out = "\"";
-  for (char c : identifier) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + '"';
+  return quote_identifier_with(identifier, '"');
 }
 
 std::string SqliteDialect::type_sql(const ColumnType& type) const {
@@ -56,7 +39,8 @@ std::vector<Statement> SqliteDialect::split(std::string_view script) const {
 }
 
 std::optional<StatementRefusal> SqliteDialect::refusal(const Statement& statement) const {
-  std::string word = first_word(statement.text);
+  auto keywords = statement_keywords(statement.text, 1);
+  std::string word = keywords.empty() ? "" : keywords.front();
   if (word == "VACUUM" || word == "ATTACH" || word == "DETACH")
     return StatementRefusal{word +
                                 " cannot run inside a transaction, and strata runs each migration in one; put "

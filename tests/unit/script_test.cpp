@@ -354,3 +354,18 @@ TEST_CASE("mysql: version comments are SQL, -- needs a space, # comments and esc
                                                "SELECT 'it\\'s; fine', \"a \\\"b\\\"; c\"",
                                                "SELECT `weird;name` FROM t"});
 }
+
+TEST_CASE("statement keywords skip comments, quoted text, numbers and punctuation") {
+  CHECK(strata::statement_keywords("-- note\n/* c */ COPY t (a, b) FROM stdin", 12) ==
+        std::vector<std::string>{"COPY", "T", "A", "B", "FROM", "STDIN"});
+  CHECK(strata::statement_keywords("create unique index concurrently ix on t", 4) ==
+        std::vector<std::string>{"CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"});
+  CHECK(strata::statement_keywords("SELECT 'BEGIN', \"COMMIT\", `END` FROM x", 5) ==
+        std::vector<std::string>{"SELECT", "FROM", "X"});
+}
+
+TEST_CASE("identifiers are quoted with any quote inside doubled") {
+  CHECK(strata::quote_identifier_with("plain", '"') == "\"plain\"");
+  CHECK(strata::quote_identifier_with("we\"ird", '"') == "\"we\"\"ird\"");
+  CHECK(strata::quote_identifier_with("we`ird", '`') == "`we``ird`");
+}

@@ -44,6 +44,14 @@ struct SplitRules {
 // Splits `script` into its statements; statements holding only comments are dropped.
 STRATA_API std::vector<Statement> split_script(std::string_view script, const SplitRules& rules);
 
+// The first `count` keywords of a statement, upper-cased, for recognising what it is: comments,
+// quoted strings and identifiers, numbers and punctuation are skipped, so
+// "COPY t (a, b) FROM STDIN" gives COPY T A B FROM STDIN.
+STRATA_API std::vector<std::string> statement_keywords(std::string_view text, std::size_t count);
+
+// `identifier` between `quote` characters, any `quote` inside doubled ("we""ird", `we``ird`).
+STRATA_API std::string quote_identifier_with(std::string_view identifier, char quote);
+
 // The 1-based line and column of a byte offset in a text.
 struct TextPosition {
   int line = 1;

@@ -1,0 +1,19 @@
+# Shared by the benchmarks: timing in milliseconds, medians, ratios. Sourced, not run.
+
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+# Median of the numbers on standard input.
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
+# timed <file> <command...>: runs the command, appends its milliseconds to <file>.
+timed() { local out=$1 t0 t1; shift; t0=$(now); "$@" >/dev/null; t1=$(now); ms "$t0" "$t1" >> "$out"; }
+# The strata command of this build tree, or an error.
+strata_binary() {
+  local strata="$PWD/build/bin/strata"
+  [ -x "$strata" ] || { echo "build strata first (scripts/build)" >&2; exit 2; }
+  echo "$strata"
+}
+# dbmate from PATH or bench/node_modules (npm package `dbmate`); "" when absent.
+dbmate_binary() {
+  command -v dbmate || { [ -x "$PWD/bench/node_modules/.bin/dbmate" ] && echo "$PWD/bench/node_modules/.bin/dbmate"; } || true
+}
