@@ -12,7 +12,8 @@ function(strata_add_driver name)
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     OUTPUT_NAME ${target}
-    LIBRARY_OUTPUT_DIRECTORY "${STRATA_PLUGIN_BUILD_DIR}")
+    LIBRARY_OUTPUT_DIRECTORY "${STRATA_PLUGIN_BUILD_DIR}"
+    INSTALL_RPATH "$ORIGIN/..")  # libstrata is installed one directory up
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   install(TARGETS ${target} LIBRARY DESTINATION "${STRATA_PLUGIN_INSTALL_DIR}")
 endfunction()

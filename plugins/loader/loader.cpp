@@ -80,8 +80,9 @@ std::string list_search_path(const std::vector<SearchDirectory>& dirs) {
 }
 
 void add_directory(std::vector<SearchDirectory>& dirs, std::set<fs::path>& seen, fs::path path, std::string origin) {
-  SearchDirectory dir{path, std::move(origin), ""};
   std::error_code ec;
+  if (path.is_absolute()) path = fs::weakly_canonical(path, ec);  // <prefix>/bin/../lib -> <prefix>/lib
+  SearchDirectory dir{path, std::move(origin), ""};
   if (!path.is_absolute())
     dir.problem = "ignored: not an absolute path";
   else if (!fs::is_directory(path, ec))
