@@ -96,7 +96,18 @@ struct Engine::Impl {
         if (file.refusal.empty()) suffixes.insert(file.suffixes.begin(), file.suffixes.end());
       known_suffixes.assign(suffixes.begin(), suffixes.end());
     }
-    auto files = load_directory(options.dir, known_suffixes);
+    std::vector<Migration> files;
+    if (!options.dir.empty()) files = load_directory(options.dir, known_suffixes);
+    if (options.embedded) {
+      for (auto& m : options.embedded->migrations()) {
+        for (const auto& f : files)
+          if (migration_identity(f) == migration_identity(m) && f.dialect == m.dialect)
+            throw Error(ErrorKind::validation,
+                        m.origin + ": " + migration_identity(m) + " is also defined by " + f.origin);
+        files.push_back(std::move(m));
+      }
+      std::stable_sort(files.begin(), files.end(), applies_before);
+    }
     connect();
     return select_for_dialect(std::move(files), connection->dialect().suffixes());
   }

@@ -39,6 +39,10 @@ Executor::Executor(Connection& connection, Ledger& ledger, EventSink emit)
 PreparedScript Executor::prepare(const PendingMigration& pending) const {
   const Migration& m = pending.migration;
   PreparedScript script{m, pending.resumes, pending.first_statement, {}};
+  if (m.code) {  // a C++ migration is one statement: its call
+    script.statements.push_back(Statement{"-- C++ migration: " + m.description, 0, 0, 0});
+    return script;
+  }
   const Dialect& dialect = connection_.dialect();
   try {
     script.statements = dialect.split(m.sql);
@@ -119,7 +123,10 @@ AppliedMigration Executor::announce_end(const PreparedScript& script, MigrationS
 void Executor::execute(const PreparedScript& script, std::size_t index, const char* hint) {
   const Statement& s = script.statements[index];
   try {
-    connection_.session().execute(s.text);
+    if (script.migration.code)
+      call(script.migration);
+    else
+      connection_.session().execute(s.text);
   } catch (const Error& e) {
     // A position the server reported is relative to the statement: make it one in the file.
     int line = e.line() > 0 ? s.line + e.line() - 1 : s.line;
@@ -130,6 +137,20 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const ch
         .at_line(line, column)
         .at_statement(static_cast<int>(index) + 1, static_cast<int>(script.statements.size()), s.excerpt())
         .for_version(script.migration.label());
+  }
+}
+
+// A C++ migration's own exceptions become strata::Error, naming the migration, so that they
+// fail the run as a SQL error does.
+void Executor::call(const Migration& m) {
+  try {
+    m.code(connection_.session());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::apply_failed, std::string("the C++ migration threw: ") + e.what());
+  } catch (...) {
+    throw Error(ErrorKind::apply_failed, "the C++ migration threw an exception that is not a std::exception");
   }
 }
 

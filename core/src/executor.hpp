@@ -41,6 +41,7 @@ class Executor {
   AppliedMigration run_transactional(const PreparedScript& script);
   AppliedMigration run_with_progress(const PreparedScript& script);
   void execute(const PreparedScript& script, std::size_t index, const char* hint = "");
+  void call(const Migration& m);
   LedgerRow row_for(const Migration& m) const;
   MigrationStatus status_of(const Migration& m, MigrationState state) const;
   void announce_start(const MigrationStatus& status);

@@ -22,4 +22,11 @@ std::string Migration::label() const {
   return version ? version->str() : description;
 }
 
+bool applies_before(const Migration& a, const Migration& b) {
+  auto rank = [](MigrationKind k) { return k == MigrationKind::repeatable ? 2 : k == MigrationKind::undo ? 1 : 0; };
+  if (rank(a.kind) != rank(b.kind)) return rank(a.kind) < rank(b.kind);
+  if (a.kind == MigrationKind::repeatable) return a.description < b.description;
+  return *a.version < *b.version;
+}
+
 }  // namespace strata

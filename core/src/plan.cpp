@@ -74,8 +74,8 @@ class Planner {
     if (!row->success) return add(settle_failed(m, *row));
     if (row->checksum == m.checksum) return add(status_of(m, row, MigrationState::applied));
     plan_.problems.push_back(m.where() + ": version " + m.version->str() + " was applied with checksum " +
-                             row->checksum + " but the file now has checksum " + m.checksum +
-                             "; an applied migration must not change: restore the file, or put the change in a new "
+                             row->checksum + " but it now has checksum " + m.checksum +
+                             "; an applied migration must not change: restore it, or put the change in a new "
                              "migration (`strata repair` records the new checksum if the change is harmless)");
     add(status_of(m, row, MigrationState::checksum_mismatch));
   }

@@ -110,19 +110,12 @@ std::string read_file(const fs::path& path) {
   return content.str();
 }
 
-std::string identity_of(const Migration& m) {
+}  // namespace
+
+std::string migration_identity(const Migration& m) {
   if (m.kind == MigrationKind::repeatable) return "repeatable '" + m.description + "'";
   return std::string(m.kind == MigrationKind::undo ? "undo of version " : "version ") + m.version->str();
 }
-
-bool apply_order(const Migration& a, const Migration& b) {
-  auto rank = [](MigrationKind k) { return k == MigrationKind::repeatable ? 2 : k == MigrationKind::undo ? 1 : 0; };
-  if (rank(a.kind) != rank(b.kind)) return rank(a.kind) < rank(b.kind);
-  if (a.kind == MigrationKind::repeatable) return a.description < b.description;
-  return *a.version < *b.version;
-}
-
-}  // namespace
 
 bool is_ignored_file(std::string_view file_name) {
   return file_name.starts_with('.') || file_name.ends_with(".md");
@@ -199,8 +192,8 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       continue;
     }
     Migration m{name->kind,    name->version, name->description, file, read_file(path), "",
-                name->dialect, true,          path.string()};
-    std::string identity = identity_of(m);
+                name->dialect, true,          path.string(),     {}};
+    std::string identity = migration_identity(m);
     auto [form, first_form] = forms.emplace(identity, std::pair{path, name->portable});
     if (!first_form && form->second.second != name->portable) {
       refuse(path, identity + " is written both as SQL and as portable operations (" +
@@ -240,7 +233,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
     for (const auto& p : problems) message += (message.empty() ? "" : "\n  ") + p;
     throw Error(ErrorKind::validation, message);
   }
-  std::stable_sort(migrations.begin(), migrations.end(), apply_order);
+  std::stable_sort(migrations.begin(), migrations.end(), applies_before);
   return migrations;
 }
 
@@ -253,7 +246,7 @@ std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::spa
   std::map<std::string, std::size_t> best;  // identity -> index into files
   std::map<std::string, std::vector<std::string>> variants;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    std::string identity = identity_of(files[i]);
+    std::string identity = migration_identity(files[i]);
     if (!files[i].dialect.empty()) variants[identity].push_back(files[i].dialect);
     auto [it, first] = best.emplace(identity, i);
     if (!first && rank(files[i]) < rank(files[it->second])) it->second = i;
@@ -261,7 +254,7 @@ std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::spa
   std::vector<std::string> problems;
   std::vector<Migration> chosen;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    std::string identity = identity_of(files[i]);
+    std::string identity = migration_identity(files[i]);
     if (best[identity] != i) continue;
     if (rank(files[i]) > preferred.size()) {
       std::string dialects;

@@ -581,3 +581,81 @@ TEST_CASE("two schemas of one database are migrated independently, each with its
   CHECK(beta_db.ledger().size() == 1);
   CHECK_FALSE(db.has_table("strata_history"));  // nothing in the default schema
 }
+
+TEST_CASE("embedded SQL and C++ migrations are applied once, recorded, and keep their checksums",
+          "[lifecycle][embedded]") {
+  std::string url = fresh_database_url();
+  auto build = [](std::string backfill_checksum) {
+    MigrationSet set;
+    set.sql("V1__numbers.sql", "CREATE TABLE numbers (id INTEGER, n INTEGER);\n")
+        .function("2", "backfill numbers", backfill_checksum, [](Session& session) {
+          for (int i = 1; i <= 3; ++i)  // data that needs logic; literals keep this dialect-neutral
+            session.execute("INSERT INTO numbers (id, n) VALUES (" + std::to_string(i) + ", " + std::to_string(i * 10) +
+                            ")");
+        });
+    return set;
+  };
+  Options options;
+  options.url = url;
+  options.dir = "";
+  options.embedded = build("backfill-v1");
+  Report first = strata::migrate(options);
+  CHECK(first.applied.size() == 2);
+  Inspector db(url);
+  CHECK(db.count("SELECT COUNT(*) FROM numbers") == 3);
+  CHECK(db.count("SELECT SUM(n) FROM numbers") == 60);
+  auto ledger = db.ledger();
+  REQUIRE(ledger.size() == 2);
+  CHECK(ledger[0].script == "V1__numbers.sql");
+  CHECK(ledger[0].checksum == script_checksum("CREATE TABLE numbers (id INTEGER, n INTEGER);\n"));
+  CHECK(ledger[1].script == "V2__backfill_numbers (C++)");
+
+  Report again = strata::migrate(options);  // a new process would build the same set
+  CHECK(again.applied.empty());
+  CHECK(db.count("SELECT COUNT(*) FROM numbers") == 3);
+
+  options.embedded = build("backfill-v2");  // the function's behaviour changed
+  try {
+    strata::migrate(options);
+    FAIL("a changed C++ migration was accepted");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::validation);
+    CHECK_THAT(e.what(), Catch::Contains("C++ migration V2__backfill_numbers") && Catch::Contains("checksum"));
+  }
+}
+
+TEST_CASE(
+    "a C++ migration that throws fails the run naming it, and leaves no half-done work where DDL is "
+    "transactional",
+    "[lifecycle][embedded]") {
+  std::string url = fresh_database_url();
+  MigrationSet set;
+  set.sql("V1__numbers.sql", "CREATE TABLE numbers (id INTEGER);\n")
+      .function("2", "explode", "x", [](Session& session) {
+        session.execute("INSERT INTO numbers (id) VALUES (1)");
+        throw std::runtime_error("the backfill found a row it cannot convert");
+      });
+  Options options;
+  options.url = url;
+  options.dir = "";
+  options.embedded = set;
+  try {
+    strata::migrate(options);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::apply_failed);
+    CHECK(exit_code(e.kind()) == 1);
+    CHECK(e.version() == "2");
+    CHECK_THAT(e.what(), Catch::Contains("C++ migration") && Catch::Contains("cannot convert"));
+  }
+  Inspector db(url);
+  auto ledger = db.ledger();
+  if (db.capabilities().transactional_ddl) {
+    CHECK(db.count("SELECT COUNT(*) FROM numbers") == 0);
+    CHECK(ledger.size() == 1);
+  } else {
+    REQUIRE(ledger.size() == 2);
+    CHECK_FALSE(ledger[1].success);
+    CHECK(ledger[1].statements_done == 0);
+  }
+}

@@ -14,6 +14,7 @@
 
 #include <strata/error.hpp>
 #include <strata/export.hpp>
+#include <strata/migration_set.hpp>
 #include <strata/plan.hpp>
 
 #include <chrono>
@@ -45,8 +46,9 @@ struct Event {
 };
 
 struct Options {
-  std::string url;  // the database, e.g. "sqlite:app.db"
-  std::filesystem::path dir = "migrations";
+  std::string url;                           // the database, e.g. "sqlite:app.db"
+  std::filesystem::path dir = "migrations";  // "" for none (only embedded migrations)
+  std::optional<MigrationSet> embedded;      // migrations compiled into the product
   std::string ledger_table = "strata_history";
   std::chrono::milliseconds lock_timeout{60'000};
   std::chrono::milliseconds statement_timeout{0};  // 0: none

@@ -5,11 +5,14 @@
 #include <strata/export.hpp>
 #include <strata/version.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace strata {
+
+class Session;
 
 enum class MigrationKind {
   versioned,   // V<version>__x.sql, 002_x.sql: applied once, in version order
@@ -31,6 +34,8 @@ struct STRATA_API Migration {
   std::string dialect;             // the suffix of a dialect variant (V3__x.postgres.sql); "" for all
   bool transactional = true;       // false with the directive `-- strata:no-transaction`
   std::string origin;              // where it was read from, for messages ("migrations/V2__x.sql")
+  // A C++ migration (MigrationSet::function): called with the session instead of running `sql`.
+  std::function<void(Session&)> code;
 
   // The origin, or the script name when there is none.
   const std::string& where() const { return origin.empty() ? script : origin; }
@@ -38,5 +43,8 @@ struct STRATA_API Migration {
   // "1.2" for a versioned migration, the description for a repeatable one.
   std::string label() const;
 };
+
+// The order migrations apply in: versioned by version, then undo, then repeatables by description.
+STRATA_API bool applies_before(const Migration& a, const Migration& b);
 
 }  // namespace strata

@@ -39,6 +39,9 @@ struct MigrationName {
 STRATA_API std::optional<MigrationName> parse_migration_name(std::string_view file_name,
                                                              std::span<const std::string> dialect_suffixes = {});
 
+// "version 3", "undo of version 3", "repeatable 'views'": what names a migration in messages.
+STRATA_API std::string migration_identity(const Migration& m);
+
 // Whether a file in a migrations directory is ignored (documentation, dotfiles).
 STRATA_API bool is_ignored_file(std::string_view file_name);
 

@@ -12,6 +12,7 @@
 #include <strata/error.hpp>
 #include <strata/ledger.hpp>
 #include <strata/migration.hpp>
+#include <strata/migration_set.hpp>
 #include <strata/plan.hpp>
 #include <strata/script.hpp>
 #include <strata/source.hpp>

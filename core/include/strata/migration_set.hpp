@@ -1,0 +1,44 @@
+// Migrations compiled into a product, so that it needs no files at run time.
+//
+//   strata::MigrationSet set;
+//   set.sql("V1__incidents.sql", "CREATE TABLE incidents (...);")
+//      .function("2", "backfill severity", "backfill-severity-v1", [](strata::Session& s) { ... });
+//   strata::migrate({.url = url, .dir = {}, .embedded = set});
+//
+// SQL migrations are named as files are (V, U, R, numbered; dialect suffixes) and checksummed
+// over their text exactly as files are, so moving a migration between a directory and the
+// binary changes nothing. A C++ migration receives the session, runs inside the migration's
+// transaction where DDL is transactional, and carries an explicit checksum string: change it
+// when the function's behaviour changes, as you would edit a file. Two migrations with one
+// identity are refused as they are added.
+#pragma once
+
+#include <strata/driver.hpp>
+#include <strata/export.hpp>
+#include <strata/migration.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+class STRATA_API MigrationSet {
+ public:
+  // SQL text under a migration file name ("V3__add_column.sql"). Throws Error(validation) for a
+  // name that is not a migration name, an empty script, or an identity already in the set.
+  MigrationSet& sql(std::string_view name, std::string text);
+  // A C++ migration of `version`. Throws Error(validation) for a bad version or a duplicate.
+  MigrationSet& function(std::string_view version, std::string description, std::string_view checksum,
+                         std::function<void(Session&)> code);
+
+  // Every migration, in apply order.
+  std::vector<Migration> migrations() const;
+
+ private:
+  void add(Migration m);
+  std::vector<Migration> migrations_;
+};
+
+}  // namespace strata

@@ -1,0 +1,64 @@
+#include <strata/checksum.hpp>
+#include <strata/error.hpp>
+#include <strata/migration_set.hpp>
+#include <strata/script.hpp>
+#include <strata/source.hpp>
+
+#include <algorithm>
+
+namespace strata {
+
+MigrationSet& MigrationSet::sql(std::string_view name, std::string text) {
+  auto parsed = parse_migration_name(name, std::vector<std::string>{"sqlite", "postgres", "mysql", "mariadb"});
+  if (!parsed || parsed->portable)
+    throw Error(ErrorKind::validation, "embedded migration '" + std::string(name) +
+                                           "': not a migration name (V<version>__<description>.sql, R__...sql, ...)");
+  Migration m{parsed->kind,
+              parsed->version,
+              parsed->description,
+              std::string(name),
+              std::move(text),
+              "",
+              parsed->dialect,
+              true,
+              "embedded " + std::string(name),
+              {}};
+  if (split_script(normalise_script(m.sql), SplitRules{}).empty())
+    throw Error(ErrorKind::validation, m.origin + ": the script is empty");
+  read_directives(m);
+  m.checksum = script_checksum(m.sql);
+  add(std::move(m));
+  return *this;
+}
+
+MigrationSet& MigrationSet::function(std::string_view version, std::string description, std::string_view checksum,
+                                     std::function<void(Session&)> code) {
+  auto parsed = Version::parse(version);
+  if (!parsed) throw Error(ErrorKind::validation, "C++ migration: '" + std::string(version) + "' is not a version");
+  if (checksum.empty())
+    throw Error(ErrorKind::validation, "C++ migration " + parsed->str() + ": give it a checksum string");
+  std::string name = "V" + parsed->str() + "__" + description;
+  std::replace(name.begin(), name.end(), ' ', '_');
+  Migration m{MigrationKind::versioned, parsed,         std::move(description), name + " (C++)", "", "", "", true,
+              "C++ migration " + name,  std::move(code)};
+  // Over a fixed prefix, so that a C++ checksum never equals the checksum of some SQL text.
+  m.checksum = sha256_hex("strata C++ migration\n" + std::string(checksum));
+  add(std::move(m));
+  return *this;
+}
+
+void MigrationSet::add(Migration m) {
+  for (const auto& other : migrations_)
+    if (migration_identity(other) == migration_identity(m) && other.dialect == m.dialect)
+      throw Error(ErrorKind::validation,
+                  m.origin + ": " + migration_identity(m) + " is also defined by " + other.origin);
+  migrations_.push_back(std::move(m));
+}
+
+std::vector<Migration> MigrationSet::migrations() const {
+  std::vector<Migration> sorted = migrations_;
+  std::stable_sort(sorted.begin(), sorted.end(), applies_before);
+  return sorted;
+}
+
+}  // namespace strata
