@@ -48,21 +48,21 @@ struct Event {
 struct Options {
   std::string url;                           // the database, e.g. "sqlite:app.db"
   std::filesystem::path dir = "migrations";  // "" for none (only embedded migrations)
-  std::optional<MigrationSet> embedded;      // migrations compiled into the product
+  std::optional<MigrationSet> embedded{};    // migrations compiled into the product
   std::string ledger_table = "strata_history";
   std::chrono::milliseconds lock_timeout{60'000};
   std::chrono::milliseconds statement_timeout{0};  // 0: none
   std::chrono::milliseconds ddl_lock_timeout{0};   // how long a statement waits for a table lock; 0: default
   bool create_schema = false;                      // create the URL's schema if missing
   int connect_retries = 0;                         // further attempts, 1 s apart
-  std::optional<Version> target;                   // migrate up to and including this version
+  std::optional<Version> target{};                 // migrate up to and including this version
   bool out_of_order = false;
   Resume resume = Resume::none;
   bool single_transaction = false;                 // every pending migration in one transaction
   bool dry_run = false;                            // plan and print the SQL; change nothing
-  std::optional<Version> baseline_on_migrate;      // baseline a non-empty database without a ledger
-  std::vector<std::filesystem::path> plugin_dirs;  // searched before STRATA_PLUGIN_PATH
-  std::function<void(const Event&)> on_event;      // progress, for the product's logger
+  std::optional<Version> baseline_on_migrate{};      // baseline a non-empty database without a ledger
+  std::vector<std::filesystem::path> plugin_dirs{};  // searched before STRATA_PLUGIN_PATH
+  std::function<void(const Event&)> on_event{};      // progress, for the product's logger
 };
 
 struct AppliedMigration {
