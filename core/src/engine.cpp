@@ -100,10 +100,7 @@ struct Engine::Impl {
     if (!options.dir.empty()) files = load_directory(options.dir, known_suffixes);
     if (options.embedded) {
       for (auto& m : options.embedded->migrations()) {
-        for (const auto& f : files)
-          if (migration_identity(f) == migration_identity(m) && f.dialect == m.dialect)
-            throw Error(ErrorKind::validation,
-                        m.origin + ": " + migration_identity(m) + " is also defined by " + f.origin);
+        refuse_duplicate(files, m);
         files.push_back(std::move(m));
       }
       std::stable_sort(files.begin(), files.end(), applies_before);
@@ -143,8 +140,10 @@ struct Engine::Impl {
 
   std::vector<LedgerRow> ledger_rows() { return ledger->exists() ? ledger->read() : std::vector<LedgerRow>{}; }
 
-  Plan plan_from(std::span<const Migration> migrations) {
-    return make_plan(migrations, ledger_rows(), PlanOptions{options.target, options.out_of_order, options.resume});
+  Plan plan_from(std::span<const Migration> migrations) { return plan_from(migrations, ledger_rows()); }
+
+  Plan plan_from(std::span<const Migration> migrations, std::span<const LedgerRow> rows) {
+    return make_plan(migrations, rows, PlanOptions{options.target, options.out_of_order, options.resume});
   }
 
   Report finish(Report report, Plan plan) {
@@ -251,9 +250,9 @@ struct Engine::Impl {
 
   // A migrator killed mid-statement can leave that statement running on the server: wait for
   // it (up to the lock timeout) so that what the run reports about it is final.
-  void wait_for_orphans() {
+  void wait_for_orphans(std::span<const LedgerRow> rows) {
     auto begun = Clock::now();
-    for (const auto& row : ledger->read()) {
+    for (const auto& row : rows) {
       if (row.success || !row.in_doubt || row.session_id.empty()) continue;
       bool announced = false;
       while (connection->session_busy(row.session_id)) {
@@ -354,9 +353,10 @@ Report Engine::migrate() {
   report.lock_taken = lock.held();
   bool baseline_wanted = impl.options.baseline_on_migrate && !impl.ledger->exists() && impl.database_has_user_tables();
   impl.ensure_ledger();  // step 2
-  impl.wait_for_orphans();
   if (baseline_wanted) impl.write_baseline(*impl.options.baseline_on_migrate, "baseline on migrate", report);
-  plan = impl.plan_from(migrations);
+  auto rows = impl.ledger->read();  // under the lock: they cannot change until we write
+  impl.wait_for_orphans(rows);
+  plan = impl.plan_from(migrations, rows);
   auto executor = impl.executor();
   auto scripts = impl.prepare(executor, plan);  // step 3
   if (impl.options.single_transaction) {        // step 4

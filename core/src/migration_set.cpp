@@ -48,10 +48,7 @@ MigrationSet& MigrationSet::function(std::string_view version, std::string descr
 }
 
 void MigrationSet::add(Migration m) {
-  for (const auto& other : migrations_)
-    if (migration_identity(other) == migration_identity(m) && other.dialect == m.dialect)
-      throw Error(ErrorKind::validation,
-                  m.origin + ": " + migration_identity(m) + " is also defined by " + other.origin);
+  refuse_duplicate(migrations_, m);
   migrations_.push_back(std::move(m));
 }
 

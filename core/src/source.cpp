@@ -117,6 +117,13 @@ std::string migration_identity(const Migration& m) {
   return std::string(m.kind == MigrationKind::undo ? "undo of version " : "version ") + m.version->str();
 }
 
+void refuse_duplicate(std::span<const Migration> existing, const Migration& m) {
+  for (const auto& other : existing)
+    if (migration_identity(other) == migration_identity(m) && other.dialect == m.dialect)
+      throw Error(ErrorKind::validation,
+                  m.where() + ": " + migration_identity(m) + " is also defined by " + other.where());
+}
+
 bool is_ignored_file(std::string_view file_name) {
   return file_name.starts_with('.') || file_name.ends_with(".md");
 }

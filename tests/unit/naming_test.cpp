@@ -1,5 +1,6 @@
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
+#include <strata/migration_set.hpp>
 #include <strata/source.hpp>
 
 #include <catch2/catch.hpp>
@@ -220,4 +221,32 @@ TEST_CASE("a .yaml and a .sql for one migration are refused: one migration has o
   dir.write("V1__t.yaml", "- sql: {sqlite: 'SELECT 1'}\n");
   std::string message = load_error(dir.path);
   CHECK_THAT(message, Catch::Contains("V1__t.yaml") && Catch::Contains("one migration has one form"));
+}
+
+TEST_CASE("an embedded migration set refuses two migrations with one identity, naming both") {
+  strata::MigrationSet set;
+  set.sql("V1__a.sql", "SELECT 1;");
+  try {
+    set.function("1", "also one", "x", [](strata::Session&) {});
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK(e.kind() == strata::ErrorKind::validation);
+    CHECK_THAT(e.what(), Catch::Contains("C++ migration V1__also_one") && Catch::Contains("embedded V1__a.sql"));
+  }
+  CHECK_THROWS_AS(set.sql("001_a_again.sql", "SELECT 2;"), strata::Error);
+  CHECK(set.migrations().size() == 1);
+}
+
+TEST_CASE("a migration in a directory and in an embedded set is refused, naming both") {
+  ScratchDir dir;
+  dir.write("V1__a.sql", "SELECT 1;");
+  auto files = strata::load_directory(dir.path);
+  strata::MigrationSet set;
+  set.sql("V1__b.sql", "SELECT 2;");
+  try {
+    strata::refuse_duplicate(files, set.migrations().front());
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("embedded V1__b.sql") && Catch::Contains("V1__a.sql"));
+  }
 }

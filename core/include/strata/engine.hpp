@@ -58,8 +58,8 @@ struct Options {
   std::optional<Version> target{};                 // migrate up to and including this version
   bool out_of_order = false;
   Resume resume = Resume::none;
-  bool single_transaction = false;                 // every pending migration in one transaction
-  bool dry_run = false;                            // plan and print the SQL; change nothing
+  bool single_transaction = false;                   // every pending migration in one transaction
+  bool dry_run = false;                              // plan and print the SQL; change nothing
   std::optional<Version> baseline_on_migrate{};      // baseline a non-empty database without a ledger
   std::vector<std::filesystem::path> plugin_dirs{};  // searched before STRATA_PLUGIN_PATH
   std::function<void(const Event&)> on_event{};      // progress, for the product's logger

@@ -42,6 +42,10 @@ STRATA_API std::optional<MigrationName> parse_migration_name(std::string_view fi
 // "version 3", "undo of version 3", "repeatable 'views'": what names a migration in messages.
 STRATA_API std::string migration_identity(const Migration& m);
 
+// Throws Error(validation) when `m` has the identity (and dialect) of one of `existing`,
+// naming both.
+STRATA_API void refuse_duplicate(std::span<const Migration> existing, const Migration& m);
+
 // Whether a file in a migrations directory is ignored (documentation, dotfiles).
 STRATA_API bool is_ignored_file(std::string_view file_name);
 
