@@ -40,7 +40,7 @@ class Inspector {
   // Every table but the ledger, with its columns and row count, one line each: what a test
   // compares to prove that a refused run changed nothing.
   std::string schema_snapshot(const std::string& ledger_table = "strata_history");
-  // The ledger's rows, one line each.
+  // The ledger table as stored (every column, the format row too), one line per row.
   std::string ledger_snapshot(const std::string& table = "strata_history");
   // The migration lock as another migrator would take it.
   std::shared_ptr<MigrationLock> lock(const std::string& table = "strata_history");

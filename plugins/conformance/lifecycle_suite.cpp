@@ -489,7 +489,7 @@ TEST_CASE("a statement timeout interrupts a statement that runs too long", "[lif
   CHECK_THAT(r.err, Catch::Contains("V1__slow.sql:2") && Catch::Contains("timeout"));
 }
 
-TEST_CASE("a newer ledger format is refused; an older one is upgraded in place", "[lifecycle]") {
+TEST_CASE("a newer ledger format is refused, and an older one is upgraded in place", "[lifecycle]") {
   ScratchDir dir;
   dir.write("V1__a.sql", "CREATE TABLE fmt_a (id INTEGER);\n");
   dir.write("V2__b.sql", "CREATE TABLE fmt_b (id INTEGER);\n");
