@@ -17,3 +17,13 @@ strata_binary() {
 dbmate_binary() {
   command -v dbmate || { [ -x "$PWD/bench/node_modules/.bin/dbmate" ] && echo "$PWD/bench/node_modules/.bin/dbmate"; } || true
 }
+# A Python interpreter that can import alembic (Debian package python3-alembic), the first
+# python3 on PATH that can; "" when none can. Run Alembic as "$python" -m alembic, and write
+# its project with "$python" bench/alembic-project.py.
+alembic_python() {
+  local py
+  for py in $(type -ap python3); do
+    "$py" -c 'import alembic, sys; print(sys.executable)' 2>/dev/null && return
+  done
+  true
+}

@@ -6,8 +6,12 @@
 #   bench/sqlite-floor.sh [N migrations, default 1000] [runs, default 5]
 #
 # Also: --single-transaction, 8 concurrent migrators on one fresh database against one, the
-# in-process up-to-date check (strata::migrate), and dbmate (npm package `dbmate`, on PATH or
-# in bench/node_modules) on the same SQL. Prints medians of interleaved runs and the ratios.
+# in-process up-to-date check (strata::migrate), dbmate (npm package `dbmate`, on PATH or in
+# bench/node_modules) and Alembic (Debian package python3-alembic, run by the first python3 on
+# PATH that can import it; bench/alembic-project.py writes its project: alembic.ini, env.py
+# with one transaction per migration, one revision per migration running the same statements
+# with op.execute) on the same SQL. Each is skipped when absent. Prints medians of interleaved
+# runs and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
@@ -15,6 +19,7 @@ n=${1:-1000}
 runs=${2:-5}
 strata=$(strata_binary)
 dbmate=$(dbmate_binary)
+alembic=$(alembic_python)
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 2; }
 
 work=$(mktemp -d)
@@ -31,15 +36,21 @@ CREATE INDEX ix_t${i}_name ON t$i (name);"
     echo "BEGIN; $sql INSERT INTO strata_history VALUES ($i, '$i', 'table $i', 'versioned', 'V${i}__table_$i.sql', 'x', 'bench', '2026-01-01 00:00:00', 1, 1, 2, 0); COMMIT;"
   done
 } > "$work/floor.sql"
-
+[ -n "$alembic" ] && "$alembic" bench/alembic-project.py "$work/migrations" "$work/alembic" "sqlite:///$work/alembic.db"
 
 : > "$work/apply_floor"; : > "$work/apply_strata"; : > "$work/check_floor"; : > "$work/check_strata"
 : > "$work/apply_single"; : > "$work/apply_dbmate"; : > "$work/check_dbmate"; : > "$work/apply_eight"
+: > "$work/apply_alembic"; : > "$work/check_alembic"
 migrate() { "$strata" migrate --url "sqlite:$1" --dir "$work/migrations" "${@:2}"; }
 eight() {
   local pids=()
   for _ in 1 2 3 4 5 6 7 8; do migrate "$1" --lock-timeout 600 >/dev/null & pids+=($!); done
   for pid in "${pids[@]}"; do wait "$pid"; done
+}
+# alembic upgrade head; its log (a line per migration, on stderr) goes to a file, shown on failure.
+alembic_up() {
+  "$alembic" -m alembic -c "$work/alembic/alembic.ini" upgrade head 2> "$work/alembic.log" ||
+    { cat "$work/alembic.log" >&2; return 1; }
 }
 for r in $(seq 1 "$runs"); do
   rm -f "$work"/*.db
@@ -50,10 +61,16 @@ for r in $(seq 1 "$runs"); do
   [ "$(sqlite3 "$work/eight.db" "SELECT COUNT(*) FROM strata_history WHERE kind = 'versioned'")" = "$n" ] ||
     { echo "8 migrators did not apply every migration exactly once" >&2; exit 1; }
   [ -n "$dbmate" ] && timed "$work/apply_dbmate" "$dbmate" --url "sqlite:$work/dbmate.db" --migrations-dir "$work/dbmate" --no-dump-schema up
+  if [ -n "$alembic" ]; then
+    timed "$work/apply_alembic" alembic_up
+    [ "$(sqlite3 "$work/alembic.db" "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_t%'")" = "$n" ] ||
+      { echo "Alembic did not apply every migration" >&2; exit 1; }
+  fi
   t0=$(now); sqlite3 "$work/floor.db" 'SELECT count(*) FROM strata_history' > /dev/null
   cat "$work/migrations"/* | sha256sum > /dev/null; t1=$(now); ms "$t0" "$t1" >> "$work/check_floor"
   timed "$work/check_strata" migrate "$work/strata.db"
   [ -n "$dbmate" ] && timed "$work/check_dbmate" "$dbmate" --url "sqlite:$work/dbmate.db" --migrations-dir "$work/dbmate" --no-dump-schema up
+  [ -n "$alembic" ] && timed "$work/check_alembic" alembic_up
 done
 peak_kb=$( { /usr/bin/time -f '%M' "$strata" migrate --url "sqlite:$work/strata.db" --dir "$work/migrations" > /dev/null; } 2>&1 )
 inprocess=$("$PWD/build/bin/strata-bench-inprocess" "sqlite:$work/strata.db" "$work/migrations" 21)
@@ -69,4 +86,11 @@ printf '%-48s %7s MB\n' "peak memory of the up-to-date check" "$(awk -v k="$peak
 if [ -n "$dbmate" ]; then
   printf '%-48s %7s ms apply (strata %s of it), %s ms check (strata %s of it)\n' "dbmate" "$(m apply_dbmate)" \
     "$(ratio "$(m apply_strata)" "$(m apply_dbmate)")" "$(m check_dbmate)" "$(ratio "$(m check_strata)" "$(m check_dbmate)")"
+fi
+if [ -n "$alembic" ]; then
+  printf '%-48s %7s ms apply (strata %s of it), %s ms check (strata %s of it)\n' \
+    "Alembic $("$alembic" -c 'import alembic, sqlalchemy; print(alembic.__version__, "SQLAlchemy", sqlalchemy.__version__)')" \
+    "$(m apply_alembic)" "$(ratio "$(m apply_strata)" "$(m apply_alembic)")" "$(m check_alembic)" "$(ratio "$(m check_strata)" "$(m check_alembic)")"
+else
+  printf '%-48s %s\n' "Alembic" "skipped: no python3 on PATH imports alembic (Debian package python3-alembic)"
 fi
