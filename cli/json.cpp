@@ -105,7 +105,8 @@ json to_json(const plugin::Loader& loader) {
   json plugins = json::array();
   for (const auto& file : loader.discover()) {
     json p{{"name", file.name}, {"path", file.path.string()}, {"schemes", file.schemes}, {"suffixes", file.suffixes},
-           {"abi", file.abi},   {"shadowed", file.shadowed}};
+           {"abi", file.abi},   {"shadowed", file.shadowed}, {"builtin", file.builtin}};
+    if (file.builtin) p["path"] = nullptr;
     p["refused"] = file.refusal.empty() ? json(nullptr) : json(file.refusal);
     if (file.refusal.empty()) {
       try {

@@ -108,13 +108,14 @@ void print_status_table(std::ostream& out, const Report& report) {
 
 void print_drivers(std::ostream& out, const plugin::Loader& loader) {
   out << "search path:\n";
+  if (plugin::drivers_linked_in()) out << "  none: this strata has its drivers linked in and loads no plugins\n";
   for (const auto& dir : loader.search_path())
     out << "  " << dir.path.string() << "  (" << dir.origin << (dir.problem.empty() ? "" : ", " + dir.problem) << ")\n";
   const auto& files = loader.discover();
-  out << "\nplugins:\n";
+  out << "\ndrivers:\n";
   if (files.empty()) out << "  none found\n";
   for (const auto& file : files) {
-    out << "  " << file.name << "  " << file.path.string() << '\n';
+    out << "  " << file.name << "  " << (file.builtin ? "(built in)" : file.path.string()) << '\n';
     if (!file.refusal.empty()) {
       out << "      refused: " << file.refusal << '\n';
       continue;

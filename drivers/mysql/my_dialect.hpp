@@ -3,7 +3,7 @@
 // backslash escapes.
 #pragma once
 
-#include <strata/driver.hpp>
+#include <strata/plugin/sdk.hpp>
 
 namespace strata::mysql {
 

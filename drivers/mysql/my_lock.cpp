@@ -1,6 +1,5 @@
 #include "my_lock.hpp"
 
-#include <strata/checksum.hpp>
 
 namespace strata::mysql {
 namespace {

@@ -2,7 +2,6 @@
 
 #include "pg_lock.hpp"
 
-#include <strata/config.hpp>
 
 #include <unistd.h>
 

@@ -3,7 +3,7 @@
 // strings, BEGIN ATOMIC bodies.
 #pragma once
 
-#include <strata/driver.hpp>
+#include <strata/plugin/sdk.hpp>
 
 namespace strata::postgres {
 

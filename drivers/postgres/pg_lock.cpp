@@ -1,9 +1,6 @@
 #include "pg_lock.hpp"
 
-#include <strata/checksum.hpp>
-#include <strata/ledger.hpp>
 
-#include <strata/config.hpp>
 
 #include <unistd.h>
 

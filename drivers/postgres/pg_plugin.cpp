@@ -1,7 +1,6 @@
 // The PostgreSQL driver plugin: its declaration and its factory, the only names it exports.
 #include "pg_connection.hpp"
 
-#include <strata/config.hpp>
 #include <strata/plugin/sdk.hpp>
 
 namespace strata::postgres {

@@ -2,7 +2,7 @@
 // script rules of its shell (brackets and backticks as identifiers, trigger bodies).
 #pragma once
 
-#include <strata/driver.hpp>
+#include <strata/plugin/sdk.hpp>
 
 namespace strata::sqlite {
 

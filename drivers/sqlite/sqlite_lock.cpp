@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include <strata/ledger.hpp>
 
 namespace strata::sqlite {
 

@@ -3,7 +3,7 @@
 // exclude each other too; the kernel releases the lock when the process dies.
 #pragma once
 
-#include <strata/driver.hpp>
+#include <strata/plugin/sdk.hpp>
 
 #include <string>
 

@@ -1,7 +1,6 @@
 // The SQLite driver plugin: its declaration and its factory, the only names it exports.
 #include "sqlite_connection.hpp"
 
-#include <strata/config.hpp>
 #include <strata/plugin/sdk.hpp>
 
 namespace strata::sqlite {

@@ -7,9 +7,17 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <set>
 
 namespace strata::plugin {
+
+#ifdef STRATA_STATIC_DRIVERS
+// Generated with the list of drivers linked in (builtin_drivers.cpp.in): naming each driver's
+// link function keeps its registration in the program.
+void link_builtin_drivers();
+#endif
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -94,13 +102,38 @@ void add_directory(std::vector<SearchDirectory>& dirs, std::set<fs::path>& seen,
   dirs.push_back(std::move(dir));
 }
 
+std::deque<BuiltinDriver>& builtin_registry() {
+  static std::deque<BuiltinDriver> registry;  // a deque: references stay valid as it grows
+  return registry;
+}
+
 }  // namespace
+
+BuiltinDriver& register_builtin(const char* name, DriverFactory* factory) {
+  return builtin_registry().emplace_back(BuiltinDriver{name, {}, {}, factory});
+}
+
+bool drivers_linked_in() {
+#ifdef STRATA_STATIC_DRIVERS
+  return true;
+#else
+  return false;
+#endif
+}
 
 std::string abi_fingerprint() {
   return std::string(STRATA_ABI_ALIAS_NAME).substr(abi_prefix.size());
 }
 
 Loader::Loader(std::vector<fs::path> explicit_dirs) {
+#ifdef STRATA_STATIC_DRIVERS
+  link_builtin_drivers();
+  const char* linked_in = "not searched: this strata has its drivers linked in and loads no plugins";
+  for (auto& dir : explicit_dirs)
+    search_path_.push_back({fs::absolute(dir), "--plugin-dir", linked_in});
+  if (const char* env = std::getenv("STRATA_PLUGIN_PATH")) search_path_.push_back({env, "STRATA_PLUGIN_PATH", linked_in});
+  return;
+#endif
   std::set<fs::path> seen;
   for (auto& dir : explicit_dirs) add_directory(search_path_, seen, fs::absolute(dir), "--plugin-dir");
   if (const char* env = std::getenv("STRATA_PLUGIN_PATH")) {
@@ -113,16 +146,24 @@ Loader::Loader(std::vector<fs::path> explicit_dirs) {
     }
   }
   // libstrata lives in <prefix>/lib; its plugins in <prefix>/lib/strata.
-  add_directory(search_path_, seen, boost::dll::this_line_location().parent_path() / "strata", "installed");
-#ifdef STRATA_PLUGIN_BUILD_DIR
-  add_directory(search_path_, seen, fs::path(STRATA_PLUGIN_BUILD_DIR), "build tree");
-#endif
+  fs::path library_dir = boost::dll::this_line_location().parent_path();
+  add_directory(search_path_, seen, library_dir / "strata", "installed");
+  // The build tree only for the libstrata built there: an installed copy never looks into it.
+  std::error_code ec;
+  if (fs::equivalent(library_dir, fs::path(STRATA_CORE_BUILD_DIR), ec))
+    add_directory(search_path_, seen, fs::path(STRATA_PLUGIN_BUILD_DIR), "build tree");
 }
 
 const std::vector<PluginFile>& Loader::discover() const {
   if (discovered_) return *discovered_;
   std::vector<PluginFile> files;
   std::set<std::string> served;
+  for (const auto& driver : builtin_registry()) {
+    PluginFile file{.path = {}, .builtin = true, .name = driver.name, .schemes = driver.schemes,
+                    .suffixes = driver.suffixes, .abi = abi_fingerprint(), .refusal = "", .shadowed = false};
+    served.insert(file.schemes.begin(), file.schemes.end());
+    files.push_back(std::move(file));
+  }
   for (const auto& dir : search_path_) {
     if (!dir.problem.empty()) continue;
     std::vector<fs::path> candidates;
@@ -184,6 +225,15 @@ std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
 
 std::shared_ptr<Driver> Loader::load_file(const PluginFile& file) const {
   if (!file.refusal.empty()) throw Error(ErrorKind::connection, file.path.string() + ": " + file.refusal);
+  if (file.builtin) {
+    for (const auto& driver : builtin_registry())
+      if (driver.name == file.name) {
+        Driver* made = driver.factory();
+        if (!made) throw Error(ErrorKind::connection, "the built-in driver " + file.name + " made no driver");
+        return std::shared_ptr<Driver>(made);
+      }
+    throw Error(ErrorKind::connection, "no built-in driver " + file.name);
+  }
   auto library = std::make_shared<boost::dll::shared_library>();
   try {
     library->load(file.path, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the build into a temporary prefix and uses it as a product would, with no path into
-# the build tree and no environment set: the installed strata finds its plugins, and an
+# the build tree and no environment set: the installed strata finds its drivers, an
 # application built by find_package(strata) migrates at start-up and refuses to start on a
-# broken migration.
+# broken migration, and a driver built out of tree passes the installed conformance suite.
 #
 #   check.sh <build dir> <source dir>
 set -euo pipefail
@@ -15,19 +15,39 @@ prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
 unset STRATA_PLUGIN_PATH STRATA_DATABASE_URL DATABASE_URL
 
-# The installed command finds the plugins installed next to its library.
+# The installed command finds the plugins installed next to its library; a build with the
+# drivers linked in (STRATA_STATIC_DRIVERS) has them built into the command itself.
+static=false
+grep -q '^STRATA_STATIC_DRIVERS:BOOL=ON' "$build/CMakeCache.txt" && static=true
 drivers=$(cd "$work" && "$prefix/bin/strata" drivers)
-echo "$drivers" | grep -q "$prefix/lib.*/strata/strata-driver-sqlite.so" || { echo "$drivers"; echo "FAIL: no installed sqlite plugin"; exit 1; }
+if $static; then
+  echo "$drivers" | grep -q "sqlite  (built in)" || { echo "$drivers"; echo "FAIL: no built-in sqlite driver"; exit 1; }
+  ! ldd "$prefix/bin/strata" | grep -q libstrata || { echo "FAIL: the static strata needs libstrata"; exit 1; }
+else
+  echo "$drivers" | grep -q "$prefix/lib.*/strata/strata-driver-sqlite.so" || { echo "$drivers"; echo "FAIL: no installed sqlite plugin"; exit 1; }
+fi
+! echo "$drivers" | grep -q "$build" || { echo "$drivers"; echo "FAIL: the installed strata searches the build tree"; exit 1; }
 (cd "$work" && "$prefix/bin/strata" migrate --url "sqlite:$work/cli.db" --dir "$source/migrations") |
   grep -q "6 migrations applied" || { echo "FAIL: the installed strata did not migrate the example project"; exit 1; }
 
-# pkg-config knows it.
-PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name strata.pc | head -n 1)") pkg-config --modversion strata >/dev/null
+# pkg-config knows it, and its flags build and link the example (relocated: the prefix is found
+# from the .pc file's place).
+export PKG_CONFIG_PATH
+PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name strata.pc | head -n 1)")
+pkg-config --modversion strata >/dev/null
+# shellcheck disable=SC2046
+c++ -std=c++20 "$source/examples/startup/main.cpp" -o "$work/pkg-config-app" $(pkg-config --cflags --libs strata) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir strata)"
+(cd "$work" && DATABASE_URL="sqlite:$work/pkg-config.db" "$work/pkg-config-app") 2>&1 | grep -q "info: ready" ||
+  { echo "FAIL: the example built with pkg-config's flags did not start"; exit 1; }
 
 # An application built against the installed package.
 cmake -S "$source/examples/startup" -B "$work/app" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/app" >/dev/null
 app="$work/app/incident-service"
+if $static; then
+  ! ldd "$app" | grep -q libstrata || { echo "FAIL: the application needs libstrata: its drivers are not linked in"; exit 1; }
+fi
 (cd "$work" && DATABASE_URL="sqlite:$work/app.db" "$app") 2>"$work/first.log" || { cat "$work/first.log"; exit 1; }
 grep -q "applied 3" "$work/first.log" && grep -q "info: ready" "$work/first.log" || { cat "$work/first.log"; echo "FAIL: start-up"; exit 1; }
 (cd "$work" && DATABASE_URL="sqlite:$work/app.db" "$app") 2>"$work/second.log"
@@ -46,4 +66,15 @@ grep -q "not starting" "$work/broken.log" && grep -q "V1__incidents.sql" "$work/
   { cat "$work/broken.log"; echo "FAIL: the refusal"; exit 1; }
 [ "$(sqlite3 "$work/drifted.db" "SELECT COUNT(*) FROM strata_history WHERE kind <> 'ledger'")" = 0 ] ||
   { echo "FAIL: the failed start left a ledger row"; exit 1; }
-echo "installed strata: plugins found, example built with find_package(strata), start-up migrated and refused as it should"
+# A third party's driver, built out of tree against the installed SDK, loaded by the installed
+# strata through STRATA_PLUGIN_PATH, passes the installed conformance suite. (A strata with its
+# drivers linked in loads no plugins, and does not install the suite.)
+if ! $static; then
+  cmake -S "$source/examples/driver-template" -B "$work/litefile" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build "$work/litefile" >/dev/null
+  (cd "$work/litefile" && ctest --output-on-failure) > "$work/litefile.log" 2>&1 ||
+    { cat "$work/litefile.log"; echo "FAIL: the out-of-tree driver did not pass the installed conformance suite"; exit 1; }
+  grep -q "100% tests passed" "$work/litefile.log" || { cat "$work/litefile.log"; exit 1; }
+fi
+$static && echo "(drivers linked in: one binary)"
+echo "installed strata: drivers found, examples/startup built with find_package(strata) and pkg-config, start-up migrated and refused as it should; examples/driver-template passed the installed conformance suite"

@@ -165,6 +165,9 @@ struct ConnectOptions {
   bool create_schema = false;  // create the URL's schema when it does not exist
 };
 
+// The current time in UTC as the ledger records it ("2026-11-24 13:47:05"), for a lock's holder.
+STRATA_API std::string utc_timestamp_now();
+
 class STRATA_API Driver {
  public:
   virtual ~Driver();

@@ -77,7 +77,5 @@ class STRATA_API Ledger {
   std::string table_;
 };
 
-// The current time in UTC as the ledger records it.
-STRATA_API std::string utc_timestamp_now();
 
 }  // namespace strata

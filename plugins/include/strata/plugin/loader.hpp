@@ -7,6 +7,10 @@
 // fingerprint, schemes and suffixes come from its symbol table; a file that is not a strata
 // plugin, or is built for another ABI, is refused with the reason. Only the plugin serving the
 // requested scheme is loaded, and it stays loaded while any object it made is alive.
+//
+// A strata built with STRATA_STATIC_DRIVERS=ON has its drivers linked in: they are listed first,
+// as built in, and it loads no plugins (a plugin links the shared libstrata, which such a
+// product does not have); a plugin directory given to it is reported, never searched.
 #pragma once
 
 #include <strata/driver.hpp>
@@ -28,7 +32,8 @@ struct SearchDirectory {
 };
 
 struct PluginFile {
-  std::filesystem::path path;
+  std::filesystem::path path;         // "" for a driver linked into the program
+  bool builtin = false;               // linked in (STRATA_STATIC_DRIVERS), not a file
   std::string name;                   // from the file name: strata-driver-<name>.so
   std::vector<std::string> schemes;   // as declared
   std::vector<std::string> suffixes;  // as declared
@@ -39,6 +44,8 @@ struct PluginFile {
 
 // The ABI fingerprint of this strata, e.g. "1_gxx1017_libstdcxx_cxx11".
 STRATA_API std::string abi_fingerprint();
+// Whether this strata was built with its drivers linked in (STRATA_STATIC_DRIVERS).
+STRATA_API bool drivers_linked_in();
 
 class STRATA_API Loader {
  public:

@@ -1,4 +1,5 @@
-// The strata driver SDK: the one header a driver author includes.
+// The strata driver SDK: the one header a driver author includes (it brings the interfaces
+// of <strata/driver.hpp> and the helpers a driver uses: script splitting, quoting, SHA-256).
 //
 // A driver plugin is a shared library named strata-driver-<name>.so that implements the
 // interfaces of <strata/driver.hpp> and declares itself with these macros, once each, in one
@@ -13,11 +14,21 @@
 // loading it: a plugin built for another ABI is refused before any of its code, or of the
 // client library it links, runs. The fingerprint covers strata's plugin ABI version and the
 // compiler's C++ ABI and standard library, because the boundary is C++.
+//
+// The same source builds a built-in driver, linked into the product instead of loaded: built
+// with STRATA_STATIC_DRIVER and STRATA_DRIVER_ID=<name> defined (strata_add_driver() does this
+// when strata is configured with STRATA_STATIC_DRIVERS=ON), the macros register the driver with
+// the loader at start-up. STRATA_DRIVER_PLUGIN must then come first of the three.
 #pragma once
 
-#include <strata/driver.hpp>
+#include <strata/checksum.hpp>  // SHA-256, e.g. to shorten a lock name
+#include <strata/config.hpp>    // STRATA_VERSION_STRING
+#include <strata/driver.hpp>    // the interfaces a driver implements, and the core's helpers for them
 
 #include <boost/dll/alias.hpp>
+
+#include <string>
+#include <vector>
 
 // Raised whenever the interfaces in <strata/driver.hpp> change incompatibly.
 #define STRATA_PLUGIN_ABI_VERSION 1
@@ -55,7 +66,53 @@ namespace strata::plugin {
 using DriverFactory = strata::Driver*() noexcept;
 // The anchor the declaration aliases point at; its value is never read.
 inline constexpr char declaration_anchor = 0;
+
+// A driver linked into the product (STRATA_STATIC_DRIVERS): what a plugin file declares.
+struct BuiltinDriver {
+  std::string name;
+  std::vector<std::string> schemes;
+  std::vector<std::string> suffixes;
+  DriverFactory* factory = nullptr;
+};
+// Adds a built-in driver to the loader's list; the reference stays valid for the program's life.
+STRATA_API BuiltinDriver& register_builtin(const char* name, DriverFactory* factory);
 }  // namespace strata::plugin
+
+#if defined(STRATA_STATIC_DRIVER)
+
+#ifndef STRATA_DRIVER_ID
+#error "a built-in driver is compiled with STRATA_DRIVER_ID=<name> (strata_add_driver() sets it)"
+#endif
+
+// The core names strata::plugin::builtin::link_<name>() in its table of built-in drivers, so
+// the linker keeps this translation unit, whose initialisers register the driver.
+#define STRATA_DRIVER_PLUGIN(factory)                                                              \
+  static_assert(noexcept(factory()), "a driver factory must be noexcept");                         \
+  namespace {                                                                                      \
+  strata::plugin::BuiltinDriver& strata_builtin_driver() {                                         \
+    static strata::plugin::BuiltinDriver& driver =                                                 \
+        strata::plugin::register_builtin(STRATA_PP_STR(STRATA_DRIVER_ID), factory);                \
+    return driver;                                                                                 \
+  }                                                                                                \
+  [[maybe_unused]] const bool strata_builtin_registered = (strata_builtin_driver(), true);         \
+  }                                                                                                \
+  namespace strata::plugin::builtin {                                                              \
+  void STRATA_PP_CAT(link_, STRATA_DRIVER_ID)() { strata_builtin_driver(); }                       \
+  }
+
+#define STRATA_DRIVER_SCHEME(scheme)                                                      \
+  namespace {                                                                             \
+  [[maybe_unused]] const bool STRATA_PP_CAT(strata_builtin_scheme_, scheme) =             \
+      (strata_builtin_driver().schemes.emplace_back(STRATA_PP_STR(scheme)), true);        \
+  }
+
+#define STRATA_DRIVER_SUFFIX(suffix)                                                      \
+  namespace {                                                                             \
+  [[maybe_unused]] const bool STRATA_PP_CAT(strata_builtin_suffix_, suffix) =             \
+      (strata_builtin_driver().suffixes.emplace_back(STRATA_PP_STR(suffix)), true);       \
+  }
+
+#else
 
 #define STRATA_DRIVER_PLUGIN(factory)                                      \
   static_assert(noexcept(factory()), "a driver factory must be noexcept"); \
@@ -67,3 +124,5 @@ inline constexpr char declaration_anchor = 0;
 
 #define STRATA_DRIVER_SUFFIX(suffix) \
   BOOST_DLL_ALIAS(strata::plugin::declaration_anchor, STRATA_PP_CAT(strata_suffix_, suffix))
+
+#endif

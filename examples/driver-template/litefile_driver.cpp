@@ -1,0 +1,324 @@
+// litefile: a strata driver written outside strata's tree, against the installed SDK only.
+//
+// It serves URLs `litefile:relative/path.db` and `litefile:///absolute/path.db` by wrapping
+// SQLite (the SQLite3 C API), and shows everything a driver implements:
+//   Dialect        quoting, placeholders, portable types, script splitting, refusals
+//   Session        statements with bound parameters, transactions, errors with positions
+//   Catalog        tables, columns, indexes, foreign keys
+//   MigrationLock  a lock that the OS releases when the migrator dies
+//   Connection     capabilities and the facts strata records (user, session, server)
+//   Driver         the factory, declared to strata with the SDK's three macros (at the end)
+// A driver reports every failure as strata::Error and lets none of its own exceptions out.
+// Copy this file, rename the scheme, and replace SQLite with your database's client library.
+#include <strata/plugin/sdk.hpp>
+
+#include <sqlite3.h>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+
+namespace litefile {
+namespace {
+
+using namespace strata;
+
+// -- Dialect: pure text work, no I/O ------------------------------------------------------
+
+class LitefileDialect final : public Dialect {
+ public:
+  std::string_view name() const override { return "litefile"; }
+  // Its own suffix first, then SQLite's: a project's V3__x.sqlite.sql variants run here too.
+  std::vector<std::string> suffixes() const override { return {"litefile", "sqlite"}; }
+  std::string quote_identifier(std::string_view identifier) const override {
+    return quote_identifier_with(identifier, '"');
+  }
+  std::string placeholder(int index) const override { return "?" + std::to_string(index); }
+  std::string type_sql(const ColumnType& type) const override {
+    switch (type.type) {
+      case PortableType::boolean:
+      case PortableType::smallint:
+      case PortableType::integer:
+      case PortableType::bigint: return "INTEGER";
+      case PortableType::real:
+      case PortableType::double_precision: return "REAL";
+      case PortableType::decimal: return "NUMERIC";
+      case PortableType::binary: return "BLOB";
+      default: return "TEXT";
+    }
+  }
+  std::vector<Statement> split(std::string_view script) const override {
+    SplitRules rules;  // the core's splitter, told this SQL's lexical rules
+    rules.bracket_identifiers = true;
+    rules.backtick_identifiers = true;
+    rules.trigger_bodies = true;
+    return split_script(script, rules);
+  }
+  std::optional<StatementRefusal> refusal(const Statement& statement) const override {
+    auto words = statement_keywords(statement.text, 1);
+    std::string word = words.empty() ? "" : words.front();
+    for (const char* control : {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"})
+      if (word == control)
+        return StatementRefusal{word + " controls the transaction, which strata owns: remove the statement", false};
+    if (word == "VACUUM")
+      return StatementRefusal{"VACUUM cannot run inside a transaction: mark the file `-- strata:no-transaction`", true};
+    return std::nullopt;
+  }
+};
+
+// -- MigrationLock: an exclusive transaction on a lock database next to the data ----------
+// SQLite holds it with an OS file lock, so a migrator that dies releases it. Who holds it is
+// written beside it, for the message of a migrator that gives up waiting.
+
+class ExclusiveLock final : public MigrationLock {
+ public:
+  explicit ExclusiveLock(std::string path) : path_(std::move(path)) {
+    if (sqlite3_open(path_.c_str(), &db_) != SQLITE_OK)
+      throw Error(ErrorKind::connection, "cannot open the lock database " + path_ + ": " + sqlite3_errmsg(db_));
+  }
+  ~ExclusiveLock() override { sqlite3_close_v2(db_); }  // ends the transaction, releasing the lock
+  bool try_acquire() override {
+    int rc = sqlite3_exec(db_, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return false;
+    if (rc != SQLITE_OK) throw Error(ErrorKind::connection, "cannot lock " + path_ + ": " + sqlite3_errmsg(db_));
+    std::ofstream(path_ + ".holder", std::ios::trunc) << "pid " << ::getpid() << " since " << utc_timestamp_now()
+                                                      << " UTC";
+    return true;
+  }
+  void release() override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+  std::string holder() override {
+    std::string who;
+    std::getline(std::ifstream(path_ + ".holder"), who);
+    return who;
+  }
+  std::string describe() const override { return "exclusive transaction on " + path_; }
+
+ private:
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+// -- Connection, Session and Catalog ------------------------------------------------------
+
+class LitefileConnection final : public Connection, public Session, public Catalog {
+ public:
+  explicit LitefileConnection(const ConnectOptions& options) : statement_timeout_(options.statement_timeout) {
+    const DatabaseUrl& url = options.url;
+    if ((url.has_authority && !url.host.empty()) || url.path.empty() || !url.query.empty())
+      throw Error(ErrorKind::usage, "a litefile URL is litefile:relative/path.db or litefile:///absolute/path.db, "
+                                    "with no host and no parameters (got " + url.redacted() + ")");
+    path_ = url.path;
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+      throw Error(ErrorKind::connection, "cannot open " + path_ + ": " + sqlite3_errmsg(db_));
+    auto busy = options.lock_wait_timeout.count() > 0 ? options.lock_wait_timeout.count() : 5000;
+    sqlite3_busy_timeout(db_, static_cast<int>(busy));
+    if (statement_timeout_.count() > 0) sqlite3_progress_handler(db_, 10000, &LitefileConnection::on_progress, this);
+    execute("PRAGMA foreign_keys = ON");
+  }
+  ~LitefileConnection() override { sqlite3_close_v2(db_); }
+
+  // Connection
+  const Dialect& dialect() const override { return dialect_; }
+  Capabilities capabilities() const override { return {.transactional_ddl = true}; }
+  Session& session() override { return *this; }
+  Catalog& catalog() override { return *this; }
+  std::unique_ptr<MigrationLock> make_lock(const LockScope&) override {
+    return std::make_unique<ExclusiveLock>(path_ + ".litefile-lock");
+  }
+  std::string user_name() override {
+    const passwd* pw = ::getpwuid(::geteuid());
+    return pw ? pw->pw_name : "uid " + std::to_string(::geteuid());
+  }
+  std::string server_description() override { return std::string("litefile on SQLite ") + sqlite3_libversion(); }
+  std::string session_id() override { return "pid " + std::to_string(::getpid()); }
+  // The database runs inside the migrator: a session is busy while its process lives.
+  bool session_busy(std::string_view session) override {
+    if (!session.starts_with("pid ")) return false;
+    auto pid = static_cast<pid_t>(std::stol(std::string(session.substr(4))));
+    return pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM);
+  }
+
+  // Session
+  void execute(std::string_view sql) override {
+    for (const char* rest = sql.data(); rest < sql.data() + sql.size();) {  // every statement of the text
+      sqlite3_stmt* statement = nullptr;
+      const char* tail = nullptr;
+      if (sqlite3_prepare_v2(db_, rest, static_cast<int>(sql.data() + sql.size() - rest), &statement, &tail) !=
+          SQLITE_OK)
+        fail(sql);
+      if (statement) step_all(statement, sql, nullptr);
+      rest = tail;
+    }
+  }
+  std::int64_t execute(std::string_view sql, std::span<const Value> params) override {
+    query(sql, params);
+    return sqlite3_changes64(db_);
+  }
+  std::vector<Row> query(std::string_view sql, std::span<const Value> params) override {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr) != SQLITE_OK) fail(sql);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      int at = static_cast<int>(i) + 1;
+      const Value& v = params[i];
+      int rc = std::holds_alternative<std::int64_t>(v) ? sqlite3_bind_int64(statement, at, std::get<std::int64_t>(v))
+               : std::holds_alternative<double>(v)     ? sqlite3_bind_double(statement, at, std::get<double>(v))
+               : std::holds_alternative<std::string>(v)
+                   ? sqlite3_bind_text(statement, at, std::get<std::string>(v).c_str(), -1, SQLITE_TRANSIENT)
+                   : sqlite3_bind_null(statement, at);
+      if (rc != SQLITE_OK) {
+        sqlite3_finalize(statement);
+        fail(sql);
+      }
+    }
+    std::vector<Row> rows;
+    step_all(statement, sql, &rows);
+    return rows;
+  }
+  void begin() override { execute("BEGIN IMMEDIATE"); }
+  void commit() override { execute("COMMIT"); }
+  void rollback() override {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  // Catalog, with bound parameters like every value a driver sends
+  bool table_exists(std::string_view table) override {
+    return !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", text(table)).empty();
+  }
+  std::vector<std::string> tables() override {
+    std::vector<std::string> names;
+    for (auto& row : query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                           "ORDER BY name", {}))
+      names.push_back(std::get<std::string>(row[0]));
+    return names;
+  }
+  std::vector<ColumnInfo> columns(std::string_view table) override {
+    std::vector<ColumnInfo> out;
+    for (auto& row : query("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)", text(table))) {
+      ColumnInfo column{.name = std::get<std::string>(row[0]), .type = std::get<std::string>(row[1])};
+      column.nullable = std::get<std::int64_t>(row[2]) == 0;
+      if (auto* d = std::get_if<std::string>(&row[3])) column.default_sql = *d;
+      column.primary_key = std::get<std::int64_t>(row[4]) != 0;
+      out.push_back(std::move(column));
+    }
+    return out;
+  }
+  std::vector<IndexInfo> indexes(std::string_view table) override {
+    std::vector<IndexInfo> out;
+    for (auto& row : query("SELECT name, \"unique\", origin FROM pragma_index_list(?1) ORDER BY name", text(table))) {
+      IndexInfo index{.name = std::get<std::string>(row[0])};
+      index.unique = std::get<std::int64_t>(row[1]) != 0;
+      index.primary = std::get<std::string>(row[2]) == "pk";
+      for (auto& column : query("SELECT name FROM pragma_index_info(?1) ORDER BY seqno", text(index.name)))
+        if (auto* name = std::get_if<std::string>(&column[0])) index.columns.push_back(*name);
+      out.push_back(std::move(index));
+    }
+    return out;
+  }
+  std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) override {
+    std::vector<ForeignKeyInfo> out;
+    std::int64_t id = -1;
+    for (auto& row : query("SELECT id, \"table\", \"from\", \"to\", on_update, on_delete "
+                           "FROM pragma_foreign_key_list(?1) ORDER BY id, seq", text(table))) {
+      if (std::get<std::int64_t>(row[0]) != id) {
+        id = std::get<std::int64_t>(row[0]);
+        out.push_back({.referenced_table = std::get<std::string>(row[1]),
+                       .on_delete = std::get<std::string>(row[5]),
+                       .on_update = std::get<std::string>(row[4])});
+      }
+      out.back().columns.push_back(std::get<std::string>(row[2]));
+      if (auto* to = std::get_if<std::string>(&row[3])) out.back().referenced_columns.push_back(*to);
+    }
+    return out;
+  }
+
+ private:
+  static std::vector<Value> text(std::string_view value) { return {std::string(value)}; }
+
+  static int on_progress(void* self) {
+    auto* connection = static_cast<LitefileConnection*>(self);
+    return std::chrono::steady_clock::now() > connection->deadline_;  // non-zero interrupts
+  }
+
+  // Steps `statement` to its end (finalizing it), collecting rows into `rows` when given.
+  void step_all(sqlite3_stmt* statement, std::string_view sql, std::vector<Row>* rows) {
+    deadline_ = std::chrono::steady_clock::now() + statement_timeout_;
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+      if (!rows) continue;
+      Row& row = rows->emplace_back();
+      for (int i = 0; i < sqlite3_column_count(statement); ++i) {
+        switch (sqlite3_column_type(statement, i)) {
+          case SQLITE_NULL: row.emplace_back(nullptr); break;
+          case SQLITE_INTEGER: row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(statement, i))); break;
+          case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(statement, i)); break;
+          default:
+            row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(statement, i)),
+                                         static_cast<std::size_t>(sqlite3_column_bytes(statement, i))));
+        }
+      }
+    }
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) fail(sql);
+  }
+
+  // The error strata shows the user: the server's message and code, and where in `sql` it
+  // happened (strata maps that to the migration file's line).
+  [[noreturn]] void fail(std::string_view sql) {
+    bool timed_out = sqlite3_errcode(db_) == SQLITE_INTERRUPT && statement_timeout_.count() > 0;
+    Error error(ErrorKind::apply_failed,
+                timed_out ? "the statement ran longer than the statement timeout of " +
+                                std::to_string(statement_timeout_.count()) + " ms and was interrupted"
+                          : std::string(sqlite3_errmsg(db_)));
+    error.with_server_code("", sqlite3_extended_errcode(db_)).from_driver("litefile");
+    if (int offset = sqlite3_error_offset(db_); offset >= 0 && static_cast<std::size_t>(offset) <= sql.size()) {
+      auto position = position_of(sql, static_cast<std::size_t>(offset));
+      error.at_line(position.line, position.column);
+    }
+    throw error;
+  }
+
+  LitefileDialect dialect_;
+  std::chrono::milliseconds statement_timeout_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+// -- Driver ---------------------------------------------------------------------------------
+
+class LitefileDriver final : public Driver {
+ public:
+  std::string_view name() const override { return "litefile"; }
+  std::string_view version() const override { return "1.0.0"; }
+  const Dialect& dialect() const override { return dialect_; }
+  std::unique_ptr<Connection> connect(const ConnectOptions& options) override {
+    return std::make_unique<LitefileConnection>(options);
+  }
+
+ private:
+  LitefileDialect dialect_;
+};
+
+}  // namespace
+
+// The factory strata calls; it must not throw.
+strata::Driver* make_driver() noexcept {
+  try {
+    return new LitefileDriver();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+}  // namespace litefile
+
+// The declarations strata reads from the file without loading it.
+STRATA_DRIVER_PLUGIN(litefile::make_driver)
+STRATA_DRIVER_SCHEME(litefile)
+STRATA_DRIVER_SUFFIX(litefile)
+STRATA_DRIVER_SUFFIX(sqlite)
