@@ -40,6 +40,7 @@ struct Flags {
   std::string resume;  // "", "resume", "retry", "skip"
   bool single_transaction = false;
   bool dry_run = false;
+  bool strict = false;
   std::string baseline_on_migrate;
   // status
   bool check = false;
@@ -120,11 +121,14 @@ class Command {
     o.resume = resume_mode(flags.resume);
     o.single_transaction = flags.single_transaction;
     o.dry_run = flags.dry_run;
+    o.strict = flags.strict;
     o.baseline_on_migrate = version_flag(flags.baseline_on_migrate, "--baseline-on-migrate");
     bool json = flags.json, verbose = flags.verbose;
     o.on_event = [json, verbose](const strata::Event& event) {
       if (!json && event.type == strata::Event::Type::applied)
         strata::cli::print_applied_line(std::cout, event);
+      else if (event.type == strata::Event::Type::drift)
+        std::cerr << "strata: warning: " << event.message << '\n';
       else if (verbose || event.type == strata::Event::Type::waiting_for_lock ||
                event.type == strata::Event::Type::connect_retry || event.type == strata::Event::Type::ledger_upgraded)
         std::cerr << "strata: " << event.message << '\n';
@@ -192,6 +196,8 @@ int main(int argc, char** argv) {
                     "doubt");
   migrate->add_flag("--single-transaction", f.single_transaction, "apply every pending migration in one transaction");
   migrate->add_flag("--dry-run", f.dry_run, "print the SQL that would run; change nothing");
+  migrate->add_flag("--strict", f.strict,
+                    "a portable operation whose object exists with another shape (drift) fails the migration");
   migrate->add_option("--baseline-on-migrate", f.baseline_on_migrate,
                       "on a non-empty database without a ledger, baseline at this version first");
   auto* status = app.add_subcommand("status", "show every migration and its state");

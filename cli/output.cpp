@@ -37,7 +37,12 @@ void print_dry_run(std::ostream& out, const Report& report) {
     if (p.first_statement > 0) out << ", resumed at statement " << p.first_statement + 1;
     out << (p.transactional ? ": in one transaction with its ledger row\n"
                             : ": statement by statement, progress recorded in the ledger\n");
-    for (const auto& statement : p.statements) out << statement << ";\n";
+    for (const auto& statement : p.statements) {
+      // A portable operation's preview ends its own statements, or is a comment saying why none.
+      std::string_view last_line = std::string_view(statement).substr(statement.rfind('\n') + 1);
+      bool ended = statement.ends_with(";") || last_line.starts_with("--");
+      out << statement << (ended ? "\n" : ";\n");
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 #include "executor.hpp"
+#include "portable.hpp"
 
 #include <strata/engine.hpp>
 #include <strata/ledger.hpp>
@@ -224,7 +225,7 @@ struct Engine::Impl {
   }
 
   detail::Executor executor() {
-    return detail::Executor(*connection, *ledger,
+    return detail::Executor(*connection, *ledger, options.strict,
                             [this](Event::Type type, std::string message, const MigrationStatus* m,
                                    std::chrono::milliseconds elapsed) { emit(type, std::move(message), m, elapsed); });
   }
@@ -308,7 +309,9 @@ struct Engine::Impl {
                             script.first_statement,
                             {}};
       for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i)
-        preview.statements.push_back(script.statements[i].text);
+        preview.statements.push_back(script.migration.operations
+                                         ? detail::preview((*script.migration.operations)[i], *connection)
+                                         : script.statements[i].text);
       report.dry_run.push_back(std::move(preview));
     }
     if (!ledger->exists()) report.warnings.push_back("the ledger " + options.ledger_table + " does not exist yet");

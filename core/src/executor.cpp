@@ -1,5 +1,7 @@
 #include "executor.hpp"
 
+#include "portable.hpp"
+
 #include <strata/checksum.hpp>
 
 namespace strata::detail {
@@ -29,9 +31,10 @@ std::string statements_checksum(std::span<const Statement> statements, std::size
   return sha256_hex(joined);
 }
 
-Executor::Executor(Connection& connection, Ledger& ledger, EventSink emit)
+Executor::Executor(Connection& connection, Ledger& ledger, bool strict, EventSink emit)
     : connection_(connection),
       ledger_(ledger),
+      strict_(strict),
       emit_(std::move(emit)),
       user_(connection.user_name()),
       session_(connection.session_id()) {}
@@ -39,17 +42,27 @@ Executor::Executor(Connection& connection, Ledger& ledger, EventSink emit)
 PreparedScript Executor::prepare(const PendingMigration& pending) const {
   const Migration& m = pending.migration;
   PreparedScript script{m, pending.resumes, pending.first_statement, {}};
+  const Dialect& dialect = connection_.dialect();
   if (m.code) {  // a C++ migration is one statement: its call
     script.statements.push_back(Statement{"-- C++ migration: " + m.description, 0, 0, 0});
-    return script;
-  }
-  const Dialect& dialect = connection_.dialect();
-  try {
-    script.statements = dialect.split(m.sql);
-  } catch (Error& e) {
-    throw e.in_file(m.where()).for_version(m.label());
+  } else if (m.operations) {  // each operation is one statement, known by its canonical form
+    for (const auto& op : *m.operations) {
+      try {
+        renderer_for(connection_, op, m.where());
+      } catch (Error& e) {
+        throw e.for_version(m.label());
+      }
+      script.statements.push_back(Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
+    }
+  } else {
+    try {
+      script.statements = dialect.split(m.sql);
+    } catch (Error& e) {
+      throw e.in_file(m.where()).for_version(m.label());
+    }
   }
   for (const auto& s : script.statements) {
+    if (m.code || m.operations) break;
     auto refusal = dialect.refusal(s);
     if (refusal && (m.transactional || !refusal->allowed_without_transaction))
       throw Error(ErrorKind::validation, refusal->reason)
@@ -125,18 +138,47 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const ch
   try {
     if (script.migration.code)
       call(script.migration);
+    else if (script.migration.operations)
+      run_operation((*script.migration.operations)[index]);
     else
       connection_.session().execute(s.text);
   } catch (const Error& e) {
     // A position the server reported is relative to the statement: make it one in the file.
-    int line = e.line() > 0 ? s.line + e.line() - 1 : s.line;
-    int column = e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
-    Error located(ErrorKind::apply_failed, e.message() + hint);
+    // A portable operation's SQL is rendered, not written: its position is the operation's.
+    bool rendered = script.migration.operations != nullptr;
+    int line = e.line() > 0 && !rendered ? s.line + e.line() - 1 : s.line;
+    int column = rendered ? s.column : e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
+    Error located(e.kind() == ErrorKind::validation ? ErrorKind::validation : ErrorKind::apply_failed,
+                  e.message() + hint);
     located.with_server_code(e.sqlstate(), e.server_code()).from_driver(e.driver());
     throw located.in_file(script.migration.where())
         .at_line(line, column)
         .at_statement(static_cast<int>(index) + 1, static_cast<int>(script.statements.size()), s.excerpt())
         .for_version(script.migration.label());
+  }
+}
+
+// Guarded: the catalog decides whether the operation runs, so that a re-run converges and a
+// changed object is reported rather than silently accepted.
+void Executor::run_operation(const ops::Operation& op) {
+  const OperationRenderer& renderer = *connection_.renderer();
+  GuardDecision decision = guard(op, connection_.catalog(), renderer);
+  if (decision.outcome == GuardDecision::Outcome::already_done) {
+    emit_(Event::Type::operation_skipped, op.summary() + ": skipped, " + decision.message, nullptr, {});
+    return;
+  }
+  if (decision.outcome == GuardDecision::Outcome::drift) {
+    std::string message = op.summary() + ": drift: " + decision.message;
+    if (strict_) throw Error(ErrorKind::validation, message + " (--strict)");
+    emit_(Event::Type::drift, message + "; left as it is", nullptr, {});
+    return;
+  }
+  Session& session = connection_.session();
+  for (const auto& statement : renderer.render(op, connection_.catalog())) {
+    if (statement.params.empty())
+      session.execute(statement.sql);
+    else
+      session.execute(statement.sql, statement.params);
   }
 }
 

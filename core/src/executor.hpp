@@ -25,7 +25,8 @@ std::string statements_checksum(std::span<const Statement> statements, std::size
 
 class Executor {
  public:
-  Executor(Connection& connection, Ledger& ledger, EventSink emit);
+  // `strict`: a portable operation that finds drift fails instead of warning.
+  Executor(Connection& connection, Ledger& ledger, bool strict, EventSink emit);
 
   // Splits and checks a script before anything runs. Throws Error(validation) naming file and line.
   PreparedScript prepare(const PendingMigration& pending) const;
@@ -42,6 +43,7 @@ class Executor {
   AppliedMigration run_with_progress(const PreparedScript& script);
   void execute(const PreparedScript& script, std::size_t index, const char* hint = "");
   void call(const Migration& m);
+  void run_operation(const ops::Operation& op);
   LedgerRow row_for(const Migration& m) const;
   MigrationStatus status_of(const Migration& m, MigrationState state) const;
   void announce_start(const MigrationStatus& status);
@@ -50,6 +52,7 @@ class Executor {
 
   Connection& connection_;
   Ledger& ledger_;
+  bool strict_;
   EventSink emit_;
   std::string user_;
   std::string session_;

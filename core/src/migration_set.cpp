@@ -22,6 +22,8 @@ MigrationSet& MigrationSet::sql(std::string_view name, std::string text) {
               parsed->dialect,
               true,
               "embedded " + std::string(name),
+              {},
+              {},
               {}};
   if (split_script(normalise_script(m.sql), SplitRules{}).empty())
     throw Error(ErrorKind::validation, m.origin + ": the script is empty");
@@ -40,10 +42,23 @@ MigrationSet& MigrationSet::function(std::string_view version, std::string descr
   std::string name = "V" + parsed->str() + "__" + description;
   std::replace(name.begin(), name.end(), ' ', '_');
   Migration m{MigrationKind::versioned, parsed,         std::move(description), name + " (C++)", "", "", "", true,
-              "C++ migration " + name,  std::move(code)};
+              "C++ migration " + name,  std::move(code), {},      {}};
   // Over a fixed prefix, so that a C++ checksum never equals the checksum of some SQL text.
   m.checksum = sha256_hex("strata C++ migration\n" + std::string(checksum));
   add(std::move(m));
+  return *this;
+}
+
+MigrationSet& MigrationSet::operations(std::string_view name, std::vector<ops::Operation> up,
+                                       std::optional<std::vector<ops::Operation>> down) {
+  std::string file = std::string(name) + ".yaml";
+  auto parsed = parse_migration_name(file, std::vector<std::string>{});
+  if (!parsed)
+    throw Error(ErrorKind::validation, "embedded migration '" + std::string(name) +
+                                           "': not a migration name (V<version>__<description>, R__<description>)");
+  if (up.empty()) throw Error(ErrorKind::validation, "embedded migration '" + file + "': no operations");
+  Migration m{parsed->kind, parsed->version, parsed->description, file, "", "", "", true, "embedded " + file, {}, {}, {}};
+  for (auto& migration : portable_migrations(std::move(m), ops::Script{std::move(up), std::move(down)})) add(std::move(migration));
   return *this;
 }
 

@@ -280,8 +280,12 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
       return m.kind == MigrationKind::undo && *m.version == version;
     });
     if (undo == migrations.end()) {
-      plan.problems.push_back("version " + version.str() + " (" + row->script + ") has no undo migration (U" +
-                              version.str() + "__<description>.sql)");
+      auto portable = std::find_if(migrations.begin(), migrations.end(), [&](const Migration& m) {
+        return m.kind == MigrationKind::versioned && *m.version == version && !m.undo_missing.empty();
+      });
+      plan.problems.push_back("version " + version.str() + " (" + row->script + ") has no undo migration " +
+                              (portable != migrations.end() ? "(" + portable->undo_missing + ")"
+                                                            : "(U" + version.str() + "__<description>.sql)"));
       continue;
     }
     plan.steps.push_back(RollbackStep{*undo, *row});

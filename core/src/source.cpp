@@ -1,5 +1,6 @@
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
+#include <strata/operations.hpp>
 #include <strata/script.hpp>
 #include <strata/source.hpp>
 
@@ -172,6 +173,29 @@ void read_directives(Migration& m) {
   }
 }
 
+std::vector<Migration> portable_migrations(Migration base, const ops::Script& script) {
+  base.operations = std::make_shared<const std::vector<ops::Operation>>(script.up);
+  base.checksum = ops::checksum(script);
+  std::vector<Migration> out{base};
+  if (base.kind != MigrationKind::versioned) return out;
+  std::optional<std::vector<ops::Operation>> undo = script.down;
+  if (!undo) {
+    ops::DerivedUndo derived = ops::derive_undo(script.up);
+    undo = std::move(derived.operations);
+    if (!undo) {
+      out.front().undo_missing = std::move(derived.missing);  // rollback refuses it, saying why
+      return out;
+    }
+  }
+  Migration u = base;
+  u.kind = MigrationKind::undo;
+  u.operations = std::make_shared<const std::vector<ops::Operation>>(*undo);
+  u.checksum = ops::checksum(ops::Script{*undo, std::nullopt});
+  u.origin = base.where() + (script.down ? " (down)" : " (undo derived)");
+  out.push_back(std::move(u));
+  return out;
+}
+
 std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> dialect_suffixes) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
@@ -186,6 +210,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   std::vector<Migration> migrations;
   std::map<std::string, fs::path> seen;                    // identity (with dialect) -> file
   std::map<std::string, std::pair<fs::path, bool>> forms;  // identity -> a file, and whether portable
+  std::vector<Migration> derived_undo;                     // the undo portable migrations bring
   for (const auto& path : files) {
     std::string file = path.filename().string();
     if (is_ignored_file(file)) continue;
@@ -199,16 +224,12 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       continue;
     }
     Migration m{name->kind,    name->version, name->description, file, read_file(path), "",
-                name->dialect, true,          path.string(),     {}};
+                name->dialect, true,          path.string(),     {},   {},             {}};
     std::string identity = migration_identity(m);
     auto [form, first_form] = forms.emplace(identity, std::pair{path, name->portable});
     if (!first_form && form->second.second != name->portable) {
       refuse(path, identity + " is written both as SQL and as portable operations (" +
                        form->second.first.filename().string() + "): one migration has one form");
-      continue;
-    }
-    if (name->portable) {
-      refuse(path, "portable operations (.yaml) are not supported by this version of strata");
       continue;
     }
     std::size_t bad = 0;
@@ -220,21 +241,32 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       refuse(path, "the file is empty (nothing but whitespace and comments)");
       continue;
     }
+    std::vector<Migration> read;
     try {
-      read_directives(m);
+      if (name->portable) {
+        read = portable_migrations(m, ops::parse_yaml(normalise_script(m.sql), m.origin));
+      } else {
+        read_directives(m);
+        m.checksum = script_checksum(m.sql);
+        read.push_back(std::move(m));
+      }
     } catch (const Error& e) {
-      refuse(path, "line " + std::to_string(e.line()) + ": " + e.message());
+      refuse(path, (e.line() > 0 ? "line " + std::to_string(e.line()) + (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": " : "") + e.message());
       continue;
     }
-    m.checksum = script_checksum(m.sql);
-    std::string variant = identity + (m.dialect.empty() ? "" : " for " + m.dialect);
+    std::string variant = identity + (read.front().dialect.empty() ? "" : " for " + read.front().dialect);
     auto [it, inserted] = seen.emplace(variant, path);
     if (!inserted) {
       refuse(path, variant + " is also defined by " + it->second.string());
       continue;
     }
-    migrations.push_back(std::move(m));
+    migrations.push_back(std::move(read.front()));
+    for (std::size_t i = 1; i < read.size(); ++i) derived_undo.push_back(std::move(read[i]));
   }
+  // The undo a portable migration brings stands unless an undo file of that version exists.
+  for (auto& undo : derived_undo)
+    if (!seen.count(migration_identity(undo) + (undo.dialect.empty() ? "" : " for " + undo.dialect)))
+      migrations.push_back(std::move(undo));
   if (!problems.empty()) {
     std::string message = problems.size() == 1 ? "" : std::to_string(problems.size()) + " defective migration files:";
     for (const auto& p : problems) message += (message.empty() ? "" : "\n  ") + p;

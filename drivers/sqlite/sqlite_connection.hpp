@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sqlite_dialect.hpp"
+#include "sqlite_renderer.hpp"
 
 #include <sqlite3.h>
 
@@ -25,6 +26,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   std::string server_description() override;
   std::string session_id() override;
   bool session_busy(std::string_view session_id) override;
+  const OperationRenderer* renderer() override { return &renderer_; }
 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
@@ -56,6 +58,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   static int on_progress(void* self);
 
   SqliteDialect dialect_;
+  SqliteRenderer renderer_{dialect_};
   std::chrono::milliseconds statement_timeout_{0};
   std::chrono::steady_clock::time_point deadline_;
   std::string path_;  // "" for an in-memory database

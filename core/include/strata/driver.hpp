@@ -29,6 +29,8 @@
 
 namespace strata {
 
+class OperationRenderer;
+
 // A bound parameter or a result value. Booleans travel as integers 0 and 1.
 using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 using Row = std::vector<Value>;
@@ -154,6 +156,9 @@ class STRATA_API Connection {
   // Whether the session a ledger row records (see session_id) still runs a statement: a
   // migrator killed mid-statement can leave its statement running on the server.
   virtual bool session_busy(std::string_view session_id) = 0;
+  // How this backend renders portable operations (see <strata/render.hpp>), or nullptr when
+  // the driver renders none: strata then refuses portable migrations before anything runs.
+  virtual const OperationRenderer* renderer() { return nullptr; }
 };
 
 struct ConnectOptions {

@@ -38,6 +38,8 @@ struct Event {
     ledger_upgraded,
     applying,  // a migration (or an undo) starts
     applied,   // it finished; `elapsed` is its time
+    operation_skipped,  // a portable operation found its object already as asked
+    drift,              // a portable operation found its object with another shape (a warning)
   };
   Type type;
   const MigrationStatus* migration = nullptr;  // for applying / applied
@@ -60,6 +62,7 @@ struct Options {
   Resume resume = Resume::none;
   bool single_transaction = false;                   // every pending migration in one transaction
   bool dry_run = false;                              // plan and print the SQL; change nothing
+  bool strict = false;                               // drift of a portable operation is an error
   std::optional<Version> baseline_on_migrate{};      // baseline a non-empty database without a ledger
   std::vector<std::filesystem::path> plugin_dirs{};  // searched before STRATA_PLUGIN_PATH
   std::function<void(const Event&)> on_event{};      // progress, for the product's logger

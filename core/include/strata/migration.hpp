@@ -6,13 +6,18 @@
 #include <strata/version.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata {
 
 class Session;
+namespace ops {
+struct Operation;
+}
 
 enum class MigrationKind {
   versioned,   // V<version>__x.sql, 002_x.sql: applied once, in version order
@@ -36,6 +41,12 @@ struct STRATA_API Migration {
   std::string origin;              // where it was read from, for messages ("migrations/V2__x.sql")
   // A C++ migration (MigrationSet::function): called with the session instead of running `sql`.
   std::function<void(Session&)> code;
+  // A portable migration (V8__x.yaml, MigrationSet::operations): the operations it runs instead
+  // of `sql`; its checksum is over their canonical form.
+  std::shared_ptr<const std::vector<ops::Operation>> operations;
+  // Why a portable versioned migration brings no undo (an operation with no exact inverse and
+  // no `down:`); "" otherwise.
+  std::string undo_missing;
 
   // The origin, or the script name when there is none.
   const std::string& where() const { return origin.empty() ? script : origin; }

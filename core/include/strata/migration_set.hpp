@@ -16,6 +16,7 @@
 #include <strata/driver.hpp>
 #include <strata/export.hpp>
 #include <strata/migration.hpp>
+#include <strata/operations.hpp>
 
 #include <functional>
 #include <string>
@@ -32,6 +33,11 @@ class STRATA_API MigrationSet {
   // A C++ migration of `version`. Throws Error(validation) for a bad version or a duplicate.
   MigrationSet& function(std::string_view version, std::string description, std::string_view checksum,
                          std::function<void(Session&)> code);
+  // Portable operations under a migration name without extension ("V8__add_runbook_version"),
+  // built with <strata/operations.hpp>; checksummed over their canonical form, exactly as the
+  // same operations in a .yaml file. `down` is the undo when it cannot be derived.
+  MigrationSet& operations(std::string_view name, std::vector<ops::Operation> up,
+                           std::optional<std::vector<ops::Operation>> down = std::nullopt);
 
   // Every migration, in apply order.
   std::vector<Migration> migrations() const;

@@ -16,6 +16,7 @@
 
 #include <strata/export.hpp>
 #include <strata/migration.hpp>
+#include <strata/operations.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -52,6 +53,11 @@ STRATA_API bool is_ignored_file(std::string_view file_name);
 // Reads the `-- strata:` directives of a script into `m`. Throws Error(validation) at the
 // line of an unknown directive.
 STRATA_API void read_directives(Migration& m);
+
+// A portable migration: `base` (named, with the file's text in `sql`) given the script's
+// operations and checksum; for a versioned one, followed by its undo (the script's `down:`, or
+// derived where every operation has an exact inverse).
+STRATA_API std::vector<Migration> portable_migrations(Migration base, const ops::Script& script);
 
 // Every migration file in `dir`, every dialect's variants included, in apply order.
 // Throws Error(usage) when `dir` is missing, Error(validation) listing every defective file.

@@ -24,6 +24,7 @@
 #include <strata/checksum.hpp>  // SHA-256, e.g. to shorten a lock name
 #include <strata/config.hpp>    // STRATA_VERSION_STRING
 #include <strata/driver.hpp>    // the interfaces a driver implements, and the core's helpers for them
+#include <strata/render.hpp>    // rendering portable operations (SqlRenderer to derive from)
 
 #include <boost/dll/alias.hpp>
 
@@ -31,7 +32,7 @@
 #include <vector>
 
 // Raised whenever the interfaces in <strata/driver.hpp> change incompatibly.
-#define STRATA_PLUGIN_ABI_VERSION 1
+#define STRATA_PLUGIN_ABI_VERSION 2
 
 #define STRATA_PP_CAT_(a, b) a##b
 #define STRATA_PP_CAT(a, b) STRATA_PP_CAT_(a, b)

@@ -1,0 +1,66 @@
+// Rendering portable operations into a backend's SQL: the driver's half of the contract.
+//
+// The core decides whether an operation runs (its guard reads the Catalog: an object already
+// there is skipped, or reported as drift when its shape differs); a Renderer only says which
+// statements apply it. SqlRenderer writes standard SQL through the Dialect (quoting, types);
+// a driver derives from it and overrides what its backend spells differently, and says per
+// operation what it can do at all: strata refuses a migration with an operation the backend
+// cannot apply before anything runs.
+#pragma once
+
+#include <strata/driver.hpp>
+#include <strata/export.hpp>
+#include <strata/operations.hpp>
+
+#include <string>
+#include <vector>
+
+namespace strata {
+
+// One statement to run, with its bound parameters (seed data is never spliced into SQL).
+struct RenderedStatement {
+  std::string sql;
+  std::vector<Value> params;
+};
+
+class STRATA_API OperationRenderer {
+ public:
+  virtual ~OperationRenderer();
+  // Whether this backend can apply operations of this kind (an index into ops::Change).
+  virtual bool supports(const ops::Operation& op) const = 0;
+  // The statements that apply `op`. The catalog shows the schema as it is at that moment (a
+  // rebuild reads the table it rebuilds). Throws Error(apply_failed) when it cannot.
+  virtual std::vector<RenderedStatement> render(const ops::Operation& op, Catalog& catalog) const = 0;
+  // Whether a column the catalog reports has the portable type `type` on this backend (types
+  // that map many-to-one compare equal).
+  virtual bool same_type(const ColumnType& type, const ColumnInfo& column) const = 0;
+};
+
+// Standard SQL through a Dialect; a base for drivers.
+class STRATA_API SqlRenderer : public OperationRenderer {
+ public:
+  explicit SqlRenderer(const Dialect& dialect) : dialect_(dialect) {}
+  bool supports(const ops::Operation& op) const override;
+  std::vector<RenderedStatement> render(const ops::Operation& op, Catalog& catalog) const override;
+  bool same_type(const ColumnType& type, const ColumnInfo& column) const override;
+
+ protected:
+  const Dialect& dialect() const { return dialect_; }
+  std::string q(std::string_view identifier) const { return dialect_.quote_identifier(identifier); }
+  std::string names(const std::vector<std::string>& identifiers) const;  // "a", "b"
+  // A literal for DDL (a DEFAULT), where no parameter can be bound: strings quoted and escaped.
+  virtual std::string literal(const ops::Literal& value) const;
+  virtual std::string default_sql(const ops::Default& value) const;
+  // `"name" TYPE NOT NULL DEFAULT x PRIMARY KEY ...` as in CREATE TABLE and ADD COLUMN.
+  virtual std::string column_definition(const ops::Column& column) const;
+  virtual std::string foreign_key_clause(const ops::ForeignKey& key) const;
+  virtual std::vector<RenderedStatement> create_table(const ops::CreateTable& op) const;
+  virtual std::vector<RenderedStatement> insert_rows(const ops::InsertRows& op) const;
+  // The SQL a sql operation holds for this dialect, split into statements.
+  std::vector<RenderedStatement> sql(const ops::Sql& op) const;
+
+ private:
+  const Dialect& dialect_;
+};
+
+}  // namespace strata

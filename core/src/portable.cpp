@@ -1,0 +1,212 @@
+#include "portable.hpp"
+
+#include <algorithm>
+
+namespace strata::detail {
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+using Outcome = GuardDecision::Outcome;
+
+GuardDecision apply() {
+  return {Outcome::apply, ""};
+}
+GuardDecision done(std::string why) {
+  return {Outcome::already_done, std::move(why)};
+}
+GuardDecision drift(std::string why) {
+  return {Outcome::drift, std::move(why)};
+}
+
+[[noreturn]] void cannot(const ops::Operation& op, const std::string& why) {
+  throw Error(ErrorKind::apply_failed, op.summary() + ": " + why);
+}
+
+std::optional<ColumnInfo> find_column(Catalog& catalog, const std::string& table, const std::string& name) {
+  for (auto& c : catalog.columns(table))
+    if (c.name == name) return c;
+  return std::nullopt;
+}
+
+std::optional<IndexInfo> find_index(Catalog& catalog, const std::string& table, const std::string& name) {
+  for (auto& i : catalog.indexes(table))
+    if (i.name == name) return i;
+  return std::nullopt;
+}
+
+std::string shape_of(const ColumnInfo& c) {
+  return (c.type.empty() ? std::string("no declared type") : c.type) + (c.nullable ? ", nullable" : ", not null");
+}
+std::string shape_of(const ops::Column& c) {
+  return to_string(c.type) + (c.nullable ? ", nullable" : ", not null");
+}
+
+// "" when the column the database has matches the one declared; otherwise how it differs.
+std::string column_difference(const ops::Column& declared, const ColumnInfo& actual, const OperationRenderer& r) {
+  // A primary key is never null, whatever a catalog says (SQLite reports its rowid alias as
+  // nullable).
+  bool same_nullability = declared.nullable == actual.nullable || (declared.primary_key && actual.primary_key);
+  if (r.same_type(declared.type, actual) && same_nullability) return "";
+  return "the column " + declared.name + " exists as " + shape_of(actual) + ", but the migration declares " +
+         shape_of(declared);
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+void require_table(const ops::Operation& op, Catalog& catalog, const std::string& table) {
+  if (!catalog.table_exists(table)) cannot(op, "the table " + table + " does not exist");
+}
+
+}  // namespace
+
+GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationRenderer& renderer) {
+  using namespace ops;
+  return std::visit(
+      overloaded{
+          [&](const CreateTable& o) {
+            if (!catalog.table_exists(o.table)) return apply();
+            if (!o.if_missing) cannot(op, "the table already exists (if_missing: true accepts it when it matches)");
+            auto columns = catalog.columns(o.table);
+            for (const auto& declared : o.columns) {
+              auto it = std::find_if(columns.begin(), columns.end(), [&](auto& c) { return c.name == declared.name; });
+              if (it == columns.end())
+                return drift("the table " + o.table + " exists without the column " + declared.name);
+              if (auto d = column_difference(declared, *it, renderer); !d.empty()) return drift(d);
+            }
+            return done("the table " + o.table + " already exists");
+          },
+          [&](const DropTable& o) {
+            if (catalog.table_exists(o.table)) return apply();
+            if (!o.if_exists) cannot(op, "the table does not exist (if_exists: true accepts that)");
+            return done("the table " + o.table + " does not exist");
+          },
+          [&](const RenameTable& o) {
+            bool from = catalog.table_exists(o.table), to = catalog.table_exists(o.to);
+            if (from && !to) return apply();
+            if (!from && to) return done("the table is already called " + o.to);
+            cannot(op, from ? "both " + o.table + " and " + o.to + " exist"
+                            : "neither " + o.table + " nor " + o.to + " exists");
+          },
+          [&](const AddColumn& o) {
+            require_table(op, catalog, o.table);
+            auto existing = find_column(catalog, o.table, o.column.name);
+            if (!existing) return apply();
+            if (!o.if_missing) cannot(op, "the column already exists (if_missing: true accepts it when it matches)");
+            if (auto d = column_difference(o.column, *existing, renderer); !d.empty()) return drift(d);
+            return done("the column " + o.table + "." + o.column.name + " already exists");
+          },
+          [&](const DropColumn& o) {
+            require_table(op, catalog, o.table);
+            if (find_column(catalog, o.table, o.column)) return apply();
+            if (!o.if_exists) cannot(op, "the column does not exist (if_exists: true accepts that)");
+            return done("the column " + o.table + "." + o.column + " does not exist");
+          },
+          [&](const RenameColumn& o) {
+            require_table(op, catalog, o.table);
+            bool from = find_column(catalog, o.table, o.column).has_value();
+            bool to = find_column(catalog, o.table, o.to).has_value();
+            if (from && !to) return apply();
+            if (!from && to) return done("the column is already called " + o.to);
+            cannot(op, from ? "both " + o.column + " and " + o.to + " exist"
+                            : "neither " + o.column + " nor " + o.to + " exists");
+          },
+          [&](const AlterColumn& o) {
+            require_table(op, catalog, o.table);
+            auto existing = find_column(catalog, o.table, o.column);
+            if (!existing) cannot(op, "the column does not exist");
+            bool type_done = !o.type || renderer.same_type(*o.type, *existing);
+            bool null_done = !o.nullable || *o.nullable == existing->nullable;
+            if (type_done && null_done && !o.default_value) return done("the column already has that shape");
+            return apply();
+          },
+          [&](const CreateIndex& o) {
+            require_table(op, catalog, o.table);
+            auto existing = find_index(catalog, o.table, o.name);
+            if (!existing) return apply();
+            if (!o.if_missing) cannot(op, "the index already exists (if_missing: true accepts it when it matches)");
+            if (existing->columns != o.columns || existing->unique != o.unique)
+              return drift("the index " + o.name + " exists over (" + join(existing->columns) + ")" +
+                           (existing->unique ? ", unique" : "") + ", but the migration declares (" + join(o.columns) +
+                           ")" + (o.unique ? ", unique" : ""));
+            return done("the index " + o.name + " already exists");
+          },
+          [&](const DropIndex& o) {
+            if (catalog.table_exists(o.table) && find_index(catalog, o.table, o.name)) return apply();
+            if (!o.if_exists) cannot(op, "the index does not exist (if_exists: true accepts that)");
+            return done("the index " + o.name + " does not exist");
+          },
+          [&](const InsertRows& o) {
+            require_table(op, catalog, o.table);
+            return apply();  // each row is guarded by its key in its own statement
+          },
+          [&](const Sql&) { return apply(); },
+          [&](const auto&) -> GuardDecision {
+            // Constraints and foreign keys: the catalog cannot yet tell them by name on every
+            // backend, so these are refused before anything runs (renderer_for).
+            cannot(op, "this operation cannot be checked against the catalog yet");
+          }},
+      op.change);
+}
+
+const OperationRenderer& renderer_for(Connection& connection, const ops::Operation& op, const std::string& file) {
+  auto refuse = [&](const std::string& why) {
+    Error e(ErrorKind::validation, op.summary() + ": " + why);
+    e.in_file(file);
+    if (op.line > 0) e.at_line(op.line, op.column);
+    throw e;
+  };
+  const OperationRenderer* renderer = connection.renderer();
+  std::string driver(connection.dialect().name());
+  if (!renderer) refuse("the " + driver + " driver renders no portable operations; write this migration in SQL");
+  bool guarded = std::holds_alternative<ops::CreateTable>(op.change) ||
+                 std::holds_alternative<ops::DropTable>(op.change) ||
+                 std::holds_alternative<ops::RenameTable>(op.change) ||
+                 std::holds_alternative<ops::AddColumn>(op.change) ||
+                 std::holds_alternative<ops::DropColumn>(op.change) ||
+                 std::holds_alternative<ops::RenameColumn>(op.change) ||
+                 std::holds_alternative<ops::AlterColumn>(op.change) ||
+                 std::holds_alternative<ops::CreateIndex>(op.change) ||
+                 std::holds_alternative<ops::DropIndex>(op.change) ||
+                 std::holds_alternative<ops::InsertRows>(op.change) || std::holds_alternative<ops::Sql>(op.change);
+  if (!guarded || !renderer->supports(op))
+    refuse("the " + driver + " driver cannot apply " + op.name() + " (it would have to be checked and rendered for " +
+           driver + "); write this step as `sql`");
+  if (auto* s = std::get_if<ops::Sql>(&op.change)) {
+    bool found = false;
+    for (const auto& suffix : connection.dialect().suffixes()) found |= s->by_dialect.count(suffix) > 0;
+    if (!found) refuse("no SQL for " + driver + " (it has: " + [&] {
+      std::string have;
+      for (const auto& [d, text] : s->by_dialect) have += (have.empty() ? "" : ", ") + d;
+      return have;
+    }() + ")");
+  }
+  return *renderer;
+}
+
+std::string preview(const ops::Operation& op, Connection& connection) {
+  const OperationRenderer* renderer = connection.renderer();
+  std::string out = "-- " + op.summary();
+  if (!renderer) return out;
+  try {
+    GuardDecision d = guard(op, connection.catalog(), *renderer);
+    if (d.outcome == GuardDecision::Outcome::already_done) return out + ": skipped, " + d.message;
+    if (d.outcome == GuardDecision::Outcome::drift) return out + ": drift, " + d.message;
+    for (const auto& s : renderer->render(op, connection.catalog())) out += "\n" + s.sql + ";";
+  } catch (const Error& e) {
+    // Its object may come from an earlier pending migration: the guard decides when it runs.
+    out += "\n--   decided when it runs (now: " + e.message() + ")";
+  }
+  return out;
+}
+
+}  // namespace strata::detail

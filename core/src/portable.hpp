@@ -1,0 +1,35 @@
+// Running portable operations: the guard that reads the catalog before each one (what makes a
+// re-run converge and what finds drift), then the driver's rendering. Private to libstrata.
+#pragma once
+
+#include <strata/render.hpp>
+
+#include <string>
+
+namespace strata::detail {
+
+struct GuardDecision {
+  enum class Outcome {
+    apply,         // run it
+    already_done,  // its object is there as asked (or gone, for a drop): nothing to run
+    drift,         // its object is there with another shape: reported; an error with --strict
+  };
+  Outcome outcome = Outcome::apply;
+  std::string message;  // why, for already_done and drift
+};
+
+// Reads the catalog and decides. Throws Error(apply_failed) when the operation cannot run as
+// written (its object is there without if_missing, or missing without if_exists; its table is
+// missing), naming the operation.
+GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationRenderer& renderer);
+
+// The renderer of `connection`, or Error(validation) when its driver renders no portable
+// operations; also refuses, naming the operation's line, any operation it cannot apply or a
+// `sql` operation with no SQL for this dialect.
+const OperationRenderer& renderer_for(Connection& connection, const ops::Operation& op, const std::string& file);
+
+// What --dry-run shows for one operation: a comment with the operation and the guard as decided
+// now, then the SQL that would run.
+std::string preview(const ops::Operation& op, Connection& connection);
+
+}  // namespace strata::detail

@@ -1,0 +1,200 @@
+#include <strata/render.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace strata {
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+std::string upper_no_space(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Value bound(const ops::Literal& v) {
+  return std::visit(overloaded{[](std::nullptr_t) -> Value { return nullptr; },
+                               [](bool b) -> Value { return static_cast<std::int64_t>(b ? 1 : 0); },
+                               [](std::int64_t i) -> Value { return i; }, [](double d) -> Value { return d; },
+                               [](const std::string& s) -> Value { return s; }},
+                    v);
+}
+
+}  // namespace
+
+OperationRenderer::~OperationRenderer() = default;
+
+bool SqlRenderer::supports(const ops::Operation& op) const {
+  // Standard SQL has no portable spelling for these; a driver that can do them says so.
+  return !std::holds_alternative<ops::AlterColumn>(op.change) &&
+         !std::holds_alternative<ops::DropConstraint>(op.change);
+}
+
+bool SqlRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
+  return upper_no_space(dialect_.type_sql(type)) == upper_no_space(column.type);
+}
+
+std::string SqlRenderer::names(const std::vector<std::string>& identifiers) const {
+  std::string out;
+  for (const auto& i : identifiers) out += (out.empty() ? "" : ", ") + q(i);
+  return out;
+}
+
+std::string SqlRenderer::literal(const ops::Literal& value) const {
+  return std::visit(overloaded{[](std::nullptr_t) -> std::string { return "NULL"; },
+                               [](bool b) -> std::string { return b ? "TRUE" : "FALSE"; },
+                               [](std::int64_t i) { return std::to_string(i); },
+                               [](double d) {
+                                 char buffer[32];
+                                 std::snprintf(buffer, sizeof buffer, "%.17g", d);
+                                 return std::string(buffer);
+                               },
+                               [](const std::string& s) {
+                                 std::string out = "'";
+                                 for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+                                 return out + "'";
+                               }},
+                    value);
+}
+
+std::string SqlRenderer::default_sql(const ops::Default& value) const {
+  return value.kind == ops::Default::Kind::current_timestamp ? "CURRENT_TIMESTAMP" : literal(value.value);
+}
+
+std::string SqlRenderer::column_definition(const ops::Column& c) const {
+  std::string sql = q(c.name) + " " + dialect_.type_sql(c.type);
+  if (!c.nullable) sql += " NOT NULL";
+  if (c.default_value) sql += " DEFAULT " + default_sql(*c.default_value);
+  if (c.primary_key) sql += " PRIMARY KEY";
+  if (c.unique) sql += " UNIQUE";
+  return sql;
+}
+
+std::string SqlRenderer::foreign_key_clause(const ops::ForeignKey& k) const {
+  std::string sql = k.name.empty() ? "" : "CONSTRAINT " + q(k.name) + " ";
+  sql += "FOREIGN KEY (" + names(k.columns) + ") REFERENCES " + q(k.references) + " (" + names(k.referenced_columns) +
+         ")";
+  if (k.on_delete != ops::Action::no_action) sql += std::string(" ON DELETE ") + ops::to_sql(k.on_delete);
+  if (k.on_update != ops::Action::no_action) sql += std::string(" ON UPDATE ") + ops::to_sql(k.on_update);
+  return sql;
+}
+
+std::vector<RenderedStatement> SqlRenderer::create_table(const ops::CreateTable& op) const {
+  std::string sql = "CREATE TABLE " + q(op.table) + " (";
+  std::string sep = "\n  ";
+  for (const auto& c : op.columns) {
+    sql += sep + column_definition(c);
+    sep = ",\n  ";
+  }
+  if (!op.primary_key.empty()) sql += sep + "PRIMARY KEY (" + names(op.primary_key) + ")";
+  for (const auto& u : op.uniques) sql += sep + "CONSTRAINT " + q(u.name) + " UNIQUE (" + names(u.columns) + ")";
+  for (const auto& c : op.checks) sql += sep + "CONSTRAINT " + q(c.name) + " CHECK (" + c.expression + ")";
+  for (const auto& k : op.foreign_keys) sql += sep + foreign_key_clause(k);
+  return {{sql + "\n)", {}}};
+}
+
+// One statement per row; with a key, a row whose key is already there is left alone, in the
+// same statement, so that a re-run converges and the values are always bound.
+std::vector<RenderedStatement> SqlRenderer::insert_rows(const ops::InsertRows& op) const {
+  std::vector<RenderedStatement> out;
+  for (const auto& row : op.rows) {
+    RenderedStatement s;
+    std::string values;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      s.params.push_back(bound(row[i]));
+      values += (i ? ", " : "") + dialect_.placeholder(static_cast<int>(s.params.size()));
+    }
+    if (op.key.empty()) {
+      s.sql = "INSERT INTO " + q(op.table) + " (" + names(op.columns) + ") VALUES (" + values + ")";
+    } else {
+      std::string match;
+      for (const auto& k : op.key) {
+        auto at = std::find(op.columns.begin(), op.columns.end(), k) - op.columns.begin();
+        s.params.push_back(bound(row[static_cast<std::size_t>(at)]));
+        match += (match.empty() ? "" : " AND ") + q(k) + " = " + dialect_.placeholder(static_cast<int>(s.params.size()));
+      }
+      s.sql = "INSERT INTO " + q(op.table) + " (" + names(op.columns) + ") SELECT " + values +
+              " WHERE NOT EXISTS (SELECT 1 FROM " + q(op.table) + " WHERE " + match + ")";
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<RenderedStatement> SqlRenderer::sql(const ops::Sql& op) const {
+  std::string text;
+  for (const auto& suffix : dialect_.suffixes())
+    if (auto it = op.by_dialect.find(suffix); it != op.by_dialect.end()) {
+      text = it->second;
+      break;
+    }
+  std::vector<RenderedStatement> out;
+  for (const auto& s : dialect_.split(text)) out.push_back({s.text, {}});
+  return out;
+}
+
+std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Catalog&) const {
+  using namespace ops;
+  return std::visit(
+      overloaded{
+          [&](const CreateTable& o) { return create_table(o); },
+          [&](const DropTable& o) { return std::vector<RenderedStatement>{{"DROP TABLE " + q(o.table), {}}}; },
+          [&](const RenameTable& o) {
+            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " RENAME TO " + q(o.to), {}}};
+          },
+          [&](const AddColumn& o) {
+            return std::vector<RenderedStatement>{
+                {"ALTER TABLE " + q(o.table) + " ADD COLUMN " + column_definition(o.column), {}}};
+          },
+          [&](const DropColumn& o) {
+            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " DROP COLUMN " + q(o.column), {}}};
+          },
+          [&](const RenameColumn& o) {
+            return std::vector<RenderedStatement>{
+                {"ALTER TABLE " + q(o.table) + " RENAME COLUMN " + q(o.column) + " TO " + q(o.to), {}}};
+          },
+          [&](const CreateIndex& o) {
+            return std::vector<RenderedStatement>{{std::string("CREATE ") + (o.unique ? "UNIQUE " : "") + "INDEX " +
+                                                       q(o.name) + " ON " + q(o.table) + " (" + names(o.columns) + ")",
+                                                   {}}};
+          },
+          [&](const DropIndex& o) { return std::vector<RenderedStatement>{{"DROP INDEX " + q(o.name), {}}}; },
+          [&](const AddForeignKey& o) {
+            return std::vector<RenderedStatement>{
+                {"ALTER TABLE " + q(o.table) + " ADD " + foreign_key_clause(o.key), {}}};
+          },
+          [&](const DropForeignKey& o) {
+            return std::vector<RenderedStatement>{
+                {"ALTER TABLE " + q(o.table) + " DROP CONSTRAINT " + q(o.name), {}}};
+          },
+          [&](const AddUnique& o) {
+            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " ADD CONSTRAINT " +
+                                                       q(o.constraint.name) + " UNIQUE (" +
+                                                       names(o.constraint.columns) + ")",
+                                                   {}}};
+          },
+          [&](const AddCheck& o) {
+            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " ADD CONSTRAINT " +
+                                                       q(o.constraint.name) + " CHECK (" + o.constraint.expression +
+                                                       ")",
+                                                   {}}};
+          },
+          [&](const InsertRows& o) { return insert_rows(o); },
+          [&](const Sql& o) { return sql(o); },
+          [&](const auto&) -> std::vector<RenderedStatement> {
+            throw Error(ErrorKind::apply_failed, op.name() + " is not supported by the " +
+                                                     std::string(dialect_.name()) + " driver");
+          }},
+      op.change);
+}
+
+}  // namespace strata

@@ -1,0 +1,376 @@
+// Portable migrations written in YAML: a list of operations, each a one-key mapping
+//
+//   - add_column: {table: runbook_executions, if_missing: true,
+//       column: {name: runbook_version, type: integer, nullable: false, default: 1}}
+//
+// or a mapping {up: [...], down: [...]} when the undo is written out. Every error names the file,
+// line and column, and what would have been right there.
+#include <strata/error.hpp>
+#include <strata/operations.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <set>
+
+namespace strata::ops {
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
+    const YAML::Mark mark = at.Mark();
+    Error e(ErrorKind::validation, message);
+    e.in_file(file_);
+    if (mark.line >= 0) e.at_line(mark.line + 1, mark.column + 1);
+    throw e;
+  }
+
+  Script script(const YAML::Node& root) {
+    Script s;
+    if (!root || root.IsNull()) fail(root, "the file holds no operations: write a list of operations");
+    if (root.IsSequence()) {
+      s.up = operations(root);
+    } else if (root.IsMap()) {
+      allow(root, "a portable migration", {"up", "down"});
+      if (!root["up"]) fail(root, "a portable migration written as a mapping needs `up:`, a list of operations");
+      s.up = operations(root["up"]);
+      if (root["down"]) s.down = operations(root["down"]);
+    } else {
+      fail(root, "expected a list of operations (- create_table: {...}), or a mapping with up: and down:");
+    }
+    if (s.up.empty()) fail(root, "the migration has no operations");
+    return s;
+  }
+
+ private:
+  std::vector<Operation> operations(const YAML::Node& list) {
+    if (!list.IsSequence()) fail(list, "expected a list of operations (- add_column: {...})");
+    std::vector<Operation> out;
+    for (const auto& item : list) out.push_back(operation(item));
+    return out;
+  }
+
+  Operation operation(const YAML::Node& item) {
+    if (!item.IsMap() || item.size() != 1)
+      fail(item, "an operation is a mapping with one key, its name (- create_index: {...}); known: " + known_names());
+    auto entry = item.begin();
+    std::string op = entry->first.as<std::string>();
+    const YAML::Node& f = entry->second;
+    if (!f.IsMap() && op != "sql") fail(f, op + " takes a mapping of its fields ({table: ..., ...})");
+    int line = item.Mark().line + 1, column = item.Mark().column + 1;
+    auto made = [&](Change c) { return Operation(std::move(c), line, column); };
+    if (op == "create_table") {
+      allow(f, op, {"name", "table", "columns", "primary_key", "uniques", "checks", "foreign_keys", "if_missing"});
+      CreateTable t;
+      t.table = table_name(f, op);
+      const YAML::Node& columns = required(f, op, "columns");
+      if (!columns.IsSequence() || columns.size() == 0) fail(columns, "create_table needs a list of columns");
+      for (const auto& c : columns) t.columns.push_back(column_of(c));
+      if (f["primary_key"]) t.primary_key = names(f["primary_key"]);
+      if (f["uniques"])
+        for (const auto& u : sequence(f["uniques"], "uniques")) {
+          allow(u, "a unique constraint", {"name", "columns"});
+          t.uniques.push_back({text(required(u, "a unique constraint", "name")), names(required(u, "unique", "columns"))});
+        }
+      if (f["checks"])
+        for (const auto& c : sequence(f["checks"], "checks")) {
+          allow(c, "a check constraint", {"name", "expression"});
+          t.checks.push_back({text(required(c, "a check", "name")), text(required(c, "a check", "expression"))});
+        }
+      if (f["foreign_keys"])
+        for (const auto& k : sequence(f["foreign_keys"], "foreign_keys")) t.foreign_keys.push_back(key_of(k, false));
+      t.if_missing = flag(f, "if_missing");
+      return made(std::move(t));
+    }
+    if (op == "drop_table") {
+      allow(f, op, {"name", "table", "if_exists"});
+      return made(DropTable{table_name(f, op), flag(f, "if_exists")});
+    }
+    if (op == "rename_table") {
+      allow(f, op, {"name", "table", "to"});
+      return made(RenameTable{table_name(f, op), text(required(f, op, "to"))});
+    }
+    if (op == "add_column") {
+      allow(f, op, {"table", "column", "if_missing"});
+      return made(AddColumn{text(required(f, op, "table")), column_of(required(f, op, "column")), flag(f, "if_missing")});
+    }
+    if (op == "drop_column") {
+      allow(f, op, {"table", "column", "if_exists"});
+      return made(DropColumn{text(required(f, op, "table")), text(required(f, op, "column")), flag(f, "if_exists")});
+    }
+    if (op == "rename_column") {
+      allow(f, op, {"table", "column", "to"});
+      return made(
+          RenameColumn{text(required(f, op, "table")), text(required(f, op, "column")), text(required(f, op, "to"))});
+    }
+    if (op == "alter_column") {
+      allow(f, op, {"table", "column", "type", "length", "precision", "scale", "nullable", "default",
+                    "default_expression", "drop_default"});
+      AlterColumn a{text(required(f, op, "table")), text(required(f, op, "column")), {}, {}, {}};
+      if (f["type"]) a.type = type_of(f);
+      if (f["nullable"]) a.nullable = boolean(f["nullable"]);
+      if (auto d = default_of(f)) a.default_value = std::optional<Default>(*d);
+      if (flag(f, "drop_default")) {
+        if (a.default_value) fail(f["drop_default"], "alter_column cannot both set and drop the default");
+        a.default_value = std::optional<Default>();
+      }
+      if (!a.type && !a.nullable && !a.default_value)
+        fail(f, "alter_column changes nothing: give type, nullable, default or drop_default");
+      return made(std::move(a));
+    }
+    if (op == "create_index") {
+      allow(f, op, {"table", "name", "columns", "unique", "if_missing"});
+      return made(CreateIndex{text(required(f, op, "table")), text(required(f, op, "name")),
+                              names(required(f, op, "columns")), flag(f, "unique"), flag(f, "if_missing")});
+    }
+    if (op == "drop_index") {
+      allow(f, op, {"table", "name", "if_exists"});
+      return made(DropIndex{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
+    }
+    if (op == "add_foreign_key") {
+      allow(f, op, {"table", "name", "columns", "references", "referenced_columns", "on_delete", "on_update",
+                    "if_missing"});
+      return made(AddForeignKey{text(required(f, op, "table")), key_of(f, true), flag(f, "if_missing")});
+    }
+    if (op == "drop_foreign_key") {
+      allow(f, op, {"table", "name", "if_exists"});
+      return made(DropForeignKey{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
+    }
+    if (op == "add_unique") {
+      allow(f, op, {"table", "name", "columns", "if_missing"});
+      return made(AddUnique{text(required(f, op, "table")),
+                            {text(required(f, op, "name")), names(required(f, op, "columns"))},
+                            flag(f, "if_missing")});
+    }
+    if (op == "add_check") {
+      allow(f, op, {"table", "name", "expression", "if_missing"});
+      return made(AddCheck{text(required(f, op, "table")),
+                           {text(required(f, op, "name")), text(required(f, op, "expression"))},
+                           flag(f, "if_missing")});
+    }
+    if (op == "drop_constraint") {
+      allow(f, op, {"table", "name", "if_exists"});
+      return made(DropConstraint{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
+    }
+    if (op == "insert_rows") {
+      allow(f, op, {"table", "rows", "key"});
+      InsertRows r{text(required(f, op, "table")), {}, {}, {}};
+      const YAML::Node& rows = required(f, op, "rows");
+      if (!rows.IsSequence() || rows.size() == 0) fail(rows, "insert_rows needs a list of rows ({column: value, ...})");
+      for (const auto& row : rows) {
+        if (!row.IsMap() || row.size() == 0) fail(row, "a row is a mapping of column to value");
+        if (r.columns.empty())
+          for (const auto& cell : row) r.columns.push_back(cell.first.as<std::string>());
+        std::vector<Literal> values;
+        if (row.size() != r.columns.size()) fail(row, "every row must name the same columns as the first");
+        for (const auto& c : r.columns) {
+          if (!row[c]) fail(row, "this row has no value for '" + c + "', which the first row has");
+          values.push_back(literal(row[c]));
+        }
+        r.rows.push_back(std::move(values));
+      }
+      if (f["key"]) {
+        r.key = names(f["key"]);
+        for (const auto& k : r.key)
+          if (std::find(r.columns.begin(), r.columns.end(), k) == r.columns.end())
+            fail(f["key"], "the key column '" + k + "' is not a column of the rows");
+      }
+      return made(std::move(r));
+    }
+    if (op == "sql") {
+      if (!f.IsMap() || f.size() == 0)
+        fail(f, "sql takes a mapping of dialect to SQL ({sqlite: \"...\", postgres: \"...\", mysql: \"...\"})");
+      Sql s;
+      for (const auto& entry2 : f) s.by_dialect[entry2.first.as<std::string>()] = text(entry2.second);
+      return made(std::move(s));
+    }
+    fail(entry->first, "unknown operation '" + op + "'; known: " + known_names());
+  }
+
+  static std::string known_names() {
+    return "create_table, drop_table, rename_table, add_column, drop_column, rename_column, alter_column, "
+           "create_index, drop_index, add_foreign_key, drop_foreign_key, add_unique, add_check, drop_constraint, "
+           "insert_rows, sql";
+  }
+
+  void allow(const YAML::Node& map, const std::string& what, std::initializer_list<const char*> keys) {
+    if (!map.IsMap()) fail(map, what + " takes a mapping");
+    for (const auto& entry : map) {
+      std::string key = entry.first.as<std::string>();
+      bool known = false;
+      for (const char* k : keys) known |= key == k;
+      if (known) continue;
+      std::string list;
+      for (const char* k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+      fail(entry.first, "unknown field '" + key + "' in " + what + "; it takes: " + list);
+    }
+  }
+
+  const YAML::Node required(const YAML::Node& map, const std::string& what, const char* key) {
+    YAML::Node node = map[key];
+    if (!node || node.IsNull()) fail(map, what + " needs `" + key + "`");
+    return node;
+  }
+
+  std::string table_name(const YAML::Node& f, const std::string& op) {
+    if (f["name"] && f["table"]) fail(f, op + " takes `name` or `table`, not both");
+    return text(f["name"] ? f["name"] : required(f, op, "table"));
+  }
+
+  YAML::Node sequence(const YAML::Node& node, const std::string& what) {
+    if (!node.IsSequence()) fail(node, "expected a list of " + what);
+    return node;
+  }
+
+  std::string text(const YAML::Node& node) {
+    if (!node.IsScalar()) fail(node, "expected a text value");
+    std::string value = node.Scalar();
+    if (value.empty()) fail(node, "expected a non-empty value");
+    return value;
+  }
+
+  std::vector<std::string> names(const YAML::Node& node) {
+    if (node.IsScalar()) return {text(node)};
+    if (!node.IsSequence() || node.size() == 0) fail(node, "expected a list of column names ([a, b])");
+    std::vector<std::string> out;
+    for (const auto& n : node) out.push_back(text(n));
+    return out;
+  }
+
+  bool boolean(const YAML::Node& node) {
+    if (node.IsScalar() && node.Tag() != "!") {
+      if (node.Scalar() == "true") return true;
+      if (node.Scalar() == "false") return false;
+    }
+    fail(node, "expected true or false");
+  }
+
+  bool flag(const YAML::Node& map, const char* key) { return map[key] ? boolean(map[key]) : false; }
+
+  int number(const YAML::Node& node) {
+    int value = 0;
+    const std::string& s = node.IsScalar() ? node.Scalar() : std::string();
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc() || end != s.data() + s.size() || value <= 0) fail(node, "expected a positive whole number");
+    return value;
+  }
+
+  Literal literal(const YAML::Node& node) {
+    if (node.IsNull()) return nullptr;
+    if (!node.IsScalar()) fail(node, "expected a single value (text, number, true/false or null)");
+    const std::string& s = node.Scalar();
+    if (node.Tag() == "!") return s;  // quoted: always text
+    if (s == "true") return true;
+    if (s == "false") return false;
+    if (s == "null" || s == "~") return nullptr;
+    std::int64_t i = 0;
+    if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i); ec == std::errc() && end == s.data() + s.size())
+      return i;
+    double d = 0;
+    if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d); ec == std::errc() && end == s.data() + s.size())
+      return d;
+    return s;
+  }
+
+  ColumnType type_of(const YAML::Node& f) {
+    const YAML::Node& t = required(f, "a column", "type");
+    auto type = parse_column_type(text(t));
+    if (!type) fail(t, "unknown type '" + t.Scalar() + "'; the portable types are " + portable_type_names());
+    if (f["length"]) {
+      if (type->type != PortableType::string) fail(f["length"], "only a string takes a length");
+      type->length = number(f["length"]);
+    }
+    if (f["precision"] || f["scale"]) {
+      if (type->type != PortableType::decimal) fail(f, "only a decimal takes a precision and scale");
+      type->precision = number(required(f, "a decimal", "precision"));
+      type->scale = f["scale"] && f["scale"].Scalar() != "0" ? number(f["scale"]) : 0;
+    }
+    if (type->type == PortableType::decimal && type->precision == 0)
+      fail(t, "a decimal needs its precision and scale: decimal(10,2), or precision: and scale:");
+    return *type;
+  }
+
+  std::optional<Default> default_of(const YAML::Node& f) {
+    if (f["default"] && f["default_expression"]) fail(f, "give `default` or `default_expression`, not both");
+    if (f["default"]) return Default{Default::Kind::literal, literal(f["default"])};
+    if (f["default_expression"]) {
+      const YAML::Node& e = f["default_expression"];
+      if (text(e) != "current_timestamp")
+        fail(e, "the portable default expression is current_timestamp; write other expressions in `sql`");
+      return Default{Default::Kind::current_timestamp, nullptr};
+    }
+    return std::nullopt;
+  }
+
+  Column column_of(const YAML::Node& c) {
+    allow(c, "a column", {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression",
+                          "primary_key", "auto_increment", "unique"});
+    Column column;
+    column.name = text(required(c, "a column", "name"));
+    column.type = type_of(c);
+    column.primary_key = flag(c, "primary_key");
+    column.nullable = c["nullable"] ? boolean(c["nullable"]) : !column.primary_key;
+    if (column.primary_key && column.nullable) fail(c["nullable"], "a primary key column cannot be nullable");
+    column.default_value = default_of(c);
+    column.auto_increment = flag(c, "auto_increment");
+    if (column.auto_increment && !column.primary_key)
+      fail(c["auto_increment"], "auto_increment is for a primary key column (primary_key: true)");
+    column.unique = flag(c, "unique");
+    return column;
+  }
+
+  Action action(const YAML::Node& node) {
+    std::string s = text(node);
+    for (auto& ch : s) ch = ch == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (s == "no_action") return Action::no_action;
+    if (s == "restrict") return Action::restrict;
+    if (s == "cascade") return Action::cascade;
+    if (s == "set_null") return Action::set_null;
+    if (s == "set_default") return Action::set_default;
+    fail(node, "unknown action '" + node.Scalar() + "'; one of: no_action, restrict, cascade, set_null, set_default");
+  }
+
+  ForeignKey key_of(const YAML::Node& k, bool named) {
+    if (!named)
+      allow(k, "a foreign key", {"name", "columns", "references", "referenced_columns", "on_delete", "on_update"});
+    ForeignKey key;
+    if (named || k["name"]) key.name = text(required(k, "a foreign key", "name"));
+    key.columns = names(required(k, "a foreign key", "columns"));
+    key.references = text(required(k, "a foreign key", "references"));
+    key.referenced_columns = names(required(k, "a foreign key", "referenced_columns"));
+    if (key.columns.size() != key.referenced_columns.size())
+      fail(k, "a foreign key needs as many referenced_columns as columns");
+    if (k["on_delete"]) key.on_delete = action(k["on_delete"]);
+    if (k["on_update"]) key.on_update = action(k["on_update"]);
+    return key;
+  }
+
+  std::string file_;
+};
+
+}  // namespace
+
+Script parse_yaml(const std::string& text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    Error error(ErrorKind::validation, "not valid YAML: " + e.msg);
+    error.in_file(file);
+    if (e.mark.line >= 0) error.at_line(e.mark.line + 1, e.mark.column + 1);
+    throw error;
+  }
+  try {
+    return Reader(file).script(root);
+  } catch (const YAML::Exception& e) {  // a conversion the reader did not foresee
+    Error error(ErrorKind::validation, e.msg);
+    error.in_file(file);
+    if (e.mark.line >= 0) error.at_line(e.mark.line + 1, e.mark.column + 1);
+    throw error;
+  }
+}
+
+}  // namespace strata::ops
