@@ -48,7 +48,21 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
   } else if (m.operations) {  // each operation is one statement, known by its canonical form
     for (const auto& op : *m.operations) {
       try {
-        renderer_for(connection_, op, m.where());
+        const OperationRenderer& renderer = renderer_for(connection_, op, m.where());
+        // --strict: drift the catalog already shows stops the run here, before anything runs. A
+        // guard that cannot decide yet (its table comes from an earlier pending migration)
+        // decides when it runs.
+        if (strict_) {
+          std::optional<GuardDecision> decision;
+          try {
+            decision = guard(op, connection_.catalog(), renderer);
+          } catch (const Error&) {
+          }
+          if (decision && decision->outcome == GuardDecision::Outcome::drift)
+            throw Error(ErrorKind::validation, op.summary() + ": drift: " + decision->message + " (--strict)")
+                .in_file(m.where())
+                .at_line(op.line, op.column);
+        }
       } catch (Error& e) {
         throw e.for_version(m.label());
       }

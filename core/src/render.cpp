@@ -34,9 +34,13 @@ Value bound(const ops::Literal& v) {
 OperationRenderer::~OperationRenderer() = default;
 
 bool SqlRenderer::supports(const ops::Operation& op) const {
-  // Standard SQL has no portable spelling for these; a driver that can do them says so.
-  return !std::holds_alternative<ops::AlterColumn>(op.change) &&
-         !std::holds_alternative<ops::DropConstraint>(op.change);
+  // Not yet: changing a column, and constraints and foreign keys on an existing table (their
+  // guards need the catalog to tell constraints by name, and SQLite needs a table rebuild).
+  using namespace ops;
+  const Change& c = op.change;
+  return !(std::holds_alternative<AlterColumn>(c) || std::holds_alternative<AddForeignKey>(c) ||
+           std::holds_alternative<DropForeignKey>(c) || std::holds_alternative<AddUnique>(c) ||
+           std::holds_alternative<AddCheck>(c) || std::holds_alternative<DropConstraint>(c));
 }
 
 bool SqlRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {

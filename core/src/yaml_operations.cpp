@@ -278,6 +278,7 @@ class Reader {
   ColumnType type_of(const YAML::Node& f) {
     const YAML::Node& t = required(f, "a column", "type");
     auto type = parse_column_type(text(t));
+    if (!type && f["precision"] && parse_column_type(text(t) + "(1,0)")) type = ColumnType{PortableType::decimal};
     if (!type) fail(t, "unknown type '" + t.Scalar() + "'; the portable types are " + portable_type_names());
     if (f["length"]) {
       if (type->type != PortableType::string) fail(f["length"], "only a string takes a length");

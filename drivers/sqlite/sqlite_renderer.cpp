@@ -18,14 +18,6 @@ bool integer_family(const std::string& type) {
 
 }  // namespace
 
-bool SqliteRenderer::supports(const ops::Operation& op) const {
-  using namespace ops;
-  const Change& c = op.change;
-  return !(std::holds_alternative<AlterColumn>(c) || std::holds_alternative<AddForeignKey>(c) ||
-           std::holds_alternative<DropForeignKey>(c) || std::holds_alternative<AddUnique>(c) ||
-           std::holds_alternative<AddCheck>(c) || std::holds_alternative<DropConstraint>(c));
-}
-
 // SQLite keeps the declared type as written. The integer types are one type to SQLite (an
 // auto-increment key must be declared INTEGER whatever its portable type), so they compare equal.
 bool SqliteRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {

@@ -1,7 +1,7 @@
 // Portable operations in SQLite's SQL. What SQLite cannot ALTER (a column's type or
 // nullability, constraints and foreign keys of an existing table) needs a table rebuild, which
-// this driver does not do yet: it declares those operations unsupported, so strata refuses such
-// a migration before anything runs.
+// this driver does not do yet: like SqlRenderer it declares those operations unsupported, so
+// strata refuses such a migration before anything runs.
 #pragma once
 
 #include <strata/plugin/sdk.hpp>
@@ -11,7 +11,6 @@ namespace strata::sqlite {
 class SqliteRenderer final : public SqlRenderer {
  public:
   using SqlRenderer::SqlRenderer;
-  bool supports(const ops::Operation& op) const override;
   bool same_type(const ColumnType& type, const ColumnInfo& column) const override;
 
  protected:

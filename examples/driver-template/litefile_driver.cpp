@@ -7,6 +7,7 @@
 //   Catalog        tables, columns, indexes, foreign keys
 //   MigrationLock  a lock that the OS releases when the migrator dies
 //   Connection     capabilities and the facts strata records (user, session, server)
+//   renderer       portable operations (add_column, create_index, ...) in its SQL
 //   Driver         the factory, declared to strata with the SDK's three macros (at the end)
 // A driver reports every failure as strata::Error and lets none of its own exceptions out.
 // Copy this file, rename the scheme, and replace SQLite with your database's client library.
@@ -127,6 +128,8 @@ class LitefileConnection final : public Connection, public Session, public Catal
   Capabilities capabilities() const override { return {.transactional_ddl = true}; }
   Session& session() override { return *this; }
   Catalog& catalog() override { return *this; }
+  // Portable operations in standard SQL, which SQLite speaks; a driver overrides what differs.
+  const OperationRenderer* renderer() override { return &renderer_; }
   std::unique_ptr<MigrationLock> make_lock(const LockScope&) override {
     return std::make_unique<ExclusiveLock>(path_ + ".litefile-lock");
   }
@@ -283,6 +286,7 @@ class LitefileConnection final : public Connection, public Session, public Catal
   }
 
   LitefileDialect dialect_;
+  SqlRenderer renderer_{dialect_};
   std::chrono::milliseconds statement_timeout_;
   std::chrono::steady_clock::time_point deadline_;
   std::string path_;

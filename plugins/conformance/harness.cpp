@@ -111,15 +111,25 @@ std::vector<LedgerRow> Inspector::ledger(const std::string& table) {
   return ledger.exists() ? ledger.read() : std::vector<LedgerRow>{};
 }
 
-std::string Inspector::schema_snapshot(const std::string& ledger_table) {
+std::string Inspector::schema_snapshot(const std::string& ledger_table, bool types) {
   std::string out;
   const Dialect& d = connection_->dialect();
   for (const auto& table : connection_->catalog().tables()) {
     if (table == ledger_table) continue;
     out += table + " (" + std::to_string(count("SELECT COUNT(*) FROM " + d.quote_identifier(table))) + " rows):";
     for (const auto& c : connection_->catalog().columns(table))
-      out += " " + c.name + " " + c.type + (c.nullable ? "" : " not null") + (c.primary_key ? " pk" : "") +
+      out += " " + c.name + (types ? " " + c.type : "") + (c.nullable ? "" : " not null") + (c.primary_key ? " pk" : "") +
              (c.default_sql ? " default " + *c.default_sql : "") + ",";
+    auto names = [](const std::vector<std::string>& list) {
+      std::string joined;
+      for (const auto& n : list) joined += (joined.empty() ? "" : " ") + n;
+      return joined;
+    };
+    for (const auto& i : connection_->catalog().indexes(table))
+      if (!i.primary) out += " index " + i.name + " (" + names(i.columns) + ")" + (i.unique ? " unique" : "") + ",";
+    for (const auto& k : connection_->catalog().foreign_keys(table))
+      out += " foreign key (" + names(k.columns) + ") -> " + k.referenced_table + " (" + names(k.referenced_columns) +
+             ") on delete " + k.on_delete + ",";
     out += "\n";
   }
   return out;

@@ -1,0 +1,272 @@
+// Portable operations on a backend: every operation applied once gives the expected schema (as
+// the driver's catalog reports it), applied twice gives the same schema and no error, and its
+// undo restores the schema before. An operation the driver declares it cannot apply is refused
+// before anything runs; the suite asks the driver's renderer, never its name.
+#include "harness.hpp"
+
+#include <strata/render.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <functional>
+
+using namespace strata;
+using namespace strata::conformance;
+
+namespace {
+
+// What every case starts from: plain SQL every backend runs.
+const char* const setup_sql =
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(200));\n"
+    "CREATE TABLE legacy_notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200));\n"
+    "CREATE INDEX ix_customers_email ON customers (email);\n"
+    "INSERT INTO customers (id, name, email) VALUES (1, 'Ada', 'ada@example.com');\n";
+
+struct OperationCase {
+  std::string name;
+  std::string yaml;  // the operations, idempotent as written (guarded), with `down:` where not derived
+  std::function<void(Inspector&)> expect;
+};
+
+bool has_column(Inspector& db, const std::string& table, const std::string& column) {
+  for (const auto& c : db.connection().catalog().columns(table))
+    if (c.name == column) return true;
+  return false;
+}
+
+std::optional<IndexInfo> index_named(Inspector& db, const std::string& table, const std::string& name) {
+  for (const auto& i : db.connection().catalog().indexes(table))
+    if (i.name == name) return i;
+  return std::nullopt;
+}
+
+// Whether the driver under test can apply every operation of `yaml`.
+bool supported(Inspector& db, const std::string& yaml) {
+  const OperationRenderer* renderer = db.connection().renderer();
+  if (!renderer) return false;
+  for (const auto& op : ops::parse_yaml(yaml, "case.yaml").up)
+    if (!renderer->supports(op)) return false;
+  return true;
+}
+
+std::vector<OperationCase> cases() {
+  return {
+      {"create_table",
+       "- create_table: {name: orders, if_missing: true, columns: [\n"
+       "    {name: id, type: bigint, primary_key: true, auto_increment: true},\n"
+       "    {name: customer_id, type: integer, nullable: false},\n"
+       "    {name: reference, type: string, length: 40, nullable: false, unique: true},\n"
+       "    {name: status, type: string, length: 16, nullable: false, default: new},\n"
+       "    {name: total, type: decimal, precision: 10, scale: 2}],\n"
+       "  checks: [{name: ck_orders_status, expression: \"status <> ''\"}],\n"
+       "  foreign_keys: [{columns: [customer_id], references: customers, referenced_columns: [id], "
+       "on_delete: cascade}]}\n",
+       [](Inspector& db) {
+         REQUIRE(db.has_table("orders"));
+         for (const char* c : {"id", "customer_id", "reference", "status", "total"}) CHECK(has_column(db, "orders", c));
+         auto keys = db.connection().catalog().foreign_keys("orders");
+         REQUIRE(keys.size() == 1);
+         CHECK(keys[0].referenced_table == "customers");
+         CHECK(keys[0].on_delete == "CASCADE");
+         Session& s = db.connection().session();
+         s.execute("INSERT INTO orders (customer_id, reference) VALUES (1, 'r-1')");
+         CHECK(db.count("SELECT COUNT(*) FROM orders WHERE status = 'new' AND id IS NOT NULL") == 1);
+         CHECK_THROWS(s.execute("INSERT INTO orders (customer_id, reference) VALUES (1, 'r-1')"));  // unique
+         CHECK_THROWS(s.execute("INSERT INTO orders (customer_id, reference, status) VALUES (1, 'r-2', '')"));
+         s.execute("DELETE FROM orders");
+       }},
+      {"drop_table",
+       "up:\n  - drop_table: {name: legacy_notes, if_exists: true}\n"
+       "down:\n  - create_table: {name: legacy_notes, if_missing: true, columns: [\n"
+       "      {name: id, type: integer, primary_key: true}, {name: body, type: string, length: 200}]}\n",
+       [](Inspector& db) { CHECK_FALSE(db.has_table("legacy_notes")); }},
+      {"rename_table", "- rename_table: {name: legacy_notes, to: archived_notes}\n",
+       [](Inspector& db) {
+         CHECK(db.has_table("archived_notes"));
+         CHECK_FALSE(db.has_table("legacy_notes"));
+       }},
+      {"add_column",
+       "- add_column: {table: customers, if_missing: true,\n"
+       "    column: {name: tier, type: integer, nullable: false, default: 1}}\n",
+       [](Inspector& db) {
+         CHECK(has_column(db, "customers", "tier"));
+         CHECK(db.count("SELECT tier FROM customers WHERE id = 1") == 1);
+       }},
+      {"drop_column",
+       "up:\n  - drop_column: {table: legacy_notes, column: body, if_exists: true}\n"
+       "down:\n  - add_column: {table: legacy_notes, if_missing: true, column: {name: body, type: string, length: 200}}\n",
+       [](Inspector& db) {
+         CHECK_FALSE(has_column(db, "legacy_notes", "body"));
+         CHECK(has_column(db, "legacy_notes", "id"));
+       }},
+      {"rename_column", "- rename_column: {table: customers, column: email, to: email_address}\n",
+       [](Inspector& db) {
+         CHECK(has_column(db, "customers", "email_address"));
+         CHECK_FALSE(has_column(db, "customers", "email"));
+         CHECK(db.count("SELECT COUNT(*) FROM customers WHERE email_address = 'ada@example.com'") == 1);
+       }},
+      {"create_index",
+       "- create_index: {table: customers, name: ux_customers_name_email, columns: [name, email], unique: true, "
+       "if_missing: true}\n",
+       [](Inspector& db) {
+         auto index = index_named(db, "customers", "ux_customers_name_email");
+         REQUIRE(index);
+         CHECK(index->unique);
+         CHECK(index->columns == std::vector<std::string>{"name", "email"});
+       }},
+      {"drop_index",
+       "up:\n  - drop_index: {table: customers, name: ix_customers_email, if_exists: true}\n"
+       "down:\n  - create_index: {table: customers, name: ix_customers_email, columns: [email], if_missing: true}\n",
+       [](Inspector& db) { CHECK_FALSE(index_named(db, "customers", "ix_customers_email")); }},
+      {"insert_rows",
+       "up:\n  - insert_rows: {table: customers, key: [id], rows: [\n"
+       "      {id: 1, name: Ada, email: ada@example.com},\n"
+       "      {id: 2, name: \"O'Brien; Ltd\", email: null}]}\n"
+       "down:\n  - sql: {sqlite: \"DELETE FROM customers WHERE id = 2\", postgres: \"DELETE FROM customers WHERE id = "
+       "2\", mysql: \"DELETE FROM customers WHERE id = 2\"}\n",
+       [](Inspector& db) {
+         CHECK(db.count("SELECT COUNT(*) FROM customers") == 2);
+         CHECK(db.count("SELECT COUNT(*) FROM customers WHERE name = 'O''Brien; Ltd' AND email IS NULL") == 1);
+       }},
+      {"sql",
+       "up:\n  - sql: {sqlite: \"CREATE TABLE IF NOT EXISTS audit_log (id INTEGER); INSERT INTO audit_log SELECT id "
+       "FROM customers WHERE NOT EXISTS (SELECT 1 FROM audit_log)\",\n"
+       "          postgres: \"CREATE TABLE IF NOT EXISTS audit_log (id INTEGER)\",\n"
+       "          mysql: \"CREATE TABLE IF NOT EXISTS audit_log (id INTEGER)\"}\n"
+       "down:\n  - sql: {sqlite: \"DROP TABLE IF EXISTS audit_log\", postgres: \"DROP TABLE IF EXISTS audit_log\", "
+       "mysql: \"DROP TABLE IF EXISTS audit_log\"}\n",
+       [](Inspector& db) { CHECK(db.has_table("audit_log")); }},
+      {"alter_column",
+       "- alter_column: {table: customers, column: email, type: string, length: 320, nullable: false}\n",
+       [](Inspector& db) {
+         for (const auto& c : db.connection().catalog().columns("customers"))
+           if (c.name == "email") CHECK_FALSE(c.nullable);
+       }},
+      {"add_foreign_key",
+       "- add_foreign_key: {table: legacy_notes, name: fk_notes_customer, columns: [id], references: customers, "
+       "referenced_columns: [id], on_delete: cascade, if_missing: true}\n",
+       [](Inspector& db) { CHECK(db.connection().catalog().foreign_keys("legacy_notes").size() == 1); }},
+      {"add_unique", "- add_unique: {table: customers, name: uq_customers_email, columns: [email], if_missing: true}\n",
+       [](Inspector& db) {
+         CHECK_THROWS(db.connection().session().execute(
+             "INSERT INTO customers (id, name, email) VALUES (3, 'Twin', 'ada@example.com')"));
+       }},
+      {"add_check", "- add_check: {table: customers, name: ck_customers_name, expression: \"name <> ''\", if_missing: true}\n",
+       [](Inspector& db) {
+         CHECK_THROWS(db.connection().session().execute("INSERT INTO customers (id, name) VALUES (3, '')"));
+       }},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("every portable operation: once gives the schema, twice the same, undo the one before", "[operations]") {
+  for (const auto& c : cases()) {
+    DYNAMIC_SECTION(c.name) {
+      std::string url = fresh_database_url();
+      ScratchDir dir;
+      dir.write("V1__setup.sql", setup_sql);
+      REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+      Inspector db(url);
+      std::string before = db.schema_snapshot();
+      std::string before_shape = db.schema_snapshot("strata_history", false);
+      std::string ledger = db.ledger_snapshot();
+      dir.write("V2__" + c.name + ".yaml", c.yaml);
+
+      if (!supported(db, c.yaml)) {
+        // A driver that cannot apply it refuses before anything runs, naming the file and line.
+        ProcessResult r = run_strata(command_args("migrate", url, dir));
+        INFO(r.err);
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains("V2__" + c.name + ".yaml:") && Catch::Contains(c.name));
+        CHECK(db.schema_snapshot() == before);
+        CHECK(db.ledger_snapshot() == ledger);
+        continue;
+      }
+
+      ProcessResult once = run_strata(command_args("migrate", url, dir));
+      INFO(once.err);
+      REQUIRE(once.exit_code == 0);
+      c.expect(db);
+      std::string after = db.schema_snapshot();
+      CHECK(after != before);
+
+      // Twice: the same operations again, as the next version, find their work done.
+      dir.write("V3__" + c.name + "_again.yaml", c.yaml);
+      ProcessResult twice = run_strata(command_args("migrate", url, dir, {"-v"}));
+      INFO(twice.err);
+      CHECK(twice.exit_code == 0);
+      CHECK_THAT(twice.err, !Catch::Contains("drift"));
+      if (c.name != "insert_rows" && c.name != "sql") CHECK_THAT(twice.err, Catch::Contains("skipped"));
+      CHECK(db.schema_snapshot() == after);
+
+      // Undo: both versions rolled back restore the schema as it was before them.
+      ProcessResult undo = run_strata(command_args("rollback", url, dir, {"--to", "1"}));
+      INFO(undo.err);
+      CHECK(undo.exit_code == 0);
+      CHECK(db.schema_snapshot("strata_history", false) == before_shape);
+    }
+  }
+}
+
+TEST_CASE("a column already added by hand is accepted, and one of another type is drift, an error with --strict",
+          "[operations]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__runbooks.sql",
+            "CREATE TABLE runbook_executions (id INTEGER PRIMARY KEY, status VARCHAR(32) NOT NULL);\n");
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+  Inspector db(url);
+  if (!db.connection().renderer()) {
+    SUCCEED("this driver renders no portable operations: the operation cases above prove it refuses them");
+    return;
+  }
+  const char* add_version =
+      "- add_column: {table: runbook_executions, if_missing: true,\n"
+      "    column: {name: runbook_version, type: integer, nullable: false, default: 1}}\n";
+
+  SECTION("added by hand as the migration would: migrating succeeds and records the migration") {
+    db.connection().session().execute(
+        "ALTER TABLE runbook_executions ADD COLUMN runbook_version INTEGER NOT NULL DEFAULT 1");
+    dir.write("V2__add_runbook_version.yaml", add_version);
+    ProcessResult r = run_strata(command_args("migrate", url, dir, {"-v", "--strict"}));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("runbook_executions.runbook_version: skipped, the column") &&
+                          Catch::Contains("already exists"));
+    auto ledger = db.ledger();
+    REQUIRE(ledger.size() == 2);
+    CHECK(ledger[1].script == "V2__add_runbook_version.yaml");
+    CHECK(ledger[1].success);
+  }
+  SECTION("added by hand as TEXT: drift is reported, and --strict refuses it, changing nothing") {
+    db.connection().session().execute("ALTER TABLE runbook_executions ADD COLUMN runbook_version TEXT");
+    dir.write("V2__add_runbook_version.yaml", add_version);
+    std::string schema = db.schema_snapshot(), ledger = db.ledger_snapshot();
+    ProcessResult strict = run_strata(command_args("migrate", url, dir, {"--strict"}));
+    INFO(strict.err);
+    CHECK(strict.exit_code == 3);
+    CHECK_THAT(strict.err, Catch::Contains("V2__add_runbook_version.yaml:1:3") && Catch::Contains("drift") &&
+                               Catch::Contains("declares integer, not null"));
+    CHECK(db.schema_snapshot() == schema);
+    CHECK(db.ledger_snapshot() == ledger);  // found before anything ran, on every backend
+
+    ProcessResult lenient = run_strata(command_args("migrate", url, dir));
+    INFO(lenient.err);
+    CHECK(lenient.exit_code == 0);
+    CHECK_THAT(lenient.err, Catch::Contains("warning") && Catch::Contains("drift"));
+    CHECK(db.schema_snapshot() == schema);
+  }
+}
+
+TEST_CASE("a bad YAML migration is refused before anything runs, naming file, line and column", "[operations]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  dir.write("V2__b.yaml", "- add_column: {table: a,\n    column: {name: b, type: integr}}\n");
+  ProcessResult r = run_strata(command_args("migrate", url, dir));
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("V2__b.yaml: line 2, column") && Catch::Contains("unknown type 'integr'"));
+  CHECK_FALSE(Inspector(url).has_table("a"));
+}
