@@ -108,14 +108,23 @@ std::vector<RenderedStatement> SqlRenderer::create_table(const ops::CreateTable&
 
 // One statement per row; with a key, a row whose key is already there is left alone, in the
 // same statement, so that a re-run converges and the values are always bound.
-std::vector<RenderedStatement> SqlRenderer::insert_rows(const ops::InsertRows& op) const {
+std::string SqlRenderer::bound_value(int index, const ColumnInfo*) const {
+  return dialect_.placeholder(index);
+}
+
+std::vector<RenderedStatement> SqlRenderer::insert_rows(const ops::InsertRows& op, Catalog& catalog) const {
+  std::vector<ColumnInfo> columns = catalog.columns(op.table);
+  auto info = [&](const std::string& name) -> const ColumnInfo* {
+    auto it = std::find_if(columns.begin(), columns.end(), [&](const ColumnInfo& c) { return c.name == name; });
+    return it == columns.end() ? nullptr : &*it;
+  };
   std::vector<RenderedStatement> out;
   for (const auto& row : op.rows) {
     RenderedStatement s;
     std::string values;
     for (std::size_t i = 0; i < row.size(); ++i) {
       s.params.push_back(bound(row[i]));
-      values += (i ? ", " : "") + dialect_.placeholder(static_cast<int>(s.params.size()));
+      values += (i ? ", " : "") + bound_value(static_cast<int>(s.params.size()), info(op.columns[i]));
     }
     if (op.key.empty()) {
       s.sql = "INSERT INTO " + q(op.table) + " (" + names(op.columns) + ") VALUES (" + values + ")";
@@ -124,14 +133,19 @@ std::vector<RenderedStatement> SqlRenderer::insert_rows(const ops::InsertRows& o
       for (const auto& k : op.key) {
         auto at = std::find(op.columns.begin(), op.columns.end(), k) - op.columns.begin();
         s.params.push_back(bound(row[static_cast<std::size_t>(at)]));
-        match += (match.empty() ? "" : " AND ") + q(k) + " = " + dialect_.placeholder(static_cast<int>(s.params.size()));
+        match += (match.empty() ? "" : " AND ") + q(k) + " = " +
+                 bound_value(static_cast<int>(s.params.size()), info(k));
       }
-      s.sql = "INSERT INTO " + q(op.table) + " (" + names(op.columns) + ") SELECT " + values +
+      s.sql = "INSERT INTO " + q(op.table) + " (" + names(op.columns) + ") SELECT " + values + from_no_table() +
               " WHERE NOT EXISTS (SELECT 1 FROM " + q(op.table) + " WHERE " + match + ")";
     }
     out.push_back(std::move(s));
   }
   return out;
+}
+
+std::vector<RenderedStatement> SqlRenderer::drop_index(const ops::DropIndex& op) const {
+  return {{"DROP INDEX " + q(op.name), {}}};
 }
 
 std::vector<RenderedStatement> SqlRenderer::sql(const ops::Sql& op) const {
@@ -146,7 +160,7 @@ std::vector<RenderedStatement> SqlRenderer::sql(const ops::Sql& op) const {
   return out;
 }
 
-std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Catalog&) const {
+std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Catalog& catalog) const {
   using namespace ops;
   return std::visit(
       overloaded{
@@ -171,7 +185,7 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
                                                        q(o.name) + " ON " + q(o.table) + " (" + names(o.columns) + ")",
                                                    {}}};
           },
-          [&](const DropIndex& o) { return std::vector<RenderedStatement>{{"DROP INDEX " + q(o.name), {}}}; },
+          [&](const DropIndex& o) { return drop_index(o); },
           [&](const AddForeignKey& o) {
             return std::vector<RenderedStatement>{
                 {"ALTER TABLE " + q(o.table) + " ADD " + foreign_key_clause(o.key), {}}};
@@ -192,7 +206,7 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
                                                        ")",
                                                    {}}};
           },
-          [&](const InsertRows& o) { return insert_rows(o); },
+          [&](const InsertRows& o) { return insert_rows(o, catalog); },
           [&](const Sql& o) { return sql(o); },
           [&](const auto&) -> std::vector<RenderedStatement> {
             throw Error(ErrorKind::apply_failed, op.name() + " is not supported by the " +

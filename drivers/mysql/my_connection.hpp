@@ -5,6 +5,7 @@
 #pragma once
 
 #include "my_dialect.hpp"
+#include "my_renderer.hpp"
 
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
@@ -29,6 +30,7 @@ class MyConnection final : public Connection, public Session, public Catalog {
   std::string server_description() override { return server_; }
   std::string session_id() override;
   bool session_busy(std::string_view session_id) override;
+  const OperationRenderer* renderer() override { return &renderer_; }
 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
@@ -58,6 +60,7 @@ class MyConnection final : public Connection, public Session, public Catalog {
   std::unique_ptr<sql::Connection> conn_;
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared_;
   MyDialect dialect_;
+  MyRenderer renderer_{dialect_};
   std::string server_;
   bool mariadb_ = false;
 };

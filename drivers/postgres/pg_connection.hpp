@@ -4,6 +4,7 @@
 #pragma once
 
 #include "pg_dialect.hpp"
+#include "pg_renderer.hpp"
 
 #include <libpq-fe.h>
 
@@ -33,6 +34,7 @@ class PgConnection final : public Connection, public Session, public Catalog {
   std::string server_description() override;
   std::string session_id() override;
   bool session_busy(std::string_view session_id) override;
+  const OperationRenderer* renderer() override { return &renderer_; }
 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
@@ -56,6 +58,7 @@ class PgConnection final : public Connection, public Session, public Catalog {
   void apply_settings(const ConnectOptions& options, bool create_schema);
 
   PgDialect dialect_;
+  PgRenderer renderer_{dialect_};
   std::unique_ptr<PGconn, PgConnCloser> conn_;
   std::string schema_;  // the schema the ledger and unqualified objects live in
 };

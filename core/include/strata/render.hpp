@@ -55,7 +55,13 @@ class STRATA_API SqlRenderer : public OperationRenderer {
   virtual std::string column_definition(const ops::Column& column) const;
   virtual std::string foreign_key_clause(const ops::ForeignKey& key) const;
   virtual std::vector<RenderedStatement> create_table(const ops::CreateTable& op) const;
-  virtual std::vector<RenderedStatement> insert_rows(const ops::InsertRows& op) const;
+  virtual std::vector<RenderedStatement> drop_index(const ops::DropIndex& op) const;
+  virtual std::vector<RenderedStatement> insert_rows(const ops::InsertRows& op, Catalog& catalog) const;
+  // The marker of bound parameter `index` where it stands for a value of `column` (nullptr when
+  // the catalog does not know it): a backend that cannot infer a parameter's type casts it.
+  virtual std::string bound_value(int index, const ColumnInfo* column) const;
+  // What follows `SELECT <values>` when it reads no table (" FROM DUAL" on MySQL).
+  virtual std::string from_no_table() const { return ""; }
   // The SQL a sql operation holds for this dialect, split into statements.
   std::vector<RenderedStatement> sql(const ops::Sql& op) const;
 

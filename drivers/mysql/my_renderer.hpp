@@ -1,0 +1,22 @@
+// Portable operations in MySQL's and MariaDB's SQL: AUTO_INCREMENT keys, DROP INDEX ... ON, a
+// SELECT of values FROM DUAL, and types compared as information_schema spells them (int(11) is
+// integer, tinyint(1) is boolean). Every operation is one step of the statement progress, and
+// guarded, so a migration killed between them converges when run again.
+#pragma once
+
+#include <strata/plugin/sdk.hpp>
+
+namespace strata::mysql {
+
+class MyRenderer final : public SqlRenderer {
+ public:
+  using SqlRenderer::SqlRenderer;
+  bool same_type(const ColumnType& type, const ColumnInfo& column) const override;
+
+ protected:
+  std::string column_definition(const ops::Column& column) const override;
+  std::vector<RenderedStatement> drop_index(const ops::DropIndex& op) const override;
+  std::string from_no_table() const override { return " FROM DUAL"; }
+};
+
+}  // namespace strata::mysql
