@@ -52,6 +52,7 @@ struct Flags {
   std::string baseline_description = "baseline";
   // new
   std::string new_description;
+  bool new_yaml = false;
 };
 
 std::optional<strata::Version> version_flag(const std::string& text, const char* flag) {
@@ -218,6 +219,7 @@ int main(int argc, char** argv) {
   auto* create = app.add_subcommand("new", "create the next versioned migration file");
   add_common(create, f);
   create->add_option("description", f.new_description, "what the migration does")->required();
+  create->add_flag("--yaml", f.new_yaml, "a portable migration (operations in YAML) instead of SQL");
   auto* drivers = app.add_subcommand("drivers", "list the driver plugins found, and those refused and why");
   add_common(drivers, f);
 
@@ -242,7 +244,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     cmd.apply_defaults();
-    if (create->parsed()) return strata::cli::create_migration(f.dir, f.new_description, f.json);
+    if (create->parsed()) return strata::cli::create_migration(f.dir, f.new_description, f.new_yaml, f.json);
     strata::Engine engine(cmd.options());
     if (migrate->parsed()) {
       auto r = engine.migrate();

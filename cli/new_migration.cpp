@@ -55,7 +55,7 @@ Version next_version(const std::vector<Version>& existing) {
   return *Version::parse(text);
 }
 
-int create_migration(const fs::path& dir, const std::string& description, bool json) {
+int create_migration(const fs::path& dir, const std::string& description, bool yaml, bool json) {
   std::string name_part = file_description(description);
   std::vector<Version> versions;
   std::error_code ec;
@@ -65,13 +65,22 @@ int create_migration(const fs::path& dir, const std::string& description, bool j
         versions.push_back(*name->version);
   fs::create_directories(dir);
   Version version = next_version(versions);
-  fs::path path = dir / ("V" + version.str() + "__" + name_part + ".sql");
+  fs::path path = dir / ("V" + version.str() + "__" + name_part + (yaml ? ".yaml" : ".sql"));
   if (fs::exists(path)) throw Error(ErrorKind::usage, path.string() + " already exists");
-  std::ofstream(path) << "-- " << description << "\n\n";
+  if (yaml)
+    std::ofstream(path) << "# " << description
+                        << "\n# A list of portable operations (see docs/operations.md in strata), e.g.\n"
+                           "# - add_column:\n"
+                           "#     table: incidents\n"
+                           "#     if_missing: true\n"
+                           "#     column: {name: runbook_version, type: integer, nullable: false, default: 1}\n";
+  else
+    std::ofstream(path) << "-- " << description << "\n\n";
   if (json)
     std::cout << nlohmann::json{{"created", path.string()}, {"version", version.str()}}.dump(2) << '\n';
   else
-    std::cout << "created " << path.string() << ": write its SQL (an empty migration is refused)\n";
+    std::cout << "created " << path.string() << ": write its " << (yaml ? "operations" : "SQL")
+              << " (an empty migration is refused)\n";
   return 0;
 }
 

@@ -17,6 +17,6 @@ Version next_version(const std::vector<Version>& existing);
 
 // Creates V<next>__<description>.sql in `dir` (made if missing); prints its path. Returns the
 // exit code.
-int create_migration(const std::filesystem::path& dir, const std::string& description, bool json);
+int create_migration(const std::filesystem::path& dir, const std::string& description, bool yaml, bool json);
 
 }  // namespace strata::cli

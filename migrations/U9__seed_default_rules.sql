@@ -1,4 +1,4 @@
--- Reverts version 9 (V9__seed_default_rules.sql): deletes the seeded remediation rules and the restart_service runbook.
+-- Reverts version 9 (V9__seed_default_rules.yaml): deletes the seeded remediation rules and the restart_service runbook.
 
 -- V9 inserted no child rows. Child tables still reference these parents through foreign keys:
 -- - runbook_executions, scheduled_jobs and job_runs rows that belong to restart_service are removed by ON DELETE CASCADE.

@@ -29,6 +29,10 @@ std::string MyRenderer::column_definition(const ops::Column& c) const {
   return q(c.name) + " " + dialect().type_sql(c.type) + " NOT NULL AUTO_INCREMENT PRIMARY KEY";
 }
 
+std::string MyRenderer::default_sql(const ops::Default& value) const {
+  return value.kind == ops::Default::Kind::current_timestamp ? "CURRENT_TIMESTAMP(3)" : SqlRenderer::default_sql(value);
+}
+
 std::vector<RenderedStatement> MyRenderer::drop_index(const ops::DropIndex& op) const {
   return {{"DROP INDEX " + q(op.name) + " ON " + q(op.table), {}}};
 }

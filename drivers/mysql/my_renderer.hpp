@@ -15,6 +15,8 @@ class MyRenderer final : public SqlRenderer {
 
  protected:
   std::string column_definition(const ops::Column& column) const override;
+  // Timestamps are DATETIME(3): their current-time default must have the same precision.
+  std::string default_sql(const ops::Default& value) const override;
   std::vector<RenderedStatement> drop_index(const ops::DropIndex& op) const override;
   std::string from_no_table() const override { return " FROM DUAL"; }
 };

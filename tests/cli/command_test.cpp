@@ -80,6 +80,22 @@ TEST_CASE("new creates the next versioned file after the newest one") {
   CHECK(files_in(dotted.path()) == std::vector<std::string>{"V1.1__a.sql", "V1.2__b.sql", "V1.3__c.sql"});
 }
 
+TEST_CASE("new --yaml creates a portable migration, refused until it holds operations") {
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE incidents (id INTEGER PRIMARY KEY);\n");
+  ProcessResult r = run_strata({"new", "add runbook version", "--yaml", "--dir", dir.path().string()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("V2__add_runbook_version.yaml") && Catch::Contains("write its operations"));
+  std::string url = "sqlite:" + (dir.path() / "app.db").string();
+  ProcessResult empty = run_strata({"migrate", "--url", url, "--dir", dir.path().string()});
+  CHECK(empty.exit_code == 3);
+  CHECK_THAT(empty.err, Catch::Contains("V2__add_runbook_version.yaml") && Catch::Contains("holds no operations"));
+  dir.write("V2__add_runbook_version.yaml",
+            "- add_column: {table: incidents, if_missing: true,\n"
+            "    column: {name: runbook_version, type: integer, nullable: false, default: 1}}\n");
+  CHECK(run_strata({"migrate", "--url", url, "--dir", dir.path().string()}).exit_code == 0);
+}
+
 TEST_CASE("new in a timestamp-versioned project uses the current UTC time") {
   ScratchDir dir;
   dir.write("V20200101120000__old.sql", "SELECT 1;");
