@@ -207,10 +207,16 @@ std::string text_of(const Change& change) {
             return "table=" + quoted(o.table) + " name=" + quoted(o.name) + flag("if_exists", o.if_exists);
           },
           [](const InsertRows& o) {
-            std::string s = "table=" + quoted(o.table) + " columns=" + list(o.columns) + " rows=[";
+            // Columns in name order, so that the order a row's keys are written in is no change.
+            std::vector<std::size_t> order(o.columns.size());
+            for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+            std::sort(order.begin(), order.end(), [&](auto a, auto b) { return o.columns[a] < o.columns[b]; });
+            std::vector<std::string> columns;
+            for (auto i : order) columns.push_back(o.columns[i]);
+            std::string s = "table=" + quoted(o.table) + " columns=" + list(columns) + " rows=[";
             for (const auto& row : o.rows) {
               s += "[";
-              for (std::size_t i = 0; i < row.size(); ++i) s += (i ? "," : "") + literal(row[i]);
+              for (std::size_t i = 0; i < order.size(); ++i) s += (i ? "," : "") + literal(row[order[i]]);
               s += "]";
             }
             return s + "] key=" + list(o.key);

@@ -92,6 +92,11 @@ TEST_CASE("any change to an operation changes the checksum") {
   changed = runbook_builder();
   std::get<CreateIndex>(changed[2].change).if_missing = false;
   CHECK(checksum(Script{changed, std::nullopt}) != base);
+  // The order of a row's keys is layout; the order of the rows is not.
+  CHECK(checksum(parse_yaml("- insert_rows: {table: t, rows: [{a: 1, b: x}, {a: 2, b: y}]}", "f")) ==
+        checksum(parse_yaml("- insert_rows: {table: t, rows: [{b: x, a: 1}, {b: y, a: 2}]}", "f")));
+  CHECK(checksum(parse_yaml("- insert_rows: {table: t, rows: [{a: 1, b: x}, {a: 2, b: y}]}", "f")) !=
+        checksum(parse_yaml("- insert_rows: {table: t, rows: [{a: 2, b: y}, {a: 1, b: x}]}", "f")));
   // A quoted '1' is text, a plain 1 a number.
   CHECK(checksum(parse_yaml("- add_column: {table: t, column: {name: c, type: text, default: '1'}}", "f")) !=
         checksum(parse_yaml("- add_column: {table: t, column: {name: c, type: text, default: 1}}", "f")));
