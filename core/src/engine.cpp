@@ -183,7 +183,9 @@ struct Engine::Impl {
       announced = true;
       auto left = options.lock_timeout - since(begun);
       std::this_thread::sleep_for(std::max(std::chrono::milliseconds(1), std::min(pause, left)));
-      pause = std::min(pause * 2, std::chrono::milliseconds(250));
+      // At most 100 ms between attempts: waiters behind a short migration (8 instances starting
+      // at once) should not each sleep long after the lock is free.
+      pause = std::min(pause * 2, std::chrono::milliseconds(100));
     }
     emit(Event::Type::lock_acquired, "migration lock acquired (" + lock->describe() + ")");
     return HeldLock(lock);
