@@ -11,4 +11,9 @@ MigrationLock::~MigrationLock() = default;
 Connection::~Connection() = default;
 Driver::~Driver() = default;
 
+std::vector<ConstraintInfo> Catalog::constraints(std::string_view table) {
+  throw Error(ErrorKind::apply_failed,
+              "this driver cannot list the constraints of " + std::string(table) + " by name");
+}
+
 }  // namespace strata

@@ -18,6 +18,56 @@ std::string statements_text(std::size_t count) {
   return count == 1 ? "statement 1" : "statements 1-" + std::to_string(count);
 }
 
+// What a renderer needs run outside the transaction of these scripts' operations (SQLite's
+// foreign keys off around a table rebuild): before it on construction, after it on destruction,
+// whatever the outcome.
+class AroundTransaction {
+ public:
+  AroundTransaction(Connection& connection, std::span<const PreparedScript> scripts) : connection_(connection) {
+    const OperationRenderer* renderer = connection.renderer();
+    if (!renderer) return;
+    std::vector<ops::Operation> operations;
+    for (const auto& script : scripts)
+      if (script.migration.operations)
+        operations.insert(operations.end(), script.migration.operations->begin(), script.migration.operations->end());
+    if (operations.empty()) return;
+    for (const auto& sql : renderer->before_transaction(operations)) connection.session().execute(sql);
+    after_ = renderer->after_transaction(operations);
+  }
+  ~AroundTransaction() {
+    for (const auto& sql : after_) {
+      try {
+        connection_.session().execute(sql);
+      } catch (const Error&) {  // the connection is closed with the process; nothing to undo
+      }
+    }
+  }
+  AroundTransaction(const AroundTransaction&) = delete;
+  AroundTransaction& operator=(const AroundTransaction&) = delete;
+
+ private:
+  Connection& connection_;
+  std::vector<std::string> after_;
+};
+
+// The rows of a failed check, for its message: "(1, 'a'), (2, 'b')".
+std::string rows_text(const std::vector<Row>& rows) {
+  std::string out;
+  for (std::size_t i = 0; i < rows.size() && i < 5; ++i) {
+    out += i ? ", (" : "(";
+    for (std::size_t j = 0; j < rows[i].size(); ++j) {
+      const Value& v = rows[i][j];
+      out += j ? ", " : "";
+      if (auto s = std::get_if<std::string>(&v)) out += *s;
+      else if (auto n = std::get_if<std::int64_t>(&v)) out += std::to_string(*n);
+      else if (auto d = std::get_if<double>(&v)) out += std::to_string(*d);
+      else out += "NULL";
+    }
+    out += ")";
+  }
+  return rows.size() > 5 ? out + " and " + std::to_string(rows.size() - 5) + " more" : out;
+}
+
 const char* const resume_hint =
     "\nThe statements before it are applied and recorded in the ledger. Fix the file and run "
     "`strata migrate --resume` to continue from this statement, or `strata repair` to remove the record.";
@@ -189,6 +239,15 @@ void Executor::run_operation(const ops::Operation& op) {
   }
   Session& session = connection_.session();
   for (const auto& statement : renderer.render(op, connection_.catalog())) {
+    if (statement.check != RenderedStatement::Check::none) {
+      auto rows = session.query(statement.sql, statement.params);
+      bool ok = statement.check == RenderedStatement::Check::no_rows
+                    ? rows.empty()
+                    : rows.size() == 1 && rows[0].size() == 1 && std::get_if<std::string>(&rows[0][0]) &&
+                          std::get<std::string>(rows[0][0]) == "ok";
+      if (!ok) throw Error(ErrorKind::apply_failed, statement.what + ": " + rows_text(rows));
+      continue;
+    }
     if (statement.params.empty())
       session.execute(statement.sql);
     else
@@ -214,6 +273,7 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
   MigrationStatus status = status_of(script.migration, MigrationState::pending);
   announce_start(status);
   auto start = Clock::now();
+  AroundTransaction around(connection_, std::span(&script, 1));
   Session& session = connection_.session();
   session.begin();
   try {
@@ -249,6 +309,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     ledger_.update(row);
   else
     row.installed_rank = ledger_.append(row);
+  AroundTransaction around(connection_, std::span(&script, 1));
 
   for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i) {
     row.in_doubt = true;
@@ -276,6 +337,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
 std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const PreparedScript> scripts) {
   std::vector<MigrationStatus> statuses;
   std::vector<std::chrono::milliseconds> times;
+  AroundTransaction around(connection_, scripts);
   Session& session = connection_.session();
   session.begin();
   try {

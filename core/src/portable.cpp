@@ -1,6 +1,7 @@
 #include "portable.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace strata::detail {
 namespace {
@@ -60,6 +61,29 @@ std::string column_difference(const ops::Column& declared, const ColumnInfo& act
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::optional<ConstraintInfo> find_constraint(Catalog& catalog, const std::string& table, const std::string& name) {
+  for (auto& c : catalog.constraints(table))
+    if (c.name == name) return c;
+  return std::nullopt;
+}
+
+const char* kind_name(ConstraintInfo::Kind kind) {
+  switch (kind) {
+    case ConstraintInfo::Kind::primary_key: return "primary key";
+    case ConstraintInfo::Kind::unique: return "unique constraint";
+    case ConstraintInfo::Kind::check: return "check constraint";
+    case ConstraintInfo::Kind::foreign_key: return "foreign key";
+  }
+  return "constraint";
+}
+
+std::string without_space(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (!std::isspace(static_cast<unsigned char>(c))) out += c;
   return out;
 }
 
@@ -145,16 +169,69 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
             if (!o.if_exists) cannot(op, "the index does not exist (if_exists: true accepts that)");
             return done("the index " + o.name + " does not exist");
           },
+          [&](const AddForeignKey& o) {
+            require_table(op, catalog, o.table);
+            auto existing = find_constraint(catalog, o.table, o.key.name);
+            if (!existing) return apply();
+            if (!o.if_missing) cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
+            if (existing->kind != ConstraintInfo::Kind::foreign_key || existing->columns != o.key.columns ||
+                existing->referenced_table != o.key.references ||
+                existing->referenced_columns != o.key.referenced_columns)
+              return drift("the " + std::string(kind_name(existing->kind)) + " " + o.key.name + " exists over (" +
+                           join(existing->columns) + ")" +
+                           (existing->referenced_table.empty()
+                                ? ""
+                                : " referencing " + existing->referenced_table + " (" +
+                                      join(existing->referenced_columns) + ")") +
+                           ", but the migration declares a foreign key over (" + join(o.key.columns) +
+                           ") referencing " + o.key.references + " (" + join(o.key.referenced_columns) + ")");
+            return done("the foreign key " + o.key.name + " already exists");
+          },
+          [&](const AddUnique& o) {
+            require_table(op, catalog, o.table);
+            auto existing = find_constraint(catalog, o.table, o.constraint.name);
+            if (!existing) return apply();
+            if (!o.if_missing) cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
+            if (existing->kind != ConstraintInfo::Kind::unique || existing->columns != o.constraint.columns)
+              return drift("the " + std::string(kind_name(existing->kind)) + " " + o.constraint.name + " exists over (" +
+                           join(existing->columns) + "), but the migration declares a unique constraint over (" +
+                           join(o.constraint.columns) + ")");
+            return done("the unique constraint " + o.constraint.name + " already exists");
+          },
+          [&](const AddCheck& o) {
+            require_table(op, catalog, o.table);
+            auto existing = find_constraint(catalog, o.table, o.constraint.name);
+            if (!existing) return apply();
+            if (!o.if_missing) cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
+            if (existing->kind != ConstraintInfo::Kind::check ||
+                without_space(existing->expression) != without_space(o.constraint.expression))
+              return drift("the " + std::string(kind_name(existing->kind)) + " " + o.constraint.name +
+                           " exists" + (existing->expression.empty() ? "" : " as CHECK (" + existing->expression + ")") +
+                           ", but the migration declares CHECK (" + o.constraint.expression + ")");
+            return done("the check constraint " + o.constraint.name + " already exists");
+          },
+          [&](const DropForeignKey& o) {
+            require_table(op, catalog, o.table);
+            auto existing = find_constraint(catalog, o.table, o.name);
+            if (existing && existing->kind == ConstraintInfo::Kind::foreign_key) return apply();
+            if (existing) cannot(op, o.name + " is a " + kind_name(existing->kind) + ", not a foreign key");
+            if (!o.if_exists) cannot(op, "the foreign key does not exist (if_exists: true accepts that)");
+            return done("the foreign key " + o.name + " does not exist");
+          },
+          [&](const DropConstraint& o) {
+            require_table(op, catalog, o.table);
+            auto existing = find_constraint(catalog, o.table, o.name);
+            if (existing && (existing->kind == ConstraintInfo::Kind::unique || existing->kind == ConstraintInfo::Kind::check))
+              return apply();
+            if (existing) cannot(op, o.name + " is a " + kind_name(existing->kind) + ": drop it with its own operation");
+            if (!o.if_exists) cannot(op, "the constraint does not exist (if_exists: true accepts that)");
+            return done("the constraint " + o.name + " does not exist");
+          },
           [&](const InsertRows& o) {
             require_table(op, catalog, o.table);
             return apply();  // each row is guarded by its key in its own statement
           },
-          [&](const Sql&) { return apply(); },
-          [&](const auto&) -> GuardDecision {
-            // Constraints and foreign keys: the catalog cannot yet tell them by name on every
-            // backend, so these are refused before anything runs (renderer_for).
-            cannot(op, "this operation cannot be checked against the catalog yet");
-          }},
+          [&](const Sql&) { return apply(); }},
       op.change);
 }
 

@@ -33,9 +33,17 @@ Value bound(const ops::Literal& v) {
 
 OperationRenderer::~OperationRenderer() = default;
 
+std::vector<std::string> OperationRenderer::before_transaction(std::span<const ops::Operation>) const {
+  return {};
+}
+std::vector<std::string> OperationRenderer::after_transaction(std::span<const ops::Operation>) const {
+  return {};
+}
+
 bool SqlRenderer::supports(const ops::Operation& op) const {
-  // Not yet: changing a column, and constraints and foreign keys on an existing table (their
-  // guards need the catalog to tell constraints by name, and SQLite needs a table rebuild).
+  // Not in standard SQL as every backend takes it: changing a column, and constraints and
+  // foreign keys on an existing table. A driver that renders them (SQLite, by rebuilding the
+  // table) says so.
   using namespace ops;
   const Change& c = op.change;
   return !(std::holds_alternative<AlterColumn>(c) || std::holds_alternative<AddForeignKey>(c) ||

@@ -1,6 +1,7 @@
 #include "sqlite_connection.hpp"
 
 #include "sqlite_lock.hpp"
+#include "sqlite_table.hpp"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -253,6 +254,14 @@ std::vector<ForeignKeyInfo> SqliteConnection::foreign_keys(std::string_view tabl
     if (auto to = std::get_if<std::string>(&row.at(3))) out.back().referenced_columns.push_back(*to);
   }
   return out;
+}
+
+// Named constraints are not in SQLite's pragmas: they are read from the table's definition.
+std::vector<ConstraintInfo> SqliteConnection::constraints(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  auto rows = query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", params);
+  if (rows.empty() || !std::get_if<std::string>(&rows[0][0])) return {};
+  return constraints_of(TableSql::parse(std::get<std::string>(rows[0][0])));
 }
 
 }  // namespace strata::sqlite

@@ -40,6 +40,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   std::vector<ColumnInfo> columns(std::string_view table) override;
   std::vector<IndexInfo> indexes(std::string_view table) override;
   std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) override;
+  std::vector<ConstraintInfo> constraints(std::string_view table) override;
 
  private:
   struct Closer {
@@ -58,7 +59,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   static int on_progress(void* self);
 
   SqliteDialect dialect_;
-  SqliteRenderer renderer_{dialect_};
+  SqliteRenderer renderer_{dialect_, *this};
   std::chrono::milliseconds statement_timeout_{0};
   std::chrono::steady_clock::time_point deadline_;
   std::string path_;  // "" for an in-memory database

@@ -72,6 +72,25 @@ class LitefileDialect final : public Dialect {
   }
 };
 
+// -- Portable operations: standard SQL, and what this backend needs besides ----------------
+// SQLite's DROP COLUMN fails on an indexed column: like PostgreSQL, litefile drops the column's
+// indexes first, reading them from the catalog. (Operations SqlRenderer::supports() declines,
+// such as alter_column, stay unsupported: strata refuses them before anything runs.)
+
+class LitefileRenderer final : public SqlRenderer {
+ public:
+  using SqlRenderer::SqlRenderer;
+  std::vector<RenderedStatement> render(const ops::Operation& op, Catalog& catalog) const override {
+    std::vector<RenderedStatement> out;
+    if (auto* drop = std::get_if<ops::DropColumn>(&op.change))
+      for (const auto& index : catalog.indexes(drop->table))
+        if (!index.primary && std::find(index.columns.begin(), index.columns.end(), drop->column) != index.columns.end())
+          out.push_back({"DROP INDEX " + q(index.name), {}});
+    for (auto& statement : SqlRenderer::render(op, catalog)) out.push_back(std::move(statement));
+    return out;
+  }
+};
+
 // -- MigrationLock: an exclusive transaction on a lock database next to the data ----------
 // SQLite holds it with an OS file lock, so a migrator that dies releases it. Who holds it is
 // written beside it, for the message of a migrator that gives up waiting.
@@ -128,7 +147,7 @@ class LitefileConnection final : public Connection, public Session, public Catal
   Capabilities capabilities() const override { return {.transactional_ddl = true}; }
   Session& session() override { return *this; }
   Catalog& catalog() override { return *this; }
-  // Portable operations in standard SQL, which SQLite speaks; a driver overrides what differs.
+  // Portable operations in standard SQL, which SQLite speaks (LitefileRenderer above).
   const OperationRenderer* renderer() override { return &renderer_; }
   std::unique_ptr<MigrationLock> make_lock(const LockScope&) override {
     return std::make_unique<ExclusiveLock>(path_ + ".litefile-lock");
@@ -286,7 +305,7 @@ class LitefileConnection final : public Connection, public Session, public Catal
   }
 
   LitefileDialect dialect_;
-  SqlRenderer renderer_{dialect_};
+  LitefileRenderer renderer_{dialect_};
   std::chrono::milliseconds statement_timeout_;
   std::chrono::steady_clock::time_point deadline_;
   std::string path_;

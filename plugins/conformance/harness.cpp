@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <atomic>
 #include <cstdlib>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -130,6 +131,14 @@ std::string Inspector::schema_snapshot(const std::string& ledger_table, bool typ
     for (const auto& k : connection_->catalog().foreign_keys(table))
       out += " foreign key (" + names(k.columns) + ") -> " + k.referenced_table + " (" + names(k.referenced_columns) +
              ") on delete " + k.on_delete + ",";
+    try {  // named constraints, where the driver can list them, by name: their order is not schema
+      auto constraints = connection_->catalog().constraints(table);
+      std::sort(constraints.begin(), constraints.end(), [](auto& a, auto& b) { return a.name < b.name; });
+      for (const auto& c : constraints)
+        out += " constraint " + c.name + " (" + names(c.columns) + ")" +
+               (c.expression.empty() ? "" : " check " + c.expression) + ",";
+    } catch (const Error&) {
+    }
     out += "\n";
   }
   return out;

@@ -37,8 +37,8 @@ class Inspector {
   bool has_table(const std::string& table);
   std::int64_t count(const std::string& sql);
   std::vector<LedgerRow> ledger(const std::string& table = "strata_history");
-  // Every table but the ledger, with its row count, columns, indexes and foreign keys, one line
-  // each: what a test compares to prove that a refused run changed nothing.
+  // Every table but the ledger, with its row count, columns, indexes, foreign keys and named
+  // constraints, one line each: what a test compares to prove that a refused run changed nothing.
   // With `types` false, a column's type is left out: what an undo that recreates an object from
   // portable types is compared with, since the backend may spell a type differently from the SQL
   // that first created it (VARCHAR(200) and TEXT are both string(200) on SQLite).

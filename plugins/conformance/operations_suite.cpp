@@ -21,7 +21,11 @@ const char* const setup_sql =
     "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(200));\n"
     "CREATE TABLE legacy_notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200));\n"
     "CREATE INDEX ix_customers_email ON customers (email);\n"
-    "INSERT INTO customers (id, name, email) VALUES (1, 'Ada', 'ada@example.com');\n";
+    "CREATE TABLE invoices (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER,\n"
+    "  CONSTRAINT fk_invoices_customer FOREIGN KEY (customer_id) REFERENCES customers (id),\n"
+    "  CONSTRAINT uq_invoices_customer UNIQUE (customer_id));\n"
+    "INSERT INTO customers (id, name, email) VALUES (1, 'Ada', 'ada@example.com');\n"
+    "INSERT INTO invoices (id, customer_id) VALUES (1, 1);\n";
 
 struct OperationCase {
   std::string name;
@@ -137,8 +141,34 @@ std::vector<OperationCase> cases() {
        "down:\n  - sql: {sqlite: \"DROP TABLE IF EXISTS audit_log\", postgres: \"DROP TABLE IF EXISTS audit_log\", "
        "mysql: \"DROP TABLE IF EXISTS audit_log\"}\n",
        [](Inspector& db) { CHECK(db.has_table("audit_log")); }},
+      {"drop_column of an indexed column",
+       "up:\n  - drop_column: {table: customers, column: email, if_exists: true}\n"
+       "down:\n  - add_column: {table: customers, if_missing: true, column: {name: email, type: string, length: 200}}\n"
+       "  - create_index: {table: customers, name: ix_customers_email, columns: [email], if_missing: true}\n",
+       [](Inspector& db) {
+         CHECK_FALSE(has_column(db, "customers", "email"));
+         CHECK_FALSE(index_named(db, "customers", "ix_customers_email"));
+         CHECK(db.count("SELECT COUNT(*) FROM invoices") == 1);  // the child row survived
+       }},
+      {"drop_foreign_key",
+       "up:\n  - drop_foreign_key: {table: invoices, name: fk_invoices_customer, if_exists: true}\n"
+       "down:\n  - add_foreign_key: {table: invoices, name: fk_invoices_customer, columns: [customer_id], "
+       "references: customers, referenced_columns: [id], if_missing: true}\n",
+       [](Inspector& db) {
+         CHECK(db.connection().catalog().foreign_keys("invoices").empty());
+         db.connection().session().execute("INSERT INTO invoices (id, customer_id) VALUES (2, 99)");
+         db.connection().session().execute("DELETE FROM invoices WHERE id = 2");
+       }},
+      {"drop_constraint",
+       "up:\n  - drop_constraint: {table: invoices, name: uq_invoices_customer, if_exists: true}\n"
+       "down:\n  - add_unique: {table: invoices, name: uq_invoices_customer, columns: [customer_id], if_missing: true}\n",
+       [](Inspector& db) {
+         db.connection().session().execute("INSERT INTO invoices (id, customer_id) VALUES (2, 1)");
+         db.connection().session().execute("DELETE FROM invoices WHERE id = 2");
+       }},
       {"alter_column",
-       "- alter_column: {table: customers, column: email, type: string, length: 320, nullable: false}\n",
+       "up:\n  - alter_column: {table: customers, column: email, type: string, length: 320, nullable: false}\n"
+       "down:\n  - alter_column: {table: customers, column: email, type: string, length: 200, nullable: true}\n",
        [](Inspector& db) {
          for (const auto& c : db.connection().catalog().columns("customers"))
            if (c.name == "email") CHECK_FALSE(c.nullable);
@@ -269,4 +299,96 @@ TEST_CASE("a bad YAML migration is refused before anything runs, naming file, li
   CHECK(r.exit_code == 3);
   CHECK_THAT(r.err, Catch::Contains("V2__b.yaml: line 2, column") && Catch::Contains("unknown type 'integr'"));
   CHECK_FALSE(Inspector(url).has_table("a"));
+}
+
+TEST_CASE("changing a column keeps rows, indexes, triggers, views, constraints and cascades, and deletes no child row",
+          "[operations]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  const std::string tables =
+      "CREATE TABLE teams (id INTEGER PRIMARY KEY, name VARCHAR(50));\n"
+      "CREATE TABLE players (id INTEGER PRIMARY KEY,\n"
+      "  team_id INTEGER REFERENCES teams (id) ON DELETE CASCADE,\n"
+      "  name VARCHAR(50), score INTEGER DEFAULT 0 CHECK (score >= 0));\n"
+      "CREATE INDEX ix_teams_name ON teams (name);\n"
+      "CREATE TABLE audit (team_id INTEGER, note VARCHAR(100));\n"
+      "CREATE VIEW team_sizes AS SELECT t.name, COUNT(p.id) AS players FROM teams t\n"
+      "  LEFT JOIN players p ON p.team_id = t.id GROUP BY t.name;\n"
+      "INSERT INTO teams (id, name) VALUES (1, 'red');\n"
+      "INSERT INTO teams (id, name) VALUES (2, 'blue');\n"
+      "INSERT INTO players (id, team_id, name, score) VALUES (1, 1, 'ann', 3);\n"
+      "INSERT INTO players (id, team_id, name, score) VALUES (2, 1, 'bob', 5);\n"
+      "INSERT INTO players (id, team_id, name, score) VALUES (3, 2, 'cy', 1);\n";
+  dir.write("V1__teams.sqlite.sql", tables +
+                                        "CREATE TRIGGER teams_audit AFTER UPDATE ON teams BEGIN\n"
+                                        "  INSERT INTO audit (team_id, note) VALUES (NEW.id, NEW.name);\nEND;\n");
+  dir.write("V1__teams.postgres.sql",
+            tables +
+                "CREATE FUNCTION teams_audit() RETURNS trigger AS $$ BEGIN\n"
+                "  INSERT INTO audit (team_id, note) VALUES (NEW.id, NEW.name); RETURN NEW; END $$ LANGUAGE plpgsql;\n"
+                "CREATE TRIGGER teams_audit AFTER UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION teams_audit();\n");
+  dir.write("V1__teams.mysql.sql", tables +
+                                       "CREATE TRIGGER teams_audit AFTER UPDATE ON teams FOR EACH ROW\n"
+                                       "  INSERT INTO audit (team_id, note) VALUES (NEW.id, NEW.name);\n");
+  dir.write("V1__teams.sql", tables);  // a backend with no variant here runs without the trigger
+  ProcessResult setup = run_strata(command_args("migrate", url, dir));
+  INFO(setup.err);
+  REQUIRE(setup.exit_code == 0);
+  Inspector db(url);
+  Session& s = db.connection().session();
+  bool trigger = db.count("SELECT COUNT(*) FROM audit") == 0 && [&] {
+    s.execute("UPDATE teams SET name = 'red' WHERE id = 1");
+    return db.count("SELECT COUNT(*) FROM audit") == 1;
+  }();
+
+  const std::string alter = "- alter_column: {table: teams, column: name, type: string, length: 100, nullable: false}\n";
+  dir.write("V2__longer_team_names.yaml", alter);
+  if (!supported(db, alter)) {
+    CHECK(run_strata(command_args("migrate", url, dir)).exit_code == 3);
+    return;
+  }
+  std::string before = db.schema_snapshot();
+  ProcessResult r = run_strata(command_args("migrate", url, dir));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+
+  for (const auto& c : db.connection().catalog().columns("teams"))
+    if (c.name == "name") {
+      CHECK_FALSE(c.nullable);
+      CHECK(db.connection().renderer()->same_type(ColumnType{PortableType::string, 100}, c));
+    }
+  CHECK(db.count("SELECT COUNT(*) FROM teams") == 2);
+  CHECK(db.count("SELECT COUNT(*) FROM players") == 3);  // no child row was deleted by the rebuild
+  CHECK(index_named(db, "teams", "ix_teams_name"));
+  CHECK(db.count("SELECT COUNT(*) FROM team_sizes") == 2);
+  CHECK(db.count("SELECT players FROM team_sizes WHERE name = 'red'") == 2);
+  if (trigger) {
+    s.execute("UPDATE teams SET name = 'crimson' WHERE id = 1");
+    CHECK(db.count("SELECT COUNT(*) FROM audit WHERE note = 'crimson'") == 1);
+  }
+  CHECK_THROWS(s.execute("INSERT INTO players (id, team_id, name, score) VALUES (4, 1, 'dee', -1)"));  // unnamed check
+  CHECK_THROWS(s.execute("INSERT INTO teams (id, name) VALUES (3, NULL)"));                          // now NOT NULL
+  s.execute("DELETE FROM teams WHERE id = 2");
+  CHECK(db.count("SELECT COUNT(*) FROM players") == 2);  // the cascade still works
+  CHECK(db.count("SELECT COUNT(*) FROM players WHERE id = 3") == 0);
+
+  SECTION("a change that would break a foreign key rolls back whole, naming the table and rows") {
+    s.execute("CREATE TABLE scores (player_id INTEGER, points INTEGER)");
+    s.execute("INSERT INTO scores (player_id, points) VALUES (1, 10)");
+    s.execute("INSERT INTO scores (player_id, points) VALUES (99, 20)");
+    dir.write("V3__scores_reference_players.yaml",
+              "- add_foreign_key: {table: scores, name: fk_scores_player, columns: [player_id], references: players,\n"
+              "    referenced_columns: [id]}\n");
+    std::string schema = db.schema_snapshot(), ledger = db.ledger_snapshot();
+    ProcessResult broken = run_strata(command_args("migrate", url, dir));
+    INFO(broken.err);
+    CHECK(broken.exit_code == 1);
+    CHECK_THAT(broken.err, Catch::Contains("V3__scores_reference_players.yaml") && Catch::Contains("foreign key") &&
+                               Catch::Contains("scores"));
+    if (db.capabilities().transactional_ddl) {
+      CHECK(db.schema_snapshot() == schema);
+      CHECK(db.ledger_snapshot() == ledger);
+    }
+    CHECK(db.count("SELECT COUNT(*) FROM scores") == 2);
+  }
 }

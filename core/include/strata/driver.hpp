@@ -107,6 +107,17 @@ struct ForeignKeyInfo {
   std::string on_update = "NO ACTION";
 };
 
+// A named constraint of a table: what portable operations add and drop by name.
+struct ConstraintInfo {
+  enum class Kind { primary_key, unique, check, foreign_key };
+  std::string name;
+  Kind kind = Kind::unique;
+  std::vector<std::string> columns;  // unique, primary key, foreign key
+  std::string expression;            // check: as written
+  std::string referenced_table;      // foreign key
+  std::vector<std::string> referenced_columns;
+};
+
 class STRATA_API Catalog {
  public:
   virtual ~Catalog();
@@ -116,6 +127,9 @@ class STRATA_API Catalog {
   virtual std::vector<ColumnInfo> columns(std::string_view table) = 0;
   virtual std::vector<IndexInfo> indexes(std::string_view table) = 0;  // by name
   virtual std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) = 0;
+  // The named constraints of a table. A driver that cannot list them refuses (the default), and
+  // strata then refuses the operations that need them.
+  virtual std::vector<ConstraintInfo> constraints(std::string_view table);
 };
 
 // Serialises migrators of one ledger. try_acquire() never waits: the core polls it, so that

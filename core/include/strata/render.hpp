@@ -12,15 +12,22 @@
 #include <strata/export.hpp>
 #include <strata/operations.hpp>
 
+#include <span>
 #include <string>
 #include <vector>
 
 namespace strata {
 
-// One statement to run, with its bound parameters (seed data is never spliced into SQL).
+// One statement to run, with its bound parameters (seed data is never spliced into SQL). A
+// check is a query whose answer decides: `no_rows` fails when it returns any row (SQLite's
+// foreign_key_check), `ok` unless it returns the single value "ok" (integrity_check); the
+// failure names `what` and the rows found.
 struct RenderedStatement {
+  enum class Check { none, no_rows, ok };
   std::string sql;
   std::vector<Value> params;
+  Check check = Check::none;
+  std::string what;  // for a check: what a failure means ("foreign keys broken by rebuilding t")
 };
 
 class STRATA_API OperationRenderer {
@@ -34,6 +41,11 @@ class STRATA_API OperationRenderer {
   // Whether a column the catalog reports has the portable type `type` on this backend (types
   // that map many-to-one compare equal).
   virtual bool same_type(const ColumnType& type, const ColumnInfo& column) const = 0;
+  // Statements a migration of these operations needs outside its transaction, before it begins
+  // and after it ends whatever the outcome (SQLite: foreign keys off around a table rebuild,
+  // since the pragma does nothing inside a transaction).
+  virtual std::vector<std::string> before_transaction(std::span<const ops::Operation> operations) const;
+  virtual std::vector<std::string> after_transaction(std::span<const ops::Operation> operations) const;
 };
 
 // Standard SQL through a Dialect; a base for drivers.
