@@ -291,14 +291,36 @@ TEST_CASE("a column already added by hand is accepted, and one of another type i
 }
 
 TEST_CASE("a bad YAML migration is refused before anything runs, naming file, line and column", "[operations]") {
-  std::string url = fresh_database_url();
-  ScratchDir dir;
-  dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
-  dir.write("V2__b.yaml", "- add_column: {table: a,\n    column: {name: b, type: integr}}\n");
-  ProcessResult r = run_strata(command_args("migrate", url, dir));
-  CHECK(r.exit_code == 3);
-  CHECK_THAT(r.err, Catch::Contains("V2__b.yaml: line 2, column") && Catch::Contains("unknown type 'integr'"));
-  CHECK_FALSE(Inspector(url).has_table("a"));
+  struct Bad {
+    const char* what;
+    const char* yaml;
+    const char* where;    // "line L, column C" as reported
+    const char* message;  // part of the message
+  };
+  const Bad cases[] = {
+      {"unknown operation", "- add_column: {table: a, column: {name: b, type: integer}}\n- drop_colum: {table: a}\n",
+       "line 2, column 3", "unknown operation 'drop_colum'"},
+      {"missing field", "- create_index: {table: a,\n    columns: [id]}\n", "line 1, column 17",
+       "create_index needs `name`"},
+      {"wrong type of value", "- add_column: {table: a, if_missing: perhaps,\n    column: {name: b, type: integer}}\n",
+       "line 1, column 38", "expected true or false"},
+      {"unknown portable type", "- add_column: {table: a,\n    column: {name: b, type: integr}}\n", "line 2, column 29",
+       "unknown type 'integr'"},
+      {"malformed YAML", "- add_column: {table: a, column: {name: b, type: integer}\n", "line 2", "not valid YAML"},
+  };
+  for (const auto& bad : cases) {
+    DYNAMIC_SECTION(bad.what) {
+      std::string url = fresh_database_url();
+      ScratchDir dir;
+      dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+      dir.write("V2__b.yaml", bad.yaml);
+      ProcessResult r = run_strata(command_args("migrate", url, dir));
+      INFO(r.err);
+      CHECK(r.exit_code == 3);
+      CHECK_THAT(r.err, Catch::Contains(std::string("V2__b.yaml: ") + bad.where) && Catch::Contains(bad.message));
+      CHECK_FALSE(Inspector(url).has_table("a"));  // nothing ran, not even V1
+    }
+  }
 }
 
 TEST_CASE("changing a column keeps rows, indexes, triggers, views, constraints and cascades, and deletes no child row",
