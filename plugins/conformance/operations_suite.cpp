@@ -363,7 +363,11 @@ TEST_CASE("changing a column keeps rows, indexes, triggers, views, constraints a
     return db.count("SELECT COUNT(*) FROM audit") == 1;
   }();
 
-  const std::string alter = "- alter_column: {table: teams, column: name, type: string, length: 100, nullable: false}\n";
+  // The parent (whose rebuild must delete no child row) and the child (whose unnamed check,
+  // default and ON DELETE CASCADE must survive its own rebuild).
+  const std::string alter =
+      "- alter_column: {table: teams, column: name, type: string, length: 100, nullable: false}\n"
+      "- alter_column: {table: players, column: name, type: string, length: 100, nullable: false}\n";
   dir.write("V2__longer_team_names.yaml", alter);
   if (!supported(db, alter)) {
     CHECK(run_strata(command_args("migrate", url, dir)).exit_code == 3);
@@ -390,6 +394,9 @@ TEST_CASE("changing a column keeps rows, indexes, triggers, views, constraints a
   }
   CHECK_THROWS(s.execute("INSERT INTO players (id, team_id, name, score) VALUES (4, 1, 'dee', -1)"));  // unnamed check
   CHECK_THROWS(s.execute("INSERT INTO teams (id, name) VALUES (3, NULL)"));                          // now NOT NULL
+  s.execute("INSERT INTO players (id, team_id, name) VALUES (5, 1, 'eve')");
+  CHECK(db.count("SELECT score FROM players WHERE id = 5") == 0);  // the default survived
+  s.execute("DELETE FROM players WHERE id = 5");
   s.execute("DELETE FROM teams WHERE id = 2");
   CHECK(db.count("SELECT COUNT(*) FROM players") == 2);  // the cascade still works
   CHECK(db.count("SELECT COUNT(*) FROM players WHERE id = 3") == 0);
