@@ -1,3 +1,5 @@
+#include "overloaded.hpp"
+
 #include <strata/checksum.hpp>
 #include <strata/operations.hpp>
 
@@ -90,12 +92,7 @@ std::optional<ColumnType> parse_column_type(std::string_view text) {
 namespace ops {
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
+using detail::overloaded;
 
 std::string quoted(std::string_view s) {
   std::string out = "\"";

@@ -1,3 +1,5 @@
+#include "overloaded.hpp"
+
 #include "portable.hpp"
 
 #include <algorithm>
@@ -6,12 +8,6 @@
 namespace strata::detail {
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 using Outcome = GuardDecision::Outcome;
 

@@ -1,3 +1,5 @@
+#include "overloaded.hpp"
+
 #include <strata/render.hpp>
 
 #include <algorithm>
@@ -7,19 +9,7 @@
 namespace strata {
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-std::string upper_no_space(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+using detail::overloaded;
 
 Value bound(const ops::Literal& v) {
   return std::visit(overloaded{[](std::nullptr_t) -> Value { return nullptr; },
@@ -52,7 +42,14 @@ bool SqlRenderer::supports(const ops::Operation& op) const {
 }
 
 bool SqlRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
-  return upper_no_space(dialect_.type_sql(type)) == upper_no_space(column.type);
+  return compact_upper(dialect_.type_sql(type)) == compact_upper(column.type);
+}
+
+std::string SqlRenderer::compact_upper(std::string_view text) {
+  std::string out;
+  for (char c : text)
+    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
 }
 
 std::string SqlRenderer::names(const std::vector<std::string>& identifiers) const {

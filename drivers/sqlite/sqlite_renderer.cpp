@@ -8,13 +8,6 @@
 namespace strata::sqlite {
 namespace {
 
-std::string normalised(std::string_view type) {
-  std::string out;
-  for (char c : type)
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool integer_family(const std::string& type) {
   return type == "INTEGER" || type == "INT" || type == "BIGINT" || type == "SMALLINT";
 }
@@ -77,7 +70,7 @@ std::vector<std::string> index_columns(std::string_view index_sql) {
 // SQLite keeps the declared type as written. The integer types are one type to SQLite (an
 // auto-increment key must be declared INTEGER whatever its portable type), so they compare equal.
 bool SqliteRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
-  std::string want = normalised(dialect().type_sql(type)), have = normalised(column.type);
+  std::string want = compact_upper(dialect().type_sql(type)), have = compact_upper(column.type);
   return want == have || (integer_family(want) && integer_family(have));
 }
 

@@ -24,6 +24,11 @@ namespace strata {
 // failure names `what` and the rows found.
 struct RenderedStatement {
   enum class Check { none, no_rows, ok };
+  RenderedStatement() = default;
+  RenderedStatement(std::string text, std::vector<Value> values = {}, Check check_by = Check::none,
+                    std::string failure = {})
+      : sql(std::move(text)), params(std::move(values)), check(check_by), what(std::move(failure)) {}
+
   std::string sql;
   std::vector<Value> params;
   Check check = Check::none;
@@ -60,6 +65,8 @@ class STRATA_API SqlRenderer : public OperationRenderer {
   const Dialect& dialect() const { return dialect_; }
   std::string q(std::string_view identifier) const { return dialect_.quote_identifier(identifier); }
   std::string names(const std::vector<std::string>& identifiers) const;  // "a", "b"
+  // A type name as compared: upper case, no spaces ("VARCHAR (32)" -> "VARCHAR(32)").
+  static std::string compact_upper(std::string_view text);
   // A literal for DDL (a DEFAULT), where no parameter can be bound: strings quoted and escaped.
   virtual std::string literal(const ops::Literal& value) const;
   virtual std::string default_sql(const ops::Default& value) const;
