@@ -1,5 +1,5 @@
 // Portable column types: the vocabulary shared by the ledger and portable operations. Each
-// dialect maps every type to its own SQL (see docs/types.md); where a backend lacks a type the
+// dialect maps every type to its own SQL (the table in docs/operations.md); where a backend lacks a type the
 // mapping is many-to-one.
 #pragma once
 
