@@ -80,8 +80,11 @@ struct Engine::Impl {
     url = DatabaseUrl::parse(options.url);
   }
 
+  std::vector<std::string> drift;  // drift portable operations found while applying
+
   void emit(Event::Type type, std::string message, const MigrationStatus* m = nullptr,
             std::chrono::milliseconds elapsed = {}) {
+    if (type == Event::Type::drift) drift.push_back(message);  // also in the report's warnings
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
@@ -151,6 +154,7 @@ struct Engine::Impl {
     report.current_version = plan.current_version();
     report.migrations = std::move(plan.migrations);
     report.warnings.insert(report.warnings.end(), plan.warnings.begin(), plan.warnings.end());
+    report.warnings.insert(report.warnings.end(), drift.begin(), drift.end());
     report.problems = std::move(plan.problems);
     report.elapsed = since(start);
     return report;
