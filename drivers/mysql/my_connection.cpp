@@ -119,15 +119,22 @@ MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(option
       options_["sslKey"] = sql::SQLString(value);
     else if (key == "connect_timeout")
       options_["OPT_CONNECT_TIMEOUT"] = std::stoi(value);
+    else if (key == "compat" && (value == "mysql8" || value == "native"))
+      mysql8_path_ = value == "mysql8";
+    else if (key == "compat")
+      throw Error(ErrorKind::usage, "compat=" + value + ": the mysql driver knows compat=mysql8 and compat=native");
     else
       throw Error(ErrorKind::usage, "the mysql driver does not know the URL parameter '" + key +
-                                        "' (known: socket, ssl-ca, ssl-cert, ssl-key, connect_timeout)");
+                                        "' (known: socket, ssl-ca, ssl-cert, ssl-key, connect_timeout, compat)");
   }
   conn_ = open();
   auto version = query("SELECT VERSION()", {});
   std::string v = text(version.at(0).at(0));
   mariadb_ = v.find("MariaDB") != std::string::npos;
-  dialect_ = MyDialect(mariadb_);
+  // compat=mysql8 on MariaDB: SQL as MySQL 8 takes it (its dialect, its variants, no IF [NOT]
+  // EXISTS on columns and indexes: the catalog guards alone). Server settings follow the server.
+  dialect_ = MyDialect(mariadb_ && !mysql8_path_);
+  renderer_.use_native_if_exists(mariadb_ && !mysql8_path_);
   server_ = std::string(mariadb_ ? "MariaDB " : "MySQL ") + v.substr(0, v.find('-'));
   if (options.lock_wait_timeout.count() > 0)
     execute("SET SESSION lock_wait_timeout = " +

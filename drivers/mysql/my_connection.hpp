@@ -63,6 +63,7 @@ class MyConnection final : public Connection, public Session, public Catalog {
   MyRenderer renderer_{dialect_};
   std::string server_;
   bool mariadb_ = false;
+  bool mysql8_path_ = false;  // compat=mysql8: MySQL 8's SQL even on MariaDB
 };
 
 // The strata::Error for a Connector/C++ exception: error code, SQLSTATE, message, and the line

@@ -34,7 +34,24 @@ std::string MyRenderer::default_sql(const ops::Default& value) const {
 }
 
 std::vector<RenderedStatement> MyRenderer::drop_index(const ops::DropIndex& op) const {
-  return {{"DROP INDEX " + q(op.name) + " ON " + q(op.table), {}}};
+  return {{std::string("DROP INDEX ") + (native_if_exists_ && op.if_exists ? "IF EXISTS " : "") + q(op.name) + " ON " +
+               q(op.table),
+           {}}};
+}
+
+std::vector<RenderedStatement> MyRenderer::render(const ops::Operation& op, Catalog& catalog) const {
+  using namespace ops;
+  if (native_if_exists_) {
+    if (auto* o = std::get_if<AddColumn>(&op.change); o && o->if_missing)
+      return {{"ALTER TABLE " + q(o->table) + " ADD COLUMN IF NOT EXISTS " + column_definition(o->column), {}}};
+    if (auto* o = std::get_if<DropColumn>(&op.change); o && o->if_exists)
+      return {{"ALTER TABLE " + q(o->table) + " DROP COLUMN IF EXISTS " + q(o->column), {}}};
+    if (auto* o = std::get_if<CreateIndex>(&op.change); o && o->if_missing)
+      return {{std::string("CREATE ") + (o->unique ? "UNIQUE " : "") + "INDEX IF NOT EXISTS " + q(o->name) + " ON " +
+                   q(o->table) + " (" + names(o->columns) + ")",
+               {}}};
+  }
+  return SqlRenderer::render(op, catalog);
 }
 
 }  // namespace strata::mysql

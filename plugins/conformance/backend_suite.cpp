@@ -388,3 +388,34 @@ TEST_CASE("the catalog reports tables, columns, indexes and foreign keys as crea
   CHECK(keys[0].on_update == "NO ACTION");
   CHECK(catalog.foreign_keys("parent").empty());
 }
+
+TEST_CASE("the URL's connection options reach the server: a socket, TLS", "[backend]") {
+  // Set by a backend's configuration where its server offers them (MariaDB: both).
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  bool tried = false;
+  for (const char* setting : {"STRATA_TEST_SOCKET_DATABASE", "STRATA_TEST_TLS_DATABASE"}) {
+    if (test_setting(setting).empty()) continue;
+    tried = true;
+    std::string url = fresh_database_url(setting);
+    INFO(setting << ": " << url);
+    ProcessResult r = run_strata(command_args("migrate", url, dir));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    Inspector db(url);
+    CHECK(db.has_table("a"));
+    if (std::string check = test_setting("STRATA_TEST_TLS_CHECK_SQL");
+        !check.empty() && std::string(setting) == "STRATA_TEST_TLS_DATABASE") {
+      auto rows = db.connection().session().query(check);
+      REQUIRE(rows.size() == 1);
+      CHECK_FALSE(std::get<std::string>(rows[0][0]).empty());  // a cipher: the session is encrypted
+      // The CA is the URL's: one that cannot be read fails the connection, exit 5.
+      std::string bad = url;
+      bad.replace(bad.find("ssl-ca=") + 7, bad.find(".pem") + 4 - (bad.find("ssl-ca=") + 7), "/nonexistent/ca.pem");
+      ProcessResult refused = run_strata(command_args("status", bad, dir));
+      INFO(refused.err);
+      CHECK(refused.exit_code == 5);
+    }
+  }
+  if (!tried) SUCCEED("this backend's configuration names no other way to reach it");
+}

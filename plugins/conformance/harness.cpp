@@ -77,10 +77,10 @@ std::string test_setting(const std::string& name) {
   return setting(name);
 }
 
-std::string fresh_database_url() {
+std::string fresh_database_url(const std::string& url_setting) {
   static std::atomic<int> counter{0};
   std::string name = "strata_t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-  std::string url = replace_all(required_setting("STRATA_TEST_DATABASE"), "{name}", name);
+  std::string url = replace_all(required_setting(url_setting), "{name}", name);
   if (std::string admin = setting("STRATA_TEST_ADMIN_URL"); !admin.empty()) {
     Inspector server(admin);
     server.connection().session().execute(replace_all(required_setting("STRATA_TEST_CREATE_SQL"), "{name}", name));

@@ -25,8 +25,9 @@ namespace strata::conformance {
 // A setting of the environment or the STRATA_TEST_CONFIG file; "" when unset.
 std::string test_setting(const std::string& name);
 
-// A fresh, empty database for one test; its URL.
-std::string fresh_database_url();
+// A fresh, empty database for one test; its URL, made from the template `url_setting` names (another
+// template reaches the same server another way: a socket, TLS).
+std::string fresh_database_url(const std::string& url_setting = "STRATA_TEST_DATABASE");
 
 // A connection for inspecting what a run did, through the same driver strata uses.
 class Inspector {

@@ -421,3 +421,29 @@ TEST_CASE("changing a column keeps rows, indexes, triggers, views, constraints a
     CHECK(db.count("SELECT COUNT(*) FROM scores") == 2);
   }
 }
+
+TEST_CASE("a guarded operation uses the server's own IF NOT EXISTS exactly where the server has it", "[operations]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+  Inspector db(url);
+  const std::string yaml = "- add_column: {table: a, if_missing: true, column: {name: b, type: integer}}\n";
+  dir.write("V2__b.yaml", yaml);
+  ProcessResult r = run_strata(command_args("migrate", url, dir, {"--dry-run"}));
+  INFO(r.out << r.err);
+  if (!supported(db, yaml)) {
+    CHECK(r.exit_code == 3);
+    return;
+  }
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("-- add_column a.b") && Catch::Contains("ADD COLUMN"));
+  // What the backend's configuration says its server has (MariaDB) or lacks (MySQL 8).
+  if (std::string has = test_setting("STRATA_TEST_RENDERED_CONTAINS"); !has.empty()) CHECK_THAT(r.out, Catch::Contains(has));
+  if (std::string lacks = test_setting("STRATA_TEST_RENDERED_LACKS"); !lacks.empty())
+    CHECK_THAT(r.out, !Catch::Contains(lacks));
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+  bool added = false;
+  for (const auto& c : db.connection().catalog().columns("a")) added |= c.name == "b";
+  CHECK(added);
+}

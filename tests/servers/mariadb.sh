@@ -44,13 +44,18 @@ echo "$dir" > "$state/dir"
 mariadb-install-db --no-defaults --datadir="$dir/data" --user="$user" --auth-root-authentication-method=normal \
   --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
 
+# A certificate for TLS connections (the test trusts it as its CA).
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -days 2 \
+  -keyout "$dir/key.pem" -out "$dir/cert.pem" >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }
+
 port=23306
 started=""
 for attempt in $(seq 1 40); do
   if port_free "$port"; then
     setsid mariadbd --no-defaults --user="$user" --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
       --socket="$dir/mysqld.sock" --pid-file="$dir/mariadbd.pid" --log-error="$dir/error.log" --skip-log-bin \
-      --innodb-flush-log-at-trx-commit=0 --max-connections=300 </dev/null >"$dir/stdout.log" 2>&1 &
+      --innodb-flush-log-at-trx-commit=0 --max-connections=300 \
+      --ssl-cert="$dir/cert.pem" --ssl-key="$dir/key.pem" </dev/null >"$dir/stdout.log" 2>&1 &
     for _ in $(seq 1 100); do
       if mariadb-admin --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot ping >/dev/null 2>&1; then
         started=yes
@@ -78,5 +83,16 @@ STRATA_TEST_PAUSE_SQL=DO SLEEP(0.05)
 STRATA_TEST_TIMEOUT_SQL=SELECT COUNT(*) FROM information_schema.COLUMNS a, information_schema.COLUMNS b, information_schema.COLUMNS c
 STRATA_TEST_NO_TRANSACTION_SQL=none
 STRATA_TEST_MIGRATORS=16
+STRATA_TEST_RENDERED_CONTAINS=ADD COLUMN IF NOT EXISTS
+STRATA_TEST_SOCKET_DATABASE=mysql://root@localhost/{name}?socket=$dir/mysqld.sock
+STRATA_TEST_TLS_DATABASE=$base/{name}?ssl-ca=$dir/cert.pem
+STRATA_TEST_TLS_CHECK_SQL=SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'
 CONF
+# The same server again with the MySQL 8 path forced (compat=mysql8): MySQL 8's dialect and no
+# IF [NOT] EXISTS on columns and indexes, since no MySQL 8 server can be installed here.
+sed -e 's|^STRATA_TEST_DATABASE=.*|&?compat=mysql8|' \
+    -e 's|^STRATA_TEST_UNREACHABLE_URL=.*|&\&compat=mysql8|' \
+    -e 's|^STRATA_TEST_\(SOCKET\|TLS\)_DATABASE=.*|&\&compat=mysql8|' \
+    -e 's|^STRATA_TEST_RENDERED_CONTAINS=.*|STRATA_TEST_RENDERED_LACKS=IF NOT EXISTS|' \
+    "$config" > "${config%.conf}-mysql8.conf"
 echo "$(mariadbd --version | awk '{print $3}') on 127.0.0.1:$port"
