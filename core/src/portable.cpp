@@ -3,7 +3,6 @@
 #include "portable.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace strata::detail {
 namespace {
@@ -74,13 +73,6 @@ const char* kind_name(ConstraintInfo::Kind kind) {
     case ConstraintInfo::Kind::foreign_key: return "foreign key";
   }
   return "constraint";
-}
-
-std::string without_space(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    if (!std::isspace(static_cast<unsigned char>(c))) out += c;
-  return out;
 }
 
 void require_table(const ops::Operation& op, Catalog& catalog, const std::string& table) {
@@ -199,11 +191,11 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
             auto existing = find_constraint(catalog, o.table, o.constraint.name);
             if (!existing) return apply();
             if (!o.if_missing) cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
-            if (existing->kind != ConstraintInfo::Kind::check ||
-                without_space(existing->expression) != without_space(o.constraint.expression))
+            // Only the kind is compared: servers rewrite a check's expression (PostgreSQL stores
+            // name <> '' as ((name)::text <> ''::text)).
+            if (existing->kind != ConstraintInfo::Kind::check)
               return drift("the " + std::string(kind_name(existing->kind)) + " " + o.constraint.name +
-                           " exists" + (existing->expression.empty() ? "" : " as CHECK (" + existing->expression + ")") +
-                           ", but the migration declares CHECK (" + o.constraint.expression + ")");
+                           " exists, but the migration declares a check constraint");
             return done("the check constraint " + o.constraint.name + " already exists");
           },
           [&](const DropForeignKey& o) {

@@ -211,6 +211,10 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
                                                        ")",
                                                    {}}};
           },
+          [&](const DropConstraint& o) {
+            return std::vector<RenderedStatement>{
+                {"ALTER TABLE " + q(o.table) + " DROP CONSTRAINT " + q(o.name), {}}};
+          },
           [&](const InsertRows& o) { return insert_rows(o, catalog); },
           [&](const Sql& o) { return sql(o); },
           [&](const auto&) -> std::vector<RenderedStatement> {

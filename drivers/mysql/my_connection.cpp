@@ -134,7 +134,7 @@ MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(option
   // compat=mysql8 on MariaDB: SQL as MySQL 8 takes it (its dialect, its variants, no IF [NOT]
   // EXISTS on columns and indexes: the catalog guards alone). Server settings follow the server.
   dialect_ = MyDialect(mariadb_ && !mysql8_path_);
-  renderer_.use_native_if_exists(mariadb_ && !mysql8_path_);
+  renderer_.use_server(mariadb_, mariadb_ && !mysql8_path_);
   server_ = std::string(mariadb_ ? "MariaDB " : "MySQL ") + v.substr(0, v.find('-'));
   if (options.lock_wait_timeout.count() > 0)
     execute("SET SESSION lock_wait_timeout = " +
@@ -314,6 +314,33 @@ std::vector<ForeignKeyInfo> MyConnection::foreign_keys(std::string_view table) {
     }
     out.back().columns.push_back(text(row.at(1)));
     out.back().referenced_columns.push_back(text(row.at(3)));
+  }
+  return out;
+}
+
+std::vector<ConstraintInfo> MyConnection::constraints(std::string_view table) {
+  std::vector<Value> params{std::string(table)};
+  std::vector<ConstraintInfo> out;
+  for (const auto& row : query("SELECT tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
+                               "k.REFERENCED_COLUMN_NAME FROM information_schema.TABLE_CONSTRAINTS tc "
+                               "LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA "
+                               "AND k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME "
+                               "WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.TABLE_NAME = ? "
+                               "ORDER BY tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.ORDINAL_POSITION",
+                               params)) {
+    std::string name = text(row.at(0)), type = text(row.at(1));
+    if (out.empty() || out.back().name != name) {
+      ConstraintInfo c;
+      c.name = name;
+      c.kind = type == "PRIMARY KEY"   ? ConstraintInfo::Kind::primary_key
+               : type == "UNIQUE"      ? ConstraintInfo::Kind::unique
+               : type == "FOREIGN KEY" ? ConstraintInfo::Kind::foreign_key
+                                       : ConstraintInfo::Kind::check;
+      if (auto referenced = std::get_if<std::string>(&row.at(3))) c.referenced_table = *referenced;
+      out.push_back(std::move(c));
+    }
+    if (auto column = std::get_if<std::string>(&row.at(2))) out.back().columns.push_back(*column);
+    if (auto column = std::get_if<std::string>(&row.at(4))) out.back().referenced_columns.push_back(*column);
   }
   return out;
 }

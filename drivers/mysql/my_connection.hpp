@@ -44,6 +44,7 @@ class MyConnection final : public Connection, public Session, public Catalog {
   std::vector<ColumnInfo> columns(std::string_view table) override;
   std::vector<IndexInfo> indexes(std::string_view table) override;
   std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) override;
+  std::vector<ConstraintInfo> constraints(std::string_view table) override;
 
   // A new connection with the same options (the lock lives on its own connection).
   std::unique_ptr<sql::Connection> open() const;
@@ -60,7 +61,7 @@ class MyConnection final : public Connection, public Session, public Catalog {
   std::unique_ptr<sql::Connection> conn_;
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared_;
   MyDialect dialect_;
-  MyRenderer renderer_{dialect_};
+  MyRenderer renderer_{dialect_, *this};
   std::string server_;
   bool mariadb_ = false;
   bool mysql8_path_ = false;  // compat=mysql8: MySQL 8's SQL even on MariaDB

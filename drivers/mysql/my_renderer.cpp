@@ -39,8 +39,48 @@ std::vector<RenderedStatement> MyRenderer::drop_index(const ops::DropIndex& op) 
            {}}};
 }
 
+std::vector<RenderedStatement> MyRenderer::modify_column(const ops::AlterColumn& op) const {
+  std::vector<Value> params{op.table, op.column};
+  auto rows = session_.query(
+      "SELECT COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS "
+      "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?",
+      params);
+  if (rows.empty()) throw Error(ErrorKind::apply_failed, "the table " + op.table + " has no column " + op.column);
+  auto text = [](const Value& v) -> std::optional<std::string> {
+    if (auto s = std::get_if<std::string>(&v)) return *s;
+    return std::nullopt;
+  };
+  const Row& c = rows[0];
+  std::string extra = text(c[3]).value_or("");
+  std::string sql = "ALTER TABLE " + q(op.table) + " MODIFY COLUMN " + q(op.column) + " " +
+                    (op.type ? dialect().type_sql(*op.type) : text(c[0]).value_or(""));
+  bool nullable = op.nullable ? *op.nullable : text(c[1]).value_or("YES") == "YES";
+  sql += nullable ? " NULL" : " NOT NULL";
+  if (op.default_value) {
+    if (*op.default_value) sql += " DEFAULT " + default_sql(**op.default_value);
+  } else if (auto d = text(c[2]); d && *d != "NULL") {
+    bool expression = extra.find("DEFAULT_GENERATED") != std::string::npos;
+    sql += " DEFAULT " + (mariadb_ ? *d : expression ? "(" + *d + ")" : literal(*d));
+  }
+  std::string lower;
+  for (char ch : extra) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower.find("auto_increment") != std::string::npos) sql += " AUTO_INCREMENT";
+  if (auto on_update = lower.find("on update "); on_update != std::string::npos) sql += " " + extra.substr(on_update);
+  if (auto comment = text(c[4]); comment && !comment->empty()) sql += " COMMENT " + literal(*comment);
+  return {{sql, {}}};
+}
+
 std::vector<RenderedStatement> MyRenderer::render(const ops::Operation& op, Catalog& catalog) const {
   using namespace ops;
+  if (auto* o = std::get_if<AlterColumn>(&op.change)) return modify_column(*o);
+  if (auto* o = std::get_if<DropForeignKey>(&op.change))
+    return {{"ALTER TABLE " + q(o->table) + " DROP FOREIGN KEY " + q(o->name), {}}};
+  if (auto* o = std::get_if<DropConstraint>(&op.change)) {
+    for (const auto& c : catalog.constraints(o->table))
+      if (c.name == o->name && c.kind == ConstraintInfo::Kind::unique)
+        return {{"ALTER TABLE " + q(o->table) + " DROP INDEX " + q(o->name), {}}};
+    return {{"ALTER TABLE " + q(o->table) + " DROP CONSTRAINT " + q(o->name), {}}};
+  }
   if (native_if_exists_) {
     if (auto* o = std::get_if<AddColumn>(&op.change); o && o->if_missing)
       return {{"ALTER TABLE " + q(o->table) + " ADD COLUMN IF NOT EXISTS " + column_definition(o->column), {}}};

@@ -10,13 +10,20 @@ namespace strata::mysql {
 
 class MyRenderer final : public SqlRenderer {
  public:
-  using SqlRenderer::SqlRenderer;
+  // `session` reads a column's full definition for MODIFY COLUMN.
+  MyRenderer(const Dialect& dialect, Session& session) : SqlRenderer(dialect), session_(session) {}
+  bool supports(const ops::Operation&) const override { return true; }
   bool same_type(const ColumnType& type, const ColumnInfo& column) const override;
   std::vector<RenderedStatement> render(const ops::Operation& op, Catalog& catalog) const override;
-  // MariaDB has ADD COLUMN IF NOT EXISTS, CREATE INDEX IF NOT EXISTS and their DROP ... IF EXISTS;
-  // MySQL 8 has none of them. Where the server has them they are added to the guarded
-  // operation (another session racing the guard then cannot make it fail).
-  void use_native_if_exists(bool use) { native_if_exists_ = use; }
+  // The server: MariaDB reports a column's default as SQL ('a', NULL, current_timestamp()),
+  // MySQL as its bare value. MariaDB has ADD COLUMN IF NOT EXISTS, CREATE INDEX IF NOT EXISTS and
+  // their DROP ... IF EXISTS; MySQL 8 has none of them. Where the server has them
+  // (`native_if_exists`) they are added to the guarded operation, so that another session
+  // racing the guard cannot make it fail.
+  void use_server(bool mariadb, bool native_if_exists) {
+    mariadb_ = mariadb;
+    native_if_exists_ = native_if_exists;
+  }
 
  protected:
   std::string column_definition(const ops::Column& column) const override;
@@ -26,6 +33,10 @@ class MyRenderer final : public SqlRenderer {
   std::string from_no_table() const override { return " FROM DUAL"; }
 
  private:
+  // MODIFY COLUMN restates the whole column: what alter_column does not change is kept.
+  std::vector<RenderedStatement> modify_column(const ops::AlterColumn& op) const;
+  Session& session_;
+  bool mariadb_ = false;
   bool native_if_exists_ = false;
 };
 

@@ -328,6 +328,34 @@ std::vector<IndexInfo> PgConnection::indexes(std::string_view table) {
   return out;
 }
 
+std::vector<ConstraintInfo> PgConnection::constraints(std::string_view table) {
+  std::vector<Value> params{schema_, std::string(table)};
+  std::vector<ConstraintInfo> out;
+  for (const auto& row : query("SELECT c.conname::text, c.contype::text, " + columns_of("c.conkey", "c.conrelid") +
+                                   ", COALESCE(r.relname::text, ''), " + columns_of("c.confkey", "c.confrelid") +
+                                   ", pg_catalog.pg_get_constraintdef(c.oid) "
+                                   "FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
+                                   "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+                                   "LEFT JOIN pg_catalog.pg_class r ON r.oid = c.confrelid "
+                                   "WHERE c.contype IN ('p', 'u', 'c', 'f') AND n.nspname = $1 AND t.relname = $2 "
+                                   "ORDER BY c.conname",
+                               params)) {
+    ConstraintInfo c;
+    c.name = std::get<std::string>(row.at(0));
+    std::string type = std::get<std::string>(row.at(1));
+    c.kind = type == "p"   ? ConstraintInfo::Kind::primary_key
+             : type == "u" ? ConstraintInfo::Kind::unique
+             : type == "c" ? ConstraintInfo::Kind::check
+                           : ConstraintInfo::Kind::foreign_key;
+    c.columns = lines_of(row.at(2));
+    c.referenced_table = std::get<std::string>(row.at(3));
+    c.referenced_columns = lines_of(row.at(4));
+    if (c.kind == ConstraintInfo::Kind::check) c.expression = std::get<std::string>(row.at(5));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 std::vector<ForeignKeyInfo> PgConnection::foreign_keys(std::string_view table) {
   std::vector<Value> params{schema_, std::string(table)};
   std::vector<ForeignKeyInfo> out;

@@ -48,6 +48,7 @@ class PgConnection final : public Connection, public Session, public Catalog {
   std::vector<ColumnInfo> columns(std::string_view table) override;
   std::vector<IndexInfo> indexes(std::string_view table) override;
   std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) override;
+  std::vector<ConstraintInfo> constraints(std::string_view table) override;
 
   // Runs a statement with bound parameters; throws Error(kind) on failure.
   PgResult run(std::string_view sql, std::span<const Value> params, ErrorKind kind = ErrorKind::apply_failed);
@@ -58,7 +59,7 @@ class PgConnection final : public Connection, public Session, public Catalog {
   void apply_settings(const ConnectOptions& options, bool create_schema);
 
   PgDialect dialect_;
-  PgRenderer renderer_{dialect_};
+  PgRenderer renderer_{dialect_, *this};
   std::unique_ptr<PGconn, PgConnCloser> conn_;
   std::string schema_;  // the schema the ledger and unqualified objects live in
 };

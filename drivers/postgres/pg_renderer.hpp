@@ -9,12 +9,21 @@ namespace strata::postgres {
 
 class PgRenderer final : public SqlRenderer {
  public:
-  using SqlRenderer::SqlRenderer;
+  // `session` finds the views that depend on a column whose type changes.
+  PgRenderer(const Dialect& dialect, Session& session) : SqlRenderer(dialect), session_(session) {}
+  bool supports(const ops::Operation&) const override { return true; }
   bool same_type(const ColumnType& type, const ColumnInfo& column) const override;
+  // alter_column: one ALTER TABLE (TYPE ... USING, SET/DROP NOT NULL, SET/DROP DEFAULT); views
+  // that read the column are dropped before and recreated after, in the same transaction,
+  // since PostgreSQL refuses to change the type of a column a view uses.
+  std::vector<RenderedStatement> render(const ops::Operation& op, Catalog& catalog) const override;
 
  protected:
   std::string column_definition(const ops::Column& column) const override;
   std::string bound_value(int index, const ColumnInfo* column) const override;
+
+ private:
+  Session& session_;
 };
 
 }  // namespace strata::postgres

@@ -21,11 +21,11 @@ const char* const setup_sql =
     "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(200));\n"
     "CREATE TABLE legacy_notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200));\n"
     "CREATE INDEX ix_customers_email ON customers (email);\n"
-    "CREATE TABLE invoices (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER,\n"
+    "CREATE TABLE invoices (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER, number VARCHAR(20),\n"
     "  CONSTRAINT fk_invoices_customer FOREIGN KEY (customer_id) REFERENCES customers (id),\n"
-    "  CONSTRAINT uq_invoices_customer UNIQUE (customer_id));\n"
+    "  CONSTRAINT uq_invoices_number UNIQUE (number));\n"
     "INSERT INTO customers (id, name, email) VALUES (1, 'Ada', 'ada@example.com');\n"
-    "INSERT INTO invoices (id, customer_id) VALUES (1, 1);\n";
+    "INSERT INTO invoices (id, customer_id, number) VALUES (1, 1, 'I-1');\n";
 
 struct OperationCase {
   std::string name;
@@ -160,10 +160,10 @@ std::vector<OperationCase> cases() {
          db.connection().session().execute("DELETE FROM invoices WHERE id = 2");
        }},
       {"drop_constraint",
-       "up:\n  - drop_constraint: {table: invoices, name: uq_invoices_customer, if_exists: true}\n"
-       "down:\n  - add_unique: {table: invoices, name: uq_invoices_customer, columns: [customer_id], if_missing: true}\n",
+       "up:\n  - drop_constraint: {table: invoices, name: uq_invoices_number, if_exists: true}\n"
+       "down:\n  - add_unique: {table: invoices, name: uq_invoices_number, columns: [number], if_missing: true}\n",
        [](Inspector& db) {
-         db.connection().session().execute("INSERT INTO invoices (id, customer_id) VALUES (2, 1)");
+         db.connection().session().execute("INSERT INTO invoices (id, customer_id, number) VALUES (2, 1, 'I-1')");
          db.connection().session().execute("DELETE FROM invoices WHERE id = 2");
        }},
       {"alter_column",
