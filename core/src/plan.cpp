@@ -162,6 +162,10 @@ class Planner {
       plan_.problems.push_back(where +
                                " of its undo; reconcile the database by hand, then remove the failed row "
                                "with `strata repair`");
+    } else if (m.operations && row.checksum == m.checksum && options_.resume == Resume::none) {
+      // Portable operations are guarded: the run goes on where it stopped, the operation in doubt
+      // included (its guard finds whether it ran), with no --resume needed.
+      plan_.pending.push_back(PendingMigration{m, row, row.statements_done});
     } else if (row.in_doubt && options_.resume != Resume::retry && options_.resume != Resume::skip) {
       plan_.problems.push_back(where + in_doubt + "; or remove the failed row with `strata repair`");
     } else if (options_.resume == Resume::none) {
