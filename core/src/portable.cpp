@@ -24,12 +24,6 @@ GuardDecision drift(std::string why) {
   throw Error(ErrorKind::apply_failed, op.summary() + ": " + why);
 }
 
-std::optional<ColumnInfo> find_column(Catalog& catalog, const std::string& table, const std::string& name) {
-  for (auto& c : catalog.columns(table))
-    if (c.name == name) return c;
-  return std::nullopt;
-}
-
 std::optional<IndexInfo> find_index(Catalog& catalog, const std::string& table, const std::string& name) {
   for (auto& i : catalog.indexes(table))
     if (i.name == name) return i;
@@ -79,6 +73,20 @@ void require_table(const ops::Operation& op, Catalog& catalog, const std::string
   if (!catalog.table_exists(table)) cannot(op, "the table " + table + " does not exist");
 }
 
+// The columns of a table the operation needs: one catalog read where the table is there (a
+// table with no columns at all is then asked about again).
+std::vector<ColumnInfo> table_columns(const ops::Operation& op, Catalog& catalog, const std::string& table) {
+  auto columns = catalog.columns(table);
+  if (columns.empty()) require_table(op, catalog, table);
+  return columns;
+}
+
+std::optional<ColumnInfo> named(const std::vector<ColumnInfo>& columns, const std::string& name) {
+  for (const auto& c : columns)
+    if (c.name == name) return c;
+  return std::nullopt;
+}
+
 }  // namespace
 
 GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationRenderer& renderer) {
@@ -110,31 +118,28 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
                             : "neither " + o.table + " nor " + o.to + " exists");
           },
           [&](const AddColumn& o) {
-            require_table(op, catalog, o.table);
-            auto existing = find_column(catalog, o.table, o.column.name);
+            auto existing = named(table_columns(op, catalog, o.table), o.column.name);
             if (!existing) return apply();
             if (!o.if_missing) cannot(op, "the column already exists (if_missing: true accepts it when it matches)");
             if (auto d = column_difference(o.column, *existing, renderer); !d.empty()) return drift(d);
             return done("the column " + o.table + "." + o.column.name + " already exists");
           },
           [&](const DropColumn& o) {
-            require_table(op, catalog, o.table);
-            if (find_column(catalog, o.table, o.column)) return apply();
+            if (named(table_columns(op, catalog, o.table), o.column)) return apply();
             if (!o.if_exists) cannot(op, "the column does not exist (if_exists: true accepts that)");
             return done("the column " + o.table + "." + o.column + " does not exist");
           },
           [&](const RenameColumn& o) {
-            require_table(op, catalog, o.table);
-            bool from = find_column(catalog, o.table, o.column).has_value();
-            bool to = find_column(catalog, o.table, o.to).has_value();
+            auto columns = table_columns(op, catalog, o.table);
+            bool from = named(columns, o.column).has_value();
+            bool to = named(columns, o.to).has_value();
             if (from && !to) return apply();
             if (!from && to) return done("the column is already called " + o.to);
             cannot(op, from ? "both " + o.column + " and " + o.to + " exist"
                             : "neither " + o.column + " nor " + o.to + " exists");
           },
           [&](const AlterColumn& o) {
-            require_table(op, catalog, o.table);
-            auto existing = find_column(catalog, o.table, o.column);
+            auto existing = named(table_columns(op, catalog, o.table), o.column);
             if (!existing) cannot(op, "the column does not exist");
             bool type_done = !o.type || renderer.same_type(*o.type, *existing);
             bool null_done = !o.nullable || *o.nullable == existing->nullable;

@@ -176,8 +176,20 @@ PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, 
   std::vector<const char*> pointers;
   for (const auto& t : texts) pointers.push_back(t ? t->c_str() : nullptr);
   std::string text(sql);
-  PgResult result(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(pointers.size()), nullptr, pointers.data(),
-                               nullptr, nullptr, 0));
+  // Statements strata runs again and again (catalog reads before every guarded operation, ledger
+  // updates) are prepared once per session; prepared statements outlive transactions, and the
+  // server replans one when the schema under it changes.
+  auto prepared = prepared_.find(text);
+  if (prepared == prepared_.end() && prepared_.size() < max_prepared) {
+    std::string name = "strata_" + std::to_string(prepared_.size() + 1);
+    PgResult made(PQprepare(conn_.get(), name.c_str(), text.c_str(), static_cast<int>(pointers.size()), nullptr));
+    if (made && PQresultStatus(made.get()) == PGRES_COMMAND_OK) prepared = prepared_.emplace(text, name).first;
+  }
+  PgResult result(prepared != prepared_.end()
+                      ? PQexecPrepared(conn_.get(), prepared->second.c_str(), static_cast<int>(pointers.size()),
+                                       pointers.data(), nullptr, nullptr, 0)
+                      : PQexecParams(conn_.get(), text.c_str(), static_cast<int>(pointers.size()), nullptr,
+                                     pointers.data(), nullptr, nullptr, 0));
   auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw result_error(result.get(), conn_.get(), sql, kind);
   return result;

@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <unordered_map>
 #include <string>
 
 namespace strata::postgres {
@@ -62,6 +63,8 @@ class PgConnection final : public Connection, public Session, public Catalog {
   PgRenderer renderer_{dialect_, *this};
   std::unique_ptr<PGconn, PgConnCloser> conn_;
   std::string schema_;  // the schema the ledger and unqualified objects live in
+  static constexpr std::size_t max_prepared = 256;
+  std::unordered_map<std::string, std::string> prepared_;  // statement text -> prepared name
 };
 
 // The strata::Error for a failed result: SQLSTATE, message, detail and hint, and the position

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Guarded portable operations on PostgreSQL and MariaDB against hand-written SQL.
+#
+#   bench/server-operations.sh [N, default 1000] [runs, default 3] [backends, default "postgres mariadb"]
+#
+# N tables t1..tN exist (created beforehand, not timed); then each gains a column:
+#   floor    the database's own client (psql, mariadb) running the N hand-written
+#            ALTER TABLE t<i> ADD COLUMN runbook_version ... statements;
+#   sql      strata applying the same statements as N SQL migrations (ledger rows, and on
+#            MariaDB the statement progress);
+#   yaml     strata applying N portable migrations, add_column if_missing: the same, plus the
+#            catalog read that guards each operation (and MariaDB's own IF NOT EXISTS).
+# The throwaway servers are started by tests/servers/<backend>.sh. Prints medians of
+# interleaved runs and the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/common.sh
+n=${1:-1000}
+runs=${2:-3}
+backends=${3:-postgres mariadb}
+strata=$(strata_binary)
+
+work=$(mktemp -d)
+started=()
+cleanup() {
+  for b in "${started[@]}"; do tests/servers/"$b".sh stop "$work/$b-server" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir "$work/sql" "$work/yaml"
+: > "$work/tables.sql"; : > "$work/floor.sql"
+for i in $(seq 1 "$n"); do
+  echo "CREATE TABLE t$i (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);" >> "$work/tables.sql"
+  alter="ALTER TABLE t$i ADD COLUMN runbook_version INTEGER NOT NULL DEFAULT 1;"
+  echo "$alter" >> "$work/floor.sql"
+  echo "$alter" > "$work/sql/V${i}__add_column_$i.sql"
+  printf -- '- add_column: {table: t%s, if_missing: true, column: {name: runbook_version, type: integer, nullable: false, default: 1}}\n' \
+    "$i" > "$work/yaml/V${i}__add_column_$i.yaml"
+done
+
+for backend in $backends; do
+  tests/servers/"$backend".sh start "$work/$backend-server" "$work/$backend.conf" "$strata" migrations >/dev/null
+  started+=("$backend")
+  admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/$backend.conf")
+  case $backend in
+    postgres)
+      base=${admin%/postgres}
+      psql_bin=$(pg_config --bindir)/psql
+      [ -x "$psql_bin" ] || psql_bin=psql
+      client() { "$psql_bin" -q -X -v ON_ERROR_STOP=1 "$base/$1" -f "$2" >/dev/null; }
+      fresh() { "$psql_bin" -q -X "$admin" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
+      version="PostgreSQL $("$psql_bin" -X -A -t "$admin" -c 'SHOW server_version' | cut -d' ' -f1)"
+      ;;
+    mariadb)
+      base=${admin%/mysql}
+      port=$(echo "$admin" | sed -n 's|.*:\([0-9]*\)/mysql$|\1|p')
+      client() { mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot "$1" < "$2"; }
+      fresh() {
+        mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot \
+          -e "DROP DATABASE IF EXISTS $1; CREATE DATABASE $1"
+      }
+      version="MariaDB $(mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot -N -e 'SELECT VERSION()' | cut -d- -f1)"
+      ;;
+  esac
+  for kind in floor sql yaml; do : > "$work/$backend-$kind"; done
+  for r in $(seq 1 "$runs"); do
+    for db in floor_db sql_db yaml_db; do fresh "$db"; client "$db" "$work/tables.sql"; done
+    sleep 1
+    order=(floor sql yaml)
+    [ $((r % 2)) -eq 0 ] && order=(yaml sql floor)
+    for kind in "${order[@]}"; do
+      case $kind in
+        floor) timed "$work/$backend-floor" client floor_db "$work/floor.sql" ;;
+        *) timed "$work/$backend-$kind" "$strata" migrate --url "$base/${kind}_db" --dir "$work/$kind" ;;
+      esac
+    done
+  done
+  m() { median < "$work/$backend-$1"; }
+  echo "$version, $n tables each gaining a column, median of $runs interleaved runs"
+  printf '  %-44s %7s ms\n' "hand-written ALTER TABLE statements (floor)" "$(m floor)"
+  printf '  %-44s %7s ms   %s of the floor\n' "strata, SQL migrations" "$(m sql)" "$(ratio "$(m sql)" "$(m floor)")"
+  printf '  %-44s %7s ms   %s of the floor, %s of SQL migrations\n' "strata, add_column if_missing (YAML)" "$(m yaml)" \
+    "$(ratio "$(m yaml)" "$(m floor)")" "$(ratio "$(m yaml)" "$(m sql)")"
+done
