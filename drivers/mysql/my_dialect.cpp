@@ -31,7 +31,7 @@ std::string MyDialect::type_sql(const ColumnType& type) const {
     case PortableType::timestamp: return "DATETIME(3)";
     case PortableType::timestamptz: return "DATETIME(3)";  // no zone-aware type: stored in UTC
     case PortableType::uuid: return "CHAR(36)";
-    case PortableType::json: return mariadb_ ? "LONGTEXT" : "JSON";
+    case PortableType::json: return "JSON";  // MariaDB: LONGTEXT with a JSON_VALID check
   }
   return "LONGTEXT";
 }

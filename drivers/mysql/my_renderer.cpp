@@ -21,6 +21,8 @@ std::string canonical(std::string_view type) {
 }  // namespace
 
 bool MyRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
+  // MariaDB's JSON is LONGTEXT with a JSON_VALID check, and information_schema says longtext.
+  if (type.type == PortableType::json && mariadb_ && canonical(column.type) == "longtext") return true;
   return canonical(dialect().type_sql(type)) == canonical(column.type);
 }
 

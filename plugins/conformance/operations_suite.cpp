@@ -62,13 +62,15 @@ std::vector<OperationCase> cases() {
        "    {name: customer_id, type: integer, nullable: false},\n"
        "    {name: reference, type: string, length: 40, nullable: false, unique: true},\n"
        "    {name: status, type: string, length: 16, nullable: false, default: new},\n"
-       "    {name: total, type: decimal, precision: 10, scale: 2}],\n"
+       "    {name: total, type: decimal, precision: 10, scale: 2},\n"
+       "    {name: details, type: json}],\n"
        "  checks: [{name: ck_orders_status, expression: \"status <> ''\"}],\n"
        "  foreign_keys: [{columns: [customer_id], references: customers, referenced_columns: [id], "
        "on_delete: cascade}]}\n",
        [](Inspector& db) {
          REQUIRE(db.has_table("orders"));
-         for (const char* c : {"id", "customer_id", "reference", "status", "total"}) CHECK(has_column(db, "orders", c));
+         for (const char* c : {"id", "customer_id", "reference", "status", "total", "details"})
+           CHECK(has_column(db, "orders", c));
          auto keys = db.connection().catalog().foreign_keys("orders");
          REQUIRE(keys.size() == 1);
          CHECK(keys[0].referenced_table == "customers");
