@@ -31,10 +31,28 @@ std::optional<IndexInfo> find_index(Catalog& catalog, const std::string& table, 
 }
 
 std::string shape_of(const ColumnInfo& c) {
-  return (c.type.empty() ? std::string("no declared type") : c.type) + (c.nullable ? ", nullable" : ", not null");
+  return (c.type.empty() ? std::string("no declared type") : c.type) + (c.nullable ? ", nullable" : ", not null") +
+         (c.default_sql && !SqlRenderer::comparable_default(*c.default_sql).empty() ? ", default " + *c.default_sql
+                                                                                      : ", no default");
 }
 std::string shape_of(const ops::Column& c) {
-  return to_string(c.type) + (c.nullable ? ", nullable" : ", not null");
+  std::string text = to_string(c.type) + (c.nullable ? ", nullable" : ", not null");
+  if (c.auto_increment) return text;
+  if (!c.default_value) return text + ", no default";
+  if (c.default_value->kind == ops::Default::Kind::current_timestamp) return text + ", default current_timestamp";
+  return text + ", default " + std::visit(
+                                   [](const auto& v) -> std::string {
+                                     using T = std::decay_t<decltype(v)>;
+                                     if constexpr (std::is_same_v<T, std::nullptr_t>)
+                                       return "null";
+                                     else if constexpr (std::is_same_v<T, bool>)
+                                       return v ? "true" : "false";
+                                     else if constexpr (std::is_same_v<T, std::string>)
+                                       return "'" + v + "'";
+                                     else
+                                       return std::to_string(v);
+                                   },
+                                   c.default_value->value);
 }
 
 // "" when the column the database has matches the one declared; otherwise how it differs.
@@ -42,7 +60,9 @@ std::string column_difference(const ops::Column& declared, const ColumnInfo& act
   // A primary key is never null, whatever a catalog says (SQLite reports its rowid alias as
   // nullable).
   bool same_nullability = declared.nullable == actual.nullable || (declared.primary_key && actual.primary_key);
-  if (r.same_type(declared.type, actual) && same_nullability) return "";
+  // An auto-increment key's numbering is the backend's own (a sequence, AUTO_INCREMENT): not a default.
+  bool same_default = declared.auto_increment || r.same_default(declared.default_value, actual);
+  if (r.same_type(declared.type, actual) && same_nullability && same_default) return "";
   return "the column " + declared.name + " exists as " + shape_of(actual) + ", but the migration declares " +
          shape_of(declared);
 }
@@ -143,7 +163,8 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
             if (!existing) cannot(op, "the column does not exist");
             bool type_done = !o.type || renderer.same_type(*o.type, *existing);
             bool null_done = !o.nullable || *o.nullable == existing->nullable;
-            if (type_done && null_done && !o.default_value) return done("the column already has that shape");
+            bool default_done = !o.default_value || renderer.same_default(*o.default_value, *existing);
+            if (type_done && null_done && default_done) return done("the column already has that shape");
             return apply();
           },
           [&](const CreateIndex& o) {

@@ -45,6 +45,48 @@ bool SqlRenderer::same_type(const ColumnType& type, const ColumnInfo& column) co
   return compact_upper(dialect_.type_sql(type)) == compact_upper(column.type);
 }
 
+bool SqlRenderer::same_default(const std::optional<ops::Default>& declared, const ColumnInfo& column) const {
+  std::string want = declared ? comparable_default(default_sql(*declared)) : "";
+  std::string have = column.default_sql ? comparable_default(*column.default_sql) : "";
+  return want == have;
+}
+
+std::string SqlRenderer::comparable_default(std::string_view sql) {
+  // Lower case and no casts outside quoted text: 'Pending'::character varying -> 'Pending'.
+  std::string out;
+  for (std::size_t i = 0; i < sql.size();) {
+    char c = sql[i];
+    if (c == '\'') {
+      std::size_t end = i + 1;
+      while (end < sql.size() && !(sql[end] == '\'' && (end + 1 >= sql.size() || sql[end + 1] != '\''))) end += sql[end] == '\'' ? 2 : 1;
+      out.append(sql.substr(i, end + 1 - i));
+      i = end + 1;
+      continue;
+    }
+    if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {  // a cast: skip the type's name and size
+      i += 2;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == ' ' ||
+                                sql[i] == '"'))
+        ++i;
+      if (i < sql.size() && sql[i] == '(') i = std::min(sql.size(), sql.find(')', i) + 1);
+      continue;
+    }
+    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ++i;
+  }
+  while (out.size() >= 2 && out.front() == '(' && out.back() == ')') out = out.substr(1, out.size() - 2);
+  if (out.size() >= 2 && out.front() == '\'' && out.back() == '\'') {
+    std::string inside = out.substr(1, out.size() - 2);
+    bool number = !inside.empty() && inside.find_first_not_of("-+.0123456789") == std::string::npos;
+    if (number || inside == "true" || inside == "false" || inside == "t" || inside == "f") out = inside;
+  }
+  if (out == "true" || out == "t") return "1";
+  if (out == "false" || out == "f") return "0";
+  if (out == "null") return "";
+  if (out == "now()" || out.starts_with("current_timestamp")) return "current_timestamp";
+  return out;
+}
+
 std::string SqlRenderer::compact_upper(std::string_view text) {
   std::string out;
   for (char c : text)

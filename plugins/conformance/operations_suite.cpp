@@ -272,6 +272,15 @@ TEST_CASE("a column already added by hand is accepted, and one of another type i
     CHECK(ledger[1].script == "V2__add_runbook_version.yaml");
     CHECK(ledger[1].success);
   }
+  SECTION("added by hand with another default: drift as well") {
+    db.connection().session().execute(
+        "ALTER TABLE runbook_executions ADD COLUMN runbook_version INTEGER NOT NULL DEFAULT 2");
+    dir.write("V2__add_runbook_version.yaml", add_version);
+    ProcessResult strict = run_strata(command_args("migrate", url, dir, {"--strict"}));
+    INFO(strict.err);
+    CHECK(strict.exit_code == 3);
+    CHECK_THAT(strict.err, Catch::Contains("drift") && Catch::Contains("default 2") && Catch::Contains("default 1"));
+  }
   SECTION("added by hand as TEXT: drift is reported, and --strict refuses it, changing nothing") {
     db.connection().session().execute("ALTER TABLE runbook_executions ADD COLUMN runbook_version TEXT");
     dir.write("V2__add_runbook_version.yaml", add_version);

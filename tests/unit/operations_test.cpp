@@ -2,6 +2,7 @@
 // model and checksum, errors naming file, line and column, and the undo derived from the model.
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
+#include <strata/render.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -185,4 +186,20 @@ down:
   REQUIRE(s.down);
   CHECK(s.down->front().summary() == "add_column t.legacy");
   CHECK(checksum(s) != checksum(Script{s.up, std::nullopt}));
+}
+
+TEST_CASE("defaults compare however a backend spells them") {
+  auto c = [](const char* sql) { return SqlRenderer::comparable_default(sql); };
+  CHECK(c("'pending'::character varying") == c("'pending'"));
+  CHECK(c("'It''s'") == "'It''s'");  // quoted text keeps its case and quotes
+  CHECK(c("'-1'::integer") == c("-1"));
+  CHECK(c("CURRENT_TIMESTAMP") == "current_timestamp");
+  CHECK(c("current_timestamp(3)") == "current_timestamp");
+  CHECK(c("now()") == "current_timestamp");
+  CHECK(c("FALSE") == c("0"));
+  CHECK(c("true") == c("1"));
+  CHECK(c("NULL").empty());
+  CHECK(c("('abc')") == "'abc'");
+  CHECK(c("1") != c("2"));
+  CHECK(c("'pending'") != c("'Pending'"));
 }

@@ -46,6 +46,9 @@ class STRATA_API OperationRenderer {
   // Whether a column the catalog reports has the portable type `type` on this backend (types
   // that map many-to-one compare equal).
   virtual bool same_type(const ColumnType& type, const ColumnInfo& column) const = 0;
+  // Whether a column the catalog reports has the default `declared` (nullopt: none), however the
+  // backend spells it ('a'::character varying, current_timestamp(3), 1 for TRUE).
+  virtual bool same_default(const std::optional<ops::Default>& declared, const ColumnInfo& column) const = 0;
   // Statements a migration of these operations needs outside its transaction, before it begins
   // and after it ends whatever the outcome (SQLite: foreign keys off around a table rebuild,
   // since the pragma does nothing inside a transaction).
@@ -60,6 +63,11 @@ class STRATA_API SqlRenderer : public OperationRenderer {
   bool supports(const ops::Operation& op) const override;
   std::vector<RenderedStatement> render(const ops::Operation& op, Catalog& catalog) const override;
   bool same_type(const ColumnType& type, const ColumnInfo& column) const override;
+  bool same_default(const std::optional<ops::Default>& declared, const ColumnInfo& column) const override;
+  // A default as compared: casts, outer parentheses and letter case outside quotes gone; the
+  // current time one spelling; a quoted number or boolean unquoted; TRUE and FALSE as 1 and 0;
+  // NULL as none ("").
+  static std::string comparable_default(std::string_view sql);
 
  protected:
   const Dialect& dialect() const { return dialect_; }
