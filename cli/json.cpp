@@ -96,6 +96,32 @@ json to_json(const Error& error) {
   return {{"error", out}};
 }
 
+json to_json(const Schema& schema) {
+  json tables = json::array();
+  for (const auto& t : schema.tables) {
+    json columns = json::array(), keys = json::array(), fks = json::array();
+    for (const auto& c : t.columns)
+      columns.push_back({{"name", c.name},
+                         {"native", c.native},
+                         {"types", c.types},
+                         {"nullable", c.nullable},
+                         {"default", c.default_value.empty() ? json(nullptr) : json(c.default_value)}});
+    for (const auto& k : t.keys) keys.push_back({{"columns", k.columns}, {"unique", k.unique}});
+    for (const auto& k : t.foreign_keys)
+      fks.push_back({{"columns", k.columns},
+                     {"references", k.references},
+                     {"referenced_columns", k.referenced_columns},
+                     {"on_delete", k.on_delete},
+                     {"on_update", k.on_update}});
+    tables.push_back({{"name", t.name},
+                      {"columns", columns},
+                      {"primary_key", t.primary_key},
+                      {"keys", keys},
+                      {"foreign_keys", fks}});
+  }
+  return {{"server", schema.server}, {"tables", tables}};
+}
+
 json to_json(const plugin::Loader& loader) {
   json dirs = json::array();
   for (const auto& d : loader.search_path())

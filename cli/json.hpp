@@ -12,5 +12,6 @@ namespace strata::cli {
 nlohmann::json to_json(const Report& report);
 nlohmann::json to_json(const Error& error);
 nlohmann::json to_json(const plugin::Loader& loader);
+nlohmann::json to_json(const Schema& schema);
 
 }  // namespace strata::cli

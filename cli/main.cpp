@@ -53,6 +53,7 @@ struct Flags {
   // new
   std::string new_description;
   bool new_yaml = false;
+  std::string compare_url;
 };
 
 std::optional<strata::Version> version_flag(const std::string& text, const char* flag) {
@@ -220,6 +221,10 @@ int main(int argc, char** argv) {
   add_common(create, f);
   create->add_option("description", f.new_description, "what the migration does")->required();
   create->add_flag("--yaml", f.new_yaml, "a portable migration (operations in YAML) instead of SQL");
+  auto* schema = app.add_subcommand("schema", "print the database's schema in portable terms, or compare two");
+  add_common(schema, f);
+  schema->add_option("--compare", f.compare_url,
+                     "another database (any dialect) to compare with: exit 3 and each difference when they differ");
   auto* drivers = app.add_subcommand("drivers", "list the driver plugins found, and those refused and why");
   add_common(drivers, f);
 
@@ -246,6 +251,32 @@ int main(int argc, char** argv) {
     cmd.apply_defaults();
     if (create->parsed()) return strata::cli::create_migration(f.dir, f.new_description, f.new_yaml, f.json);
     strata::Engine engine(cmd.options());
+    if (schema->parsed()) {
+      strata::Schema here = engine.schema();
+      if (f.compare_url.empty()) {
+        if (f.json)
+          std::cout << strata::cli::to_json(here).dump(2) << '\n';
+        else
+          strata::cli::print_schema(std::cout, here);
+        return 0;
+      }
+      strata::Options other = cmd.options();
+      other.url = f.compare_url;
+      strata::Schema there = strata::Engine(other).schema();
+      auto differences = strata::compare_schemas(here, there);
+      if (f.json) {
+        std::cout << nlohmann::json{{"first", strata::cli::to_json(here)},
+                                    {"second", strata::cli::to_json(there)},
+                                    {"differences", differences}}
+                         .dump(2)
+                  << '\n';
+      } else {
+        std::cout << "first:  " << here.server << "\nsecond: " << there.server << '\n';
+        if (differences.empty()) std::cout << "the same logical schema (" << here.tables.size() << " tables)\n";
+        for (const auto& d : differences) std::cout << "  " << d << '\n';
+      }
+      return differences.empty() ? 0 : strata::exit_code(ErrorKind::validation);
+    }
     if (migrate->parsed()) {
       auto r = engine.migrate();
       return cmd.report(r, f.dry_run ? strata::cli::print_dry_run : strata::cli::print_migrate_summary);

@@ -111,6 +111,27 @@ void print_status_table(std::ostream& out, const Report& report) {
   for (const auto& p : report.problems) out << "  " << p << '\n';
 }
 
+void print_schema(std::ostream& out, const Schema& schema) {
+  out << "-- " << schema.server << ", " << schema.tables.size() << " tables (types in portable terms)\n";
+  for (const auto& t : schema.tables) {
+    out << "\ntable " << t.name << '\n';
+    std::size_t width = 0;
+    for (const auto& c : t.columns) width = std::max(width, c.name.size());
+    for (const auto& c : t.columns) {
+      std::string types;
+      for (const auto& type : c.types) types += (types.empty() ? "" : " | ") + type;
+      out << "  " << c.name << std::string(width - c.name.size() + 2, ' ')
+          << (types.empty() ? c.native + " (no portable type)" : types) << (c.nullable ? "" : "  not null")
+          << (c.default_value.empty() ? "" : "  default " + c.default_value) << '\n';
+    }
+    if (!t.primary_key.empty()) out << "  primary key (" << join(t.primary_key) << ")\n";
+    for (const auto& k : t.keys) out << "  " << (k.unique ? "unique key (" : "index (") << join(k.columns) << ")\n";
+    for (const auto& k : t.foreign_keys)
+      out << "  foreign key (" << join(k.columns) << ") references " << k.references << " (" << join(k.referenced_columns)
+          << ") on delete " << k.on_delete << '\n';
+  }
+}
+
 void print_drivers(std::ostream& out, const plugin::Loader& loader) {
   out << "search path:\n";
   if (plugin::drivers_linked_in()) out << "  none: this strata has its drivers linked in and loads no plugins\n";

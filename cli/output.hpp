@@ -14,6 +14,8 @@ void print_applied_line(std::ostream& out, const Event& event);
 void print_migrate_summary(std::ostream& out, const Report& report);
 void print_status_table(std::ostream& out, const Report& report);
 void print_drivers(std::ostream& out, const plugin::Loader& loader);
+// A schema in portable terms, a table at a time.
+void print_schema(std::ostream& out, const Schema& schema);
 void print_dry_run(std::ostream& out, const Report& report);
 void print_actions(std::ostream& out, const Report& report);
 void print_rollback_summary(std::ostream& out, const Report& report);

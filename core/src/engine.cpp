@@ -92,14 +92,7 @@ struct Engine::Impl {
   // connection, whose dialect chooses among the files' variants.
   std::vector<Migration> open() {
     start = Clock::now();
-    if (!driver) {
-      plugin::Loader loader(options.plugin_dirs);
-      driver = loader.load(url.scheme);
-      std::set<std::string> suffixes;
-      for (const auto& file : loader.discover())
-        if (file.refusal.empty()) suffixes.insert(file.suffixes.begin(), file.suffixes.end());
-      known_suffixes.assign(suffixes.begin(), suffixes.end());
-    }
+    load_driver();
     std::vector<Migration> files;
     if (!options.dir.empty()) files = load_directory(options.dir, known_suffixes);
     if (options.embedded) {
@@ -111,6 +104,17 @@ struct Engine::Impl {
     }
     connect();
     return select_for_dialect(std::move(files), connection->dialect().suffixes());
+  }
+
+  void load_driver() {
+    if (!driver) {
+      plugin::Loader loader(options.plugin_dirs);
+      driver = loader.load(url.scheme);
+      std::set<std::string> suffixes;
+      for (const auto& file : loader.discover())
+        if (file.refusal.empty()) suffixes.insert(file.suffixes.begin(), file.suffixes.end());
+      known_suffixes.assign(suffixes.begin(), suffixes.end());
+    }
   }
 
   void connect() {
@@ -329,6 +333,12 @@ Engine::Engine(Options options) : impl_(std::make_unique<Impl>(std::move(options
 Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
+
+Schema Engine::schema() {
+  impl_->load_driver();
+  impl_->connect();
+  return describe_schema(*impl_->connection, impl_->options.ledger_table);
+}
 
 Report Engine::status() {
   auto migrations = impl_->open();

@@ -23,6 +23,11 @@ std::string canonical(std::string_view type) {
 bool MyRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
   // MariaDB's JSON is LONGTEXT with a JSON_VALID check, and information_schema says longtext.
   if (type.type == PortableType::json && mariadb_ && canonical(column.type) == "longtext") return true;
+  // TEXT, MEDIUMTEXT and LONGTEXT are all unbounded text to a portable schema.
+  std::string have = canonical(column.type);
+  if ((type.type == PortableType::text || (type.type == PortableType::string && type.length == 0)) &&
+      (have == "text" || have == "mediumtext" || have == "longtext" || have == "tinytext"))
+    return true;
   return canonical(dialect().type_sql(type)) == canonical(column.type);
 }
 

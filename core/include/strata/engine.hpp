@@ -16,6 +16,7 @@
 #include <strata/export.hpp>
 #include <strata/migration_set.hpp>
 #include <strata/plan.hpp>
+#include <strata/schema.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -124,6 +125,8 @@ class STRATA_API Engine {
   Report baseline(const Version& version, const std::string& description = "baseline");
   // Removes failed rows; re-records the checksums and names of applied files that changed.
   Report repair();
+  // The database's schema in portable terms (see <strata/schema.hpp>); reads no migrations.
+  Schema schema();
 
  private:
   struct Impl;

@@ -13,7 +13,10 @@
 #include <strata/ledger.hpp>
 #include <strata/migration.hpp>
 #include <strata/migration_set.hpp>
+#include <strata/operations.hpp>
 #include <strata/plan.hpp>
+#include <strata/render.hpp>
+#include <strata/schema.hpp>
 #include <strata/script.hpp>
 #include <strata/source.hpp>
 #include <strata/url.hpp>

@@ -1,0 +1,193 @@
+#include <strata/render.hpp>
+#include <strata/schema.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+namespace strata {
+namespace {
+
+// The sizes in a native type's first parentheses: VARCHAR(32) -> {32}, numeric(10, 2) -> {10, 2}.
+std::vector<int> sizes_of(const std::string& native) {
+  std::vector<int> sizes;
+  auto open = native.find('(');
+  if (open == std::string::npos) return sizes;
+  const char* at = native.c_str() + open + 1;
+  while (*at && *at != ')') {
+    char* end = nullptr;
+    long value = std::strtol(at, &end, 10);
+    if (end == at) break;
+    sizes.push_back(static_cast<int>(value));
+    at = end;
+    while (*at == ',' || *at == ' ') ++at;
+  }
+  return sizes;
+}
+
+// What a backend that keeps no size stands for: a string of any length, a decimal of any precision.
+constexpr const char* any_length = "string(any length)";
+constexpr const char* any_precision = "decimal(any precision)";
+
+std::vector<std::string> portable_types(const OperationRenderer& renderer, const ColumnInfo& column) {
+  std::vector<int> sizes = sizes_of(column.type);
+  static constexpr PortableType order[] = {
+      PortableType::boolean,   PortableType::integer,   PortableType::bigint,      PortableType::smallint,
+      PortableType::decimal,   PortableType::real,      PortableType::double_precision, PortableType::string,
+      PortableType::text,      PortableType::binary,    PortableType::date,        PortableType::time,
+      PortableType::timestamp, PortableType::timestamptz, PortableType::uuid,      PortableType::json};
+  std::vector<std::string> out;
+  for (PortableType t : order) {
+    ColumnType candidate{t};
+    if (t == PortableType::string && !sizes.empty()) candidate.length = sizes[0];
+    if (t == PortableType::decimal) {
+      if (sizes.size() < 2) {
+        if (renderer.same_type(ColumnType{PortableType::decimal, 0, 10, 2}, column)) out.push_back(any_precision);
+        continue;
+      }
+      candidate.precision = sizes[0];
+      candidate.scale = sizes[1];
+    }
+    if (!renderer.same_type(candidate, column)) continue;
+    // A backend that keeps no length (every string is TEXT) stands for a string of any length.
+    bool lengthless = t == PortableType::string && candidate.length == 0 &&
+                      renderer.same_type(ColumnType{PortableType::string, 255}, column);
+    out.push_back(lengthless ? any_length : to_string(candidate));
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& list, const char* separator = ", ") {
+  std::string out;
+  for (const auto& s : list) out += (out.empty() ? "" : separator) + s;
+  return out;
+}
+
+std::string shown(const SchemaColumn& c) {
+  return (c.types.empty() ? c.native + " (no portable type)" : join(c.types, " or ")) +
+         (c.nullable ? ", nullable" : ", not null") + (c.default_value.empty() ? "" : ", default " + c.default_value);
+}
+
+bool meet(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.empty() && b.empty()) return true;
+  auto has = [](const std::vector<std::string>& set, const std::string& t) {
+    return std::find(set.begin(), set.end(), t) != set.end() ||
+           (t.starts_with("string") && std::find(set.begin(), set.end(), any_length) != set.end()) ||
+           (t.starts_with("decimal") && std::find(set.begin(), set.end(), any_precision) != set.end());
+  };
+  return std::any_of(a.begin(), a.end(), [&](const auto& t) { return has(b, t); }) ||
+         std::any_of(b.begin(), b.end(), [&](const auto& t) { return has(a, t); });
+}
+
+std::string key_text(const SchemaKey& k) {
+  return std::string(k.unique ? "unique key (" : "index (") + join(k.columns) + ")";
+}
+
+std::string fk_text(const SchemaForeignKey& k) {
+  return "foreign key (" + join(k.columns) + ") -> " + k.references + " (" + join(k.referenced_columns) +
+         ") on delete " + k.on_delete + " on update " + k.on_update;
+}
+
+template <class T>
+void compare_sets(const std::string& where, const std::vector<T>& a, const std::vector<T>& b,
+                  std::string (*text)(const T&), std::vector<std::string>& out) {
+  std::vector<std::string> ta, tb;
+  for (const auto& x : a) ta.push_back(text(x));
+  for (const auto& x : b) tb.push_back(text(x));
+  for (const auto& x : ta)
+    if (std::find(tb.begin(), tb.end(), x) == tb.end()) out.push_back(where + ": " + x + " only in the first");
+  for (const auto& x : tb)
+    if (std::find(ta.begin(), ta.end(), x) == ta.end()) out.push_back(where + ": " + x + " only in the second");
+}
+
+}  // namespace
+
+Schema describe_schema(Connection& connection, const std::string& ledger_table) {
+  const OperationRenderer* renderer = connection.renderer();
+  if (!renderer)
+    throw Error(ErrorKind::validation, "the " + std::string(connection.dialect().name()) +
+                                           " driver names no portable types: it cannot describe the schema");
+  Catalog& catalog = connection.catalog();
+  Schema schema;
+  schema.server = connection.server_description();
+  for (const auto& name : catalog.tables()) {
+    if (name == ledger_table || name.starts_with("sqlite_")) continue;
+    SchemaTable table;
+    table.name = name;
+    for (const auto& c : catalog.columns(name)) {
+      SchemaColumn column{c.name, c.type, portable_types(*renderer, c), c.nullable || false, ""};
+      if (c.default_sql) column.default_value = SqlRenderer::comparable_default(*c.default_sql);
+      if (c.primary_key) {
+        table.primary_key.push_back(c.name);
+        column.nullable = false;  // a primary key is never null, whatever a catalog says
+        column.default_value = column.default_value.starts_with("nextval(") ? "" : column.default_value;
+      }
+      table.columns.push_back(std::move(column));
+    }
+    auto foreign_keys = catalog.foreign_keys(name);
+    for (const auto& index : catalog.indexes(name)) {
+      // The index InnoDB makes for a foreign key (named after the key, or after its first column
+      // when the key has no name of its own) belongs to the key, not to the schema.
+      bool made_for_key = std::any_of(foreign_keys.begin(), foreign_keys.end(), [&](const ForeignKeyInfo& k) {
+        return !index.unique && k.columns == index.columns &&
+               (k.name == index.name || (!k.columns.empty() && index.name == k.columns.front()));
+      });
+      if (!index.primary && !made_for_key) table.keys.push_back({index.columns, index.unique});
+    }
+    try {  // a unique constraint is a unique key, whether or not the backend shows its index
+      for (const auto& c : catalog.constraints(name))
+        if (c.kind == ConstraintInfo::Kind::unique) table.keys.push_back({c.columns, true});
+    } catch (const Error&) {
+    }
+    std::sort(table.keys.begin(), table.keys.end(),
+              [](const auto& a, const auto& b) { return std::tie(a.columns, a.unique) < std::tie(b.columns, b.unique); });
+    table.keys.erase(std::unique(table.keys.begin(), table.keys.end(),
+                                 [](const auto& a, const auto& b) { return a.columns == b.columns && a.unique == b.unique; }),
+                     table.keys.end());
+    for (const auto& k : foreign_keys)
+      table.foreign_keys.push_back({k.columns, k.referenced_table, k.referenced_columns, k.on_delete, k.on_update});
+    std::sort(table.foreign_keys.begin(), table.foreign_keys.end(),
+              [](const auto& a, const auto& b) { return fk_text(a) < fk_text(b); });
+    schema.tables.push_back(std::move(table));
+  }
+  std::sort(schema.tables.begin(), schema.tables.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return schema;
+}
+
+std::vector<std::string> compare_schemas(const Schema& a, const Schema& b) {
+  std::vector<std::string> out;
+  std::map<std::string, const SchemaTable*> in_b;
+  for (const auto& t : b.tables) in_b[t.name] = &t;
+  for (const auto& ta : a.tables) {
+    auto found = in_b.find(ta.name);
+    if (found == in_b.end()) {
+      out.push_back("table " + ta.name + ": only in the first");
+      continue;
+    }
+    const SchemaTable& tb = *found->second;
+    in_b.erase(found);
+    std::string where = "table " + ta.name;
+    for (const auto& ca : ta.columns) {
+      auto cb = std::find_if(tb.columns.begin(), tb.columns.end(), [&](const auto& c) { return c.name == ca.name; });
+      if (cb == tb.columns.end()) {
+        out.push_back(where + ": column " + ca.name + " only in the first");
+        continue;
+      }
+      if (!meet(ca.types, cb->types) || ca.nullable != cb->nullable || ca.default_value != cb->default_value)
+        out.push_back(where + ": column " + ca.name + ": " + shown(ca) + " in the first, " + shown(*cb) +
+                      " in the second");
+    }
+    for (const auto& cb : tb.columns)
+      if (std::none_of(ta.columns.begin(), ta.columns.end(), [&](const auto& c) { return c.name == cb.name; }))
+        out.push_back(where + ": column " + cb.name + " only in the second");
+    if (ta.primary_key != tb.primary_key)
+      out.push_back(where + ": primary key (" + join(ta.primary_key) + ") in the first, (" + join(tb.primary_key) +
+                    ") in the second");
+    compare_sets<SchemaKey>(where, ta.keys, tb.keys, key_text, out);
+    compare_sets<SchemaForeignKey>(where, ta.foreign_keys, tb.foreign_keys, fk_text, out);
+  }
+  for (const auto& [name, table] : in_b) out.push_back("table " + name + ": only in the second");
+  return out;
+}
+
+}  // namespace strata
