@@ -3,32 +3,32 @@
 
 CREATE TABLE remediation_rules (
     id            INTEGER PRIMARY KEY,
-    name          TEXT NOT NULL UNIQUE,
+    name          VARCHAR(255) NOT NULL UNIQUE,
     description   TEXT,
-    alert_pattern TEXT NOT NULL,
-    severity      TEXT NOT NULL DEFAULT 'warning'
+    alert_pattern VARCHAR(255) NOT NULL,
+    severity      VARCHAR(16) NOT NULL DEFAULT 'warning'
                   CHECK (severity IN ('info', 'warning', 'critical')),
-    enabled       INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
-    created_at    TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    updated_at    TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+    enabled       BOOLEAN NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+    created_at    TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_at    TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 CREATE TABLE runbooks (
     id          INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL,
+    name        VARCHAR(255) NOT NULL,
     description TEXT,
-    steps       TEXT NOT NULL, -- JSON array of steps, stored as text
-    created_at  TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+    steps       JSON NOT NULL, -- JSON array of steps (SQLite stores it as text)
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 CREATE TABLE runbook_executions (
     id          INTEGER PRIMARY KEY,
     rule_id     INTEGER REFERENCES remediation_rules (id) ON DELETE SET NULL,
     runbook_id  INTEGER NOT NULL REFERENCES runbooks (id) ON DELETE CASCADE,
-    status      TEXT NOT NULL DEFAULT 'pending'
+    status      VARCHAR(16) NOT NULL DEFAULT 'pending'
                 CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
-    started_at  TEXT,
-    finished_at TEXT,
+    started_at  TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ,
     output      TEXT,
     error       TEXT
 );

@@ -40,18 +40,15 @@ class LitefileDialect final : public Dialect {
     return quote_identifier_with(identifier, '"');
   }
   std::string placeholder(int index) const override { return "?" + std::to_string(index); }
+  // The portable type's own name as the declared type (SQLite keeps it, and gives it an affinity),
+  // so that the catalog shows what a migration declared.
   std::string type_sql(const ColumnType& type) const override {
-    switch (type.type) {
-      case PortableType::boolean:
-      case PortableType::smallint:
-      case PortableType::integer:
-      case PortableType::bigint: return "INTEGER";
-      case PortableType::real:
-      case PortableType::double_precision: return "REAL";
-      case PortableType::decimal: return "NUMERIC";
-      case PortableType::binary: return "BLOB";
-      default: return "TEXT";
-    }
+    std::string name = to_string(type);  // "string(32)", "decimal(10,2)", "timestamptz"
+    if (type.type == PortableType::string) return type.length ? "VARCHAR(" + std::to_string(type.length) + ")" : "TEXT";
+    if (type.type == PortableType::double_precision) return "DOUBLE";
+    if (type.type == PortableType::binary) return "BLOB";
+    for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return name;
   }
   std::vector<Statement> split(std::string_view script) const override {
     SplitRules rules;  // the core's splitter, told this SQL's lexical rules
@@ -80,6 +77,16 @@ class LitefileDialect final : public Dialect {
 class LitefileRenderer final : public SqlRenderer {
  public:
   using SqlRenderer::SqlRenderer;
+  // SQLite's integers are one type, and an auto-increment key must be declared INTEGER.
+  bool same_type(const ColumnType& type, const ColumnInfo& column) const override {
+    auto integer = [](const std::string& t) { return t == "INTEGER" || t == "BIGINT" || t == "SMALLINT"; };
+    std::string want = compact_upper(dialect().type_sql(type)), have = compact_upper(column.type);
+    return want == have || (integer(want) && integer(have));
+  }
+  std::string column_definition(const ops::Column& column) const override {
+    if (!column.auto_increment) return SqlRenderer::column_definition(column);
+    return q(column.name) + " INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT";  // SQLite's rowid
+  }
   std::vector<RenderedStatement> render(const ops::Operation& op, Catalog& catalog) const override {
     std::vector<RenderedStatement> out;
     if (auto* drop = std::get_if<ops::DropColumn>(&op.change))

@@ -538,3 +538,41 @@ TEST_CASE("a portable project here and on SQLite is one logical schema, and a di
   CHECK_THAT(different.out, Catch::Contains("table members: column nickname only in the first"));
   CHECK_THAT(different.out, !Catch::Contains("table teams"));
 }
+
+TEST_CASE("the example project here and on SQLite is one logical schema, and a migration run on one side is named",
+          "[operations]") {
+  std::string example = test_setting("STRATA_TEST_EXAMPLE_DIR");
+  REQUIRE_FALSE(example.empty());
+  std::string url = fresh_database_url();
+  ScratchDir files;
+  std::string sqlite = "sqlite:" + (files.path() / "example.db").string();
+  Inspector db(url);
+  REQUIRE(run_strata({"migrate", "--url", sqlite, "--dir", example}).exit_code == 0);
+  ProcessResult migrated = run_strata({"migrate", "--url", url, "--dir", example});
+  if (!supported(db, "- create_table: {name: x, columns: [{name: id, type: integer}]}\n")) {
+    CHECK(migrated.exit_code == 3);  // its portable migrations are refused before anything runs
+    return;
+  }
+  REQUIRE(migrated.exit_code == 0);
+  ProcessResult same = run_strata({"schema", "--url", url, "--compare", sqlite});
+  INFO(same.out << same.err);
+  CHECK(same.exit_code == 0);
+  CHECK_THAT(same.out, Catch::Contains("the same logical schema (7 tables)"));
+
+  // A migration applied here and not there: its change is named, and nothing else.
+  ScratchDir more;
+  for (const auto& entry : std::filesystem::directory_iterator(example))
+    std::filesystem::copy(entry.path(), more.path() / entry.path().filename());
+  more.write("V10__runbook_owner.yaml",
+             "- add_column: {table: runbooks, column: {name: owner, type: string, length: 100}}\n"
+             "- create_index: {table: runbook_executions, name: ix_executions_finished, columns: [finished_at]}\n");
+  ProcessResult ahead = run_strata({"migrate", "--url", url, "--dir", more.path().string()});
+  INFO(ahead.err);
+  REQUIRE(ahead.exit_code == 0);
+  ProcessResult different = run_strata({"schema", "--url", url, "--compare", sqlite});
+  INFO(different.out);
+  CHECK(different.exit_code == 3);
+  CHECK_THAT(different.out, Catch::Contains("table runbooks: column owner only in the first"));
+  CHECK_THAT(different.out, Catch::Contains("table runbook_executions: index (finished_at) only in the first"));
+  CHECK_THAT(different.out, !Catch::Contains("table remediation_rules"));
+}
