@@ -139,8 +139,16 @@ std::string SqlRenderer::foreign_key_clause(const ops::ForeignKey& k) const {
   return sql;
 }
 
+bool SqlRenderer::native_if_exists(std::size_t change_index) const {
+  return change_index == ops::Change(ops::CreateTable{}).index() || change_index == ops::Change(ops::DropTable{}).index();
+}
+
+std::string SqlRenderer::if_clause(const ops::Operation& op, bool flag, const char* clause) const {
+  return flag && native_if_exists(op.change.index()) ? clause : "";
+}
+
 std::vector<RenderedStatement> SqlRenderer::create_table(const ops::CreateTable& op) const {
-  std::string sql = "CREATE TABLE " + q(op.table) + " (";
+  std::string sql = "CREATE TABLE" + if_clause(ops::Operation(op), op.if_missing, " IF NOT EXISTS") + " " + q(op.table) + " (";
   std::string sep = "\n  ";
   for (const auto& c : op.columns) {
     sql += sep + column_definition(c);
@@ -192,7 +200,7 @@ std::vector<RenderedStatement> SqlRenderer::insert_rows(const ops::InsertRows& o
 }
 
 std::vector<RenderedStatement> SqlRenderer::drop_index(const ops::DropIndex& op) const {
-  return {{"DROP INDEX " + q(op.name), {}}};
+  return {{"DROP INDEX" + if_clause(ops::Operation(op), op.if_exists, " IF EXISTS") + " " + q(op.name), {}}};
 }
 
 std::vector<RenderedStatement> SqlRenderer::sql(const ops::Sql& op) const {
@@ -212,24 +220,33 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
   return std::visit(
       overloaded{
           [&](const CreateTable& o) { return create_table(o); },
-          [&](const DropTable& o) { return std::vector<RenderedStatement>{{"DROP TABLE " + q(o.table), {}}}; },
+          [&](const DropTable& o) {
+            return std::vector<RenderedStatement>{
+                {"DROP TABLE" + if_clause(op, o.if_exists, " IF EXISTS") + " " + q(o.table), {}}};
+          },
           [&](const RenameTable& o) {
             return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " RENAME TO " + q(o.to), {}}};
           },
           [&](const AddColumn& o) {
             return std::vector<RenderedStatement>{
-                {"ALTER TABLE " + q(o.table) + " ADD COLUMN " + column_definition(o.column), {}}};
+                {"ALTER TABLE " + q(o.table) + " ADD COLUMN" + if_clause(op, o.if_missing, " IF NOT EXISTS") + " " +
+                     column_definition(o.column),
+                 {}}};
           },
           [&](const DropColumn& o) {
-            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " DROP COLUMN " + q(o.column), {}}};
+            return std::vector<RenderedStatement>{
+                {"ALTER TABLE " + q(o.table) + " DROP COLUMN" + if_clause(op, o.if_exists, " IF EXISTS") + " " +
+                     q(o.column),
+                 {}}};
           },
           [&](const RenameColumn& o) {
             return std::vector<RenderedStatement>{
                 {"ALTER TABLE " + q(o.table) + " RENAME COLUMN " + q(o.column) + " TO " + q(o.to), {}}};
           },
           [&](const CreateIndex& o) {
-            return std::vector<RenderedStatement>{{std::string("CREATE ") + (o.unique ? "UNIQUE " : "") + "INDEX " +
-                                                       q(o.name) + " ON " + q(o.table) + " (" + names(o.columns) + ")",
+            return std::vector<RenderedStatement>{{std::string("CREATE ") + (o.unique ? "UNIQUE " : "") + "INDEX" +
+                                                       if_clause(op, o.if_missing, " IF NOT EXISTS") + " " + q(o.name) +
+                                                       " ON " + q(o.table) + " (" + names(o.columns) + ")",
                                                    {}}};
           },
           [&](const DropIndex& o) { return drop_index(o); },

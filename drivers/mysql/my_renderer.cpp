@@ -41,9 +41,16 @@ std::string MyRenderer::default_sql(const ops::Default& value) const {
 }
 
 std::vector<RenderedStatement> MyRenderer::drop_index(const ops::DropIndex& op) const {
-  return {{std::string("DROP INDEX ") + (native_if_exists_ && op.if_exists ? "IF EXISTS " : "") + q(op.name) + " ON " +
+  return {{"DROP INDEX" + if_clause(ops::Operation(op), op.if_exists, " IF EXISTS") + " " + q(op.name) + " ON " +
                q(op.table),
            {}}};
+}
+
+bool MyRenderer::native_if_exists(std::size_t change_index) const {
+  using namespace ops;
+  bool column_or_index = change_index == Change(AddColumn{}).index() || change_index == Change(DropColumn{}).index() ||
+                         change_index == Change(CreateIndex{}).index() || change_index == Change(DropIndex{}).index();
+  return SqlRenderer::native_if_exists(change_index) || (column_or_index && native_if_exists_);
 }
 
 std::vector<RenderedStatement> MyRenderer::modify_column(const ops::AlterColumn& op) const {
@@ -87,16 +94,6 @@ std::vector<RenderedStatement> MyRenderer::render(const ops::Operation& op, Cata
       if (c.name == o->name && c.kind == ConstraintInfo::Kind::unique)
         return {{"ALTER TABLE " + q(o->table) + " DROP INDEX " + q(o->name), {}}};
     return {{"ALTER TABLE " + q(o->table) + " DROP CONSTRAINT " + q(o->name), {}}};
-  }
-  if (native_if_exists_) {
-    if (auto* o = std::get_if<AddColumn>(&op.change); o && o->if_missing)
-      return {{"ALTER TABLE " + q(o->table) + " ADD COLUMN IF NOT EXISTS " + column_definition(o->column), {}}};
-    if (auto* o = std::get_if<DropColumn>(&op.change); o && o->if_exists)
-      return {{"ALTER TABLE " + q(o->table) + " DROP COLUMN IF EXISTS " + q(o->column), {}}};
-    if (auto* o = std::get_if<CreateIndex>(&op.change); o && o->if_missing)
-      return {{std::string("CREATE ") + (o->unique ? "UNIQUE " : "") + "INDEX IF NOT EXISTS " + q(o->name) + " ON " +
-                   q(o->table) + " (" + names(o->columns) + ")",
-               {}}};
   }
   return SqlRenderer::render(op, catalog);
 }

@@ -32,6 +32,11 @@ class SqliteRenderer final : public SqlRenderer {
 
  protected:
   std::string column_definition(const ops::Column& column) const override;
+  // SQLite has IF [NOT] EXISTS for tables and indexes, not for columns.
+  bool native_if_exists(std::size_t change_index) const override {
+    return SqlRenderer::native_if_exists(change_index) || change_index == ops::Change(ops::CreateIndex{}).index() ||
+           change_index == ops::Change(ops::DropIndex{}).index();
+  }
 
  private:
   // The statements that rebuild `table` with its definition changed by `edit`; `dropped` is a

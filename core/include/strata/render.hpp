@@ -89,6 +89,12 @@ class STRATA_API SqlRenderer : public OperationRenderer {
   virtual std::string bound_value(int index, const ColumnInfo* column) const;
   // What follows `SELECT <values>` when it reads no table (" FROM DUAL" on MySQL).
   virtual std::string from_no_table() const { return ""; }
+  // Whether the server has its own IF [NOT] EXISTS for this kind of operation (an index into
+  // ops::Change); the clause is then added to a guarded operation, so that a session racing the
+  // guard cannot make it fail. CREATE TABLE and DROP TABLE by default.
+  virtual bool native_if_exists(std::size_t change_index) const;
+  // " IF NOT EXISTS" / " IF EXISTS" when `flag` is set and the server has it for `op`.
+  std::string if_clause(const ops::Operation& op, bool flag, const char* clause) const;
   // The SQL a sql operation holds for this dialect, split into statements.
   std::vector<RenderedStatement> sql(const ops::Sql& op) const;
 
