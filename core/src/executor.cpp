@@ -124,15 +124,14 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
     } catch (Error& e) {
       throw e.in_file(m.where()).for_version(m.label());
     }
-  }
-  for (const auto& s : script.statements) {
-    if (m.code || m.operations) break;
-    auto refusal = dialect.refusal(s);
-    if (refusal && (m.transactional || !refusal->allowed_without_transaction))
-      throw Error(ErrorKind::validation, refusal->reason)
-          .in_file(m.where())
-          .at_line(s.line, s.column)
-          .for_version(m.label());
+    for (const auto& s : script.statements) {
+      auto refusal = dialect.refusal(s);
+      if (refusal && (m.transactional || !refusal->allowed_without_transaction))
+        throw Error(ErrorKind::validation, refusal->reason)
+            .in_file(m.where())
+            .at_line(s.line, s.column)
+            .for_version(m.label());
+    }
   }
   if (!pending.resumes) return script;
   const LedgerRow& row = *pending.resumes;
