@@ -41,17 +41,33 @@ std::string utc_stamp() {
 
 }  // namespace
 
+namespace {
+
+// A digit string plus one, at any length ("199" -> "200").
+std::string plus_one(std::string digits) {
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (*it != '9') {
+      ++*it;
+      return digits;
+    }
+    *it = '0';
+  }
+  return "1" + digits;
+}
+
+}  // namespace
+
 Version next_version(const std::vector<Version>& existing) {
   if (existing.empty()) return *Version::parse("1");
   const Version& newest = *std::max_element(existing.begin(), existing.end());
-  const auto& parts = newest.parts();
-  if (parts.size() == 1 && parts[0] >= 10'000'000) {
+  std::vector<std::string> parts = newest.parts();
+  if (parts.size() == 1 && parts[0].size() >= 8) {  // a timestamp-like version: continue with the time
     auto stamp = *Version::parse(utc_stamp());
-    return stamp > newest ? stamp : *Version::parse(std::to_string(parts[0] + 1));
+    return stamp > newest ? stamp : *Version::parse(plus_one(parts[0]));
   }
+  parts.back() = plus_one(parts.back());
   std::string text;
-  for (std::size_t i = 0; i < parts.size(); ++i)
-    text += (i ? "." : "") + std::to_string(i + 1 == parts.size() ? parts[i] + 1 : parts[i]);
+  for (std::size_t i = 0; i < parts.size(); ++i) text += (i ? "." : "") + parts[i];
   return *Version::parse(text);
 }
 

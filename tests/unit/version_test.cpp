@@ -34,6 +34,15 @@ TEST_CASE("leading zeros and trailing zero parts do not count") {
 }
 
 TEST_CASE("text that is not a version is refused") {
-  for (const char* bad : {"", "1..2", "1.", ".1", "a", "1a", "1-2", "v1", "1 2", "99999999999999999999999"})
+  for (const char* bad : {"", "1..2", "1.", ".1", "a", "1a", "1-2", "v1", "1 2", "+1", "-1", "1_", "0x1"})
     CHECK_FALSE(Version::parse(bad));
+}
+
+TEST_CASE("a part has any number of digits: compared as a digit string, never as a machine integer") {
+  CHECK(v("20150100000001000000").str() == "20150100000001000000");
+  CHECK(v("20150100000001000001") > v("20150100000001000000"));
+  CHECK(v("99999999999999999999999") > v("18446744073709551615"));  // past 2^64
+  CHECK(v("100000000000000000000") > v("99999999999999999999"));    // more digits, larger
+  CHECK(v("00020150100000001000000") == v("20150100000001000000"));
+  CHECK(v("1.18446744073709551616") > v("1.18446744073709551615"));
 }

@@ -2,13 +2,14 @@
 //
 // Versions compare part by part numerically ("1.10" after "1.9"), '.' and '_' are the same
 // separator ("2_1" equals "2.1"), leading zeros do not count ("002" equals "2") and neither do
-// trailing zero parts ("1.0" equals "1"). str() gives the normalised spelling the ledger keeps.
+// trailing zero parts ("1.0" equals "1"). A part may have any number of digits: it is compared as
+// a digit string, never converted to a machine integer, so a 20-digit timestamp version
+// (20150100000001000000) is as good as "1". str() gives the normalised spelling the ledger keeps.
 #pragma once
 
 #include <strata/export.hpp>
 
 #include <compare>
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,10 +19,11 @@ namespace strata {
 
 class STRATA_API Version {
  public:
-  // Parses a version; nullopt when the text is not one (empty part, non-digit, overflow).
+  // Parses a version; nullopt when the text is not one (empty part, a character not a digit).
   static std::optional<Version> parse(std::string_view text);
 
-  const std::vector<std::uint64_t>& parts() const noexcept { return parts_; }
+  // The parts as digit strings without leading zeros ("0" for zero).
+  const std::vector<std::string>& parts() const noexcept { return parts_; }
   std::string str() const;
 
   friend STRATA_API std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept;
@@ -30,8 +32,8 @@ class STRATA_API Version {
   }
 
  private:
-  explicit Version(std::vector<std::uint64_t> parts) : parts_(std::move(parts)) {}
-  std::vector<std::uint64_t> parts_;  // trailing zero parts removed; never empty
+  explicit Version(std::vector<std::string> parts) : parts_(std::move(parts)) {}
+  std::vector<std::string> parts_;  // trailing zero parts removed; never empty
 };
 
 }  // namespace strata
