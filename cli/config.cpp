@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <strata/error.hpp>
+#include <strata/source.hpp>
 
 #include <toml++/toml.h>
 
@@ -22,6 +23,25 @@ std::optional<T> read_value(const std::filesystem::path& path, const toml::node&
     if (auto v = node.value<T>()) return *v;
   }
   throw config_error(path, node.source(), std::string(key) + " must be " + expected);
+}
+
+// `dialects = ["litefile"]`: the project's own dialect tags, each a word a file name can carry.
+std::vector<std::string> read_dialects(const std::filesystem::path& path, const toml::node& node) {
+  const toml::array* array = node.as_array();
+  if (!array) throw config_error(path, node.source(), "dialects must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& element : *array) {
+    auto value = element.value<std::string>();
+    if (!value) throw config_error(path, element.source(), "dialects must be an array of strings");
+    try {
+      std::vector<std::string> one{*value};
+      check_declared_dialects(one, "dialects");
+    } catch (const Error& e) {
+      throw config_error(path, element.source(), e.message());
+    }
+    out.push_back(*value);
+  }
+  return out;
 }
 
 }  // namespace
@@ -55,6 +75,8 @@ std::optional<FileDefaults> read_config(const std::filesystem::path& path) {
       defaults.statement_timeout = read_value<double>(path, node, "statement_timeout", "a number of seconds");
     else if (name == "ddl_lock_timeout")
       defaults.ddl_lock_timeout = read_value<double>(path, node, "ddl_lock_timeout", "a number of seconds");
+    else if (name == "dialects")
+      defaults.dialects = read_dialects(path, node);
     else if (name == "connect_retries")
       defaults.connect_retries =
           static_cast<int>(*read_value<std::int64_t>(path, node, "connect_retries", "a whole number"));
@@ -62,7 +84,7 @@ std::optional<FileDefaults> read_config(const std::filesystem::path& path) {
       throw config_error(path, node.source(),
                          "unknown setting '" + name +
                              "' (known: url, dir, ledger_table, lock_timeout, statement_timeout, ddl_lock_timeout, "
-                             "connect_retries)");
+                             "connect_retries, dialects)");
   }
   return defaults;
 }

@@ -31,6 +31,7 @@ struct Flags {
   bool create_schema = false;
   int connect_retries = 0;
   std::vector<std::string> plugin_dirs;
+  std::vector<std::string> dialects;  // strata.toml only
   std::string config = "strata.toml";
   bool verbose = false;
   bool json = false;
@@ -104,6 +105,7 @@ class Command {
     if (!given("--statement-timeout") && file->statement_timeout) flags.statement_timeout_s = *file->statement_timeout;
     if (!given("--ddl-lock-timeout") && file->ddl_lock_timeout) flags.ddl_lock_timeout_s = *file->ddl_lock_timeout;
     if (!given("--connect-retries") && file->connect_retries) flags.connect_retries = *file->connect_retries;
+    flags.dialects = file->dialects;
   }
 
   strata::Options options() const {
@@ -118,6 +120,7 @@ class Command {
     if (flags.connect_retries < 0) throw Error(ErrorKind::usage, "--connect-retries cannot be negative");
     o.connect_retries = flags.connect_retries;
     o.plugin_dirs.assign(flags.plugin_dirs.begin(), flags.plugin_dirs.end());
+    o.dialects = flags.dialects;
     o.target = version_flag(flags.target, "--target");
     o.out_of_order = flags.out_of_order;
     o.resume = resume_mode(flags.resume);
@@ -211,6 +214,9 @@ int main(int argc, char** argv) {
   add_common(rollback, f);
   auto* to = rollback->add_option("--to", f.rollback_to, "undo every version above this one");
   rollback->add_option("--steps", f.steps, "how many versions to undo")->capture_default_str()->excludes(to);
+  rollback->add_flag("--resume{resume}", f.resume,
+                     "continue an undo that failed part-way; --resume=retry or --resume=skip for a statement in "
+                     "doubt");
   auto* baseline = app.add_subcommand("baseline", "mark an existing database as being at a version");
   add_common(baseline, f);
   baseline->add_option("--version", f.baseline_version, "the version the database is at")->required();
@@ -292,7 +298,7 @@ int main(int argc, char** argv) {
     }
     if (validate->parsed()) return cmd.report(engine.validate(), strata::cli::print_validate_summary);
     if (rollback->parsed()) {
-      strata::RollbackOptions options{version_flag(f.rollback_to, "--to"), f.steps};
+      strata::RollbackOptions options{version_flag(f.rollback_to, "--to"), f.steps, resume_mode(f.resume)};
       return cmd.report(engine.rollback(options), strata::cli::print_rollback_summary);
     }
     if (baseline->parsed()) {

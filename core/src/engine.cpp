@@ -7,7 +7,6 @@
 #include <strata/source.hpp>
 
 #include <algorithm>
-#include <set>
 #include <thread>
 
 namespace strata {
@@ -66,11 +65,13 @@ std::size_t Report::count(MigrationState state) const {
       std::count_if(migrations.begin(), migrations.end(), [&](const MigrationStatus& m) { return m.state == state; }));
 }
 
+// Whether a command may create a missing database: only those that write.
+enum class Access { read_only, may_create };
+
 struct Engine::Impl {
   Options options;
   DatabaseUrl url;
   std::shared_ptr<Driver> driver;
-  std::vector<std::string> known_suffixes;
   std::shared_ptr<Connection> connection;
   std::unique_ptr<Ledger> ledger;
   Clock::time_point start = Clock::now();
@@ -78,9 +79,10 @@ struct Engine::Impl {
   explicit Impl(Options o) : options(std::move(o)) {
     if (options.url.empty()) throw Error(ErrorKind::usage, "no database URL given");
     url = DatabaseUrl::parse(options.url);
+    check_declared_dialects(options.dialects, "Options::dialects");
   }
 
-  std::vector<std::string> drift;  // drift portable operations found while applying
+  std::vector<std::string> drift;  // drift portable operations found by this command
 
   void emit(Event::Type type, std::string message, const MigrationStatus* m = nullptr,
             std::chrono::milliseconds elapsed = {}) {
@@ -88,41 +90,42 @@ struct Engine::Impl {
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
-  // The driver first, so that a wrong URL or plugin is reported before anything else; then the
-  // connection, whose dialect chooses among the files' variants.
-  std::vector<Migration> open() {
+  // Each command starts afresh: what an earlier command on this Engine found is not its news.
+  void begin_command() {
     start = Clock::now();
+    drift.clear();
+  }
+
+  // The driver first, so that a wrong URL or plugin is reported before anything else; then the
+  // connection, whose dialect chooses among the files' variants. `access` says whether the
+  // command may create a missing database.
+  std::vector<Migration> open(Access access) {
+    begin_command();
     load_driver();
     std::vector<Migration> files;
-    if (!options.dir.empty()) files = load_directory(options.dir, known_suffixes);
+    if (!options.dir.empty()) files = load_directory(options.dir, options.dialects);
     if (options.embedded) {
-      for (auto& m : options.embedded->migrations()) {
+      for (auto& m : options.embedded->migrations(options.dialects)) {
         refuse_duplicate(files, m);
         files.push_back(std::move(m));
       }
       std::stable_sort(files.begin(), files.end(), applies_before);
     }
-    connect();
+    connect(access);
     return select_for_dialect(std::move(files), connection->dialect().suffixes());
   }
 
   void load_driver() {
-    if (!driver) {
-      plugin::Loader loader(options.plugin_dirs);
-      driver = loader.load(url.scheme);
-      std::set<std::string> suffixes;
-      for (const auto& file : loader.discover())
-        if (file.refusal.empty()) suffixes.insert(file.suffixes.begin(), file.suffixes.end());
-      known_suffixes.assign(suffixes.begin(), suffixes.end());
-    }
+    if (!driver) driver = plugin::Loader(options.plugin_dirs).load(url.scheme);
   }
 
-  void connect() {
+  void connect(Access access) {
     if (connection) return;
     ConnectOptions connect_options{url};
     connect_options.statement_timeout = options.statement_timeout;
     connect_options.lock_wait_timeout = options.ddl_lock_timeout;
     connect_options.create_schema = options.create_schema;
+    connect_options.create_database = access == Access::may_create;
     for (int attempt = 0;; ++attempt) {
       try {
         connection = keep_alive(driver->connect(connect_options), driver);
@@ -335,19 +338,20 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
 Schema Engine::schema() {
+  impl_->begin_command();
   impl_->load_driver();
-  impl_->connect();
+  impl_->connect(Access::read_only);
   return describe_schema(*impl_->connection, impl_->options.ledger_table);
 }
 
 Report Engine::status() {
-  auto migrations = impl_->open();
+  auto migrations = impl_->open(Access::read_only);
   return impl_->finish(impl_->new_report("status"), impl_->plan_from(migrations));
 }
 
 Report Engine::validate() {
   Impl& impl = *impl_;
-  auto migrations = impl.open();
+  auto migrations = impl.open(Access::read_only);
   impl.check_target(migrations);
   Plan plan = impl.plan_from(migrations);
   auto executor = impl.executor();
@@ -357,7 +361,7 @@ Report Engine::validate() {
 
 Report Engine::migrate() {
   Impl& impl = *impl_;
-  auto migrations = impl.open();
+  auto migrations = impl.open(impl.options.dry_run ? Access::read_only : Access::may_create);
   impl.check_target(migrations);
   Report report = impl.new_report("migrate");
 
@@ -389,7 +393,7 @@ Report Engine::migrate() {
 
 Report Engine::rollback(const RollbackOptions& options) {
   Impl& impl = *impl_;
-  auto migrations = impl.open();
+  auto migrations = impl.open(Access::read_only);
   Report report = impl.new_report("rollback");
   HeldLock lock = impl.lock();
   report.lock_taken = lock.held();
@@ -399,14 +403,15 @@ Report Engine::rollback(const RollbackOptions& options) {
   refuse_problems(plan.problems);
   auto executor = impl.executor();
   std::vector<detail::PreparedScript> scripts;
-  for (const auto& step : plan.steps) scripts.push_back(executor.prepare(PendingMigration{step.undo, std::nullopt, 0}));
+  for (const auto& step : plan.steps)
+    scripts.push_back(executor.prepare(PendingMigration{step.undo, step.resumes, step.first_statement}));
   for (const auto& script : scripts) report.applied.push_back(executor.run(script));
   return impl.finish(std::move(report), impl.plan_from(migrations));
 }
 
 Report Engine::baseline(const Version& version, const std::string& description) {
   Impl& impl = *impl_;
-  auto migrations = impl.open();
+  auto migrations = impl.open(Access::may_create);
   Report report = impl.new_report("baseline");
   HeldLock lock = impl.lock();
   report.lock_taken = lock.held();
@@ -417,7 +422,7 @@ Report Engine::baseline(const Version& version, const std::string& description) 
 
 Report Engine::repair() {
   Impl& impl = *impl_;
-  auto migrations = impl.open();
+  auto migrations = impl.open(Access::read_only);
   Report report = impl.new_report("repair");
   HeldLock lock = impl.lock();
   report.lock_taken = lock.held();

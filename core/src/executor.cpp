@@ -58,19 +58,30 @@ std::string rows_text(const std::vector<Row>& rows) {
     for (std::size_t j = 0; j < rows[i].size(); ++j) {
       const Value& v = rows[i][j];
       out += j ? ", " : "";
-      if (auto s = std::get_if<std::string>(&v)) out += *s;
-      else if (auto n = std::get_if<std::int64_t>(&v)) out += std::to_string(*n);
-      else if (auto d = std::get_if<double>(&v)) out += std::to_string(*d);
-      else out += "NULL";
+      if (auto s = std::get_if<std::string>(&v))
+        out += *s;
+      else if (auto n = std::get_if<std::int64_t>(&v))
+        out += std::to_string(*n);
+      else if (auto d = std::get_if<double>(&v))
+        out += std::to_string(*d);
+      else
+        out += "NULL";
     }
     out += ")";
   }
   return rows.size() > 5 ? out + " and " + std::to_string(rows.size() - 5) + " more" : out;
 }
 
-const char* const resume_hint =
-    "\nThe statements before it are applied and recorded in the ledger. Fix the file and run "
-    "`strata migrate --resume` to continue from this statement, or `strata repair` to remove the record.";
+// Advice for a failure part-way through a migration run statement by statement: the command
+// that continues it is the one that started it.
+std::string resume_hint(const Migration& m) {
+  if (m.kind == MigrationKind::undo)
+    return "\nThe statements of the undo before it ran and are recorded in the ledger. Fix the undo file and run "
+           "`strata rollback --resume` to continue from this statement, or restore by hand what they changed and "
+           "run `strata repair` to remove the record (the version is then applied again).";
+  return "\nThe statements before it are applied and recorded in the ledger. Fix the file and run "
+         "`strata migrate --resume` to continue from this statement, or `strata repair` to remove the record.";
+}
 
 }  // namespace
 
@@ -116,7 +127,8 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
       } catch (Error& e) {
         throw e.for_version(m.label());
       }
-      script.statements.push_back(Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
+      script.statements.push_back(
+          Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
     }
   } else {
     try {
@@ -196,7 +208,7 @@ AppliedMigration Executor::announce_end(const PreparedScript& script, MigrationS
                           ran,    script.resumes.has_value()};
 }
 
-void Executor::execute(const PreparedScript& script, std::size_t index, const char* hint) {
+void Executor::execute(const PreparedScript& script, std::size_t index, const std::string& hint) {
   const Statement& s = script.statements[index];
   try {
     if (script.migration.code)
@@ -314,7 +326,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     row.in_doubt = true;
     ledger_.update(row);
     try {
-      execute(script, i, resume_hint);
+      execute(script, i, resume_hint(script.migration));
     } catch (const Error&) {
       row.in_doubt = false;  // the statement failed: it did not run
       row.execution_ms = since(start).count();

@@ -41,7 +41,7 @@ class Executor {
  private:
   AppliedMigration run_transactional(const PreparedScript& script);
   AppliedMigration run_with_progress(const PreparedScript& script);
-  void execute(const PreparedScript& script, std::size_t index, const char* hint = "");
+  void execute(const PreparedScript& script, std::size_t index, const std::string& hint = "");
   void call(const Migration& m);
   void run_operation(const ops::Operation& op);
   LedgerRow row_for(const Migration& m) const;

@@ -9,7 +9,7 @@
 namespace strata {
 
 MigrationSet& MigrationSet::sql(std::string_view name, std::string text) {
-  auto parsed = parse_migration_name(name, std::vector<std::string>{"sqlite", "postgres", "mysql", "mariadb"});
+  auto parsed = parse_migration_name(name);
   if (!parsed || parsed->portable)
     throw Error(ErrorKind::validation, "embedded migration '" + std::string(name) +
                                            "': not a migration name (V<version>__<description>.sql, R__...sql, ...)");
@@ -41,8 +41,18 @@ MigrationSet& MigrationSet::function(std::string_view version, std::string descr
     throw Error(ErrorKind::validation, "C++ migration " + parsed->str() + ": give it a checksum string");
   std::string name = "V" + parsed->str() + "__" + description;
   std::replace(name.begin(), name.end(), ' ', '_');
-  Migration m{MigrationKind::versioned, parsed,         std::move(description), name + " (C++)", "", "", "", true,
-              "C++ migration " + name,  std::move(code), {},      {}};
+  Migration m{MigrationKind::versioned,
+              parsed,
+              std::move(description),
+              name + " (C++)",
+              "",
+              "",
+              "",
+              true,
+              "C++ migration " + name,
+              std::move(code),
+              {},
+              {}};
   // Over a fixed prefix, so that a C++ checksum never equals the checksum of some SQL text.
   m.checksum = sha256_hex("strata C++ migration\n" + std::string(checksum));
   add(std::move(m));
@@ -52,23 +62,38 @@ MigrationSet& MigrationSet::function(std::string_view version, std::string descr
 MigrationSet& MigrationSet::operations(std::string_view name, std::vector<ops::Operation> up,
                                        std::optional<std::vector<ops::Operation>> down) {
   std::string file = std::string(name) + ".yaml";
-  auto parsed = parse_migration_name(file, std::vector<std::string>{});
+  auto parsed = parse_migration_name(file);
   if (!parsed)
     throw Error(ErrorKind::validation, "embedded migration '" + std::string(name) +
                                            "': not a migration name (V<version>__<description>, R__<description>)");
   if (up.empty()) throw Error(ErrorKind::validation, "embedded migration '" + file + "': no operations");
-  Migration m{parsed->kind, parsed->version, parsed->description, file, "", "", "", true, "embedded " + file, {}, {}, {}};
-  for (auto& migration : portable_migrations(std::move(m), ops::Script{std::move(up), std::move(down)})) add(std::move(migration));
+  Migration m{
+      parsed->kind, parsed->version, parsed->description, file, "", "", "", true, "embedded " + file, {}, {}, {}};
+  for (auto& migration : portable_migrations(std::move(m), ops::Script{std::move(up), std::move(down)}))
+    add(std::move(migration));
   return *this;
 }
 
 void MigrationSet::add(Migration m) {
-  refuse_duplicate(migrations_, m);
+  // A dotted word in a SQL migration's name may be a dialect tag the project declares, known
+  // only to migrations(): such a name is checked there.
+  bool may_carry_declared_tag = !m.code && !m.operations && m.description.find('.') != std::string::npos;
+  if (!may_carry_declared_tag) refuse_duplicate(migrations_, m);
   migrations_.push_back(std::move(m));
 }
 
-std::vector<Migration> MigrationSet::migrations() const {
-  std::vector<Migration> sorted = migrations_;
+std::vector<Migration> MigrationSet::migrations(std::span<const std::string> declared) const {
+  std::vector<Migration> sorted;
+  for (Migration m : migrations_) {
+    // A project's own dialect tags are known only now: a SQL migration's name is read again.
+    bool sql = !m.code && !m.operations;
+    if (auto parsed = sql && !declared.empty() ? parse_migration_name(m.script, declared) : std::nullopt) {
+      m.description = parsed->description;
+      m.dialect = parsed->dialect;
+    }
+    refuse_duplicate(sorted, m);
+    sorted.push_back(std::move(m));
+  }
   std::stable_sort(sorted.begin(), sorted.end(), applies_before);
   return sorted;
 }

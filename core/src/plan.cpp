@@ -42,6 +42,19 @@ struct LedgerIndex {
   }
 };
 
+// What to do about an undo that failed part-way: a rollback continues it.
+std::string failed_undo_advice(const LedgerRow& row) {
+  std::string fix = row.in_doubt ? "check the database (statement " + std::to_string(row.statements_done + 1) +
+                                       " of the undo was running when the migrator stopped), then run `strata "
+                                       "rollback --resume=retry` to run it again or `--resume=skip` to take it as done"
+                                 : "fix the undo file and run `strata rollback --resume` to continue from statement " +
+                                       std::to_string(row.statements_done + 1);
+  std::string done = row.statements_done == 1 ? "statement 1" : "statements 1-" + std::to_string(row.statements_done);
+  if (row.statements_done == 0) return fix + "; or remove the failed row with `strata repair`";
+  return fix + "; or restore by hand what its " + done +
+         " changed and remove the failed row with `strata repair` (the version is then applied again)";
+}
+
 std::string identity_text(const LedgerRow& row) {
   return row.kind == MigrationKind::repeatable ? "repeatable '" + row.description + "'"
                                                : "version " + row.version.value_or("?");
@@ -159,9 +172,7 @@ class Planner {
                        : done == 1 ? " (statement 1 is not run again)"
                                    : " (statements 1-" + std::to_string(done) + " are not run again)";
     if (row.kind == MigrationKind::undo) {
-      plan_.problems.push_back(where +
-                               " of its undo; reconcile the database by hand, then remove the failed row "
-                               "with `strata repair`");
+      plan_.problems.push_back(where + " of its undo; " + failed_undo_advice(row));
     } else if (m.operations && row.checksum == m.checksum && options_.resume == Resume::none) {
       // Portable operations are guarded: the run goes on where it stopped, the operation in doubt
       // included (its guard finds whether it ran), with no --resume needed.
@@ -249,11 +260,33 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
   LedgerIndex index(ledger);
   RollbackPlan plan;
   auto baseline = index.baseline_version();
+  auto undo_of = [&](const Version& version) {
+    return std::find_if(migrations.begin(), migrations.end(),
+                        [&](const Migration& m) { return m.kind == MigrationKind::undo && *m.version == version; });
+  };
+  std::size_t resumed = 0;                                    // failed undos continued: they count as steps
   std::vector<std::pair<Version, const LedgerRow*>> applied;  // newest first
   for (const auto& [text, row] : index.by_version) {
+    if (!row->success && row->kind == MigrationKind::undo) {
+      std::string where = row->script + ": the undo of " + identity_text(*row) + " failed at statement " +
+                          std::to_string(row->statements_done + 1);
+      auto version = Version::parse(text);
+      bool decided = !row->in_doubt || options.resume == Resume::retry || options.resume == Resume::skip;
+      if (options.resume == Resume::none || !decided) {
+        plan.problems.push_back(where + "; " + failed_undo_advice(*row));
+      } else if (auto undo = version ? undo_of(*version) : migrations.end(); undo == migrations.end()) {
+        plan.problems.push_back(where + "; its undo migration is gone, so it cannot continue: restore the file");
+      } else {
+        int skip = row->in_doubt && options.resume == Resume::skip ? 1 : 0;
+        plan.steps.push_back(RollbackStep{*undo, *row, *row, row->statements_done + skip});
+        ++resumed;
+      }
+      continue;
+    }
     if (!row->success)
-      plan.problems.push_back(row->script + ": " + identity_text(*row) +
-                              " failed; resolve it (migrate --resume, or repair) before rolling back");
+      plan.problems.push_back(
+          row->script + ": " + identity_text(*row) +
+          " failed; resolve it (`strata migrate --resume`, or `strata repair`) before rolling back");
     if (row->kind != MigrationKind::versioned || !row->success) continue;
     if (auto v = Version::parse(text); v && (!baseline || *v > *baseline)) applied.emplace_back(*v, row);
   }
@@ -272,6 +305,7 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
   } else {
     if (options.steps < 1) plan.problems.push_back("--steps must be at least 1");
     count = static_cast<std::size_t>(std::max(options.steps, 0));
+    count -= std::min(count, resumed);
     if (count > applied.size()) {
       plan.problems.push_back("--steps " + std::to_string(options.steps) + ": only " + std::to_string(applied.size()) +
                               " versions are applied" + (baseline ? " above the baseline " + baseline->str() : ""));
@@ -280,9 +314,7 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
   }
   for (std::size_t i = 0; i < count; ++i) {
     const auto& [version, row] = applied[i];
-    auto undo = std::find_if(migrations.begin(), migrations.end(), [&](const Migration& m) {
-      return m.kind == MigrationKind::undo && *m.version == version;
-    });
+    auto undo = undo_of(version);
     if (undo == migrations.end()) {
       auto portable = std::find_if(migrations.begin(), migrations.end(), [&](const Migration& m) {
         return m.kind == MigrationKind::versioned && *m.version == version && !m.undo_missing.empty();
@@ -292,7 +324,7 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
                                                             : "(U" + version.str() + "__<description>.sql)"));
       continue;
     }
-    plan.steps.push_back(RollbackStep{*undo, *row});
+    plan.steps.push_back(RollbackStep{*undo, *row, std::nullopt, 0});
   }
   if (!plan.problems.empty()) plan.steps.clear();
   return plan;

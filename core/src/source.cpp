@@ -129,21 +129,51 @@ bool is_ignored_file(std::string_view file_name) {
   return file_name.starts_with('.') || file_name.ends_with(".md");
 }
 
-std::optional<MigrationName> parse_migration_name(std::string_view file_name,
-                                                  std::span<const std::string> dialect_suffixes) {
+std::optional<std::string> dialect_tag(std::string_view word, std::span<const std::string> declared) {
+  static constexpr std::pair<std::string_view, std::string_view> known[] = {
+      {"sqlite", "sqlite"},       {"sqlite3", "sqlite"},        {"postgres", "postgres"},
+      {"postgresql", "postgres"}, {"mysql", "mysql"},           {"mariadb", "mariadb"},
+      {"cockroach", "cockroach"}, {"cockroachdb", "cockroach"}, {"yugabyte", "yugabyte"},
+      {"tidb", "tidb"},           {"mssql", "mssql"},           {"sqlserver", "mssql"},
+      {"oracle", "oracle"},       {"clickhouse", "clickhouse"}, {"duckdb", "duckdb"},
+  };
+  for (const auto& [spelling, tag] : known)
+    if (word == spelling) return std::string(tag);
+  if (std::find(declared.begin(), declared.end(), word) != declared.end()) return std::string(word);
+  return std::nullopt;
+}
+
+void check_declared_dialects(std::span<const std::string> declared, std::string_view where) {
+  for (const auto& d : declared) {
+    bool word = !d.empty() && std::all_of(d.begin(), d.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+    if (!word)
+      throw Error(ErrorKind::usage, std::string(where) + ": the dialect '" + d +
+                                        "' is not a lower-case word (letters, digits and '_'), as a file name's "
+                                        "dialect tag is");
+  }
+}
+
+std::optional<MigrationName> parse_migration_name(std::string_view file_name, std::span<const std::string> declared) {
   bool portable = file_name.ends_with(".yaml");
   if (!portable && !file_name.ends_with(".sql")) return std::nullopt;
   std::string_view stem = file_name.substr(0, file_name.size() - (portable ? 5 : 4));
+  // <stem>.<tag> or <stem>.<tag>.up / .down: the tag is taken out, the direction stays.
+  std::string_view direction;
+  for (std::string_view d : {std::string_view(".up"), std::string_view(".down")})
+    if (stem.ends_with(d)) direction = d;
+  std::string_view before = stem.substr(0, stem.size() - direction.size());
   std::string dialect;
-  if (std::size_t dot = stem.rfind('.'); dot != std::string_view::npos) {
-    std::string_view suffix = stem.substr(dot + 1);
-    if (std::find(dialect_suffixes.begin(), dialect_suffixes.end(), suffix) != dialect_suffixes.end()) {
-      dialect = std::string(suffix);
-      stem = stem.substr(0, dot);
+  std::string base(stem);
+  if (std::size_t dot = before.rfind('.'); dot != std::string_view::npos) {
+    if (auto tag = dialect_tag(before.substr(dot + 1), declared)) {
+      dialect = *tag;
+      base = std::string(before.substr(0, dot)) + std::string(direction);
     }
   }
-  auto name = parse_flyway(stem);
-  if (!name) name = parse_numbered(stem);
+  auto name = parse_flyway(base);
+  if (!name) name = parse_numbered(base);
   if (!name) return std::nullopt;
   name->dialect = std::move(dialect);
   name->portable = portable;
@@ -196,7 +226,7 @@ std::vector<Migration> portable_migrations(Migration base, const ops::Script& sc
   return out;
 }
 
-std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> dialect_suffixes) {
+std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> declared) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw Error(ErrorKind::usage, "the migrations directory '" + dir.string() + "' does not exist");
@@ -218,7 +248,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       refuse(path, "a directory: migrations are read from one flat directory");
       continue;
     }
-    auto name = parse_migration_name(file, dialect_suffixes);
+    auto name = parse_migration_name(file, declared);
     if (!name) {
       refuse(path, naming_hint(file));
       continue;
@@ -276,7 +306,9 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   return migrations;
 }
 
-std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::span<const std::string> preferred) {
+std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::span<const std::string> suffixes) {
+  std::vector<std::string> preferred;  // as tags: a driver may declare an alias (postgresql)
+  for (const auto& s : suffixes) preferred.push_back(dialect_tag(s).value_or(s));
   auto rank = [&](const Migration& m) {
     if (m.dialect.empty()) return preferred.size();
     auto at = std::find(preferred.begin(), preferred.end(), m.dialect);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 
 namespace strata::sqlite {
 namespace {
@@ -30,7 +31,13 @@ SqliteConnection::SqliteConnection(const ConnectOptions& options) {
   std::string target = path_from(options.url);
   path_ = target == ":memory:" ? "" : target;
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(target.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  std::error_code ec;
+  if (!options.create_database && !path_.empty() && !std::filesystem::exists(path_, ec))
+    throw Error(ErrorKind::connection,
+                "the SQLite database " + target +
+                    " does not exist (this command creates nothing; `strata migrate` creates it)");
+  int flags = SQLITE_OPEN_READWRITE | (options.create_database ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(target.c_str(), &raw, flags, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK)
     throw Error(ErrorKind::connection,

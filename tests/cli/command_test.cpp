@@ -152,6 +152,7 @@ TEST_CASE("a flag beats strata.toml in every command, not only migrate") {
   fs::create_directory(project.path() / "from_flag");
   project.write("strata.toml", "url = \"sqlite:app.db\"\ndir = \"from_file\"\n");
   project.write("from_flag/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  CHECK(run_strata({"migrate", "--dir", "from_flag"}, {{}, project.path()}).exit_code == 0);
   ProcessResult status = run_strata({"status", "--dir", "from_flag"}, {{}, project.path()});
   CHECK(status.exit_code == 0);
   CHECK_THAT(status.out, Catch::Contains("V1__a.sql"));
@@ -172,4 +173,49 @@ TEST_CASE("a bad flag with --json is reported as a JSON error document") {
   auto doc = nlohmann::json::parse(r.out);
   CHECK(doc.at("error").at("exit_code") == 2);
   CHECK_THAT(doc.at("error").at("message").get<std::string>(), Catch::Contains("--no-such-flag"));
+}
+
+TEST_CASE("read-only commands report a missing SQLite file with exit 5 and create nothing") {
+  ScratchDir project;
+  fs::create_directory(project.path() / "migrations");
+  project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  fs::path missing = project.path() / "mistyped.db";
+  std::string url = "sqlite:" + missing.string();
+  std::string dir = (project.path() / "migrations").string();
+  for (std::vector<std::string> command : std::vector<std::vector<std::string>>{{"status"},
+                                                                                {"status", "--check"},
+                                                                                {"validate"},
+                                                                                {"migrate", "--dry-run"},
+                                                                                {"schema"},
+                                                                                {"rollback"},
+                                                                                {"repair"}}) {
+    command.insert(command.end(), {"--url", url, "--dir", dir});
+    ProcessResult r = run_strata(command);
+    INFO(command.front() + ": " + r.err);
+    CHECK(r.exit_code == 5);
+    CHECK_THAT(r.err, Catch::Contains(missing.string()) && Catch::Contains("does not exist"));
+    CHECK_FALSE(fs::exists(missing));
+  }
+  // Commands that write create it.
+  CHECK(run_strata({"migrate", "--url", url, "--dir", dir}).exit_code == 0);
+  CHECK(fs::exists(missing));
+  CHECK(run_strata({"status", "--check", "--url", url, "--dir", dir}).exit_code == 0);
+}
+
+TEST_CASE("strata.toml declares a project's own dialect tags, and refuses one a file name cannot carry") {
+  ScratchDir project;
+  fs::create_directory(project.path() / "migrations");
+  project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  project.write("migrations/V1__a.litefile.sql", "CREATE TABLE a_litefile (id INTEGER);\n");
+  ProcessResult undeclared = run_strata({"validate", "--url", "sqlite::memory:"}, {{}, project.path()});
+  CHECK(undeclared.exit_code == 3);  // without the declaration: two files of version 1
+  CHECK_THAT(undeclared.err, Catch::Contains("V1__a.litefile.sql"));
+  project.write("strata.toml", "dialects = [\"litefile\"]\n");
+  ProcessResult declared = run_strata({"migrate", "--url", "sqlite:app.db"}, {{}, project.path()});
+  CHECK(declared.exit_code == 0);
+  CHECK_THAT(declared.out, Catch::Contains("V1__a.sql"));
+  project.write("strata.toml", "dialects = [\"lite.file\"]\n");
+  ProcessResult bad = run_strata({"status", "--url", "sqlite:app.db"}, {{}, project.path()});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("strata.toml:1") && Catch::Contains("lite.file"));
 }

@@ -30,6 +30,30 @@ fi
 (cd "$work" && "$prefix/bin/strata" migrate --url "sqlite:$work/cli.db" --dir "$source/migrations") |
   grep -q "6 migrations applied" || { echo "FAIL: the installed strata did not migrate the example project"; exit 1; }
 
+# A directory means the same whatever plugins are installed: reading it loads no plugin, and a
+# file's dialect tag never depends on them. The plan is the same with three, two and one.
+if ! $static; then
+  variants="$work/variants"
+  mkdir -p "$variants"
+  echo "CREATE TABLE teams (id INTEGER);" >"$variants/V1__teams.sql"
+  echo "CREATE TABLE teams (id INTEGER) ENGINE=InnoDB;" >"$variants/V1__teams.mysql.sql"
+  echo "CREATE TABLE notes (id INTEGER);" >"$variants/002_notes.up.sql"
+  echo "CREATE TABLE notes (id BIGINT);" >"$variants/002_notes.postgres.up.sql"
+  sqlite3 "$work/variants.db" "CREATE TABLE t (id INTEGER); DROP TABLE t;"
+  plugins=$(dirname "$(find "$prefix" -name strata-driver-sqlite.so)")
+  mkdir "$work/aside"
+  plan() { (cd "$work" && "$prefix/bin/strata" migrate --dry-run --url "sqlite:$work/variants.db" --dir "$variants"); }
+  three=$(plan) || { echo "$three"; echo "FAIL: the dry run with every plugin"; exit 1; }
+  echo "$three" | grep -q "V1__teams.sql" && echo "$three" | grep -q "002_notes.up.sql" ||
+    { echo "$three"; echo "FAIL: the plain files were not chosen"; exit 1; }
+  for other in mysql postgres; do
+    [ -f "$plugins/strata-driver-$other.so" ] && mv "$plugins/strata-driver-$other.so" "$work/aside/"
+    fewer=$(plan) || { echo "$fewer"; echo "FAIL: the dry run without the $other plugin"; exit 1; }
+    [ "$fewer" = "$three" ] || { diff <(echo "$three") <(echo "$fewer"); echo "FAIL: without $other the plan differs"; exit 1; }
+  done
+  mv "$work/aside/"* "$plugins/"
+fi
+
 # pkg-config knows it, and its flags build and link the example (relocated: the prefix is found
 # from the .pc file's place).
 export PKG_CONFIG_PATH

@@ -141,19 +141,107 @@ TEST_CASE("a missing migrations directory is a usage error") {
   }
 }
 
-TEST_CASE("a dialect suffix counts only when a driver declares it") {
-  std::vector<std::string> declared{"postgres", "sqlite"};
-  auto variant = strata::parse_migration_name("V3__api.postgres.sql", declared);
-  REQUIRE(variant);
-  CHECK(variant->dialect == "postgres");
-  CHECK(variant->description == "api");
-  auto undeclared = strata::parse_migration_name("V3__api.oracle.sql", declared);
-  REQUIRE(undeclared);
-  CHECK(undeclared->dialect.empty());
-  CHECK(undeclared->description == "api.oracle");
-  auto repeatable = strata::parse_migration_name("R__views.sqlite.sql", declared);
-  REQUIRE(repeatable);
-  CHECK(repeatable->dialect == "sqlite");
+TEST_CASE("a dialect tag is a shipped dialect, an alias, another known engine or a declared one, and nothing else") {
+  auto tag_of = [](std::string_view file, std::vector<std::string> declared = {}) {
+    auto name = strata::parse_migration_name(file, declared);
+    REQUIRE(name);
+    return std::pair{name->dialect, name->description};
+  };
+  CHECK(tag_of("V3__api.postgres.sql") == std::pair<std::string, std::string>{"postgres", "api"});
+  CHECK(tag_of("V3__api.postgresql.sql").first == "postgres");
+  CHECK(tag_of("V3__api.sqlite3.sql").first == "sqlite");
+  CHECK(tag_of("R__views.sqlite.sql").first == "sqlite");
+  CHECK(tag_of("V3__api.mariadb.sql").first == "mariadb");
+  CHECK(tag_of("V3__api.oracle.sql").first == "oracle");
+  CHECK(tag_of("001_x.cockroach.up.sql").first == "cockroach");
+  CHECK(tag_of("001_x.cockroachdb.up.sql").first == "cockroach");
+  CHECK(tag_of("V3__api.sqlserver.sql").first == "mssql");
+  // Any other dotted word is part of the description.
+  CHECK(tag_of("V3__release.notes.sql") == std::pair<std::string, std::string>{"", "release.notes"});
+  CHECK(tag_of("V3__api.litefile.sql") == std::pair<std::string, std::string>{"", "api.litefile"});
+  // ...unless the project declares it (strata.toml `dialects`).
+  CHECK(tag_of("V3__api.litefile.sql", {"litefile"}) == std::pair<std::string, std::string>{"litefile", "api"});
+}
+
+TEST_CASE("the tag stands before .up/.down as well as before the extension") {
+  auto up = strata::parse_migration_name("002_x.mysql.up.sql");
+  REQUIRE(up);
+  CHECK(up->dialect == "mysql");
+  CHECK(up->description == "x");
+  CHECK(up->kind == strata::MigrationKind::versioned);
+  auto down = strata::parse_migration_name("002_x.postgres.down.sql");
+  REQUIRE(down);
+  CHECK(down->dialect == "postgres");
+  CHECK(down->kind == strata::MigrationKind::undo);
+  auto plain = strata::parse_migration_name("002_x.up.sql");
+  REQUIRE(plain);
+  CHECK(plain->dialect.empty());
+  CHECK(plain->description == "x");
+}
+
+TEST_CASE("a 20-digit version is a version") {
+  auto name = strata::parse_migration_name("20150100000001000000_x.up.sql");
+  REQUIRE(name);
+  CHECK(name->version->str() == "20150100000001000000");
+}
+
+TEST_CASE("a plain file beside a variant is the other databases' file, never a duplicate") {
+  ScratchDir dir;
+  dir.write("001_x.up.sql", "SELECT 'plain';");
+  dir.write("001_x.postgres.up.sql", "SELECT 'postgres';");
+  dir.write("002_y.mysql.up.sql", "SELECT 'mysql';");
+  dir.write("002_y.up.sql", "SELECT 'plain 2';");
+  dir.write("003_z.cockroach.up.sql", "SELECT 'cockroach';");
+  dir.write("003_z.up.sql", "SELECT 'plain 3';");
+  auto files = strata::load_directory(dir.path);
+  auto scripts = [](const std::vector<strata::Migration>& ms) {
+    std::vector<std::string> out;
+    for (const auto& m : ms) out.push_back(m.script);
+    return out;
+  };
+  std::vector<std::string> sqlite{"sqlite"}, postgres{"postgresql"}, mysql{"mysql"};
+  CHECK(scripts(strata::select_for_dialect(files, sqlite)) ==
+        std::vector<std::string>{"001_x.up.sql", "002_y.up.sql", "003_z.up.sql"});
+  CHECK(scripts(strata::select_for_dialect(files, postgres)) ==
+        std::vector<std::string>{"001_x.postgres.up.sql", "002_y.up.sql", "003_z.up.sql"});
+  CHECK(scripts(strata::select_for_dialect(files, mysql)) ==
+        std::vector<std::string>{"001_x.up.sql", "002_y.mysql.up.sql", "003_z.up.sql"});
+}
+
+TEST_CASE("a file meant for another database never runs: without a plain file its version is refused") {
+  ScratchDir dir;
+  dir.write("002_y.mysql.up.sql", "SELECT 'mysql';");
+  std::vector<std::string> sqlite{"sqlite"};
+  auto files = strata::load_directory(dir.path);
+  try {
+    strata::select_for_dialect(files, sqlite);
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("version 2") && Catch::Contains("none for sqlite"));
+  }
+}
+
+TEST_CASE("an embedded set reads names by the same rule, with the project's declared dialects") {
+  strata::MigrationSet set;
+  set.sql("V1__t.sql", "SELECT 'plain';").sql("V1__t.litefile.sql", "SELECT 'litefile';");
+  set.sql("V2__u.postgresql.sql", "SELECT 'postgres';").sql("V2__u.sql", "SELECT 'plain';");
+  // Undeclared, litefile is no tag: two files of version 1.
+  CHECK_THROWS_WITH(set.migrations(), Catch::Contains("version 1") && Catch::Contains("V1__t.litefile.sql"));
+  std::vector<std::string> declared{"litefile"};
+  auto tagged = set.migrations(declared);
+  std::vector<std::string> litefile{"litefile"}, postgres{"postgres"};
+  auto chosen = strata::select_for_dialect(tagged, litefile);
+  REQUIRE(chosen.size() == 2);
+  CHECK(chosen[0].script == "V1__t.litefile.sql");
+  CHECK(chosen[1].script == "V2__u.sql");
+  CHECK(strata::select_for_dialect(set.migrations(declared), postgres)[1].script == "V2__u.postgresql.sql");
+}
+
+TEST_CASE("a declared dialect must be a word a file name can carry") {
+  std::vector<std::string> bad{"lite.file"};
+  CHECK_THROWS_AS(strata::check_declared_dialects(bad, "strata.toml"), strata::Error);
+  std::vector<std::string> good{"litefile", "my_db2"};
+  CHECK_NOTHROW(strata::check_declared_dialects(good, "strata.toml"));
 }
 
 TEST_CASE("the most specific variant wins: mariadb, then mysql, then the plain file") {

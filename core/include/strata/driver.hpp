@@ -182,6 +182,10 @@ struct ConnectOptions {
   // lock_wait_timeout, SQLite's busy timeout); 0: the driver's default.
   std::chrono::milliseconds lock_wait_timeout{0};
   bool create_schema = false;  // create the URL's schema when it does not exist
+  // Whether a missing database may be created (a SQLite file). Read-only commands (status,
+  // validate, a dry run, schema) pass false: a mistyped path must not read as a new, empty
+  // database. A driver then refuses a missing database with Error(connection), naming it.
+  bool create_database = true;
 };
 
 // The current time in UTC as the ledger records it ("2026-11-24 13:47:05"), for a lock's holder.

@@ -37,8 +37,8 @@ struct Event {
     lock_acquired,
     ledger_created,
     ledger_upgraded,
-    applying,  // a migration (or an undo) starts
-    applied,   // it finished; `elapsed` is its time
+    applying,           // a migration (or an undo) starts
+    applied,            // it finished; `elapsed` is its time
     operation_skipped,  // a portable operation found its object already as asked
     drift,              // a portable operation found its object with another shape (a warning)
   };
@@ -66,7 +66,10 @@ struct Options {
   bool strict = false;                               // drift of a portable operation is an error
   std::optional<Version> baseline_on_migrate{};      // baseline a non-empty database without a ledger
   std::vector<std::filesystem::path> plugin_dirs{};  // searched before STRATA_PLUGIN_PATH
-  std::function<void(const Event&)> on_event{};      // progress, for the product's logger
+  // The project's own dialect tags in migration names, beyond those strata knows (a
+  // third-party driver's dialect; see dialect_tag in <strata/source.hpp>): strata.toml `dialects`.
+  std::vector<std::string> dialects{};
+  std::function<void(const Event&)> on_event{};  // progress, for the product's logger
 };
 
 struct AppliedMigration {

@@ -5,12 +5,13 @@
 //      .function("2", "backfill severity", "backfill-severity-v1", [](strata::Session& s) { ... });
 //   strata::migrate({.url = url, .dir = {}, .embedded = set});
 //
-// SQL migrations are named as files are (V, U, R, numbered; dialect suffixes) and checksummed
+// SQL migrations are named as files are (V, U, R, numbered; dialect tags) and checksummed
 // over their text exactly as files are, so moving a migration between a directory and the
 // binary changes nothing. A C++ migration receives the session, runs inside the migration's
 // transaction where DDL is transactional, and carries an explicit checksum string: change it
 // when the function's behaviour changes, as you would edit a file. Two migrations with one
-// identity are refused as they are added.
+// identity are refused as they are added (or by migrations(), for a SQL name with a dotted word
+// that may be a dialect tag the project declares).
 #pragma once
 
 #include <strata/driver.hpp>
@@ -19,6 +20,7 @@
 #include <strata/operations.hpp>
 
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,8 +41,10 @@ class STRATA_API MigrationSet {
   MigrationSet& operations(std::string_view name, std::vector<ops::Operation> up,
                            std::optional<std::vector<ops::Operation>> down = std::nullopt);
 
-  // Every migration, in apply order.
-  std::vector<Migration> migrations() const;
+  // Every migration, in apply order. `declared`: the project's own dialect tags (see
+  // dialect_tag in <strata/source.hpp>), by which SQL migrations' names are read as files' are.
+  // Throws Error(validation) when they make two migrations one.
+  std::vector<Migration> migrations(std::span<const std::string> declared = {}) const;
 
  private:
   void add(Migration m);

@@ -75,11 +75,16 @@ STRATA_API Plan make_plan(std::span<const Migration> migrations, std::span<const
 struct RollbackOptions {
   std::optional<Version> to;  // undo every applied version above this one
   int steps = 1;              // otherwise: undo this many versions, newest first
+  // An undo that failed part-way (statement by statement, on a backend without transactional
+  // DDL) stops a rollback, unless it resumes: then it continues first and counts as a step.
+  Resume resume = Resume::none;
 };
 
 struct RollbackStep {
-  Migration undo;     // the undo script to run
-  LedgerRow applied;  // the row of the version it reverts
+  Migration undo;                    // the undo script to run
+  LedgerRow applied;                 // the row of the version it reverts (the failed undo's, when resumed)
+  std::optional<LedgerRow> resumes;  // the failed undo row this step continues
+  int first_statement = 0;           // 0-based: statements before it already ran
 };
 
 struct RollbackPlan {

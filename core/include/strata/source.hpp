@@ -5,10 +5,10 @@
 //   V<version>__<description>.sql   versioned         U<version>__<description>.sql  undo
 //   R__<description>.sql            repeatable        <digits>_<description>.sql     versioned
 //   <digits>_<description>.up.sql / .down.sql         versioned / undo (golang-migrate, dbmate)
-// A dialect variant puts a suffix before the extension (V3__api.postgres.sql); a suffix counts
-// only if a known driver declares it. `.yaml` names the same kinds written as portable
-// operations. `.md` files and dotfiles are ignored; any other name is refused, so a typo
-// (V2_x.sql) is never skipped silently. Two files for one migration are refused, naming both.
+// A dialect variant carries a dialect tag (see dialect_tag below): V3__api.postgres.sql,
+// 002_x.mysql.up.sql. `.yaml` names the same kinds written as portable operations. `.md` files and dotfiles are
+// ignored; any other name is refused, so a typo (V2_x.sql) is never skipped silently. Two files for one migration are
+// refused, naming both.
 //
 // Directives are comments on a script's first lines: `-- strata:no-transaction` runs the
 // script outside a transaction, statement by statement. An unknown directive is refused.
@@ -31,14 +31,31 @@ struct MigrationName {
   MigrationKind kind = MigrationKind::versioned;
   std::optional<Version> version;
   std::string description;  // underscores read as spaces
-  std::string dialect;      // a declared dialect suffix, or ""
+  std::string dialect;      // the canonical dialect tag, or ""
   bool portable = false;    // .yaml: portable operations
 };
 
-// What a file name means, or nullopt when it is not a migration name. `dialect_suffixes` are
-// the suffixes known drivers declare.
+// Dialect tags: one rule on every machine, never dependent on the plugins installed. A file
+// name's tag is the dot-separated word in `<stem>.<tag>.sql` (or .yaml) or in
+// `<stem>.<tag>.up.sql` / `.down.sql`. The tags are
+//   - the dialects strata ships: sqlite, postgres, mysql, mariadb (aliases sqlite3, postgresql);
+//   - the dialects a project declares (strata.toml `dialects`, Options::dialects): a
+//     third-party driver's dialect;
+//   - other engines strata knows of, so that their files never run elsewhere: cockroach
+//     (cockroachdb), yugabyte, tidb, mssql (sqlserver), oracle, clickhouse, duckdb.
+// Any other dotted word is part of the description (V3__release.notes.sql is "release.notes").
+//
+// The canonical tag `word` stands for ("postgresql" -> "postgres"), or nullopt when it is none.
+STRATA_API std::optional<std::string> dialect_tag(std::string_view word, std::span<const std::string> declared = {});
+
+// Throws Error(usage) naming `where` when a declared dialect is not a lower-case word
+// (letters, digits, '_'), the only shape a tag in a file name can have.
+STRATA_API void check_declared_dialects(std::span<const std::string> declared, std::string_view where);
+
+// What a file name means, or nullopt when it is not a migration name. `declared` are the
+// project's own dialect tags, beyond those strata knows.
 STRATA_API std::optional<MigrationName> parse_migration_name(std::string_view file_name,
-                                                             std::span<const std::string> dialect_suffixes = {});
+                                                             std::span<const std::string> declared = {});
 
 // "version 3", "undo of version 3", "repeatable 'views'": what names a migration in messages.
 STRATA_API std::string migration_identity(const Migration& m);
@@ -59,14 +76,16 @@ STRATA_API void read_directives(Migration& m);
 // derived where every operation has an exact inverse).
 STRATA_API std::vector<Migration> portable_migrations(Migration base, const ops::Script& script);
 
-// Every migration file in `dir`, every dialect's variants included, in apply order.
-// Throws Error(usage) when `dir` is missing, Error(validation) listing every defective file.
+// Every migration file in `dir`, every dialect's variants included, in apply order; `declared`
+// as for parse_migration_name. Loads no plugin. Throws Error(usage) when `dir` is missing,
+// Error(validation) listing every defective file.
 STRATA_API std::vector<Migration> load_directory(const std::filesystem::path& dir,
-                                                 std::span<const std::string> dialect_suffixes = {});
+                                                 std::span<const std::string> declared = {});
 
-// The migrations for one dialect: for each migration, the variant whose suffix comes first in
-// `preferred` (e.g. mariadb, then mysql), else the plain file. Throws Error(validation)
-// naming a migration that has variants, none for this dialect and no plain file.
+// The migrations for one dialect: for each migration, the variant whose tag comes first in
+// `preferred` (a driver's Dialect::suffixes(), e.g. mariadb, then mysql; aliases count as their
+// tag), else the plain file. A variant for any other database is never chosen. Throws
+// Error(validation) naming a migration that has variants, none for this dialect and no plain file.
 STRATA_API std::vector<Migration> select_for_dialect(std::vector<Migration> files,
                                                      std::span<const std::string> preferred);
 

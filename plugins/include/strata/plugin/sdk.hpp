@@ -32,7 +32,7 @@
 #include <vector>
 
 // Raised whenever the interfaces in <strata/driver.hpp> change incompatibly.
-#define STRATA_PLUGIN_ABI_VERSION 2
+#define STRATA_PLUGIN_ABI_VERSION 3
 
 #define STRATA_PP_CAT_(a, b) a##b
 #define STRATA_PP_CAT(a, b) STRATA_PP_CAT_(a, b)
