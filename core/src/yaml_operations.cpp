@@ -58,7 +58,7 @@ class Reader {
       fail(item, "an operation is a mapping with one key, its name (- create_index: {...}); known: " + known_names());
     auto entry = item.begin();
     std::string op = entry->first.as<std::string>();
-    const YAML::Node& f = entry->second;
+    const YAML::Node f = entry->second;  // a copy: the iterator's proxy dies with this statement
     if (!f.IsMap() && op != "sql") fail(f, op + " takes a mapping of its fields ({table: ..., ...})");
     int line = item.Mark().line + 1, column = item.Mark().column + 1;
     auto made = [&](Change c) { return Operation(std::move(c), line, column); };
