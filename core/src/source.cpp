@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 namespace strata {
 namespace {
@@ -159,21 +160,30 @@ std::optional<MigrationName> parse_migration_name(std::string_view file_name, st
   bool portable = file_name.ends_with(".yaml");
   if (!portable && !file_name.ends_with(".sql")) return std::nullopt;
   std::string_view stem = file_name.substr(0, file_name.size() - (portable ? 5 : 4));
-  // <stem>.<tag> or <stem>.<tag>.up / .down: the tag is taken out, the direction stays.
-  std::string_view direction;
-  for (std::string_view d : {std::string_view(".up"), std::string_view(".down")})
-    if (stem.ends_with(d)) direction = d;
-  std::string_view before = stem.substr(0, stem.size() - direction.size());
-  std::string dialect;
-  std::string base(stem);
-  if (std::size_t dot = before.rfind('.'); dot != std::string_view::npos) {
-    if (auto tag = dialect_tag(before.substr(dot + 1), declared)) {
-      dialect = *tag;
-      base = std::string(before.substr(0, dot)) + std::string(direction);
+  // `text` without a trailing .<tag>, and the tag.
+  auto untagged = [&](std::string_view text) -> std::pair<std::string_view, std::string> {
+    std::size_t dot = text.rfind('.');
+    if (dot == std::string_view::npos) return {text, ""};
+    auto tag = dialect_tag(text.substr(dot + 1), declared);
+    return tag ? std::pair{text.substr(0, dot), *tag} : std::pair{text, std::string()};
+  };
+  // Flyway names: <stem>.<tag>. A `.up` or `.down` in them is part of the description.
+  if (auto [base, tag] = untagged(stem); auto name = parse_flyway(base)) {
+    name->dialect = tag;
+    name->portable = portable;
+    return name;
+  }
+  // Numbered names: <stem>.<tag>.up / .down, or <stem>.<tag> (whose stem may end in .up / .down).
+  std::string base(stem), dialect;
+  for (std::string_view direction : {std::string_view(".up"), std::string_view(".down")}) {
+    if (!stem.ends_with(direction)) continue;
+    if (auto [before, tag] = untagged(stem.substr(0, stem.size() - direction.size())); !tag.empty()) {
+      base = std::string(before) + std::string(direction);
+      dialect = tag;
     }
   }
-  auto name = parse_flyway(base);
-  if (!name) name = parse_numbered(base);
+  if (dialect.empty()) std::tie(base, dialect) = untagged(stem);
+  auto name = parse_numbered(base);
   if (!name) return std::nullopt;
   name->dialect = std::move(dialect);
   name->portable = portable;
