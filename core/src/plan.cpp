@@ -313,7 +313,8 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
     }
   }
   for (std::size_t i = 0; i < count; ++i) {
-    const auto& [version, row] = applied[i];
+    const Version& version = applied[i].first;  // not a structured binding: lambdas capture it
+    const LedgerRow* row = applied[i].second;
     auto undo = undo_of(version);
     if (undo == migrations.end()) {
       auto portable = std::find_if(migrations.begin(), migrations.end(), [&](const Migration& m) {

@@ -179,6 +179,18 @@ TEST_CASE("the tag stands before .up/.down as well as before the extension") {
   CHECK(plain->description == "x");
 }
 
+TEST_CASE("in a Flyway name .up and .down are words of the description, never a direction") {
+  auto flyway = strata::parse_migration_name("V1__x.greso.postgres.down.sql");
+  REQUIRE(flyway);
+  CHECK(flyway->kind == MigrationKind::versioned);
+  CHECK(flyway->dialect.empty());
+  CHECK(flyway->description == "x.greso.postgres.down");
+  auto numbered = strata::parse_migration_name("001_x.greso.postgres.down.up.sql");  // found by fuzzing
+  REQUIRE(numbered);
+  CHECK(numbered->description == flyway->description);
+  CHECK(numbered->dialect.empty());
+}
+
 TEST_CASE("a 20-digit version is a version") {
   auto name = strata::parse_migration_name("20150100000001000000_x.up.sql");
   REQUIRE(name);
