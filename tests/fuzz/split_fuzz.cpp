@@ -54,12 +54,12 @@ class Gap {
         i = std::min(script.find('\n', i), to);
       } else if (rest.starts_with("/*")) {
         i = block_comment_end(script, i, to);
+      } else if (mysql_rules && delimiter_command(script, i, to)) {
+        // consumed (a DELIMITER line wins over a delimiter that it starts with, as in the splitter)
       } else if (rest.starts_with(delimiter_)) {
         i += delimiter_.size();
       } else if (rest[0] == ';') {
         ++i;
-      } else if (mysql_rules && delimiter_command(script, i, to)) {
-        // consumed
       } else {
         violated("text between statements that is neither whitespace, comment nor terminator", i);
       }
