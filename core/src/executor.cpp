@@ -4,6 +4,8 @@
 
 #include <strata/checksum.hpp>
 
+#include <algorithm>
+
 namespace strata::detail {
 namespace {
 
@@ -18,23 +20,42 @@ std::string statements_text(std::size_t count) {
   return count == 1 ? "statement 1" : "statements 1-" + std::to_string(count);
 }
 
-// What a renderer needs run outside the transaction of these scripts' operations (SQLite's
-// foreign keys off around a table rebuild): before it on construction, after it on destruction,
-// whatever the outcome.
+// What must run outside the transaction of these scripts: what their own statements ask for
+// (SQLite's foreign keys off for a file that turns them off) and what a renderer needs for their
+// operations (foreign keys off around a table rebuild). Before it on construction, after it on
+// destruction, whatever the outcome.
 class AroundTransaction {
  public:
   AroundTransaction(Connection& connection, std::span<const PreparedScript> scripts) : connection_(connection) {
-    const OperationRenderer* renderer = connection.renderer();
-    if (!renderer) return;
+    std::vector<std::string> before;
     std::vector<ops::Operation> operations;
-    for (const auto& script : scripts)
+    for (const auto& script : scripts) {
+      add(before, script.frame.before);
+      add(after_, script.frame.after);
       if (script.migration.operations)
         operations.insert(operations.end(), script.migration.operations->begin(), script.migration.operations->end());
-    if (operations.empty()) return;
-    for (const auto& sql : renderer->before_transaction(operations)) connection.session().execute(sql);
-    after_ = renderer->after_transaction(operations);
+    }
+    if (const OperationRenderer* renderer = connection.renderer(); renderer && !operations.empty()) {
+      add(before, renderer->before_transaction(operations));
+      add(after_, renderer->after_transaction(operations));
+    }
+    try {
+      for (const auto& sql : before) connection.session().execute(sql);
+    } catch (...) {
+      restore();
+      throw;
+    }
   }
-  ~AroundTransaction() {
+  ~AroundTransaction() { restore(); }
+  AroundTransaction(const AroundTransaction&) = delete;
+  AroundTransaction& operator=(const AroundTransaction&) = delete;
+
+ private:
+  static void add(std::vector<std::string>& to, const std::vector<std::string>& statements) {
+    for (const auto& sql : statements)
+      if (std::find(to.begin(), to.end(), sql) == to.end()) to.push_back(sql);
+  }
+  void restore() {
     for (const auto& sql : after_) {
       try {
         connection_.session().execute(sql);
@@ -42,10 +63,7 @@ class AroundTransaction {
       }
     }
   }
-  AroundTransaction(const AroundTransaction&) = delete;
-  AroundTransaction& operator=(const AroundTransaction&) = delete;
 
- private:
   Connection& connection_;
   std::vector<std::string> after_;
 };
@@ -71,6 +89,10 @@ std::string rows_text(const std::vector<Row>& rows) {
 const char* const resume_hint =
     "\nThe statements before it are applied and recorded in the ledger. Fix the file and run "
     "`strata migrate --resume` to continue from this statement, or `strata repair` to remove the record.";
+const char* const check_hint =
+    "\nThe migration's statements are applied (they ran one by one, outside a transaction) and it is "
+    "recorded in the ledger as failed. Correct those rows and run `strata migrate --resume`, which checks "
+    "again, or `strata repair` to remove the record.";
 
 }  // namespace
 
@@ -132,6 +154,7 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
             .at_line(s.line, s.column)
             .for_version(m.label());
     }
+    script.frame = dialect.transaction_frame(script.statements);
   }
   if (!pending.resumes) return script;
   const LedgerRow& row = *pending.resumes;
@@ -221,6 +244,18 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const ch
   }
 }
 
+// The checks a script's own statements call for (SQLite's foreign_key_check in a file that
+// turned foreign keys off): a row found fails the migration, naming the rows.
+void Executor::check(const PreparedScript& script, const char* hint) {
+  for (const auto& c : script.frame.checks) {
+    auto rows = connection_.session().query(c.query);
+    if (rows.empty()) continue;
+    throw Error(ErrorKind::apply_failed, c.what + ": " + rows_text(rows) + hint)
+        .in_file(script.migration.where())
+        .for_version(script.migration.label());
+  }
+}
+
 // Guarded: the catalog decides whether the operation runs, so that a re-run converges and a
 // changed object is reported rather than silently accepted.
 void Executor::run_operation(const ops::Operation& op) {
@@ -277,6 +312,7 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
   session.begin();
   try {
     for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
+    check(script);
     LedgerRow row = row_for(script.migration);
     row.execution_ms = since(start).count();
     row.statements_done = static_cast<int>(script.statements.size());
@@ -327,6 +363,13 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     row.progress_checksum = statements_checksum(script.statements, i + 1);
     ledger_.update(row);
   }
+  try {
+    check(script, check_hint);
+  } catch (const Error&) {
+    row.execution_ms = since(start).count();
+    ledger_.update(row);
+    throw;
+  }
   row.success = true;
   row.execution_ms = since(start).count();
   ledger_.update(row);
@@ -345,6 +388,7 @@ std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const P
       announce_start(statuses.back());
       auto start = Clock::now();
       for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
+      check(script);
       LedgerRow row = row_for(script.migration);
       row.execution_ms = since(start).count();
       row.statements_done = static_cast<int>(script.statements.size());
