@@ -68,6 +68,30 @@ class AroundTransaction {
   std::vector<std::string> after_;
 };
 
+// The statements of a script whose file marks its parts (a section of a goose or dbmate file),
+// at their lines in the file.
+std::vector<Statement> statements_of(std::span<const ScriptPart> parts, const Dialect& dialect) {
+  std::vector<Statement> out;
+  for (const auto& part : parts) {
+    if (part.whole) {
+      out.push_back(Statement{part.text, part.line, part.column, 0});
+      continue;
+    }
+    std::vector<Statement> split;
+    try {
+      split = dialect.split(part.text);
+    } catch (Error& e) {
+      if (e.line() > 0) e.at_line(e.line() + part.line - 1, e.column());
+      throw;
+    }
+    for (auto& statement : split) {
+      statement.line += part.line - 1;
+      out.push_back(std::move(statement));
+    }
+  }
+  return out;
+}
+
 // The rows of a failed check, for its message: "(1, 'a'), (2, 'b')".
 std::string rows_text(const std::vector<Row>& rows) {
   std::string out;
@@ -142,7 +166,7 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
     }
   } else {
     try {
-      script.statements = dialect.split(m.sql);
+      script.statements = m.parts ? statements_of(*m.parts, dialect) : dialect.split(m.sql);
     } catch (Error& e) {
       throw e.in_file(m.where()).for_version(m.label());
     }
