@@ -11,6 +11,10 @@ MigrationLock::~MigrationLock() = default;
 Connection::~Connection() = default;
 Driver::~Driver() = default;
 
+TransactionFrame Dialect::transaction_frame(std::span<const Statement>) const {
+  return {};
+}
+
 std::vector<ConstraintInfo> Catalog::constraints(std::string_view table) {
   throw Error(ErrorKind::apply_failed,
               "this driver cannot list the constraints of " + std::string(table) + " by name");

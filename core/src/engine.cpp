@@ -256,10 +256,16 @@ struct Engine::Impl {
     if (!connection->capabilities().transactional_ddl)
       throw Error(ErrorKind::usage, "--single-transaction needs transactional DDL, which " +
                                         std::string(driver->name()) + " does not have");
-    for (const auto& script : scripts)
+    for (const auto& script : scripts) {
       if (executor.runs_with_progress(script))
         throw Error(ErrorKind::usage, "--single-transaction: " + script.migration.script +
                                           " cannot run inside a transaction (no-transaction, or a resumed migration)");
+      // Its setting would hold for every migration of the transaction (foreign keys off: no cascade).
+      if (!script.frame.before.empty())
+        throw Error(ErrorKind::usage, "--single-transaction: " + script.migration.script + " needs `" +
+                                          script.frame.before.front() +
+                                          "` before its transaction, which would hold for every migration in it");
+    }
   }
 
   // A migrator killed mid-statement can leave that statement running on the server: wait for

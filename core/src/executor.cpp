@@ -4,6 +4,8 @@
 
 #include <strata/checksum.hpp>
 
+#include <algorithm>
+
 namespace strata::detail {
 namespace {
 
@@ -18,23 +20,42 @@ std::string statements_text(std::size_t count) {
   return count == 1 ? "statement 1" : "statements 1-" + std::to_string(count);
 }
 
-// What a renderer needs run outside the transaction of these scripts' operations (SQLite's
-// foreign keys off around a table rebuild): before it on construction, after it on destruction,
-// whatever the outcome.
+// What must run outside the transaction of these scripts: what their own statements ask for
+// (SQLite's foreign keys off for a file that turns them off) and what a renderer needs for their
+// operations (foreign keys off around a table rebuild). Before it on construction, after it on
+// destruction, whatever the outcome.
 class AroundTransaction {
  public:
   AroundTransaction(Connection& connection, std::span<const PreparedScript> scripts) : connection_(connection) {
-    const OperationRenderer* renderer = connection.renderer();
-    if (!renderer) return;
+    std::vector<std::string> before;
     std::vector<ops::Operation> operations;
-    for (const auto& script : scripts)
+    for (const auto& script : scripts) {
+      add(before, script.frame.before);
+      add(after_, script.frame.after);
       if (script.migration.operations)
         operations.insert(operations.end(), script.migration.operations->begin(), script.migration.operations->end());
-    if (operations.empty()) return;
-    for (const auto& sql : renderer->before_transaction(operations)) connection.session().execute(sql);
-    after_ = renderer->after_transaction(operations);
+    }
+    if (const OperationRenderer* renderer = connection.renderer(); renderer && !operations.empty()) {
+      add(before, renderer->before_transaction(operations));
+      add(after_, renderer->after_transaction(operations));
+    }
+    try {
+      for (const auto& sql : before) connection.session().execute(sql);
+    } catch (...) {
+      restore();
+      throw;
+    }
   }
-  ~AroundTransaction() {
+  ~AroundTransaction() { restore(); }
+  AroundTransaction(const AroundTransaction&) = delete;
+  AroundTransaction& operator=(const AroundTransaction&) = delete;
+
+ private:
+  static void add(std::vector<std::string>& to, const std::vector<std::string>& statements) {
+    for (const auto& sql : statements)
+      if (std::find(to.begin(), to.end(), sql) == to.end()) to.push_back(sql);
+  }
+  void restore() {
     for (const auto& sql : after_) {
       try {
         connection_.session().execute(sql);
@@ -42,13 +63,34 @@ class AroundTransaction {
       }
     }
   }
-  AroundTransaction(const AroundTransaction&) = delete;
-  AroundTransaction& operator=(const AroundTransaction&) = delete;
 
- private:
   Connection& connection_;
   std::vector<std::string> after_;
 };
+
+// The statements of a script whose file marks its parts (a section of a goose or dbmate file),
+// at their lines in the file.
+std::vector<Statement> statements_of(std::span<const ScriptPart> parts, const Dialect& dialect) {
+  std::vector<Statement> out;
+  for (const auto& part : parts) {
+    if (part.whole) {
+      out.push_back(Statement{part.text, part.line, part.column, 0});
+      continue;
+    }
+    std::vector<Statement> split;
+    try {
+      split = dialect.split(part.text);
+    } catch (Error& e) {
+      if (e.line() > 0) e.at_line(e.line() + part.line - 1, e.column());
+      throw;
+    }
+    for (auto& statement : split) {
+      statement.line += part.line - 1;
+      out.push_back(std::move(statement));
+    }
+  }
+  return out;
+}
 
 // The rows of a failed check, for its message: "(1, 'a'), (2, 'b')".
 std::string rows_text(const std::vector<Row>& rows) {
@@ -81,6 +123,15 @@ std::string resume_hint(const Migration& m) {
            "run `strata repair` to remove the record (the version is then applied again).";
   return "\nThe statements before it are applied and recorded in the ledger. Fix the file and run "
          "`strata migrate --resume` to continue from this statement, or `strata repair` to remove the record.";
+}
+
+// Advice for a check before commit that failed after every statement ran one by one.
+std::string check_hint(const Migration& m) {
+  std::string command = m.kind == MigrationKind::undo ? "rollback" : "migrate";
+  return "\nThe " + std::string(m.kind == MigrationKind::undo ? "undo" : "migration") +
+         "'s statements are applied (they ran one by one, outside a transaction) and it is recorded in the "
+         "ledger as failed. Correct those rows and run `strata " + command +
+         " --resume`, which checks again, or `strata repair` to remove the record.";
 }
 
 }  // namespace
@@ -132,7 +183,7 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
     }
   } else {
     try {
-      script.statements = dialect.split(m.sql);
+      script.statements = m.parts ? statements_of(*m.parts, dialect) : dialect.split(m.sql);
     } catch (Error& e) {
       throw e.in_file(m.where()).for_version(m.label());
     }
@@ -144,6 +195,7 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
             .at_line(s.line, s.column)
             .for_version(m.label());
     }
+    script.frame = dialect.transaction_frame(script.statements);
   }
   if (!pending.resumes) return script;
   const LedgerRow& row = *pending.resumes;
@@ -233,6 +285,18 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const st
   }
 }
 
+// The checks a script's own statements call for (SQLite's foreign_key_check in a file that
+// turned foreign keys off): a row found fails the migration, naming the rows.
+void Executor::check(const PreparedScript& script, const std::string& hint) {
+  for (const auto& c : script.frame.checks) {
+    auto rows = connection_.session().query(c.query);
+    if (rows.empty()) continue;
+    throw Error(ErrorKind::apply_failed, c.what + ": " + rows_text(rows) + hint)
+        .in_file(script.migration.where())
+        .for_version(script.migration.label());
+  }
+}
+
 // Guarded: the catalog decides whether the operation runs, so that a re-run converges and a
 // changed object is reported rather than silently accepted.
 void Executor::run_operation(const ops::Operation& op) {
@@ -289,6 +353,7 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
   session.begin();
   try {
     for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
+    check(script);
     LedgerRow row = row_for(script.migration);
     row.execution_ms = since(start).count();
     row.statements_done = static_cast<int>(script.statements.size());
@@ -339,6 +404,13 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     row.progress_checksum = statements_checksum(script.statements, i + 1);
     ledger_.update(row);
   }
+  try {
+    check(script, check_hint(script.migration));
+  } catch (const Error&) {
+    row.execution_ms = since(start).count();
+    ledger_.update(row);
+    throw;
+  }
   row.success = true;
   row.execution_ms = since(start).count();
   ledger_.update(row);
@@ -357,6 +429,7 @@ std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const P
       announce_start(statuses.back());
       auto start = Clock::now();
       for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
+      check(script);
       LedgerRow row = row_for(script.migration);
       row.execution_ms = since(start).count();
       row.statements_done = static_cast<int>(script.statements.size());

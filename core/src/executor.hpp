@@ -16,6 +16,7 @@ struct PreparedScript {
   std::optional<LedgerRow> resumes;  // the failed row it continues
   int first_statement = 0;
   std::vector<Statement> statements;
+  TransactionFrame frame{};  // what its statements need around its transaction (SQL scripts)
 };
 
 using EventSink = std::function<void(Event::Type, std::string, const MigrationStatus*, std::chrono::milliseconds)>;
@@ -42,6 +43,7 @@ class Executor {
   AppliedMigration run_transactional(const PreparedScript& script);
   AppliedMigration run_with_progress(const PreparedScript& script);
   void execute(const PreparedScript& script, std::size_t index, const std::string& hint = "");
+  void check(const PreparedScript& script, const std::string& hint = "");
   void call(const Migration& m);
   void run_operation(const ops::Operation& op);
   LedgerRow row_for(const Migration& m) const;

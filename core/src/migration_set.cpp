@@ -27,9 +27,13 @@ MigrationSet& MigrationSet::sql(std::string_view name, std::string text) {
               {}};
   if (split_script(normalise_script(m.sql), SplitRules{}).empty())
     throw Error(ErrorKind::validation, m.origin + ": the script is empty");
-  read_directives(m);
-  m.checksum = script_checksum(m.sql);
-  add(std::move(m));
+  std::vector<Migration> read;
+  try {
+    read = sql_migrations(std::move(m));
+  } catch (Error& e) {
+    throw e.in_file("embedded " + std::string(name));
+  }
+  for (auto& migration : read) add(std::move(migration));
   return *this;
 }
 

@@ -286,9 +286,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       if (name->portable) {
         read = portable_migrations(m, ops::parse_yaml(normalise_script(m.sql), m.origin));
       } else {
-        read_directives(m);
-        m.checksum = script_checksum(m.sql);
-        read.push_back(std::move(m));
+        read = sql_migrations(std::move(m));
       }
     } catch (const Error& e) {
       refuse(path, (e.line() > 0 ? "line " + std::to_string(e.line()) + (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": " : "") + e.message());
@@ -303,10 +301,16 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
     migrations.push_back(std::move(read.front()));
     for (std::size_t i = 1; i < read.size(); ++i) derived_undo.push_back(std::move(read[i]));
   }
-  // The undo a portable migration brings stands unless an undo file of that version exists.
-  for (auto& undo : derived_undo)
-    if (!seen.count(migration_identity(undo) + (undo.dialect.empty() ? "" : " for " + undo.dialect)))
+  // The undo a portable migration brings stands unless an undo file of that version exists; a
+  // Down section beside an undo file leaves it unclear which one undoes the version.
+  for (auto& undo : derived_undo) {
+    auto file = seen.find(migration_identity(undo) + (undo.dialect.empty() ? "" : " for " + undo.dialect));
+    if (file == seen.end())
       migrations.push_back(std::move(undo));
+    else if (!undo.operations)
+      problems.push_back(undo.origin + ": " + migration_identity(undo) + " is also defined by " +
+                         file->second.string() + ": keep one of them");
+  }
   if (!problems.empty()) {
     std::string message = problems.size() == 1 ? "" : std::to_string(problems.size()) + " defective migration files:";
     for (const auto& p : problems) message += (message.empty() ? "" : "\n  ") + p;

@@ -15,6 +15,19 @@ class SqliteDialect final : public Dialect {
   std::string type_sql(const ColumnType& type) const override;
   std::vector<Statement> split(std::string_view script) const override;
   std::optional<StatementRefusal> refusal(const Statement& statement) const override;
+  // A script that turns foreign keys off (`PRAGMA foreign_keys=OFF`, which SQLite ignores inside
+  // a transaction) runs with them off around its transaction, checked before it commits.
+  TransactionFrame transaction_frame(std::span<const Statement> statements) const override;
 };
+
+// A PRAGMA statement as SQLite reads it: `PRAGMA [schema.]name [= value | (value)]`, the name
+// and the value quoted or not; nullopt for any other statement.
+struct Pragma {
+  std::string name;                  // lower case, unquoted
+  std::optional<std::string> value;  // unquoted; nullopt for a query (`PRAGMA journal_mode`)
+};
+std::optional<Pragma> pragma_of(std::string_view statement);
+// Whether SQLite reads a pragma's value as true: on, yes, true, or a number not 0.
+bool pragma_true(std::string_view value);
 
 }  // namespace strata::sqlite

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -30,6 +31,46 @@ namespace {
 using namespace strata;
 
 // -- Dialect: pure text work, no I/O ------------------------------------------------------
+
+// The value a `PRAGMA [schema.]<name> = value` (or `<name>(value)`) statement sets, unquoted and
+// lower case; nullopt for any other statement, or a pragma that only reads.
+std::optional<std::string> pragma_value(std::string_view sql, std::string_view name) {
+  std::vector<std::string> t;  // words, quoted text unquoted, other characters alone; no comments
+  for (std::size_t i = 0; i < sql.size();) {
+    char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (sql.substr(i, 2) == "--" || sql.substr(i, 2) == "/*") {
+      std::size_t end = sql.find(c == '-' ? "\n" : "*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 2;
+    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      std::size_t end = std::min(sql.find(c == '[' ? ']' : c, i + 1), sql.size());
+      t.emplace_back(sql.substr(i + 1, end - i - 1));
+      i = end + 1;
+    } else {
+      std::size_t end = i + 1;
+      while (end < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[end])) || sql[end] == '_') &&
+             (std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+        ++end;
+      t.emplace_back(sql.substr(i, end - i));
+      i = end;
+    }
+  }
+  for (auto& token : t)
+    for (auto& ch : token) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::size_t at = t.size() > 3 && t[2] == "." ? 3 : 1;  // schema.name
+  if (t.size() < at + 3 || t[0] != "pragma" || t[at] != name || (t[at + 1] != "=" && t[at + 1] != "(")) return {};
+  std::string value;
+  for (std::size_t i = at + 2; i < t.size() && t[i] != ")"; ++i) value += t[i];
+  return value;
+}
+
+// How SQLite reads a boolean pragma value: on, yes, true, or a number that is not 0.
+bool pragma_on(const std::string& value) {
+  std::string v = value.starts_with('+') ? value.substr(1) : value;
+  if (!v.empty() && std::isdigit(static_cast<unsigned char>(v[0]))) return std::stoll(v.substr(0, 18)) != 0;
+  return v == "on" || v == "yes" || v == "true";
+}
 
 class LitefileDialect final : public Dialect {
  public:
@@ -65,7 +106,23 @@ class LitefileDialect final : public Dialect {
         return StatementRefusal{word + " controls the transaction, which strata owns: remove the statement", false};
     if (word == "VACUUM")
       return StatementRefusal{"VACUUM cannot run inside a transaction: mark the file `-- strata:no-transaction`", true};
+    if (pragma_value(statement.text, "journal_mode"))  // SQLite keeps its journal mode inside a transaction
+      return StatementRefusal{
+          "PRAGMA journal_mode does nothing inside a transaction: mark the file `-- strata:no-transaction`", true};
     return std::nullopt;
+  }
+  // SQLite ignores `PRAGMA foreign_keys` inside a transaction: a script that turns foreign keys
+  // off (to rebuild a table) has strata turn them off around its transaction, and check them
+  // before it commits.
+  TransactionFrame transaction_frame(std::span<const Statement> statements) const override {
+    for (const auto& statement : statements)
+      if (auto value = pragma_value(statement.text, "foreign_keys"); value && !pragma_on(*value))
+        return {{"PRAGMA foreign_keys = OFF"},
+                {{"PRAGMA foreign_key_check",
+                  "the migration leaves rows that break foreign keys (table, rowid, "
+                  "referenced table, foreign key)"}},
+                {"PRAGMA foreign_keys = ON"}};
+    return {};
   }
 };
 

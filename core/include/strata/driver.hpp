@@ -51,6 +51,25 @@ struct StatementRefusal {
   bool allowed_without_transaction = false;
 };
 
+// A query whose rows are violations, run before a migration commits: any row fails the
+// migration, and the failure names `what` and the rows.
+struct ViolationCheck {
+  std::string query;
+  std::string what;  // what its rows are ("rows that break foreign keys (table, rowid, ...)")
+};
+
+// What a SQL migration's own statements ask of the session that the backend does only outside
+// a transaction (SQLite's `PRAGMA foreign_keys=OFF`, which does nothing inside one). The core
+// runs `before` ahead of the migration's transaction (ahead of its first statement where it
+// runs statement by statement), `checks` after its last statement, before it commits, and
+// `after` once it has ended, whatever the outcome.
+struct TransactionFrame {
+  std::vector<std::string> before;
+  std::vector<ViolationCheck> checks;
+  std::vector<std::string> after;
+  bool empty() const { return before.empty() && checks.empty() && after.empty(); }
+};
+
 class STRATA_API Dialect {
  public:
   virtual ~Dialect();
@@ -66,6 +85,9 @@ class STRATA_API Dialect {
   virtual std::vector<Statement> split(std::string_view script) const = 0;
   // Why strata refuses this statement in a migration, or nullopt when it may run.
   virtual std::optional<StatementRefusal> refusal(const Statement& statement) const = 0;
+  // What the statements of one SQL migration need around its transaction (see
+  // TransactionFrame); nothing by default.
+  virtual TransactionFrame transaction_frame(std::span<const Statement> statements) const;
 };
 
 class STRATA_API Session {

@@ -26,6 +26,17 @@ enum class MigrationKind {
   baseline,    // a ledger mark: versions up to it are taken as applied
 };
 
+// A part of a SQL script that runs, where the file marks its statements itself: text the
+// dialect splits, or (`whole`) one statement as the file delimits it (goose's StatementBegin ...
+// StatementEnd). `line` and `column` are where the text starts in the file, so that messages
+// name the file's lines.
+struct ScriptPart {
+  std::string text;
+  int line = 1;
+  int column = 1;
+  bool whole = false;
+};
+
 STRATA_API const char* to_string(MigrationKind kind);
 STRATA_API std::optional<MigrationKind> parse_migration_kind(std::string_view text);
 
@@ -47,6 +58,9 @@ struct STRATA_API Migration {
   // Why a portable versioned migration brings no undo (an operation with no exact inverse and
   // no `down:`); "" otherwise.
   std::string undo_missing;
+  // What runs of `sql`, where the file says so itself: the Up or the Down section of a file
+  // written for goose or dbmate. nullopt: all of `sql`, split by the dialect.
+  std::optional<std::vector<ScriptPart>> parts = std::nullopt;
 
   // The origin, or the script name when there is none.
   const std::string& where() const { return origin.empty() ? script : origin; }

@@ -11,7 +11,8 @@
 // refused, naming both.
 //
 // Directives are comments on a script's first lines: `-- strata:no-transaction` runs the
-// script outside a transaction, statement by statement. An unknown directive is refused.
+// script outside a transaction, statement by statement. An unknown directive is refused. A
+// file written for goose or dbmate is read by its direction markers (see sql_migrations).
 #pragma once
 
 #include <strata/export.hpp>
@@ -70,6 +71,15 @@ STRATA_API bool is_ignored_file(std::string_view file_name);
 // Reads the `-- strata:` directives of a script into `m`. Throws Error(validation) at the
 // line of an unknown directive.
 STRATA_API void read_directives(Migration& m);
+
+// A SQL migration: `base` (named, with the file's text in `sql`) given its directives and its
+// checksum (of the whole file). A file written for goose (`-- +goose Up` ... `-- +goose Down`)
+// or dbmate (`-- migrate:up` ... `-- migrate:down`) never runs whole: its Up section is the
+// migration and, for a versioned one, its Down section follows as the undo of that version
+// (origin "<file> (down)"); goose's StatementBegin/StatementEnd (one statement), NO
+// TRANSACTION and dbmate's `transaction:false` are honoured. Throws Error(validation) at the
+// line of a marker it cannot honour (an unknown one, a Down before the Up, a second Up).
+STRATA_API std::vector<Migration> sql_migrations(Migration base);
 
 // A portable migration: `base` (named, with the file's text in `sql`) given the script's
 // operations and checksum; for a versioned one, followed by its undo (the script's `down:`, or
