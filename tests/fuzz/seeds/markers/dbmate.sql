@@ -1,0 +1,5 @@
+-- migrate:up transaction:false
+CREATE TABLE users (id integer);
+
+-- migrate:down
+DROP TABLE users;

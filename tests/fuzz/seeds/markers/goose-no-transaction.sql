@@ -1,0 +1,5 @@
+-- +goose NO TRANSACTION
+-- +goose Up
+CREATE INDEX CONCURRENTLY i ON t (x);
+-- +goose Down
+DROP INDEX i;
