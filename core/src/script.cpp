@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace strata {
 namespace {
@@ -107,10 +110,398 @@ class BodyTracker {
   std::size_t body_offset_ = 0;
 };
 
+// Where a script cannot be split: an Error(validation) at the line and column of `offset`.
+[[noreturn]] void refuse(std::string_view script, std::size_t offset, std::string message) {
+  TextPosition at = position_of(script, offset);
+  throw Error(ErrorKind::validation, std::move(message)).at_line(at.line, at.column);
+}
+
+bool is_one_of(std::string_view word, std::initializer_list<std::string_view> keywords) {
+  return std::any_of(keywords.begin(), keywords.end(), [&](std::string_view k) { return iequals(word, k); });
+}
+
+// A significant token as the compound tracker sees it.
+struct Token {
+  std::string_view word;  // empty for tokens that cannot be keywords: strings, quoted names, punctuation
+  char symbol = '\0';     // a punctuation token's character; '\0' for words, strings and quoted names
+  std::size_t offset = 0;
+};
+
+// Follows one MySQL/MariaDB statement's tokens to tell whether the body of a compound statement
+// is open, so that the semicolons inside it do not end the statement. Compound statements are
+// routines, triggers and events (CREATE [OR REPLACE] [DEFINER = ...] [AGGREGATE] PROCEDURE,
+// FUNCTION, TRIGGER or EVENT, ALTER EVENT), whose body is one statement or a block, and MariaDB's
+// blocks outside a routine (BEGIN NOT ATOMIC ... END, IF ... END IF, ...).
+//
+// Blocks nest: BEGIN ... END, IF ... END IF, CASE ... END CASE, LOOP, WHILE, REPEAT and (MariaDB)
+// FOR ... END <kind>, and the CASE expression ... END. BEGIN, IF, CASE, REPEAT and FOR open a
+// block only where a statement of the body starts (elsewhere IF() and REPEAT() are functions,
+// CASE is an expression, IF EXISTS is part of a DROP), so the tracker knows where each statement
+// starts: after the routine's header, ';', BEGIN, a label, THEN and ELSE of IF and CASE
+// statements, DO of WHILE and FOR, LOOP, REPEAT, and a handler's conditions. END is a name (a
+// column called `end`) where no block is open, and before punctuation other than ';' unless it
+// ends a CASE expression. What does not fit (an END that closes another block than the one
+// open, a block never closed) is refused, never guessed.
+class CompoundTracker {
+ public:
+  explicit CompoundTracker(std::string_view script) : script_(script) {}
+
+  void on_token(const Token& token) {
+    if (skip_ > 0) {
+      --skip_;
+      return;
+    }
+    switch (phase_) {
+      case Phase::start: return at_statement_start(token);
+      case Phase::create: return in_create(token);
+      case Phase::routine_name:
+        if (token.symbol == '(') phase_ = Phase::routine_parameters;
+        return;
+      case Phase::routine_parameters:
+        if (token.symbol == '(') ++parentheses_;
+        if (token.symbol == ')' && parentheses_-- == 0) {
+          phase_ = Phase::routine_header;
+          parentheses_ = 0;
+        }
+        return;
+      case Phase::routine_header: return in_routine_header(token);
+      case Phase::trigger_header:
+        if (iequals(token.word, "FOR")) return void(phase_ = Phase::trigger_for);
+        return;
+      case Phase::trigger_for:
+        phase_ = iequals(token.word, "EACH") ? Phase::trigger_each : Phase::trigger_header;
+        return;
+      case Phase::trigger_each:
+        phase_ = iequals(token.word, "ROW") ? Phase::trigger_order : Phase::trigger_header;
+        return;
+      case Phase::trigger_order:
+        if (is_one_of(token.word, {"FOLLOWS", "PRECEDES"})) return void(skip_ = 1);  // and the other trigger
+        return begin_body(token);
+      case Phase::event_header:
+        if (iequals(token.word, "DO")) start_body();
+        return;
+      case Phase::anonymous_begin: phase_ = iequals(token.word, "NOT") ? Phase::anonymous_not : Phase::other; return;
+      case Phase::anonymous_not:
+        if (!iequals(token.word, "ATOMIC")) return void(phase_ = Phase::other);
+        start_body();
+        open(Block::begin, statement_offset_);
+        return;
+      case Phase::maybe_label:
+        if (token.symbol != ':') return void(phase_ = Phase::other);
+        return start_body();
+      case Phase::body: return in_body(token);
+      case Phase::other: return;
+    }
+  }
+
+  // Whether the statement's semicolons are inside a body now (an END waiting for its next token
+  // to tell what it closes counts as closed).
+  bool in_body() const { return blocks_.size() > (pending_ == Pending::end ? 1U : 0U); }
+
+  // At the statement's end: an END is settled, and a block still open is refused.
+  void finish() {
+    if (pending_ == Pending::end) close(Token{});
+    if (!blocks_.empty())
+      refuse_body(blocks_.back().offset, "unterminated " + std::string(opener(blocks_.back().block)) + " (no " +
+                                             std::string(closer(blocks_.back().block)) + ")");
+  }
+
+ private:
+  enum class Phase {
+    start,
+    create,              // CREATE or ALTER, up to what it makes
+    routine_name,        // PROCEDURE or FUNCTION, up to its parameters
+    routine_parameters,  // inside the parameter list
+    routine_header,      // RETURNS and characteristics, up to the body
+    trigger_header,      // up to FOR EACH ROW
+    trigger_for,
+    trigger_each,
+    trigger_order,  // FOLLOWS or PRECEDES another trigger, or the body
+    event_header,   // up to DO
+    anonymous_begin,
+    anonymous_not,  // BEGIN NOT: ATOMIC opens a block, anything else is no compound statement
+    maybe_label,    // a first word: a label if ':' follows
+    body,
+    other,  // no compound statement
+  };
+  enum class Block { begin, if_statement, case_statement, case_expression, loop, while_loop, repeat_loop, for_loop };
+  struct Open {
+    Block block;
+    std::size_t offset;
+    bool awaiting_do;  // WHILE and FOR: the condition is not over yet
+  };
+  // A word whose meaning the next token decides.
+  enum class Pending { none, if_word, repeat_word, end };
+  // DECLARE ... HANDLER FOR condition, ...: the statement after the conditions starts a statement.
+  enum class Handler { none, declare, handler, condition, sqlstate, not_found, after_condition };
+
+  static std::string_view opener(Block block) {
+    switch (block) {
+      case Block::begin: return "BEGIN";
+      case Block::if_statement: return "IF";
+      case Block::case_statement: return "CASE";
+      case Block::case_expression: return "CASE expression";
+      case Block::loop: return "LOOP";
+      case Block::while_loop: return "WHILE";
+      case Block::repeat_loop: return "REPEAT";
+      case Block::for_loop: return "FOR";
+    }
+    return "";
+  }
+
+  // The word after END that closes the block; empty for END alone.
+  static std::string_view closing_word(Block block) {
+    switch (block) {
+      case Block::begin:
+      case Block::case_expression: return "";
+      case Block::if_statement: return "IF";
+      case Block::case_statement: return "CASE";
+      case Block::loop: return "LOOP";
+      case Block::while_loop: return "WHILE";
+      case Block::repeat_loop: return "REPEAT";
+      case Block::for_loop: return "FOR";
+    }
+    return "";
+  }
+
+  static std::string closer(Block block) {
+    std::string_view word = closing_word(block);
+    return word.empty() ? "END" : "END " + std::string(word);
+  }
+
+  static bool is_block_word(std::string_view word) {
+    return is_one_of(word, {"IF", "CASE", "LOOP", "WHILE", "REPEAT", "FOR"});
+  }
+
+  [[noreturn]] void refuse_body(std::size_t offset, const std::string& what) const {
+    int line = position_of(script_, statement_offset_).line;
+    refuse(script_, offset,
+           what + ": strata cannot tell where the compound statement that starts at line " + std::to_string(line) +
+               " ends; put it between DELIMITER lines (`DELIMITER $$` before it, `$$` after its END, then "
+               "`DELIMITER ;`)");
+  }
+
+  void at_statement_start(const Token& token) {
+    statement_offset_ = token.offset;
+    // What is left of a body cut at its semicolons: the server would reject it only after the
+    // statements before it ran.
+    if (is_one_of(token.word, {"END", "ELSE", "ELSEIF", "UNTIL", "DECLARE"}))
+      refuse(script_, token.offset,
+             "a statement cannot start with " + std::string(token.word) +
+                 ": it belongs inside a compound statement (BEGIN ... END, IF ... END IF) above it that strata "
+                 "split at its semicolons; put that statement between DELIMITER lines (`DELIMITER $$` before it, "
+                 "`$$` after its END, then `DELIMITER ;`)");
+    if (iequals(token.word, "CREATE") || iequals(token.word, "ALTER")) {
+      altering_ = iequals(token.word, "ALTER");
+      phase_ = Phase::create;
+    } else if (iequals(token.word, "BEGIN")) {
+      phase_ = Phase::anonymous_begin;
+    } else if (is_block_word(token.word)) {
+      begin_body(token);
+    } else {
+      phase_ = token.word.empty() ? Phase::other : Phase::maybe_label;
+    }
+  }
+
+  void in_create(const Token& token) {
+    if (token.word.empty() || is_one_of(token.word, {"OR", "REPLACE", "AGGREGATE"})) return;
+    if (iequals(token.word, "DEFINER")) return void(skip_ = 2);  // = and the user; '@' and the host are no words
+    if (iequals(token.word, "EVENT")) return void(phase_ = Phase::event_header);
+    if (altering_) return void(phase_ = Phase::other);
+    if (is_one_of(token.word, {"PROCEDURE", "FUNCTION"})) return void(phase_ = Phase::routine_name);
+    phase_ = iequals(token.word, "TRIGGER") ? Phase::trigger_header : Phase::other;
+  }
+
+  // Between a routine's parameters and its body: RETURNS type and characteristics. The first
+  // word that belongs to neither starts the body.
+  void in_routine_header(const Token& token) {
+    if (token.symbol == '(') ++parentheses_;  // a type's (10, 2)
+    if (token.symbol == ')') --parentheses_;
+    if (token.word.empty() || parentheses_ > 0) return;                                    // and a COMMENT's string
+    if (is_one_of(token.word, {"RETURNS", "CHARSET", "COLLATE"})) return void(skip_ = 1);  // the type, the name
+    if (iequals(token.word, "CHARACTER")) return void(skip_ = 2);                          // SET name
+    if (is_one_of(token.word, {"UNSIGNED", "SIGNED",  "ZEROFILL", "BINARY", "ASCII",    "UNICODE",       "PRECISION",
+                               "VARYING",  "COMMENT", "LANGUAGE", "SQL",    "NOT",      "DETERMINISTIC", "CONTAINS",
+                               "NO",       "READS",   "MODIFIES", "DATA",   "SECURITY", "DEFINER",       "INVOKER"}))
+      return;
+    begin_body(token);
+  }
+
+  void start_body() {
+    phase_ = Phase::body;
+    at_start_ = true;
+  }
+
+  void begin_body(const Token& token) {
+    start_body();
+    in_body(token);
+  }
+
+  void open(Block block, std::size_t offset) {
+    blocks_.push_back({block, offset, block == Block::while_loop || block == Block::for_loop});
+  }
+
+  bool top_is(std::initializer_list<Block> blocks) const {
+    return !blocks_.empty() && std::find(blocks.begin(), blocks.end(), blocks_.back().block) != blocks.end();
+  }
+
+  // Settles a pending END, which closes the innermost block, with the token after it (an empty
+  // token at the statement's end).
+  // Returns true when that token was part of the END: its block word or a label.
+  bool close(const Token& next) {
+    pending_ = Pending::none;
+    Open closed = blocks_.back();
+    blocks_.pop_back();
+    std::string_view expected = closing_word(closed.block);
+    bool labelled = closed.block != Block::case_expression && closed.block != Block::if_statement &&
+                    closed.block != Block::case_statement;
+    if (is_block_word(next.word)) {
+      if (!iequals(next.word, expected))
+        refuse_body(pending_offset_, "END " + std::string(next.word) + " closes the " +
+                                         std::string(opener(closed.block)) + " opened at line " +
+                                         std::to_string(position_of(script_, closed.offset).line));
+      label_follows_ = labelled;
+      return true;
+    }
+    if (!expected.empty())
+      refuse_body(pending_offset_, "END alone closes the " + std::string(opener(closed.block)) + " opened at line " +
+                                       std::to_string(position_of(script_, closed.offset).line) + ", which needs " +
+                                       closer(closed.block));
+    return labelled && !next.word.empty();  // END label
+  }
+
+  // Settles what the previous word left pending. Returns true when the token is used up.
+  bool settle(const Token& token, bool& at_start) {
+    Pending pending = std::exchange(pending_, Pending::none);
+    switch (pending) {
+      case Pending::none: return false;
+      case Pending::end:
+        // Inside a block END comes before ';', a block word or a label: before other punctuation
+        // it is a name (SET end = 1). A CASE expression's END comes before anything.
+        if (token.symbol != '\0' && token.symbol != ';' && !top_is({Block::case_expression})) return false;
+        return close(token);
+      case Pending::if_word:
+        // IF( is the function (at a statement start it would have opened a block already), IF
+        // [NOT] EXISTS a clause of DDL; before anything else IF starts a statement (a handler's).
+        if (token.symbol != '(' && !is_one_of(token.word, {"EXISTS", "NOT"}))
+          open(Block::if_statement, pending_offset_);
+        return false;
+      case Pending::repeat_word:
+        if (token.symbol == '(') return false;  // the function
+        open(Block::repeat_loop, pending_offset_);
+        at_start = true;
+        return false;
+    }
+    return false;
+  }
+
+  // DECLARE ... HANDLER FOR SQLSTATE [VALUE] '...' | SQLWARNING | NOT FOUND | SQLEXCEPTION | name
+  // | code, ...: after the last condition a statement starts. Returns true when the token is used up.
+  bool in_handler(const Token& token, bool& at_start) {
+    switch (handler_) {
+      case Handler::none: return false;
+      case Handler::declare:
+        if (iequals(token.word, "HANDLER")) handler_ = Handler::handler;
+        return false;
+      case Handler::handler: handler_ = iequals(token.word, "FOR") ? Handler::condition : Handler::none; return true;
+      case Handler::condition:
+        handler_ = iequals(token.word, "SQLSTATE") ? Handler::sqlstate
+                   : iequals(token.word, "NOT")    ? Handler::not_found
+                                                   : Handler::after_condition;
+        return true;
+      case Handler::sqlstate:
+        if (!iequals(token.word, "VALUE")) handler_ = Handler::after_condition;
+        return true;
+      case Handler::not_found: handler_ = Handler::after_condition; return true;
+      case Handler::after_condition:
+        if (token.symbol == ',') return void(handler_ = Handler::condition), true;
+        handler_ = Handler::none;
+        at_start = true;
+        return false;
+    }
+    return false;
+  }
+
+  void in_body(const Token& token) {
+    bool at_start = std::exchange(at_start_, false);
+    bool label = std::exchange(label_, false);
+    int after_begin = std::exchange(after_begin_, 0);
+    if (std::exchange(label_follows_, false) && !token.word.empty()) return;  // END LOOP label
+    if (settle(token, at_start) || in_handler(token, at_start)) return;
+    std::string_view word = token.word;
+    if (word.empty()) {
+      if (token.symbol == ';') {
+        at_start_ = true;
+        handler_ = Handler::none;
+      }
+      if (token.symbol == ':' && label) at_start_ = true;
+      return;
+    }
+    if ((after_begin == 1 && iequals(word, "NOT")) || (after_begin == 2 && iequals(word, "ATOMIC"))) {
+      after_begin_ = after_begin + 1;  // BEGIN NOT ATOMIC: the block's statements start after it
+      at_start_ = true;
+      return;
+    }
+    if (iequals(word, "END")) {
+      // With no block open END is a name: a closer there leaves a statement starting with END.
+      if (blocks_.empty()) return;
+      pending_ = Pending::end;
+      pending_offset_ = token.offset;
+    } else if (iequals(word, "BEGIN") && at_start) {
+      open(Block::begin, token.offset);
+      at_start_ = true;
+      after_begin_ = 1;
+    } else if (iequals(word, "IF")) {
+      if (at_start) open(Block::if_statement, token.offset);
+      pending_ = at_start ? Pending::none : Pending::if_word;
+      pending_offset_ = token.offset;
+    } else if (iequals(word, "REPEAT")) {
+      if (at_start) open(Block::repeat_loop, token.offset);
+      at_start_ = at_start;
+      pending_ = at_start ? Pending::none : Pending::repeat_word;
+      pending_offset_ = token.offset;
+    } else if (iequals(word, "CASE")) {
+      open(at_start ? Block::case_statement : Block::case_expression, token.offset);
+    } else if (iequals(word, "LOOP")) {
+      open(Block::loop, token.offset);
+      at_start_ = true;
+    } else if (iequals(word, "WHILE") || (iequals(word, "FOR") && at_start)) {
+      open(iequals(word, "WHILE") ? Block::while_loop : Block::for_loop, token.offset);
+    } else if (is_one_of(word, {"THEN", "ELSE"})) {
+      at_start_ = top_is({Block::if_statement, Block::case_statement});
+    } else if (iequals(word, "DO") && top_is({Block::while_loop, Block::for_loop}) && blocks_.back().awaiting_do) {
+      blocks_.back().awaiting_do = false;
+      at_start_ = true;
+    } else if (at_start) {
+      label_ = true;
+      if (iequals(word, "DECLARE")) handler_ = Handler::declare;
+    }
+  }
+
+  std::string_view script_;
+  Phase phase_ = Phase::start;
+  std::vector<Open> blocks_;
+  std::size_t statement_offset_ = 0;
+  int skip_ = 0;         // header tokens to pass over (DEFINER = user, RETURNS type, ...)
+  int parentheses_ = 0;  // open inside the parameter list, or inside the header after it
+  bool altering_ = false;
+  bool at_start_ = false;       // the next token starts a statement of the body
+  bool label_ = false;          // the last token was a word where a statement starts: a label if ':' follows
+  bool label_follows_ = false;  // after END LOOP and the like, a word is the block's label
+  int after_begin_ = 0;         // 1 after BEGIN, 2 after BEGIN NOT
+  Pending pending_ = Pending::none;
+  std::size_t pending_offset_ = 0;
+  Handler handler_ = Handler::none;
+};
+
 class Splitter {
  public:
   Splitter(std::string_view script, const SplitRules& rules)
-      : src_(script), rules_(rules), lines_(script), body_(rules.trigger_bodies, rules.atomic_bodies) {}
+      : src_(script),
+        rules_(rules),
+        lines_(script),
+        body_(rules.trigger_bodies, rules.atomic_bodies),
+        compound_(script) {}
 
   std::vector<Statement> split() {
     while (pos_ < src_.size()) {
@@ -121,7 +512,7 @@ class Splitter {
         continue;
       } else if (rules_.delimiter_command && !open_ && delimiter_line()) {
         continue;
-      } else if (at_delimiter() && !body_.in_body()) {
+      } else if (at_delimiter() && !in_body()) {
         end_statement();
         pos_ += delimiter_.size();
       } else {
@@ -134,9 +525,21 @@ class Splitter {
   }
 
  private:
-  [[noreturn]] void fail(std::string message, std::size_t opened) const {
-    TextPosition at = position_of(src_, opened);
-    throw Error(ErrorKind::validation, std::move(message)).at_line(at.line, at.column);
+  [[noreturn]] void fail(std::string message, std::size_t opened) const { refuse(src_, opened, std::move(message)); }
+
+  // Compound statements are told apart only while ';' ends statements: under DELIMITER the
+  // file itself marks where each ends.
+  bool tracks_compounds() const { return rules_.compound_bodies && delimiter_ == ";"; }
+
+  bool in_body() const { return body_.in_body() || (tracks_compounds() && compound_.in_body()); }
+
+  // After '.' or a parameter sigil a word is a name (new.end, :end, @end), never a keyword; a
+  // ':' right after a word ends a label (lbl:BEGIN).
+  bool after_sigil(std::size_t begin) const {
+    if (begin == 0) return false;
+    char before = src_[begin - 1];
+    if (before == ':') return begin < 2 || !is_word_char(src_[begin - 2]);
+    return before == '.' || before == '@';
   }
 
   bool looking_at(std::string_view text) const { return src_.substr(pos_).starts_with(text); }
@@ -195,6 +598,7 @@ class Splitter {
     if (!open_) start_statement();
     std::size_t begin = pos_;
     std::string_view word;
+    char symbol = '\0';
     char c = src_[pos_];
     if (version_comment()) {
       std::size_t opened = pos_;
@@ -218,12 +622,13 @@ class Splitter {
     } else if (is_word_char(c)) {
       word = scan_word();
     } else {
+      symbol = c;
       ++pos_;
     }
     end_ = pos_;
-    // After '.' or a parameter sigil a word is a name (new.end, :end), never a keyword.
-    if (begin > 0 && std::string_view(".:@").find(src_[begin - 1]) != std::string_view::npos) word = {};
+    if (after_sigil(begin)) word = {};
     if (rules_.trigger_bodies || rules_.atomic_bodies) body_.on_token(word, begin);
+    if (tracks_compounds()) compound_.on_token({word, symbol, begin});
   }
 
   void skip_quoted(char close, bool doubled_escape, bool backslash_escape, std::string_view what) {
@@ -276,12 +681,14 @@ class Splitter {
   }
 
   void end_statement() {
+    if (tracks_compounds()) compound_.finish();
     if (open_) {
       current_.text = std::string(src_.substr(current_.offset, end_ - current_.offset));
       statements_.push_back(std::move(current_));
     }
     open_ = false;
     body_ = BodyTracker(rules_.trigger_bodies, rules_.atomic_bodies);
+    compound_ = CompoundTracker(src_);
   }
 
   std::string_view src_;
@@ -294,6 +701,7 @@ class Splitter {
   std::size_t end_ = 0;  // one past the last byte of the current statement's last token
   std::string delimiter_ = ";";
   BodyTracker body_;
+  CompoundTracker compound_;
 };
 
 }  // namespace

@@ -44,6 +44,7 @@ std::vector<Statement> MyDialect::split(std::string_view script) const {
   rules.delimiter_command = true;
   rules.dash_comment_needs_space = true;
   rules.version_comments = true;
+  rules.compound_bodies = true;
   return split_script(script, rules);
 }
 
@@ -58,7 +59,9 @@ std::optional<StatementRefusal> MyDialect::refusal(const Statement& statement) c
                                 " controls the transaction, which strata owns (each statement's progress is "
                                 "recorded in the ledger): remove the statement",
                             false};
-  if (word == "BEGIN")  // BEGIN alone starts a transaction; BEGIN ... END bodies only occur inside CREATE
+  // BEGIN [WORK] starts a transaction; BEGIN NOT ATOMIC ... END is a block (MariaDB), and other
+  // BEGIN ... END blocks only occur inside CREATE.
+  if (word == "BEGIN" && statement_keywords(statement.text, 3) != std::vector<std::string>{"BEGIN", "NOT", "ATOMIC"})
     return StatementRefusal{"BEGIN controls the transaction, which strata owns: remove the statement", false};
   if (word == "LOCK" || word == "UNLOCK")
     return StatementRefusal{word + " TABLES would end or hold locks strata's bookkeeping needs: remove the statement",

@@ -18,6 +18,17 @@ std::vector<std::string> texts(std::string_view script) {
   return out;
 }
 
+// Each statement's line and text.
+std::vector<std::pair<int, std::string>> lines_and_texts(std::string_view script) {
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& s : dialect().split(script)) out.emplace_back(s.line, s.text);
+  return out;
+}
+
+bool refused(const char* sql) {
+  return dialect().refusal(strata::Statement{sql, 1, 1, 0}).has_value();
+}
+
 }  // namespace
 
 TEST_CASE("mysql: a procedure and a trigger under DELIMITER $$ are one statement each") {
@@ -30,6 +41,65 @@ TEST_CASE("mysql: a procedure and a trigger under DELIMITER $$ are one statement
   auto statements =
       texts("DELIMITER $$\n" + procedure + "$$\n\n" + trigger + "$$\nDELIMITER ;\nCALL archive_runs(30);\n");
   CHECK(statements == std::vector<std::string>{procedure, trigger, "CALL archive_runs(30)"});
+}
+
+TEST_CASE("mysql: routines, triggers, events and blocks without DELIMITER are one statement each") {
+  std::string procedure =
+      "CREATE DEFINER=CURRENT_USER PROCEDURE fill(IN n INT)\n"
+      "main: BEGIN\n"
+      "  DECLARE i INT DEFAULT 0;\n"
+      "  fill_loop: LOOP\n"
+      "    SET i = i + 1;\n"
+      "    IF i > n THEN LEAVE fill_loop; END IF;\n"
+      "    INSERT INTO runs (n, kind) VALUES (i, CASE WHEN i % 2 = 0 THEN 'even' ELSE 'odd' END);\n"
+      "  END LOOP fill_loop;\n"
+      "END main";
+  std::string function =
+      "CREATE FUNCTION size_of(x INT) RETURNS VARCHAR(10) DETERMINISTIC\n"
+      "BEGIN\n"
+      "  CASE WHEN x >= 100 THEN RETURN 'large'; ELSE RETURN IF(x >= 10, 'medium', REPEAT('s', 1)); END CASE;\n"
+      "END";
+  std::string single_return = "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2";
+  std::string trigger =
+      "CREATE TRIGGER runs_audit AFTER INSERT ON runs FOR EACH ROW\n"
+      "BEGIN\n"
+      "  WHILE FALSE DO SET @x = 1; END WHILE;\n"
+      "  INSERT INTO audit (run) VALUES (NEW.id);\n"
+      "END";
+  std::string single_trigger =
+      "CREATE TRIGGER runs_kind BEFORE INSERT ON runs FOR EACH ROW SET NEW.kind = UPPER(NEW.kind)";
+  std::string event = "CREATE EVENT purge ON SCHEDULE EVERY 1 DAY DO\nBEGIN\n  DELETE FROM audit;\nEND";
+  std::string block = "BEGIN NOT ATOMIC\n  REPEAT SET @k = @k + 1; UNTIL @k > 2 END REPEAT;\nEND";
+  std::string script = "CREATE TABLE runs (id INT);\n" + procedure + ";\n" + function + ";\n" + single_return + ";\n" +
+                       trigger + ";\n" + single_trigger + ";\n" + event + ";\n" + block + ";\nCALL fill(3);\n";
+  CHECK(lines_and_texts(script) == std::vector<std::pair<int, std::string>>{{1, "CREATE TABLE runs (id INT)"},
+                                                                            {2, procedure},
+                                                                            {11, function},
+                                                                            {15, single_return},
+                                                                            {16, trigger},
+                                                                            {21, single_trigger},
+                                                                            {22, event},
+                                                                            {26, block},
+                                                                            {29, "CALL fill(3)"}});
+}
+
+TEST_CASE("mysql: a body the splitter cannot resolve is refused at its line, with the advice to use DELIMITER") {
+  try {
+    dialect().split(
+        "CREATE TABLE t (id INT);\nCREATE PROCEDURE p()\nBEGIN\n  IF 1 THEN\n    SELECT 1;\n  END;\nEND;\n");
+    FAIL("no error");
+  } catch (const strata::Error& e) {
+    CHECK(e.kind() == strata::ErrorKind::validation);
+    CHECK(e.line() == 6);
+    CHECK_THAT(e.message(), Catch::Contains("needs END IF") && Catch::Contains("DELIMITER"));
+  }
+}
+
+TEST_CASE("mysql: BEGIN NOT ATOMIC is a block, not transaction control") {
+  CHECK_FALSE(refused("BEGIN NOT ATOMIC SELECT 1; END"));
+  CHECK_FALSE(refused("begin not atomic\n  SELECT 1;\nEND"));
+  CHECK(refused("BEGIN WORK"));
+  CHECK(refused("BEGIN NOT"));
 }
 
 TEST_CASE("mysql: version comments, # comments with semicolons, escaped quotes") {

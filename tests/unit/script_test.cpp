@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,42 @@ strata::SplitRules mysql_rules() {
   rules.hash_comments = true;
   rules.backslash_escapes = true;
   return rules;
+}
+
+// MySQL's rules as the dialect sets them, compound statements included.
+strata::SplitRules mysql_compound_rules() {
+  strata::SplitRules rules = mysql_rules();
+  rules.delimiter_command = true;
+  rules.dash_comment_needs_space = true;
+  rules.version_comments = true;
+  rules.compound_bodies = true;
+  return rules;
+}
+
+// A statement as a user finds it in the file: its first line and its text.
+struct Placed {
+  int line = 0;
+  std::string text;
+  bool operator==(const Placed&) const = default;
+};
+std::ostream& operator<<(std::ostream& out, const Placed& p) {
+  return out << "line " << p.line << ": " << p.text;
+}
+
+// The statements with their lines, each checked to be exactly the bytes of the script at its
+// offset, at its line and column, after the one before it.
+std::vector<Placed> placed(std::string_view script, const strata::SplitRules& rules) {
+  std::vector<Placed> out;
+  std::size_t end = 0;
+  for (const strata::Statement& s : strata::split_script(script, rules)) {
+    CHECK(s.offset >= end);
+    CHECK(script.substr(s.offset, s.text.size()) == s.text);
+    CHECK(strata::position_of(script, s.offset).line == s.line);
+    CHECK(strata::position_of(script, s.offset).column == s.column);
+    end = s.offset + s.text.size();
+    out.push_back({s.line, s.text});
+  }
+  return out;
 }
 
 std::vector<std::string> texts(std::string_view script, const strata::SplitRules& rules = {}) {
@@ -368,4 +405,213 @@ TEST_CASE("identifiers are quoted with any quote inside doubled") {
   CHECK(strata::quote_identifier_with("plain", '"') == "\"plain\"");
   CHECK(strata::quote_identifier_with("we\"ird", '"') == "\"we\"\"ird\"");
   CHECK(strata::quote_identifier_with("we`ird", '`') == "`we``ird`");
+}
+
+TEST_CASE("mysql: a procedure with nested IF ... END IF is one statement") {
+  std::string procedure =
+      "CREATE PROCEDURE grade(IN score INT, OUT label VARCHAR(10))\n"
+      "BEGIN\n"
+      "  IF score >= 50 THEN\n"
+      "    IF score >= 90 THEN\n"
+      "      SET label = 'top';\n"
+      "    ELSEIF score >= 70 THEN\n"
+      "      SET label = 'good';\n"
+      "    ELSE\n"
+      "      SET label = 'pass';\n"
+      "    END IF;\n"
+      "  ELSE IF score < 0 THEN SET label = 'bad'; END IF;\n"
+      "    SET label = 'fail';\n"
+      "  END IF;\n"
+      "END";
+  CHECK(placed("CREATE TABLE t (id INT);\n" + procedure + ";\nCALL grade(75, @l);\n", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, "CREATE TABLE t (id INT)"}, {2, procedure}, {16, "CALL grade(75, @l)"}});
+}
+
+TEST_CASE("mysql: a CASE statement ending in END CASE is one statement") {
+  std::string procedure =
+      "CREATE PROCEDURE classify(IN n INT)\n"
+      "BEGIN\n"
+      "  CASE n\n"
+      "    WHEN 1 THEN INSERT INTO log VALUES ('one');\n"
+      "    WHEN 2 THEN BEGIN INSERT INTO log VALUES ('two'); END;\n"
+      "    ELSE INSERT INTO log VALUES ('many');\n"
+      "  END CASE;\n"
+      "END";
+  CHECK(placed(procedure + ";\nSELECT 1;", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, procedure}, {9, "SELECT 1"}});
+}
+
+TEST_CASE("mysql: a CASE expression ending in END inside a body does not end the body") {
+  std::string function =
+      "CREATE FUNCTION sign_of(x INT) RETURNS INT DETERMINISTIC\n"
+      "BEGIN\n"
+      "  DECLARE s INT;\n"
+      "  SET s = CASE WHEN x > 0 THEN 1 WHEN x < 0 THEN -1 ELSE 0 END;\n"
+      "  IF s = CASE WHEN x IS NULL THEN 0 ELSE s END THEN\n"
+      "    RETURN (SELECT CASE s WHEN 1 THEN 1 END);\n"
+      "  END IF;\n"
+      "  RETURN s;\n"
+      "END";
+  CHECK(placed(function + ";\nSELECT sign_of(-3);", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, function}, {10, "SELECT sign_of(-3)"}});
+}
+
+TEST_CASE("mysql: LOOP, WHILE and REPEAT statements are blocks, the IF() and REPEAT() functions are not") {
+  std::string procedure =
+      "CREATE PROCEDURE fill(IN n INT)\n"
+      "BEGIN\n"
+      "  DECLARE i INT DEFAULT 0;\n"
+      "  WHILE i < n DO\n"
+      "    INSERT INTO t VALUES (i, IF(i % 2 = 0, 'even', 'odd'), REPEAT('x', i));\n"
+      "    SET i = i + 1;\n"
+      "  END WHILE;\n"
+      "  REPEAT\n"
+      "    SET i = i - 1;\n"
+      "  UNTIL i <= IF(n > 10, 10, 0) END REPEAT;\n"
+      "  once: LOOP\n"
+      "    DROP TEMPORARY TABLE IF EXISTS scratch;\n"
+      "    SELECT REPEAT('-', 3);\n"
+      "    LEAVE once;\n"
+      "  END LOOP;\n"
+      "END";
+  CHECK(placed(procedure + ";\nSELECT IF(1, 2, 3), REPEAT('a', 2);", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, procedure}, {17, "SELECT IF(1, 2, 3), REPEAT('a', 2)"}});
+}
+
+TEST_CASE("mysql: labelled blocks and loops end at their END with the label") {
+  std::string procedure =
+      "CREATE PROCEDURE walk()\n"
+      "main: BEGIN\n"
+      "  inner_block:BEGIN\n"
+      "    SELECT 1;\n"
+      "  END inner_block;\n"
+      "  lbl: LOOP\n"
+      "    LEAVE lbl;\n"
+      "  END LOOP lbl;\n"
+      "  again: REPEAT SET @x := @x + 1; UNTIL @x > 3 END REPEAT again;\n"
+      "  w: WHILE FALSE DO ITERATE w; END WHILE w;\n"
+      "END main";
+  CHECK(placed(procedure + ";\nSET @x := 0;", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, procedure}, {12, "SET @x := 0"}});
+}
+
+TEST_CASE("mysql: MariaDB's BEGIN NOT ATOMIC block is one statement, BEGIN alone is not a block") {
+  std::string block =
+      "BEGIN NOT ATOMIC\n"
+      "  DECLARE k INT DEFAULT 0;\n"
+      "  FOR i IN 1..3 DO\n"
+      "    SET k = k + i;\n"
+      "  END FOR;\n"
+      "  INSERT INTO totals VALUES (k);\n"
+      "END";
+  CHECK(placed("BEGIN;\n" + block + ";\nIF 1 THEN SELECT 1; END IF;\nBEGIN WORK;\n", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, "BEGIN"}, {2, block}, {9, "IF 1 THEN SELECT 1; END IF"}, {10, "BEGIN WORK"}});
+}
+
+TEST_CASE("mysql: DEFINER, OR REPLACE and AGGREGATE before what is created") {
+  std::string procedure = "CREATE DEFINER=`admin`@`%` PROCEDURE p()\nBEGIN\n  SELECT 1;\nEND";
+  std::string function =
+      "CREATE OR REPLACE DEFINER = CURRENT_USER() AGGREGATE FUNCTION total(x INT) RETURNS INT\n"
+      "BEGIN\n"
+      "  DECLARE sum INT DEFAULT 0;\n"
+      "  DECLARE CONTINUE HANDLER FOR NOT FOUND RETURN sum;\n"
+      "  LOOP FETCH GROUP NEXT ROW; SET sum = sum + x; END LOOP;\n"
+      "END";
+  std::string trigger =
+      "CREATE DEFINER='admin'@'localhost' TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.v = 1; END";
+  CHECK(placed(procedure + ";\n" + function + ";\n" + trigger + ";\n", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, procedure}, {5, function}, {11, trigger}});
+}
+
+TEST_CASE("mysql: a trigger whose body is one statement ends at its semicolon") {
+  std::string single = "CREATE TRIGGER stamp BEFORE INSERT ON runs FOR EACH ROW SET NEW.created = NOW()";
+  std::string single_if =
+      "CREATE TRIGGER clamp BEFORE UPDATE ON runs FOR EACH ROW FOLLOWS stamp\n"
+      "  IF NEW.tries > 3 THEN SET NEW.tries = 3; END IF";
+  CHECK(placed(single + ";\n" + single_if + ";\nINSERT INTO runs VALUES (1);", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, single}, {2, single_if}, {4, "INSERT INTO runs VALUES (1)"}});
+}
+
+TEST_CASE("mysql: a trigger with a BEGIN ... END body is one statement") {
+  std::string trigger =
+      "CREATE TRIGGER spans_audit AFTER INSERT ON spans\n"
+      "FOR EACH ROW\n"
+      "BEGIN\n"
+      "  DECLARE EXIT HANDLER FOR SQLSTATE VALUE '23000', 1062 BEGIN SET @dup = 1; END;\n"
+      "  -- a column called end, and one called begin\n"
+      "  INSERT INTO audit (span, begin, end) VALUES (NEW.id, NEW.begin, NEW.end);\n"
+      "  UPDATE totals SET end = end + 1 WHERE id = NEW.id;\n"
+      "END";
+  CHECK(placed(trigger + ";\n\nSELECT 2;", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, trigger}, {10, "SELECT 2"}});
+}
+
+TEST_CASE("mysql: an event's DO BEGIN ... END body is one statement") {
+  std::string event =
+      "CREATE EVENT IF NOT EXISTS purge ON SCHEDULE EVERY 1 DAY STARTS CURRENT_TIMESTAMP + INTERVAL 1 HOUR\n"
+      "ON COMPLETION PRESERVE COMMENT 'nightly; keep 30 days'\n"
+      "DO BEGIN\n"
+      "  DELETE FROM runs WHERE created < NOW() - INTERVAL 30 DAY;\n"
+      "  DO RELEASE_LOCK('purge');\n"
+      "END";
+  std::string single = "ALTER EVENT purge DO DELETE FROM runs";
+  CHECK(placed(event + ";\n" + single + ";\n", mysql_compound_rules()) == std::vector<Placed>{{1, event}, {7, single}});
+}
+
+TEST_CASE("mysql: a function whose body is a single RETURN ends at its semicolon") {
+  std::string function =
+      "CREATE FUNCTION twice(x DECIMAL(10, 2)) RETURNS DECIMAL(12, 2) CHARSET utf8mb4 DETERMINISTIC\n"
+      "  COMMENT 'no BEGIN; just RETURN' RETURN IF(x IS NULL, 0, x * 2)";
+  CHECK(placed(function + ";\nSELECT twice(2);", mysql_compound_rules()) ==
+        std::vector<Placed>{{1, function}, {3, "SELECT twice(2)"}});
+}
+
+TEST_CASE("mysql: a compound statement strata cannot resolve is refused at its line with the DELIMITER advice") {
+  auto rules = mysql_compound_rules();
+  auto mismatched = split_error(
+      "CREATE TABLE t (id INT);\nCREATE PROCEDURE p()\nBEGIN\n  WHILE 1 DO\n"
+      "    SELECT 1;\n  END LOOP;\nEND;\n",
+      rules);
+  REQUIRE(mismatched);
+  CHECK(mismatched->kind() == strata::ErrorKind::validation);
+  CHECK(mismatched->line() == 6);
+  CHECK_THAT(mismatched->message(), Catch::Contains("END LOOP closes the WHILE opened at line 4") &&
+                                        Catch::Contains("starts at line 2") && Catch::Contains("DELIMITER $$"));
+
+  auto alone = split_error("CREATE PROCEDURE p() BEGIN\n  IF 1 THEN SELECT 1; END;\nEND;", rules);
+  REQUIRE(alone);
+  CHECK(alone->line() == 2);
+  CHECK_THAT(alone->message(), Catch::Contains("needs END IF") && Catch::Contains("DELIMITER"));
+
+  auto unterminated =
+      split_error("SELECT 1;\nCREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW\nBEGIN\n  SET NEW.v = 1;\n", rules);
+  REQUIRE(unterminated);
+  CHECK(unterminated->line() == 3);
+  CHECK_THAT(unterminated->message(), Catch::Contains("unterminated BEGIN") && Catch::Contains("DELIMITER"));
+}
+
+TEST_CASE("mysql: a statement starting with END, ELSE or DECLARE, left of a body cut short, is refused") {
+  // A routine's header strata does not read (here a version comment hides CREATE): its body is
+  // cut at the semicolons, and what is left must not reach the server after the rest ran.
+  auto error = split_error("/*!50003 CREATE */ PROCEDURE p()\nBEGIN\n  SELECT 1;\nEND;\n", mysql_compound_rules());
+  REQUIRE(error);
+  CHECK(error->line() == 4);
+  CHECK_THAT(error->message(), Catch::Contains("cannot start with END") && Catch::Contains("DELIMITER"));
+  for (const char* rest : {"ELSE SELECT 2", "ELSEIF x THEN SELECT 2", "UNTIL x END REPEAT", "DECLARE x INT"}) {
+    auto refused = split_error(std::string("SELECT 1;\n") + rest + ";", mysql_compound_rules());
+    REQUIRE(refused);
+    CHECK(refused->line() == 2);
+  }
+}
+
+TEST_CASE("mysql: under DELIMITER, compound statements are not tracked: the file marks their ends") {
+  auto rules = mysql_compound_rules();
+  // Unbalanced on purpose: with DELIMITER the file's own terminator decides, as before.
+  std::string procedure = "CREATE PROCEDURE p()\nBEGIN\n  IF 1 THEN SELECT 1; END;\nEND";
+  CHECK(placed("DELIMITER //\n" + procedure + "//\nDELIMITER ;\nSELECT 1;", rules) ==
+        std::vector<Placed>{{2, procedure}, {7, "SELECT 1"}});
+}
+
+TEST_CASE("mysql: without the compound rule a body is split at its semicolons") {
+  CHECK(texts("CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END;", mysql_rules()).size() == 3);
 }

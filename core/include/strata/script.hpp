@@ -5,6 +5,15 @@
 // of their own. Each dialect chooses its rules; every statement keeps the line and column where
 // it starts so that any later error can name them. An unterminated string, identifier, comment
 // or body is an Error(validation) naming the line where it opened.
+//
+// MySQL's compound statements need no DELIMITER: routines, triggers and events (CREATE [OR
+// REPLACE] [DEFINER = ...] PROCEDURE, FUNCTION, TRIGGER, EVENT; ALTER EVENT) with a BEGIN ... END
+// or single-statement body, nested IF, CASE, LOOP, WHILE, REPEAT and FOR blocks with their
+// labels, and MariaDB's BEGIN NOT ATOMIC ... END and other blocks outside a routine. Where the
+// splitter cannot tell where one ends (an END that closes another block than the one open, a
+// block never closed, a statement that starts with END, ELSE, ELSEIF, UNTIL or DECLARE: the
+// remains of a body cut short), the script is refused with the advice to use DELIMITER. While a
+// DELIMITER line sets another terminator, the file alone says where statements end.
 #pragma once
 
 #include <strata/export.hpp>
@@ -39,6 +48,7 @@ struct SplitRules {
   bool delimiter_command = false;         // DELIMITER $$ lines change the terminator until changed back (MySQL)
   bool dash_comment_needs_space = false;  // `--` starts a comment only before whitespace (MySQL)
   bool version_comments = false;          // /*! ... */ and /*+ ... */ are SQL, kept in the statement (MySQL)
+  bool compound_bodies = false;           // CREATE PROCEDURE ... BEGIN ...; IF ...; END IF; ... END (MySQL, MariaDB)
 };
 
 // Splits `script` into its statements; statements holding only comments are dropped.
