@@ -37,10 +37,11 @@ struct Event {
     lock_acquired,
     ledger_created,
     ledger_upgraded,
-    applying,  // a migration (or an undo) starts
-    applied,   // it finished; `elapsed` is its time
+    applying,           // a migration (or an undo) starts
+    applied,            // it finished; `elapsed` is its time
     operation_skipped,  // a portable operation found its object already as asked
     drift,              // a portable operation found its object with another shape (a warning)
+    session_restored,   // a migration left the session changed (another schema, a role); restored (a warning)
   };
   Type type;
   const MigrationStatus* migration = nullptr;  // for applying / applied
