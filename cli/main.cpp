@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <set>
 #include <string_view>
 
 namespace {
@@ -129,14 +131,17 @@ class Command {
     o.strict = flags.strict;
     o.baseline_on_migrate = version_flag(flags.baseline_on_migrate, "--baseline-on-migrate");
     bool json = flags.json, verbose = flags.verbose;
-    o.on_event = [json, verbose](const strata::Event& event) {
-      if (!json && event.type == strata::Event::Type::applied)
+    o.on_event = [json, verbose, warned = warned_](const strata::Event& event) {
+      if (!json && event.type == strata::Event::Type::applied) {
         strata::cli::print_applied_line(std::cout, event);
-      else if (event.type == strata::Event::Type::drift)
+      } else if (event.type == strata::Event::Type::drift || event.type == strata::Event::Type::session_restored) {
         std::cerr << "strata: warning: " << event.message << '\n';
-      else if (verbose || event.type == strata::Event::Type::waiting_for_lock ||
-               event.type == strata::Event::Type::connect_retry || event.type == strata::Event::Type::ledger_upgraded)
+        warned->insert(event.message);
+      } else if (verbose || event.type == strata::Event::Type::waiting_for_lock ||
+                 event.type == strata::Event::Type::connect_retry ||
+                 event.type == strata::Event::Type::ledger_upgraded) {
         std::cerr << "strata: " << event.message << '\n';
+      }
     };
     return o;
   }
@@ -147,7 +152,8 @@ class Command {
       std::cout << strata::cli::to_json(r).dump(2) << '\n';
       return code;
     }
-    for (const auto& w : r.warnings) std::cerr << "strata: warning: " << w << '\n';
+    for (const auto& w : r.warnings)  // those shown as they happened are not shown twice
+      if (!warned_->count(w)) std::cerr << "strata: warning: " << w << '\n';
     text(std::cout, r);
     return code;
   }
@@ -156,6 +162,7 @@ class Command {
 
  private:
   CLI::App& app_;
+  std::shared_ptr<std::set<std::string>> warned_ = std::make_shared<std::set<std::string>>();
 };
 
 void add_common(CLI::App* command, Flags& f) {

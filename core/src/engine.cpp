@@ -82,18 +82,19 @@ struct Engine::Impl {
     check_declared_dialects(options.dialects, "Options::dialects");
   }
 
-  std::vector<std::string> drift;  // drift portable operations found by this command
+  std::vector<std::string> run_warnings;  // drift, and sessions restored, found by this command
 
   void emit(Event::Type type, std::string message, const MigrationStatus* m = nullptr,
             std::chrono::milliseconds elapsed = {}) {
-    if (type == Event::Type::drift) drift.push_back(message);  // also in the report's warnings
+    if (type == Event::Type::drift || type == Event::Type::session_restored)
+      run_warnings.push_back(message);  // also in the report's warnings
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
   // Each command starts afresh: what an earlier command on this Engine found is not its news.
   void begin_command() {
     start = Clock::now();
-    drift.clear();
+    run_warnings.clear();
   }
 
   // The driver first, so that a wrong URL or plugin is reported before anything else; then the
@@ -161,7 +162,7 @@ struct Engine::Impl {
     report.current_version = plan.current_version();
     report.migrations = std::move(plan.migrations);
     report.warnings.insert(report.warnings.end(), plan.warnings.begin(), plan.warnings.end());
-    report.warnings.insert(report.warnings.end(), drift.begin(), drift.end());
+    report.warnings.insert(report.warnings.end(), run_warnings.begin(), run_warnings.end());
     report.problems = std::move(plan.problems);
     report.elapsed = since(start);
     return report;

@@ -260,6 +260,39 @@ AppliedMigration Executor::announce_end(const PreparedScript& script, MigrationS
                           ran,    script.resumes.has_value()};
 }
 
+// The session as strata set it up, recorded before the first migration can change it.
+void Executor::remember_session() {
+  if (session_remembered_) return;
+  connection_.remember_session();
+  session_remembered_ = true;
+}
+
+// A migration may leave the session elsewhere (`SET search_path`, `USE other_db`, a role,
+// foreign-key checks off): put back what strata and the migrations after it depend on, and say
+// which migration changed what.
+void Executor::restore_session(const Migration& m) {
+  if (!session_remembered_) return;
+  auto changes = connection_.restore_session();
+  if (changes.empty()) return;
+  std::string what;
+  for (const auto& c : changes)
+    what += (what.empty() ? "" : ", ") + c.setting + " from '" + c.was + "' to '" + c.found + "'";
+  std::string who = (m.kind == MigrationKind::undo ? "the undo of " : "migration ") + m.label() + " (" + m.script + ")";
+  emit_(Event::Type::session_restored,
+        who + " changed the session's " + what +
+            "; strata restored it for its own statements and the migrations after it",
+        nullptr, {});
+}
+
+// After a failure the error matters more than the session: a restore that fails too (the
+// connection is gone) is left to the end of the process.
+void Executor::restore_session_after_failure(const Migration& m) noexcept {
+  try {
+    restore_session(m);
+  } catch (...) {
+  }
+}
+
 void Executor::execute(const PreparedScript& script, std::size_t index, const std::string& hint) {
   const Statement& s = script.statements[index];
   try {
@@ -350,10 +383,12 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
   auto start = Clock::now();
   AroundTransaction around(connection_, std::span(&script, 1));
   Session& session = connection_.session();
+  remember_session();
   session.begin();
   try {
     for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
     check(script);
+    restore_session(script.migration);  // in the transaction: its ledger row is written as strata set up
     LedgerRow row = row_for(script.migration);
     row.execution_ms = since(start).count();
     row.statements_done = static_cast<int>(script.statements.size());
@@ -361,6 +396,7 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
     session.commit();
   } catch (...) {
     session.rollback();
+    restore_session_after_failure(script.migration);
     throw;
   }
   return announce_end(script, status, since(start));
@@ -373,6 +409,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   MigrationStatus status = status_of(script.migration, MigrationState::pending);
   announce_start(status);
   auto start = Clock::now();
+  remember_session();
   LedgerRow row = row_for(script.migration);
   if (script.resumes) {
     row.installed_rank = script.resumes->installed_rank;
@@ -393,6 +430,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     try {
       execute(script, i, resume_hint(script.migration));
     } catch (const Error&) {
+      restore_session_after_failure(script.migration);
       row.in_doubt = false;  // the statement failed: it did not run
       row.execution_ms = since(start).count();
       ledger_.update(row);
@@ -407,10 +445,12 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   try {
     check(script, check_hint(script.migration));
   } catch (const Error&) {
+    restore_session_after_failure(script.migration);
     row.execution_ms = since(start).count();
     ledger_.update(row);
     throw;
   }
+  restore_session(script.migration);
   row.success = true;
   row.execution_ms = since(start).count();
   ledger_.update(row);
@@ -422,14 +462,18 @@ std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const P
   std::vector<std::chrono::milliseconds> times;
   AroundTransaction around(connection_, scripts);
   Session& session = connection_.session();
+  remember_session();
   session.begin();
+  const Migration* running = nullptr;
   try {
     for (const auto& script : scripts) {
+      running = &script.migration;
       statuses.push_back(status_of(script.migration, MigrationState::pending));
       announce_start(statuses.back());
       auto start = Clock::now();
       for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
       check(script);
+      restore_session(script.migration);  // before the next script runs
       LedgerRow row = row_for(script.migration);
       row.execution_ms = since(start).count();
       row.statements_done = static_cast<int>(script.statements.size());
@@ -439,6 +483,7 @@ std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const P
     session.commit();
   } catch (...) {
     session.rollback();
+    if (running) restore_session_after_failure(*running);
     throw;
   }
   std::vector<AppliedMigration> applied;  // announced once they are committed

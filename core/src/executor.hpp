@@ -51,6 +51,9 @@ class Executor {
   void announce_start(const MigrationStatus& status);
   AppliedMigration announce_end(const PreparedScript& script, MigrationStatus& status,
                                 std::chrono::milliseconds elapsed);
+  void remember_session();
+  void restore_session(const Migration& m);
+  void restore_session_after_failure(const Migration& m) noexcept;
 
   Connection& connection_;
   Ledger& ledger_;
@@ -58,6 +61,7 @@ class Executor {
   EventSink emit_;
   std::string user_;
   std::string session_;
+  bool session_remembered_ = false;
 };
 
 // Test builds only (STRATA_FAILPOINTS): ends the process at the named point when

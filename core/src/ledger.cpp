@@ -111,8 +111,12 @@ std::string utc_timestamp_now() {
 
 Ledger::Ledger(Connection& connection, std::string table) : connection_(connection), table_(std::move(table)) {}
 
+// Qualified with the connection's schema where it has one: a migration that moves the session
+// (`SET search_path`, `USE`) must not move the ledger's reads and writes with it.
 std::string Ledger::quoted_table() const {
-  return connection_.dialect().quote_identifier(table_);
+  const Dialect& d = connection_.dialect();
+  std::string schema = connection_.target_schema();
+  return schema.empty() ? d.quote_identifier(table_) : d.quote_identifier(schema) + "." + d.quote_identifier(table_);
 }
 
 std::string Ledger::column_list(int format) const {

@@ -8,6 +8,7 @@
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
+#include <cstdlib>
 #include <regex>
 
 namespace strata::mysql {
@@ -135,6 +136,7 @@ MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(option
   // EXISTS on columns and indexes: the catalog guards alone). Server settings follow the server.
   dialect_ = MyDialect(mariadb_ && !mysql8_path_);
   renderer_.use_server(mariadb_, mariadb_ && !mysql8_path_);
+  renderer_.in_database(database_);
   server_ = std::string(mariadb_ ? "MariaDB " : "MySQL ") + v.substr(0, v.find('-'));
   if (options.lock_wait_timeout.count() > 0)
     execute("SET SESSION lock_wait_timeout = " +
@@ -145,6 +147,95 @@ MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(option
     else
       execute("SET SESSION max_execution_time = " + std::to_string(options.statement_timeout.count()));
   }
+}
+
+namespace {
+
+// The session variables a migration may change and strata restores after it: checks that
+// decide what later statements accept (foreign keys, unique keys, sql_mode and its strictness,
+// the engine new tables get), whether statements commit and reach the binary log, how text and
+// times travel, and the limits strata set at connect.
+constexpr const char* tracked_variables[] = {
+    "foreign_key_checks",
+    "unique_checks",
+    "sql_mode",
+    "innodb_strict_mode",
+    "default_storage_engine",
+    "sql_log_bin",
+    "character_set_client",
+    "character_set_connection",
+    "collation_connection",
+    "character_set_results",
+    "time_zone",
+    "lock_wait_timeout",
+    "autocommit",
+};
+
+// A value read from @@SESSION as a SET statement takes it back: numeric variables refuse text.
+Value restorable(const Value& v) {
+  auto s = std::get_if<std::string>(&v);
+  if (!s || s->empty()) return v;
+  char* end = nullptr;
+  double number = std::strtod(s->c_str(), &end);
+  if (end != s->c_str() + s->size()) return v;
+  if (s->find_first_of(".eE") == std::string::npos) return static_cast<std::int64_t>(number);
+  return number;
+}
+
+std::string shown(const Value& v) {
+  return std::holds_alternative<std::nullptr_t>(v) ? "NULL" : text(v);
+}
+
+}  // namespace
+
+// Read through the text protocol: a prepared statement keeps DATABASE() as it was when it was
+// prepared (seen on MariaDB 10.11), which is exactly what must not be trusted here.
+std::vector<Value> MyConnection::session_settings() {
+  std::string sql = "SELECT DATABASE()";
+  for (std::size_t i = 1; i < tracked_.size(); ++i) sql += ", @@SESSION." + tracked_[i];
+  try {
+    std::unique_ptr<sql::Statement> statement(conn_->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(statement->executeQuery(sql));
+    sql::ResultSetMetaData* meta = rs->getMetaData();
+    Row row;
+    if (rs->next())
+      for (unsigned int c = 1; c <= meta->getColumnCount(); ++c) row.push_back(value_of(*rs, *meta, c));
+    return row;
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::apply_failed);
+  }
+}
+
+void MyConnection::remember_session() {
+  tracked_ = {"database"};
+  tracked_.insert(tracked_.end(), std::begin(tracked_variables), std::end(tracked_variables));
+  tracked_.push_back(mariadb_ ? "max_statement_time" : "max_execution_time");
+  remembered_ = session_settings();
+}
+
+std::vector<SessionChange> MyConnection::restore_session() {
+  if (remembered_.empty()) return {};
+  std::vector<Value> now = session_settings();
+  std::vector<SessionChange> changes;
+  for (std::size_t i = 0; i < now.size(); ++i)
+    if (now[i] != remembered_[i]) changes.push_back({tracked_[i], shown(remembered_[i]), shown(now[i])});
+  // Two rounds: restoring one variable can change another (a character set resets its collation).
+  for (int round = 0; round < 2 && now != remembered_; ++round) {
+    if (now[0] != remembered_[0] && !std::holds_alternative<std::nullptr_t>(remembered_[0]))
+      execute("USE " + dialect_.quote_identifier(text(remembered_[0])));
+    for (std::size_t i = 1; i < now.size(); ++i) {
+      if (now[i] == remembered_[i]) continue;
+      std::vector<Value> value{restorable(remembered_[i])};
+      execute("SET SESSION " + tracked_[i] + " = ?", value);
+    }
+    now = session_settings();
+  }
+  for (std::size_t i = 0; i < now.size(); ++i)
+    if (now[i] != remembered_[i])
+      throw Error(ErrorKind::apply_failed, "cannot restore the session's " + tracked_[i] + " to '" +
+                                               shown(remembered_[i]) + "' (it is '" + shown(now[i]) + "')")
+          .from_driver("mysql");
+  return changes;
 }
 
 std::unique_ptr<sql::Connection> MyConnection::open() const {
@@ -234,28 +325,29 @@ void MyConnection::rollback() {
 }
 
 bool MyConnection::table_exists(std::string_view table) {
-  std::vector<Value> params{std::string(table)};
+  std::vector<Value> params{database_, std::string(table)};
   return !query(
-              "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
+              "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
               "AND TABLE_TYPE = 'BASE TABLE'",
               params)
               .empty();
 }
 
 std::vector<std::string> MyConnection::tables() {
+  std::vector<Value> params{database_};
   std::vector<std::string> names;
-  for (const auto& row : query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+  for (const auto& row : query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "
                                "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-                               {}))
+                               params))
     names.push_back(text(row.at(0)));
   return names;
 }
 
 std::vector<ColumnInfo> MyConnection::columns(std::string_view table) {
-  std::vector<Value> params{std::string(table)};
+  std::vector<Value> params{database_, std::string(table)};
   std::vector<ColumnInfo> out;
   for (const auto& row : query("SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY "
-                               "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
+                               "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
                                "ORDER BY ORDINAL_POSITION",
                                params)) {
     ColumnInfo c;
@@ -272,10 +364,10 @@ std::vector<ColumnInfo> MyConnection::columns(std::string_view table) {
 }
 
 std::vector<IndexInfo> MyConnection::indexes(std::string_view table) {
-  std::vector<Value> params{std::string(table)};
+  std::vector<Value> params{database_, std::string(table)};
   std::vector<IndexInfo> out;
   for (const auto& row : query("SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS "
-                               "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+                               "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX",
                                params)) {
     std::string name = text(row.at(0));
     if (out.empty() || out.back().name != name) {
@@ -291,14 +383,14 @@ std::vector<IndexInfo> MyConnection::indexes(std::string_view table) {
 }
 
 std::vector<ForeignKeyInfo> MyConnection::foreign_keys(std::string_view table) {
-  std::vector<Value> params{std::string(table)};
+  std::vector<Value> params{database_, std::string(table)};
   std::vector<ForeignKeyInfo> out;
   for (const auto& row :
        query("SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, "
              "r.DELETE_RULE, r.UPDATE_RULE FROM information_schema.KEY_COLUMN_USAGE k "
              "JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA "
              "AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME "
-             "WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL "
+             "WHERE k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL "
              "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
              params)) {
     std::string name = text(row.at(0));
@@ -319,15 +411,16 @@ std::vector<ForeignKeyInfo> MyConnection::foreign_keys(std::string_view table) {
 }
 
 std::vector<ConstraintInfo> MyConnection::constraints(std::string_view table) {
-  std::vector<Value> params{std::string(table)};
+  std::vector<Value> params{database_, std::string(table)};
   std::vector<ConstraintInfo> out;
-  for (const auto& row : query("SELECT tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
-                               "k.REFERENCED_COLUMN_NAME FROM information_schema.TABLE_CONSTRAINTS tc "
-                               "LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA "
-                               "AND k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME "
-                               "WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.TABLE_NAME = ? "
-                               "ORDER BY tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.ORDINAL_POSITION",
-                               params)) {
+  for (const auto& row :
+       query("SELECT tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
+             "k.REFERENCED_COLUMN_NAME FROM information_schema.TABLE_CONSTRAINTS tc "
+             "LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA "
+             "AND k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME "
+             "WHERE tc.TABLE_SCHEMA = ? AND tc.TABLE_NAME = ? "
+             "ORDER BY tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.ORDINAL_POSITION",
+             params)) {
     std::string name = text(row.at(0)), type = text(row.at(1));
     if (out.empty() || out.back().name != name) {
       ConstraintInfo c;

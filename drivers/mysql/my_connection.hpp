@@ -1,7 +1,9 @@
 // One Connector/C++ connection to a MySQL 8 or MariaDB 10.6+ database (utf8mb4). MySQL
 // commits each DDL statement implicitly, so the connection declares no transactional DDL and
 // the core runs every migration statement by statement, recording its progress. It is the
-// driver's Session and Catalog at once; Connector/C++ exceptions never leave it.
+// driver's Session and Catalog at once; Connector/C++ exceptions never leave it. Its catalog
+// reads name the URL's database, whatever database the session is in; after each migration it
+// restores the current database and the session variables strata depends on.
 #pragma once
 
 #include "my_dialect.hpp"
@@ -31,6 +33,9 @@ class MyConnection final : public Connection, public Session, public Catalog {
   std::string session_id() override;
   bool session_busy(std::string_view session_id) override;
   const OperationRenderer* renderer() override { return &renderer_; }
+  std::string target_schema() const override { return database_; }
+  void remember_session() override;
+  std::vector<SessionChange> restore_session() override;
 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
@@ -57,6 +62,10 @@ class MyConnection final : public Connection, public Session, public Catalog {
   // The server-side statement for `sql`, prepared once: the ledger repeats a few statements
   // for every statement of every migration, and each prepare is a round trip.
   sql::PreparedStatement& prepared(std::string_view sql);
+  std::vector<Value> session_settings();
+
+  std::vector<std::string> tracked_;  // the session's database and variables, as remembered
+  std::vector<Value> remembered_;
 
   std::unique_ptr<sql::Connection> conn_;
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared_;

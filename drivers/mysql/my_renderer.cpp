@@ -12,7 +12,8 @@ std::string canonical(std::string_view type) {
     if (c != ' ') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (s == "tinyint(1)" || s == "bool") return "boolean";
   for (const char* integer : {"smallint", "int", "bigint", "integer"})
-    if (s.starts_with(integer) && s.size() > std::string_view(integer).size() && s[std::string_view(integer).size()] == '(')
+    if (s.starts_with(integer) && s.size() > std::string_view(integer).size() &&
+        s[std::string_view(integer).size()] == '(')
       s = s.substr(0, s.find('('));
   if (s == "integer") s = "int";
   return s;
@@ -54,10 +55,10 @@ bool MyRenderer::native_if_exists(std::size_t change_index) const {
 }
 
 std::vector<RenderedStatement> MyRenderer::modify_column(const ops::AlterColumn& op) const {
-  std::vector<Value> params{op.table, op.column};
+  std::vector<Value> params{database_, op.table, op.column};
   auto rows = session_.query(
       "SELECT COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS "
-      "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?",
+      "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?",
       params);
   if (rows.empty()) throw Error(ErrorKind::apply_failed, "the table " + op.table + " has no column " + op.column);
   auto text = [](const Value& v) -> std::optional<std::string> {

@@ -24,6 +24,9 @@ class MyRenderer final : public SqlRenderer {
     mariadb_ = mariadb;
     native_if_exists_ = native_if_exists;
   }
+  // The database the connection works in: what a catalog read names, whatever database the
+  // session is in.
+  void in_database(std::string database) { database_ = std::move(database); }
 
  protected:
   std::string column_definition(const ops::Column& column) const override;
@@ -37,6 +40,7 @@ class MyRenderer final : public SqlRenderer {
   // MODIFY COLUMN restates the whole column: what alter_column does not change is kept.
   std::vector<RenderedStatement> modify_column(const ops::AlterColumn& op) const;
   Session& session_;
+  std::string database_;
   bool mariadb_ = false;
   bool native_if_exists_ = false;
 };

@@ -2,7 +2,6 @@
 
 #include "pg_lock.hpp"
 
-
 #include <unistd.h>
 
 namespace strata::postgres {
@@ -110,6 +109,7 @@ PgConnection::PgConnection(const ConnectOptions& options) {
   }
   PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
   apply_settings(options, options.create_schema);
+  renderer_.in_schema(schema_);
 }
 
 void PgConnection::apply_settings(const ConnectOptions& options, bool create_schema) {
@@ -132,6 +132,73 @@ void PgConnection::apply_settings(const ConnectOptions& options, bool create_sch
     throw Error(ErrorKind::usage, "the schema \"" + schema_ + "\" does not exist; create it, or pass --create-schema");
   if (!exists) execute("CREATE SCHEMA IF NOT EXISTS " + dialect_.quote_identifier(schema_));
   execute("SET search_path TO " + dialect_.quote_identifier(schema_));
+}
+
+namespace {
+
+// The session settings a migration may change and strata restores after it: who runs the
+// statements (session authorization first, since setting it also resets the role), where
+// unqualified names go, the limits strata set at connect, and what changes the meaning of
+// later statements (replication role "replica" skips foreign-key triggers; read-only
+// transactions; how string literals and text are read). A setting this server lacks reads NULL.
+constexpr const char* tracked_settings[] = {
+    "session_authorization",
+    "role",
+    "search_path",
+    "statement_timeout",
+    "lock_timeout",
+    "client_connection_check_interval",
+    "session_replication_role",
+    "default_transaction_read_only",
+    "standard_conforming_strings",
+    "client_encoding",
+};
+
+std::string settings_query() {
+  std::string sql;
+  for (const char* name : tracked_settings)
+    sql += std::string(sql.empty() ? "SELECT " : ", ") + "pg_catalog.current_setting('" + name + "', true)";
+  return sql;
+}
+
+std::string setting_text(const Value& v) {
+  return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : "NULL";
+}
+
+}  // namespace
+
+std::vector<Value> PgConnection::session_settings() {
+  static const std::string sql = settings_query();
+  return query(sql, {}).at(0);
+}
+
+void PgConnection::remember_session() {
+  remembered_ = session_settings();
+}
+
+std::vector<SessionChange> PgConnection::restore_session() {
+  if (remembered_.empty()) return {};
+  std::vector<Value> now = session_settings();
+  std::vector<SessionChange> changes;
+  for (std::size_t i = 0; i < now.size(); ++i)
+    if (now[i] != remembered_[i])
+      changes.push_back({tracked_settings[i], setting_text(remembered_[i]), setting_text(now[i])});
+  // Two rounds: restoring one setting can reset another (session authorization resets the role).
+  for (int round = 0; round < 2 && now != remembered_; ++round) {
+    for (std::size_t i = 0; i < now.size(); ++i) {
+      if (now[i] == remembered_[i] || std::holds_alternative<std::nullptr_t>(remembered_[i])) continue;
+      std::vector<Value> params{std::string(tracked_settings[i]), remembered_[i]};
+      query("SELECT pg_catalog.set_config($1, $2, false)", params);
+    }
+    now = session_settings();
+  }
+  for (std::size_t i = 0; i < now.size(); ++i)
+    if (now[i] != remembered_[i])
+      throw Error(ErrorKind::apply_failed, std::string("cannot restore the session's ") + tracked_settings[i] +
+                                               " to '" + setting_text(remembered_[i]) + "' (it is '" +
+                                               setting_text(now[i]) + "')")
+          .from_driver("postgres");
+  return changes;
 }
 
 Capabilities PgConnection::capabilities() const {

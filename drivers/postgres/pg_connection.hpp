@@ -1,6 +1,8 @@
 // One libpq connection to a PostgreSQL database, in the schema the URL names (`schema` or
 // `search_path`, which strata applies itself; every other query parameter goes to libpq). It
-// is the driver's Session and Catalog at once.
+// is the driver's Session and Catalog at once. Its catalog reads name that schema, whatever the
+// search path is; after each migration it restores the search path, role and the settings it
+// made at connect (see session_settings in the .cpp).
 #pragma once
 
 #include "pg_dialect.hpp"
@@ -9,8 +11,8 @@
 #include <libpq-fe.h>
 
 #include <memory>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 namespace strata::postgres {
 
@@ -36,6 +38,9 @@ class PgConnection final : public Connection, public Session, public Catalog {
   std::string session_id() override;
   bool session_busy(std::string_view session_id) override;
   const OperationRenderer* renderer() override { return &renderer_; }
+  std::string target_schema() const override { return schema_; }
+  void remember_session() override;
+  std::vector<SessionChange> restore_session() override;
 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
@@ -58,11 +63,13 @@ class PgConnection final : public Connection, public Session, public Catalog {
 
  private:
   void apply_settings(const ConnectOptions& options, bool create_schema);
+  std::vector<Value> session_settings();
 
   PgDialect dialect_;
   PgRenderer renderer_{dialect_, *this};
   std::unique_ptr<PGconn, PgConnCloser> conn_;
-  std::string schema_;  // the schema the ledger and unqualified objects live in
+  std::string schema_;             // the schema the ledger and unqualified objects live in
+  std::vector<Value> remembered_;  // session_settings() before the first migration
   static constexpr std::size_t max_prepared = 256;
   std::unordered_map<std::string, std::string> prepared_;  // statement text -> prepared name
 };

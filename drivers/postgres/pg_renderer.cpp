@@ -11,11 +11,16 @@ std::string canonical(std::string_view type) {
   std::string s;
   for (char c : type) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::pair<const char*, const char*> synonyms[] = {
-      {"character varying", "varchar"},          {"timestamp without time zone", "timestamp"},
-      {"timestamp with time zone", "timestamptz"}, {"time without time zone", "time"},
-      {"int4", "integer"},                         {"int8", "bigint"},
-      {"int2", "smallint"},                        {"float8", "double precision"},
-      {"float4", "real"},                          {"bool", "boolean"},
+      {"character varying", "varchar"},
+      {"timestamp without time zone", "timestamp"},
+      {"timestamp with time zone", "timestamptz"},
+      {"time without time zone", "time"},
+      {"int4", "integer"},
+      {"int8", "bigint"},
+      {"int2", "smallint"},
+      {"float8", "double precision"},
+      {"float4", "real"},
+      {"bool", "boolean"},
   };
   for (const auto& [from, to] : synonyms)
     if (s.starts_with(from)) s = to + s.substr(std::string_view(from).size());
@@ -47,7 +52,7 @@ std::vector<RenderedStatement> PgRenderer::render(const ops::Operation& op, Cata
   std::vector<RenderedStatement> out;
   std::vector<Row> views;
   if (o->type) {
-    std::vector<Value> params{q(o->table), o->column};
+    std::vector<Value> params{(schema_.empty() ? "" : q(schema_) + ".") + q(o->table), o->column};
     views = session_.query(
         "SELECT v.oid::regclass::text, pg_catalog.pg_get_viewdef(v.oid) FROM pg_catalog.pg_depend d "
         "JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
@@ -56,7 +61,8 @@ std::vector<RenderedStatement> PgRenderer::render(const ops::Operation& op, Cata
         "GROUP BY v.oid ORDER BY v.oid",
         params);
   }
-  for (auto it = views.rbegin(); it != views.rend(); ++it) out.push_back({"DROP VIEW " + std::get<std::string>((*it)[0]), {}});
+  for (auto it = views.rbegin(); it != views.rend(); ++it)
+    out.push_back({"DROP VIEW " + std::get<std::string>((*it)[0]), {}});
   out.push_back({"ALTER TABLE " + q(o->table) + " " + actions, {}});
   for (const auto& v : views)
     out.push_back({"CREATE VIEW " + std::get<std::string>(v[0]) + " AS " + std::get<std::string>(v[1]), {}});

@@ -11,6 +11,9 @@ class PgRenderer final : public SqlRenderer {
  public:
   // `session` finds the views that depend on a column whose type changes.
   PgRenderer(const Dialect& dialect, Session& session) : SqlRenderer(dialect), session_(session) {}
+  // The schema the connection works in: what names a table in a catalog read, whatever the
+  // search path.
+  void in_schema(std::string schema) { schema_ = std::move(schema); }
   bool supports(const ops::Operation&) const override { return true; }
   bool same_type(const ColumnType& type, const ColumnInfo& column) const override;
   // alter_column: one ALTER TABLE (TYPE ... USING, SET/DROP NOT NULL, SET/DROP DEFAULT); views
@@ -26,6 +29,7 @@ class PgRenderer final : public SqlRenderer {
 
  private:
   Session& session_;
+  std::string schema_;
 };
 
 }  // namespace strata::postgres

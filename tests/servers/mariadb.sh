@@ -87,6 +87,10 @@ STRATA_TEST_MIGRATORS=16
 STRATA_TEST_RENDERED_CONTAINS=ADD COLUMN IF NOT EXISTS
 STRATA_TEST_SOCKET_DATABASE=mysql://root@localhost/{name}?socket=$dir/mysqld.sock
 STRATA_TEST_TLS_DATABASE=$base/{name}?ssl-ca=$dir/cert.pem
+STRATA_TEST_SWITCH_SQL=USE {other}
+STRATA_TEST_SESSION_SQL=SET FOREIGN_KEY_CHECKS=0; SET sql_mode=''
+STRATA_TEST_SESSION_PROBE=CAST(CONCAT(@@foreign_key_checks, ' ', @@sql_mode) AS CHAR(200))
+STRATA_TEST_SESSION_CHANGED=foreign_key_checks,sql_mode
 STRATA_TEST_TLS_CHECK_SQL=SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'
 CONF
 # The same server again with the MySQL 8 path forced (compat=mysql8): MySQL 8's dialect and no

@@ -77,5 +77,10 @@ STRATA_TEST_SQLITE_PRAGMAS=none
 STRATA_TEST_MIGRATORS=16
 STRATA_TEST_RENDERED_CONTAINS=ADD COLUMN IF NOT EXISTS
 STRATA_TEST_SERVER_URL=$base/postgres
+STRATA_TEST_SWITCH_SQL=SET search_path TO {other}
+STRATA_TEST_SESSION_SETUP_SQL=CREATE ROLE {role}
+STRATA_TEST_SESSION_SQL=SET session_replication_role = replica; SET ROLE {role}
+STRATA_TEST_SESSION_PROBE=current_user::text || ' ' || current_setting('session_replication_role')
+STRATA_TEST_SESSION_CHANGED=role,session_replication_role
 CONF
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"

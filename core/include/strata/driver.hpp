@@ -5,7 +5,9 @@
 //   Session       executes statements and queries, with bound parameters, and transactions.
 //   Catalog       introspects what exists (tables, columns).
 //   MigrationLock the lock that serialises migrators on one database.
-//   Connection    one connection to one database, giving the four above and its capabilities.
+//   Connection    one connection to one database, giving the four above and its capabilities;
+//                 it also names the schema strata works in, and restores the session state a
+//                 migration changed.
 //   Driver        makes connections for the URL schemes it declares.
 // A driver reports every failure as strata::Error; its own exceptions never leave it. A driver
 // that cannot answer a question refuses with an Error; it never pretends.
@@ -168,6 +170,13 @@ class STRATA_API MigrationLock {
   virtual std::string describe() const = 0;
 };
 
+// A piece of session state that a migration changed, and that the driver put back.
+struct SessionChange {
+  std::string setting;  // as the server names it: "search_path", "role", "database", "sql_mode"
+  std::string was;      // as the session was set up, and is again
+  std::string found;    // as the migration left it
+};
+
 struct LockScope {
   std::string schema;        // "" for the connection's default
   std::string ledger_table;  // the ledger the lock protects
@@ -195,6 +204,19 @@ class STRATA_API Connection {
   // How this backend renders portable operations (see <strata/render.hpp>), or nullptr when
   // the driver renders none: strata then refuses portable migrations before anything runs.
   virtual const OperationRenderer* renderer() { return nullptr; }
+  // The schema (or database) the URL names, where the ledger lives and the catalog is read:
+  // strata qualifies its own tables with it, so that a migration that moves the session
+  // (`SET search_path`, `USE`) cannot move strata's bookkeeping. A driver's catalog reads and
+  // lock name it too. "" (the default) where tables need no qualifier.
+  virtual std::string target_schema() const { return {}; }
+  // Records the session state that strata's statements and the migrations depend on (current
+  // schema or database, role, the settings the driver made at connect), as it is now. The core
+  // calls it once, before the first migration runs. The default records nothing.
+  virtual void remember_session() {}
+  // Puts back whatever of the remembered state differs now, and returns what it found changed.
+  // The core calls it after every migration, also after a failed one, and warns naming the
+  // migration. Throws Error when the state cannot be put back. The default has nothing to restore.
+  virtual std::vector<SessionChange> restore_session() { return {}; }
 };
 
 struct ConnectOptions {

@@ -41,6 +41,7 @@ struct Event {
     applied,            // it finished; `elapsed` is its time
     operation_skipped,  // a portable operation found its object already as asked
     drift,              // a portable operation found its object with another shape (a warning)
+    session_restored,   // a migration left the session changed (another schema, a role); restored (a warning)
   };
   Type type;
   const MigrationStatus* migration = nullptr;  // for applying / applied
