@@ -321,13 +321,14 @@ std::vector<ForeignKeyInfo> MyConnection::foreign_keys(std::string_view table) {
 std::vector<ConstraintInfo> MyConnection::constraints(std::string_view table) {
   std::vector<Value> params{std::string(table)};
   std::vector<ConstraintInfo> out;
-  for (const auto& row : query("SELECT tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
-                               "k.REFERENCED_COLUMN_NAME FROM information_schema.TABLE_CONSTRAINTS tc "
-                               "LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA "
-                               "AND k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME "
-                               "WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.TABLE_NAME = ? "
-                               "ORDER BY tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.ORDINAL_POSITION",
-                               params)) {
+  for (const auto& row :
+       query("SELECT tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
+             "k.REFERENCED_COLUMN_NAME FROM information_schema.TABLE_CONSTRAINTS tc "
+             "LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA "
+             "AND k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME "
+             "WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.TABLE_NAME = ? "
+             "ORDER BY tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.ORDINAL_POSITION",
+             params)) {
     std::string name = text(row.at(0)), type = text(row.at(1));
     if (out.empty() || out.back().name != name) {
       ConstraintInfo c;

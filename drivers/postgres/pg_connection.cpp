@@ -2,7 +2,6 @@
 
 #include "pg_lock.hpp"
 
-
 #include <unistd.h>
 
 namespace strata::postgres {

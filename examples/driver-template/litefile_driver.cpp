@@ -91,7 +91,8 @@ class LitefileRenderer final : public SqlRenderer {
     std::vector<RenderedStatement> out;
     if (auto* drop = std::get_if<ops::DropColumn>(&op.change))
       for (const auto& index : catalog.indexes(drop->table))
-        if (!index.primary && std::find(index.columns.begin(), index.columns.end(), drop->column) != index.columns.end())
+        if (!index.primary &&
+            std::find(index.columns.begin(), index.columns.end(), drop->column) != index.columns.end())
           out.push_back({"DROP INDEX " + q(index.name), {}});
     for (auto& statement : SqlRenderer::render(op, catalog)) out.push_back(std::move(statement));
     return out;
@@ -113,8 +114,8 @@ class ExclusiveLock final : public MigrationLock {
     int rc = sqlite3_exec(db_, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return false;
     if (rc != SQLITE_OK) throw Error(ErrorKind::connection, "cannot lock " + path_ + ": " + sqlite3_errmsg(db_));
-    std::ofstream(path_ + ".holder", std::ios::trunc) << "pid " << ::getpid() << " since " << utc_timestamp_now()
-                                                      << " UTC";
+    std::ofstream(path_ + ".holder", std::ios::trunc)
+        << "pid " << ::getpid() << " since " << utc_timestamp_now() << " UTC";
     return true;
   }
   void release() override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
@@ -137,8 +138,10 @@ class LitefileConnection final : public Connection, public Session, public Catal
   explicit LitefileConnection(const ConnectOptions& options) : statement_timeout_(options.statement_timeout) {
     const DatabaseUrl& url = options.url;
     if ((url.has_authority && !url.host.empty()) || url.path.empty() || !url.query.empty())
-      throw Error(ErrorKind::usage, "a litefile URL is litefile:relative/path.db or litefile:///absolute/path.db, "
-                                    "with no host and no parameters (got " + url.redacted() + ")");
+      throw Error(ErrorKind::usage,
+                  "a litefile URL is litefile:relative/path.db or litefile:///absolute/path.db, "
+                  "with no host and no parameters (got " +
+                      url.redacted() + ")");
     path_ = url.path;
     if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
       throw Error(ErrorKind::connection, "cannot open " + path_ + ": " + sqlite3_errmsg(db_));
@@ -221,7 +224,8 @@ class LitefileConnection final : public Connection, public Session, public Catal
   std::vector<std::string> tables() override {
     std::vector<std::string> names;
     for (auto& row : query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                           "ORDER BY name", {}))
+                           "ORDER BY name",
+                           {}))
       names.push_back(std::get<std::string>(row[0]));
     return names;
   }
@@ -252,7 +256,8 @@ class LitefileConnection final : public Connection, public Session, public Catal
     std::vector<ForeignKeyInfo> out;
     std::int64_t id = -1;
     for (auto& row : query("SELECT id, \"table\", \"from\", \"to\", on_update, on_delete "
-                           "FROM pragma_foreign_key_list(?1) ORDER BY id, seq", text(table))) {
+                           "FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+                           text(table))) {
       if (std::get<std::int64_t>(row[0]) != id) {
         id = std::get<std::int64_t>(row[0]);
         out.push_back({.referenced_table = std::get<std::string>(row[1]),
@@ -299,10 +304,10 @@ class LitefileConnection final : public Connection, public Session, public Catal
   // happened (strata maps that to the migration file's line).
   [[noreturn]] void fail(std::string_view sql) {
     bool timed_out = sqlite3_errcode(db_) == SQLITE_INTERRUPT && statement_timeout_.count() > 0;
-    Error error(ErrorKind::apply_failed,
-                timed_out ? "the statement ran longer than the statement timeout of " +
-                                std::to_string(statement_timeout_.count()) + " ms and was interrupted"
-                          : std::string(sqlite3_errmsg(db_)));
+    Error error(ErrorKind::apply_failed, timed_out ? "the statement ran longer than the statement timeout of " +
+                                                         std::to_string(statement_timeout_.count()) +
+                                                         " ms and was interrupted"
+                                                   : std::string(sqlite3_errmsg(db_)));
     error.with_server_code("", sqlite3_extended_errcode(db_)).from_driver("litefile");
     if (int offset = sqlite3_error_offset(db_); offset >= 0 && static_cast<std::size_t>(offset) <= sql.size()) {
       auto position = position_of(sql, static_cast<std::size_t>(offset));

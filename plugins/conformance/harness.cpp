@@ -7,9 +7,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -119,8 +119,8 @@ std::string Inspector::schema_snapshot(const std::string& ledger_table, bool typ
     if (table == ledger_table) continue;
     out += table + " (" + std::to_string(count("SELECT COUNT(*) FROM " + d.quote_identifier(table))) + " rows):";
     for (const auto& c : connection_->catalog().columns(table))
-      out += " " + c.name + (types ? " " + c.type : "") + (c.nullable ? "" : " not null") + (c.primary_key ? " pk" : "") +
-             (c.default_sql ? " default " + *c.default_sql : "") + ",";
+      out += " " + c.name + (types ? " " + c.type : "") + (c.nullable ? "" : " not null") +
+             (c.primary_key ? " pk" : "") + (c.default_sql ? " default " + *c.default_sql : "") + ",";
     auto names = [](const std::vector<std::string>& list) {
       std::string joined;
       for (const auto& n : list) joined += (joined.empty() ? "" : " ") + n;

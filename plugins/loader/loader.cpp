@@ -129,9 +129,9 @@ Loader::Loader(std::vector<fs::path> explicit_dirs) {
 #ifdef STRATA_STATIC_DRIVERS
   link_builtin_drivers();
   const char* linked_in = "not searched: this strata has its drivers linked in and loads no plugins";
-  for (auto& dir : explicit_dirs)
-    search_path_.push_back({fs::absolute(dir), "--plugin-dir", linked_in});
-  if (const char* env = std::getenv("STRATA_PLUGIN_PATH")) search_path_.push_back({env, "STRATA_PLUGIN_PATH", linked_in});
+  for (auto& dir : explicit_dirs) search_path_.push_back({fs::absolute(dir), "--plugin-dir", linked_in});
+  if (const char* env = std::getenv("STRATA_PLUGIN_PATH"))
+    search_path_.push_back({env, "STRATA_PLUGIN_PATH", linked_in});
   return;
 #endif
   std::set<fs::path> seen;
@@ -159,8 +159,14 @@ const std::vector<PluginFile>& Loader::discover() const {
   std::vector<PluginFile> files;
   std::set<std::string> served;
   for (const auto& driver : builtin_registry()) {
-    PluginFile file{.path = {}, .builtin = true, .name = driver.name, .schemes = driver.schemes,
-                    .suffixes = driver.suffixes, .abi = abi_fingerprint(), .refusal = "", .shadowed = false};
+    PluginFile file{.path = {},
+                    .builtin = true,
+                    .name = driver.name,
+                    .schemes = driver.schemes,
+                    .suffixes = driver.suffixes,
+                    .abi = abi_fingerprint(),
+                    .refusal = "",
+                    .shadowed = false};
     served.insert(file.schemes.begin(), file.schemes.end());
     files.push_back(std::move(file));
   }

@@ -77,5 +77,4 @@ class STRATA_API Ledger {
   std::string table_;
 };
 
-
 }  // namespace strata

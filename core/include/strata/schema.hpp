@@ -18,10 +18,10 @@ namespace strata {
 
 struct SchemaColumn {
   std::string name;
-  std::string native;               // as the database spells it
-  std::vector<std::string> types;   // every portable type it stands for, most specific first
+  std::string native;              // as the database spells it
+  std::vector<std::string> types;  // every portable type it stands for, most specific first
   bool nullable = true;
-  std::string default_value;        // comparable form; "" for none
+  std::string default_value;  // comparable form; "" for none
 };
 
 struct SchemaKey {
@@ -46,7 +46,7 @@ struct SchemaTable {
 };
 
 struct Schema {
-  std::string server;  // "PostgreSQL 15.4"
+  std::string server;               // "PostgreSQL 15.4"
   std::vector<SchemaTable> tables;  // by name; the ledger left out
 };
 
