@@ -1,3 +1,5 @@
+#include "guarded_driver.hpp"
+
 #include <strata/plugin/loader.hpp>
 #include <strata/plugin/sdk.hpp>
 
@@ -234,9 +236,9 @@ std::shared_ptr<Driver> Loader::load_file(const PluginFile& file) const {
   if (file.builtin) {
     for (const auto& driver : builtin_registry())
       if (driver.name == file.name) {
-        Driver* made = driver.factory();
+        Driver* made = detail::guarded(file.name, "the driver factory", [&] { return driver.factory(); });
         if (!made) throw Error(ErrorKind::connection, "the built-in driver " + file.name + " made no driver");
-        return std::shared_ptr<Driver>(made);
+        return detail::guard_driver(std::shared_ptr<Driver>(made), file.name);
       }
     throw Error(ErrorKind::connection, "no built-in driver " + file.name);
   }
@@ -247,9 +249,10 @@ std::shared_ptr<Driver> Loader::load_file(const PluginFile& file) const {
     throw Error(ErrorKind::connection, "cannot load the driver plugin " + file.path.string() + ": " + e.what());
   }
   auto& factory = library->get_alias<strata::Driver*()>(factory_alias);
-  Driver* driver = factory();
+  Driver* driver = detail::guarded(file.name, "the driver factory", [&] { return factory(); });
   if (!driver) throw Error(ErrorKind::connection, "the driver plugin " + file.path.string() + " made no driver");
-  return std::shared_ptr<Driver>(driver, [library](Driver* d) { delete d; });
+  // Every object of the plugin reaches the core guarded: see guarded_driver.hpp.
+  return detail::guard_driver(std::shared_ptr<Driver>(driver, [library](Driver* d) { delete d; }), file.name);
 }
 
 }  // namespace strata::plugin
