@@ -266,7 +266,7 @@ struct Engine::Impl {
     for (const auto& row : rows) {
       if (row.success || !row.in_doubt || row.session_id.empty()) continue;
       bool announced = false;
-      while (connection->session_busy(row.session_id)) {
+      while (session_busy(row)) {
         if (since(begun) >= options.lock_timeout)
           throw Error(ErrorKind::lock_timeout, "the statement " + std::to_string(row.statements_done + 1) + " of " +
                                                    row.script +
@@ -280,6 +280,19 @@ struct Engine::Impl {
         announced = true;
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
       }
+    }
+  }
+
+  // Whether the session a ledger row records still runs a statement. The id is read from the
+  // ledger: one the driver cannot take is refused naming where it was read.
+  bool session_busy(const LedgerRow& row) {
+    try {
+      return connection->session_busy(row.session_id);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::validation) throw;
+      throw Error(ErrorKind::validation, "cannot read the ledger " + options.ledger_table + ": row installed_rank " +
+                                             std::to_string(row.installed_rank) +
+                                             ", column session_id: " + e.message());
     }
   }
 
