@@ -213,7 +213,7 @@ struct Engine::Impl {
       emit(Event::Type::ledger_created, "created the ledger " + options.ledger_table);
     else if (found == 0)
       emit(Event::Type::ledger_upgraded, "completed the creation of the ledger " + options.ledger_table);
-    else if (found != ledger_format_version)
+    else if (found < ledger_format_version)  // a newer format this strata can use is left as it is
       emit(Event::Type::ledger_upgraded, "upgraded the ledger " + options.ledger_table + " from format " +
                                              std::to_string(found) + " to " + std::to_string(ledger_format_version));
     return created;
@@ -298,7 +298,8 @@ struct Engine::Impl {
 
   bool database_has_user_tables() {
     auto tables = connection->catalog().tables();
-    return std::any_of(tables.begin(), tables.end(), [&](const std::string& t) { return t != options.ledger_table; });
+    return std::any_of(tables.begin(), tables.end(),
+                       [&](const std::string& t) { return !is_ledger_table(t, options.ledger_table); });
   }
 
   void write_baseline(const Version& version, const std::string& description, Report& report) {

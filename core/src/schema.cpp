@@ -1,3 +1,4 @@
+#include <strata/ledger.hpp>
 #include <strata/render.hpp>
 #include <strata/schema.hpp>
 
@@ -122,7 +123,7 @@ Schema describe_schema(Connection& connection, const std::string& ledger_table) 
   Schema schema;
   schema.server = connection.server_description();
   for (const auto& name : catalog.tables()) {
-    if (name == ledger_table || name.starts_with("sqlite_")) continue;
+    if (is_ledger_table(name, ledger_table) || name.starts_with("sqlite_")) continue;
     SchemaTable table;
     table.name = name;
     for (const auto& c : catalog.columns(name)) {

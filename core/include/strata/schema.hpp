@@ -50,7 +50,7 @@ struct Schema {
   std::vector<SchemaTable> tables;  // by name; the ledger left out
 };
 
-// The schema of `connection`'s database, without the table `ledger_table`. Throws
+// The schema of `connection`'s database, without the ledger `ledger_table` and its state table. Throws
 // Error(validation) when the driver renders no portable operations (it cannot name types).
 STRATA_API Schema describe_schema(Connection& connection, const std::string& ledger_table);
 
