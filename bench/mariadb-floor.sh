@@ -28,7 +28,8 @@ client=(mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot)
 mkdir "$work/migrations" "$work/dbmate"
 {
   echo 'CREATE TABLE `strata_history` (`installed_rank` INT NOT NULL PRIMARY KEY, `version` VARCHAR(50), `description` VARCHAR(200) NOT NULL, `kind` VARCHAR(20) NOT NULL, `script` VARCHAR(1000) NOT NULL, `checksum` VARCHAR(64), `installed_by` VARCHAR(100) NOT NULL, `installed_on` DATETIME(3) NOT NULL, `execution_ms` BIGINT NOT NULL, `success` BOOLEAN NOT NULL, `statements_done` INT NOT NULL, `in_doubt` BOOLEAN NOT NULL, `progress_checksum` VARCHAR(64), `session_id` VARCHAR(64));'
-  echo "INSERT INTO strata_history VALUES (0, '2', 'strata ledger format', 'ledger', 'strata', NULL, 'bench', NOW(3), 0, 1, 0, 0, NULL, NULL);"
+  echo 'CREATE TABLE `strata_history_state` (`ledger_table` VARCHAR(128) NOT NULL PRIMARY KEY, `format` INT NOT NULL, `reader_format` INT NOT NULL);'
+  echo "INSERT INTO strata_history_state VALUES ('strata_history', 3, 3);"
 } > "$work/floor.sql"
 : > "$work/bare.sql"
 for i in $(seq 1 "$n"); do

@@ -29,7 +29,7 @@ cc -O2 -o "$work/ledger_query" bench/pg_ledger_query.c -I"$(pg_config --included
 mkdir "$work/migrations" "$work/dbmate"
 ledger_ddl='CREATE TABLE "strata_history" ("installed_rank" integer NOT NULL PRIMARY KEY, "version" varchar(50), "description" varchar(200) NOT NULL, "kind" varchar(20) NOT NULL, "script" varchar(1000) NOT NULL, "checksum" varchar(64), "installed_by" varchar(100) NOT NULL, "installed_on" timestamp NOT NULL, "execution_ms" bigint NOT NULL, "success" boolean NOT NULL, "statements_done" integer NOT NULL, "in_doubt" boolean NOT NULL, "progress_checksum" varchar(64), "session_id" varchar(64));'
 {
-  echo "BEGIN; $ledger_ddl INSERT INTO strata_history VALUES (0, '2', 'strata ledger format', 'ledger', 'strata', NULL, 'bench', now(), 0, true, 0, false, NULL, NULL); COMMIT;"
+  echo "BEGIN; $ledger_ddl CREATE TABLE strata_history_state (ledger_table varchar(128) NOT NULL PRIMARY KEY, format integer NOT NULL, reader_format integer NOT NULL); INSERT INTO strata_history_state VALUES ('strata_history', 3, 3); COMMIT;"
   for i in $(seq 1 "$n"); do
     sql="CREATE TABLE t$i (id bigint PRIMARY KEY, name text NOT NULL, created_at timestamptz);
 CREATE INDEX ix_t${i}_name ON t$i (name);"

@@ -25,9 +25,10 @@ command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/migrations" "$work/dbmate"
+state_ddl='CREATE TABLE "strata_history_state" ("ledger_table" VARCHAR(128) NOT NULL PRIMARY KEY, "format" INTEGER NOT NULL, "reader_format" INTEGER NOT NULL);'
 ledger_ddl='CREATE TABLE "strata_history" ("installed_rank" INTEGER NOT NULL PRIMARY KEY, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "kind" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" VARCHAR(64), "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL, "execution_ms" BIGINT NOT NULL, "success" BOOLEAN NOT NULL, "statements_done" INTEGER NOT NULL, "in_doubt" BOOLEAN NOT NULL);'
 {
-  echo "BEGIN; $ledger_ddl INSERT INTO strata_history VALUES (0, '1', 'strata ledger format 1', 'ledger', 'strata', NULL, 'bench', '2026-01-01 00:00:00', 0, 1, 0, 0); COMMIT;"
+  echo "BEGIN; $ledger_ddl $state_ddl INSERT INTO strata_history_state VALUES ('strata_history', 3, 3); COMMIT;"
   for i in $(seq 1 "$n"); do
     sql="CREATE TABLE t$i (id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TEXT);
 CREATE INDEX ix_t${i}_name ON t$i (name);"

@@ -320,10 +320,13 @@ int main(int argc, char** argv) {
       std::cerr << "strata: error: " << e.what() << '\n';
     return strata::exit_code(e.kind());
   } catch (const std::exception& e) {
+    // Not a strata::Error: a bug of strata's own (a driver's is converted where it is called).
+    Error internal(ErrorKind::internal,
+                   "internal error: " + std::string(e.what()) + "; please report this bug of strata");
     if (f.json)
-      std::cout << nlohmann::json{{"error", {{"kind", "internal"}, {"message", e.what()}}}}.dump(2) << '\n';
+      std::cout << strata::cli::to_json(internal).dump(2) << '\n';
     else
-      std::cerr << "strata: error: " << e.what() << '\n';
-    return strata::exit_code(ErrorKind::apply_failed);
+      std::cerr << "strata: error: " << internal.what() << '\n';
+    return strata::exit_code(internal.kind());
   }
 }

@@ -217,7 +217,7 @@ struct Engine::Impl {
       emit(Event::Type::ledger_created, "created the ledger " + options.ledger_table);
     else if (found == 0)
       emit(Event::Type::ledger_upgraded, "completed the creation of the ledger " + options.ledger_table);
-    else if (found != ledger_format_version)
+    else if (found < ledger_format_version)  // a newer format this strata can use is left as it is
       emit(Event::Type::ledger_upgraded, "upgraded the ledger " + options.ledger_table + " from format " +
                                              std::to_string(found) + " to " + std::to_string(ledger_format_version));
     return created;
@@ -276,7 +276,7 @@ struct Engine::Impl {
     for (const auto& row : rows) {
       if (row.success || !row.in_doubt || row.session_id.empty()) continue;
       bool announced = false;
-      while (connection->session_busy(row.session_id)) {
+      while (session_busy(row)) {
         if (since(begun) >= options.lock_timeout)
           throw Error(ErrorKind::lock_timeout, "the statement " + std::to_string(row.statements_done + 1) + " of " +
                                                    row.script +
@@ -293,9 +293,23 @@ struct Engine::Impl {
     }
   }
 
+  // Whether the session a ledger row records still runs a statement. The id is read from the
+  // ledger: one the driver cannot take is refused naming where it was read.
+  bool session_busy(const LedgerRow& row) {
+    try {
+      return connection->session_busy(row.session_id);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::validation) throw;
+      throw Error(ErrorKind::validation, "cannot read the ledger " + options.ledger_table + ": row installed_rank " +
+                                             std::to_string(row.installed_rank) +
+                                             ", column session_id: " + e.message());
+    }
+  }
+
   bool database_has_user_tables() {
     auto tables = connection->catalog().tables();
-    return std::any_of(tables.begin(), tables.end(), [&](const std::string& t) { return t != options.ledger_table; });
+    return std::any_of(tables.begin(), tables.end(),
+                       [&](const std::string& t) { return !is_ledger_table(t, options.ledger_table); });
   }
 
   void write_baseline(const Version& version, const std::string& description, Report& report) {

@@ -16,6 +16,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::lock_timeout: return "lock timeout";
     case ErrorKind::connection: return "cannot connect";
     case ErrorKind::pending: return "pending";
+    case ErrorKind::internal: return "internal error";
   }
   return "error";
 }

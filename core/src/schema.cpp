@@ -1,3 +1,4 @@
+#include <strata/ledger.hpp>
 #include <strata/render.hpp>
 #include <strata/schema.hpp>
 
@@ -31,11 +32,22 @@ constexpr const char* any_precision = "decimal(any precision)";
 
 std::vector<std::string> portable_types(const OperationRenderer& renderer, const ColumnInfo& column) {
   std::vector<int> sizes = sizes_of(column.type);
-  static constexpr PortableType order[] = {
-      PortableType::boolean,   PortableType::integer,   PortableType::bigint,      PortableType::smallint,
-      PortableType::decimal,   PortableType::real,      PortableType::double_precision, PortableType::string,
-      PortableType::text,      PortableType::binary,    PortableType::date,        PortableType::time,
-      PortableType::timestamp, PortableType::timestamptz, PortableType::uuid,      PortableType::json};
+  static constexpr PortableType order[] = {PortableType::boolean,
+                                           PortableType::integer,
+                                           PortableType::bigint,
+                                           PortableType::smallint,
+                                           PortableType::decimal,
+                                           PortableType::real,
+                                           PortableType::double_precision,
+                                           PortableType::string,
+                                           PortableType::text,
+                                           PortableType::binary,
+                                           PortableType::date,
+                                           PortableType::time,
+                                           PortableType::timestamp,
+                                           PortableType::timestamptz,
+                                           PortableType::uuid,
+                                           PortableType::json};
   std::vector<std::string> out;
   for (PortableType t : order) {
     ColumnType candidate{t};
@@ -111,7 +123,7 @@ Schema describe_schema(Connection& connection, const std::string& ledger_table) 
   Schema schema;
   schema.server = connection.server_description();
   for (const auto& name : catalog.tables()) {
-    if (name == ledger_table || name.starts_with("sqlite_")) continue;
+    if (is_ledger_table(name, ledger_table) || name.starts_with("sqlite_")) continue;
     SchemaTable table;
     table.name = name;
     for (const auto& c : catalog.columns(name)) {
@@ -139,11 +151,13 @@ Schema describe_schema(Connection& connection, const std::string& ledger_table) 
         if (c.kind == ConstraintInfo::Kind::unique) table.keys.push_back({c.columns, true});
     } catch (const Error&) {
     }
-    std::sort(table.keys.begin(), table.keys.end(),
-              [](const auto& a, const auto& b) { return std::tie(a.columns, a.unique) < std::tie(b.columns, b.unique); });
-    table.keys.erase(std::unique(table.keys.begin(), table.keys.end(),
-                                 [](const auto& a, const auto& b) { return a.columns == b.columns && a.unique == b.unique; }),
-                     table.keys.end());
+    std::sort(table.keys.begin(), table.keys.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.columns, a.unique) < std::tie(b.columns, b.unique);
+    });
+    table.keys.erase(
+        std::unique(table.keys.begin(), table.keys.end(),
+                    [](const auto& a, const auto& b) { return a.columns == b.columns && a.unique == b.unique; }),
+        table.keys.end());
     for (const auto& k : foreign_keys)
       table.foreign_keys.push_back({k.columns, k.referenced_table, k.referenced_columns, k.on_delete, k.on_update});
     std::sort(table.foreign_keys.begin(), table.foreign_keys.end(),

@@ -9,6 +9,7 @@
 #include <mysql_driver.h>
 
 #include <cstdlib>
+#include <charconv>
 #include <regex>
 
 namespace strata::mysql {
@@ -50,10 +51,22 @@ std::string text(const Value& v) {
   return {};
 }
 
+// A whole number from text; nullopt when it is not one.
+template <typename Integer>
+std::optional<Integer> whole_number(std::string_view text) {
+  Integer value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// A number the server sent (a catalog's flag), as an integer or as its text.
 std::int64_t number(const Value& v) {
   if (auto i = std::get_if<std::int64_t>(&v)) return *i;
-  if (auto s = std::get_if<std::string>(&v)) return std::stoll(*s);
-  return 0;
+  if (auto s = std::get_if<std::string>(&v))
+    if (auto n = whole_number<std::int64_t>(*s)) return *n;
+  throw Error(ErrorKind::internal, "the server sent a value the mysql driver cannot read as a number")
+      .from_driver("mysql");
 }
 
 }  // namespace
@@ -67,7 +80,8 @@ Error to_error(const sql::SQLException& e, ErrorKind kind) {
   error.with_server_code(e.getSQLState(), e.getErrorCode()).from_driver("mysql");
   static const std::regex at_line(" at line ([0-9]+)$");
   std::smatch m;
-  if (std::regex_search(message, m, at_line)) error.at_line(std::stoi(m[1].str()));
+  if (std::regex_search(message, m, at_line))
+    if (auto line = whole_number<int>(m[1].str())) error.at_line(*line);
   return error;
 }
 
@@ -118,8 +132,10 @@ MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(option
       options_["sslCert"] = sql::SQLString(value);
     else if (key == "ssl-key" || key == "sslkey")
       options_["sslKey"] = sql::SQLString(value);
+    else if (key == "connect_timeout" && whole_number<int>(value).value_or(-1) >= 0)
+      options_["OPT_CONNECT_TIMEOUT"] = *whole_number<int>(value);
     else if (key == "connect_timeout")
-      options_["OPT_CONNECT_TIMEOUT"] = std::stoi(value);
+      throw Error(ErrorKind::usage, "connect_timeout=" + value + ": the mysql driver takes a number of seconds");
     else if (key == "compat" && (value == "mysql8" || value == "native"))
       mysql8_path_ = value == "mysql8";
     else if (key == "compat")
@@ -271,7 +287,14 @@ std::string MyConnection::session_id() {
 bool MyConnection::session_busy(std::string_view session_id) {
   constexpr std::string_view prefix = "connection id ";
   if (!session_id.starts_with(prefix)) return false;
-  std::vector<Value> id{std::stoll(std::string(session_id.substr(prefix.size())))};
+  // The id comes from the ledger, where anyone may have written anything.
+  auto number = whole_number<std::int64_t>(session_id.substr(prefix.size()));
+  if (!number || *number < 0)
+    throw Error(ErrorKind::validation, "'" + std::string(session_id.substr(0, 40)) +
+                                           (session_id.size() > 40 ? "..." : "") +
+                                           "' is not a session this driver records ('connection id ' and a number)")
+        .from_driver("mysql");
+  std::vector<Value> id{*number};
   return !query("SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND <> 'Sleep'", id).empty();
 }
 

@@ -3,6 +3,8 @@
 #include "pg_lock.hpp"
 
 #include <unistd.h>
+#include <charconv>
+#include <cstdlib>
 
 namespace strata::postgres {
 namespace {
@@ -29,6 +31,21 @@ std::size_t byte_offset(std::string_view sql, long position) {
   return offset;
 }
 
+// A whole number the server sent as text; nullopt when it is not one.
+template <typename Integer>
+std::optional<Integer> whole_number(std::string_view text) {
+  Integer value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+[[noreturn]] void unreadable(const std::string& text, const char* type) {
+  throw Error(ErrorKind::internal, "the server sent '" + text.substr(0, 40) + "' for a value of type " + type +
+                                       ", which the postgres driver cannot read")
+      .from_driver("postgres");
+}
+
 Value value_of(const PGresult* result, int row, int column) {
   if (PQgetisnull(result, row, column)) return nullptr;
   std::string text(PQgetvalue(result, row, column), static_cast<std::size_t>(PQgetlength(result, row, column)));
@@ -37,9 +54,17 @@ Value value_of(const PGresult* result, int row, int column) {
     case 20:
     case 21:
     case 23:
-    case 26: return std::int64_t{std::stoll(text)};  // int8, int2, int4, oid
+    case 26: {  // int8, int2, int4, oid
+      if (auto n = whole_number<std::int64_t>(text)) return *n;
+      unreadable(text, "integer");
+    }
     case 700:
-    case 701: return std::stod(text);  // float4, float8
+    case 701: {  // float4, float8, as the server spells them (NaN, Infinity too)
+      char* end = nullptr;
+      double d = std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size()) unreadable(text, "double precision");
+      return d;
+    }
     default: return text;
   }
 }
@@ -64,8 +89,8 @@ Error result_error(const PGresult* result, PGconn* conn, std::string_view sql, E
   if (std::string hint = field(PG_DIAG_MESSAGE_HINT); !hint.empty()) message += "; hint: " + hint;
   Error error(kind, message);
   error.with_server_code(field(PG_DIAG_SQLSTATE)).from_driver("postgres");
-  if (std::string position = field(PG_DIAG_STATEMENT_POSITION); !position.empty()) {
-    auto at = position_of(sql, byte_offset(sql, std::stol(position)));
+  if (auto position = whole_number<long>(field(PG_DIAG_STATEMENT_POSITION)); position && *position > 0) {
+    auto at = position_of(sql, byte_offset(sql, *position));
     error.at_line(at.line, at.column);
   }
   return error;
@@ -232,7 +257,14 @@ std::string PgConnection::session_id() {
 bool PgConnection::session_busy(std::string_view session_id) {
   constexpr std::string_view prefix = "backend pid ";
   if (!session_id.starts_with(prefix)) return false;
-  std::vector<Value> pid{std::stoll(std::string(session_id.substr(prefix.size())))};
+  // The id comes from the ledger, where anyone may have written anything.
+  auto number = whole_number<std::int32_t>(session_id.substr(prefix.size()));
+  if (!number || *number <= 0)
+    throw Error(ErrorKind::validation, "'" + std::string(session_id.substr(0, 40)) +
+                                           (session_id.size() > 40 ? "..." : "") +
+                                           "' is not a session this driver records ('backend pid ' and a process id)")
+        .from_driver("postgres");
+  std::vector<Value> pid{std::int64_t{*number}};
   return !query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND state IS DISTINCT FROM 'idle'", pid)
               .empty();
 }
@@ -275,7 +307,9 @@ void PgConnection::execute(std::string_view sql) {
 std::int64_t PgConnection::execute(std::string_view sql, std::span<const Value> params) {
   PgResult result = run(sql, params);
   const char* affected = PQcmdTuples(result.get());
-  return affected && *affected ? std::stoll(affected) : 0;
+  if (!affected || !*affected) return 0;  // a statement that reports no count
+  if (auto n = whole_number<std::int64_t>(affected)) return *n;
+  unreadable(affected, "row count");
 }
 
 std::vector<Row> PgConnection::query(std::string_view sql, std::span<const Value> params) {

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <unistd.h>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -75,8 +76,18 @@ std::string SqliteConnection::session_id() {
 
 // SQLite runs in the migrator's process: its statement lives exactly as long as that process.
 bool SqliteConnection::session_busy(std::string_view session_id) {
-  if (!session_id.starts_with("pid ")) return false;
-  auto pid = static_cast<pid_t>(std::stol(std::string(session_id.substr(4))));
+  constexpr std::string_view prefix = "pid ";
+  if (!session_id.starts_with(prefix)) return false;
+  // The id comes from the ledger, where anyone may have written anything: only a process id
+  // this driver could have recorded is asked about (kill(0) or kill(-1) would ask about others).
+  std::string_view digits = session_id.substr(prefix.size());
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+  if (ec != std::errc() || end != digits.data() + digits.size() || pid <= 0)
+    throw Error(ErrorKind::validation, "'" + std::string(session_id.substr(0, 40)) +
+                                           (session_id.size() > 40 ? "..." : "") +
+                                           "' is not a session this driver records ('pid ' and a process id)")
+        .from_driver("sqlite");
   return pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM);
 }
 

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -226,9 +227,14 @@ class LitefileConnection final : public Connection, public Session, public Catal
   std::string server_description() override { return std::string("litefile on SQLite ") + sqlite3_libversion(); }
   std::string session_id() override { return "pid " + std::to_string(::getpid()); }
   // The database runs inside the migrator: a session is busy while its process lives.
+  // The id comes from the ledger, where anyone may have written anything: check it.
   bool session_busy(std::string_view session) override {
     if (!session.starts_with("pid ")) return false;
-    auto pid = static_cast<pid_t>(std::stol(std::string(session.substr(4))));
+    std::string_view digits = session.substr(4);
+    pid_t pid = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (ec != std::errc() || end != digits.data() + digits.size() || pid <= 0)
+      throw Error(ErrorKind::validation, "'" + std::string(session.substr(0, 40)) + "' is not a 'pid <process id>'");
     return pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM);
   }
   // target_schema(), remember_session() and restore_session() keep their defaults: one file is

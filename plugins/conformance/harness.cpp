@@ -7,9 +7,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -116,11 +116,11 @@ std::string Inspector::schema_snapshot(const std::string& ledger_table, bool typ
   std::string out;
   const Dialect& d = connection_->dialect();
   for (const auto& table : connection_->catalog().tables()) {
-    if (table == ledger_table) continue;
+    if (is_ledger_table(table, ledger_table)) continue;
     out += table + " (" + std::to_string(count("SELECT COUNT(*) FROM " + d.quote_identifier(table))) + " rows):";
     for (const auto& c : connection_->catalog().columns(table))
-      out += " " + c.name + (types ? " " + c.type : "") + (c.nullable ? "" : " not null") + (c.primary_key ? " pk" : "") +
-             (c.default_sql ? " default " + *c.default_sql : "") + ",";
+      out += " " + c.name + (types ? " " + c.type : "") + (c.nullable ? "" : " not null") +
+             (c.primary_key ? " pk" : "") + (c.default_sql ? " default " + *c.default_sql : "") + ",";
     auto names = [](const std::vector<std::string>& list) {
       std::string joined;
       for (const auto& n : list) joined += (joined.empty() ? "" : " ") + n;
@@ -145,13 +145,18 @@ std::string Inspector::schema_snapshot(const std::string& ledger_table, bool typ
 }
 
 std::string Inspector::ledger_snapshot(const std::string& table) {
-  // Every column of every row as stored, the format row included, read without strata's ledger
-  // code: it must show a ledger strata refuses to read as well as any other.
-  if (!connection_->catalog().table_exists(table)) return "";
+  // Every column of every row as stored, read without strata's ledger code: it must show a
+  // ledger strata refuses to read as well as any other.
   std::string out;
   const Dialect& d = connection_->dialect();
-  for (const auto& row : connection_->session().query("SELECT * FROM " + d.quote_identifier(table) + " ORDER BY " +
-                                                      d.quote_identifier("installed_rank"))) {
+  auto rows = [&](const std::string& name, const std::string& order) {
+    if (!connection_->catalog().table_exists(name)) return std::vector<Row>{};
+    return connection_->session().query("SELECT * FROM " + d.quote_identifier(name) + " ORDER BY " +
+                                        d.quote_identifier(order));
+  };
+  std::vector<Row> all = rows(table, "installed_rank");
+  for (auto& row : rows(ledger_state_table(table), "ledger_table")) all.push_back(std::move(row));
+  for (const auto& row : all) {
     for (const auto& value : row)
       out += std::visit(
                  [](const auto& v) -> std::string {

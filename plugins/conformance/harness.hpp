@@ -38,13 +38,14 @@ class Inspector {
   bool has_table(const std::string& table);
   std::int64_t count(const std::string& sql);
   std::vector<LedgerRow> ledger(const std::string& table = "strata_history");
-  // Every table but the ledger, with its row count, columns, indexes, foreign keys and named
+  // Every table but the ledger and its state table, with its row count, columns, indexes, foreign keys and named
   // constraints, one line each: what a test compares to prove that a refused run changed nothing.
   // With `types` false, a column's type is left out: what an undo that recreates an object from
   // portable types is compared with, since the backend may spell a type differently from the SQL
   // that first created it (VARCHAR(200) and TEXT are both string(200) on SQLite).
   std::string schema_snapshot(const std::string& ledger_table = "strata_history", bool types = true);
-  // The ledger table as stored (every column, the format row too), one line per row.
+  // The ledger table as stored (every column, an old format row too), one line per row, then its
+  // state table's rows.
   std::string ledger_snapshot(const std::string& table = "strata_history");
   // The migration lock as another migrator would take it.
   std::shared_ptr<MigrationLock> lock(const std::string& table = "strata_history");

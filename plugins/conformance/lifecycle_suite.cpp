@@ -489,51 +489,6 @@ TEST_CASE("a statement timeout interrupts a statement that runs too long", "[lif
   CHECK_THAT(r.err, Catch::Contains("V1__slow.sql:2") && Catch::Contains("timeout"));
 }
 
-TEST_CASE("a newer ledger format is refused, and an older one is upgraded in place", "[lifecycle]") {
-  ScratchDir dir;
-  dir.write("V1__a.sql", "CREATE TABLE fmt_a (id INTEGER);\n");
-  dir.write("V2__b.sql", "CREATE TABLE fmt_b (id INTEGER);\n");
-
-  SECTION("newer") {
-    std::string url = fresh_database_url();
-    REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
-    Inspector(url).connection().session().execute("UPDATE strata_history SET version = '99' WHERE kind = 'ledger'");
-    dir.write("V3__c.sql", "CREATE TABLE fmt_c (id INTEGER);\n");
-    expect_refused(url, command_args("migrate", url, dir), 3, {"format 99", "format 2", "newer strata"});
-    expect_refused(url, command_args("status", url, dir), 3, {"format 99"});
-  }
-  SECTION("older") {
-    std::string url = fresh_database_url();
-    Inspector db(url);
-    Session& s = db.connection().session();
-    s.execute("CREATE TABLE fmt_a (id INTEGER)");
-    s.execute(
-        "CREATE TABLE strata_history (installed_rank INTEGER NOT NULL PRIMARY KEY, version VARCHAR(50), "
-        "description VARCHAR(200) NOT NULL, kind VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, "
-        "checksum VARCHAR(64), installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL, "
-        "execution_ms BIGINT NOT NULL, success BOOLEAN NOT NULL, statements_done INTEGER NOT NULL, "
-        "in_doubt BOOLEAN NOT NULL)");
-    s.execute(
-        "INSERT INTO strata_history VALUES (0, '1', 'strata ledger format 1', 'ledger', 'strata', NULL, 'old', "
-        "'2026-01-01 00:00:00', 0, TRUE, 0, FALSE)");
-    s.execute("INSERT INTO strata_history VALUES (1, '1', 'a', 'versioned', 'V1__a.sql', '" +
-              script_checksum("CREATE TABLE fmt_a (id INTEGER);\n") +
-              "', 'old', '2026-01-01 00:00:00', 3, TRUE, 1, FALSE)");
-    ProcessResult status = run_strata(command_args("status", url, dir));  // reads format 1 without changing it
-    CHECK(status.exit_code == 0);
-    CHECK(state_in_table(status.out, "V1__a.sql") == "applied");
-    ProcessResult r = run_strata(command_args("migrate", url, dir, {"-v"}));
-    CHECK(r.exit_code == 0);
-    CHECK_THAT(r.err, Catch::Contains("upgraded the ledger strata_history from format 1 to 2"));
-    CHECK_THAT(r.out, Catch::Contains("applied 2") && !Catch::Contains("applied 1 "));
-    CHECK(db.count("SELECT COUNT(*) FROM strata_history WHERE kind = 'ledger' AND version = '2'") == 1);
-    bool has_column = false;
-    for (const auto& c : db.connection().catalog().columns("strata_history"))
-      has_column |= c.name == "progress_checksum";
-    CHECK(has_column);
-  }
-}
-
 TEST_CASE("connect retries try again, one second apart, before giving up", "[lifecycle]") {
   std::string url = test_setting("STRATA_TEST_UNREACHABLE_URL");
   REQUIRE_FALSE(url.empty());

@@ -1,3 +1,5 @@
+#include "guarded_driver.hpp"
+
 #include <strata/plugin/loader.hpp>
 #include <strata/plugin/sdk.hpp>
 
@@ -129,9 +131,9 @@ Loader::Loader(std::vector<fs::path> explicit_dirs) {
 #ifdef STRATA_STATIC_DRIVERS
   link_builtin_drivers();
   const char* linked_in = "not searched: this strata has its drivers linked in and loads no plugins";
-  for (auto& dir : explicit_dirs)
-    search_path_.push_back({fs::absolute(dir), "--plugin-dir", linked_in});
-  if (const char* env = std::getenv("STRATA_PLUGIN_PATH")) search_path_.push_back({env, "STRATA_PLUGIN_PATH", linked_in});
+  for (auto& dir : explicit_dirs) search_path_.push_back({fs::absolute(dir), "--plugin-dir", linked_in});
+  if (const char* env = std::getenv("STRATA_PLUGIN_PATH"))
+    search_path_.push_back({env, "STRATA_PLUGIN_PATH", linked_in});
   return;
 #endif
   std::set<fs::path> seen;
@@ -159,8 +161,14 @@ const std::vector<PluginFile>& Loader::discover() const {
   std::vector<PluginFile> files;
   std::set<std::string> served;
   for (const auto& driver : builtin_registry()) {
-    PluginFile file{.path = {}, .builtin = true, .name = driver.name, .schemes = driver.schemes,
-                    .suffixes = driver.suffixes, .abi = abi_fingerprint(), .refusal = "", .shadowed = false};
+    PluginFile file{.path = {},
+                    .builtin = true,
+                    .name = driver.name,
+                    .schemes = driver.schemes,
+                    .suffixes = driver.suffixes,
+                    .abi = abi_fingerprint(),
+                    .refusal = "",
+                    .shadowed = false};
     served.insert(file.schemes.begin(), file.schemes.end());
     files.push_back(std::move(file));
   }
@@ -228,9 +236,9 @@ std::shared_ptr<Driver> Loader::load_file(const PluginFile& file) const {
   if (file.builtin) {
     for (const auto& driver : builtin_registry())
       if (driver.name == file.name) {
-        Driver* made = driver.factory();
+        Driver* made = detail::guarded(file.name, "the driver factory", [&] { return driver.factory(); });
         if (!made) throw Error(ErrorKind::connection, "the built-in driver " + file.name + " made no driver");
-        return std::shared_ptr<Driver>(made);
+        return detail::guard_driver(std::shared_ptr<Driver>(made), file.name);
       }
     throw Error(ErrorKind::connection, "no built-in driver " + file.name);
   }
@@ -241,9 +249,10 @@ std::shared_ptr<Driver> Loader::load_file(const PluginFile& file) const {
     throw Error(ErrorKind::connection, "cannot load the driver plugin " + file.path.string() + ": " + e.what());
   }
   auto& factory = library->get_alias<strata::Driver*()>(factory_alias);
-  Driver* driver = factory();
+  Driver* driver = detail::guarded(file.name, "the driver factory", [&] { return factory(); });
   if (!driver) throw Error(ErrorKind::connection, "the driver plugin " + file.path.string() + " made no driver");
-  return std::shared_ptr<Driver>(driver, [library](Driver* d) { delete d; });
+  // Every object of the plugin reaches the core guarded: see guarded_driver.hpp.
+  return detail::guard_driver(std::shared_ptr<Driver>(driver, [library](Driver* d) { delete d; }), file.name);
 }
 
 }  // namespace strata::plugin

@@ -6,6 +6,7 @@
 #include <strata/plugin/sdk.hpp>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 
@@ -117,4 +118,32 @@ TEST_CASE("a connection outlives the driver handle that made it: the plugin stay
   connection->session().execute("CREATE TABLE t (id INTEGER)");
   CHECK(connection->catalog().table_exists("t"));
   CHECK_THAT(connection->server_description(), Catch::StartsWith("SQLite"));
+}
+
+TEST_CASE("an exception of a driver's own becomes an internal error (exit 70) naming the driver and the call") {
+  ScratchDir plugins;
+  fs::copy_file(test_setting("STRATA_TEST_LEAKY_PLUGIN"), plugins.path() / "strata-driver-leaky.so");
+  ScratchDir migrations;
+  struct Leak {
+    std::string url, call, what;
+  };
+  for (const Leak& leak : {Leak{"leaky:connect", "Driver::connect", "an exception of its own: stol"},
+                           Leak{"leaky:catalog", "Catalog::table_exists", "an exception of its own: vector"},
+                           Leak{"leaky:int", "Driver::connect", "not even a std::exception"}}) {
+    INFO(leak.url);
+    std::vector<std::string> args{
+        "status", "--url", leak.url, "--dir", migrations.path().string(), "--plugin-dir", plugins.path().string()};
+    ProcessResult r = run_strata(args);
+    CHECK(r.signal == 0);
+    CHECK(r.exit_code == 70);
+    CHECK_THAT(r.err,
+               Catch::StartsWith("strata: error: internal error in the leaky driver: " + leak.call + " failed") &&
+                   Catch::Contains(leak.what) && Catch::Contains("please report this bug"));
+    args.push_back("--json");
+    ProcessResult json = run_strata(args);
+    CHECK(json.exit_code == 70);
+    auto error = nlohmann::json::parse(json.out).at("error");
+    CHECK(error.at("exit_code") == 70);
+    CHECK(error.at("kind") == "internal error");
+  }
 }

@@ -9,6 +9,8 @@
 //                 it also names the schema strata works in, and restores the session state a
 //                 migration changed.
 //   Driver        makes connections for the URL schemes it declares.
+// (Maintainers: the core wraps every object a driver makes, core/src/guarded_driver.cpp; a virtual
+// added here must be forwarded there too, or the driver's own is never called.)
 // A driver reports every failure as strata::Error; its own exceptions never leave it. A driver
 // that cannot answer a question refuses with an Error; it never pretends.
 #pragma once

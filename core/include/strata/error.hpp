@@ -21,6 +21,7 @@ enum class ErrorKind : int {
   lock_timeout = 4,  // the migration lock was not obtained in time
   connection = 5,    // cannot connect, or cannot load a driver plugin
   pending = 6,       // `status --check`: something is pending
+  internal = 70,     // a bug: a driver (or strata) failed with an exception of its own
 };
 
 // The process exit code the command line uses for an error of this kind.

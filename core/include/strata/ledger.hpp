@@ -2,13 +2,32 @@
 // database is recorded, with its checksum, and from which a migration's state is read.
 //
 // A migration's state is given by its latest row. Rows are appended; they change only while a
-// migration runs statement by statement (its progress), and through `repair`. The ledger has a
-// format version of its own, kept in a first row (installed_rank 0, kind 'ledger'), so that a
-// newer strata upgrades an older ledger in place and an older strata refuses a newer one.
+// migration runs statement by statement (its progress), and through `repair`. Every row of the
+// ledger is about a migration: `version` is a migration's version and nothing else (NULL only
+// for a repeatable, whose `kind` says so).
+//
+// The ledger's own format is kept beside it, in the state table `<ledger>_state` (one row:
+// `ledger_table`, `format`, `reader_format`), not in a row of the ledger, so that no query an
+// operator writes against the ledger reads it as a migration. A side table rather than a marker
+// row or a table comment: comments are not portable (SQLite has none), a marker row would still
+// be a row that is not a migration for every reader to skip, and a table of strata's own is the
+// place where later state of the same ledger (a lease lock) can live. One per ledger, named after
+// it, so that it lives in the ledger's schema and is created and changed under the ledger's own
+// lock: two ledgers of one database never race to create it.
+//
+// The format is recorded with the oldest reader format that can still use the ledger (read it
+// and append rows to it), as SQLite's header keeps read and write versions: a later format that
+// only adds (a nullable column, a column of the state table) keeps the reader format, and older
+// replicas go on working during a rolling deploy. A strata refuses only a ledger whose reader
+// format is above its own format, naming both; it uses a newer ledger it can read as it is, and
+// upgrades an older one in place under the lock.
 //
 // Formats: 1 is the first; 2 adds `progress_checksum` (the SHA-256 of the statements already
 // run, so that a resumed migration can prove they are unchanged) and `session_id` (the database
-// session that ran the migration).
+// session that ran the migration); 3 moves the format out of the ledger (formats 1 and 2 kept it
+// in a row with installed_rank 0 and kind 'ledger', the number in `version`) into the state
+// table, with the reader format. A strata of format 2 reads a format-3 ledger that has rows as
+// "not a strata ledger (no format row)".
 #pragma once
 
 #include <strata/driver.hpp>
@@ -18,11 +37,21 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace strata {
 
-inline constexpr int ledger_format_version = 2;
+// The format this strata writes.
+inline constexpr int ledger_format_version = 3;
+// The oldest format whose strata can use a ledger of ledger_format_version, recorded with it.
+inline constexpr int ledger_reader_format = 3;
+
+// What a ledger records about itself.
+struct LedgerFormat {
+  int format = 0;         // the format it was written in; 0 for a creation that has not finished
+  int reader_format = 0;  // the oldest strata format that can still use it
+};
 
 struct LedgerRow {
   int installed_rank = 0;              // order applied, from 1
@@ -41,19 +70,34 @@ struct LedgerRow {
   std::string session_id;         // the database session that ran it, where the backend has one
 };
 
+// The state table that keeps the format of the ledger `ledger_table`: "<ledger_table>_state".
+STRATA_API std::string ledger_state_table(std::string_view ledger_table);
+// Whether `table` is one of strata's own for that ledger (the ledger or its state table): what
+// schema listings and comparisons leave out.
+STRATA_API bool is_ledger_table(std::string_view table, std::string_view ledger_table);
+
+// Every value read from the ledger is checked: a value strata cannot take as it stands (text
+// that is not a number, NULL where a value is required, a number out of range, an unknown kind)
+// is refused with Error(validation) naming the table, the row (its installed_rank) and the
+// column; it is never read as 0 or "".
 class STRATA_API Ledger {
  public:
+  // Refuses (Error(usage)) a ledger name too long for its state table's name to fit in 63 bytes.
   Ledger(Connection& connection, std::string table);
 
   const std::string& table() const noexcept { return table_; }
+  const std::string& state_table() const noexcept { return state_table_; }
   bool exists();
-  // Creates the table and its format row. Call inside a transaction where DDL is transactional.
+  // Creates the table and records its format. Call inside a transaction where DDL is
+  // transactional; where it is not, a creation cut short is completed by upgrade().
   void create();
-  // The ledger's format version; 0 for a table whose creation has not finished (no rows yet).
-  // Refuses (Error(validation)) a format newer than this strata's, and a table that is not a ledger.
-  int format();
-  // Brings an older format up to ledger_format_version. Call under the migration lock, inside
-  // a transaction where DDL is transactional. Returns the format it found.
+  // The ledger's format; format 0 for a table whose creation has not finished (no rows, no
+  // format recorded). Refuses (Error(validation)) a ledger whose reader format is newer than
+  // this strata's format, and a table that is not a ledger.
+  LedgerFormat format();
+  // Brings an older format up to ledger_format_version, or completes a creation. Call under the
+  // migration lock, inside a transaction where DDL is transactional. A newer format this strata
+  // can use is left as it is. Returns the format it found.
   int upgrade();
   // Every migration row, by installed_rank.
   std::vector<LedgerRow> read();
@@ -66,16 +110,27 @@ class STRATA_API Ledger {
   void remove(int installed_rank);
 
  private:
+  struct Found;
+
+  std::string qualified(const std::string& table) const;
   std::string quoted_table() const;
-  void insert(const LedgerRow& row, std::string_view kind);
-  void insert_format_row();
+  // The state table as quoted_table() quotes the ledger: the two live in the same schema.
+  std::string quoted_state_table() const;
+  Found inspect();
+  std::optional<LedgerFormat> read_state();
+  void create_state_table();
+  void write_state();
+  void add_missing_columns(int found);
+  void remove_format_row();
+  void insert(const LedgerRow& row);
   std::string column_list(int format) const;
 
-  std::optional<int> last_rank_;  // the highest installed_rank read or written, under the lock
+  std::optional<int> last_rank_;   // the highest installed_rank read or written, under the lock
+  bool state_table_seen_ = false;  // once it exists, it stays for the life of this Ledger
 
   Connection& connection_;
   std::string table_;
+  std::string state_table_;
 };
-
 
 }  // namespace strata

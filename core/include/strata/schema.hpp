@@ -18,10 +18,10 @@ namespace strata {
 
 struct SchemaColumn {
   std::string name;
-  std::string native;               // as the database spells it
-  std::vector<std::string> types;   // every portable type it stands for, most specific first
+  std::string native;              // as the database spells it
+  std::vector<std::string> types;  // every portable type it stands for, most specific first
   bool nullable = true;
-  std::string default_value;        // comparable form; "" for none
+  std::string default_value;  // comparable form; "" for none
 };
 
 struct SchemaKey {
@@ -46,11 +46,11 @@ struct SchemaTable {
 };
 
 struct Schema {
-  std::string server;  // "PostgreSQL 15.4"
+  std::string server;               // "PostgreSQL 15.4"
   std::vector<SchemaTable> tables;  // by name; the ledger left out
 };
 
-// The schema of `connection`'s database, without the table `ledger_table`. Throws
+// The schema of `connection`'s database, without the ledger `ledger_table` and its state table. Throws
 // Error(validation) when the driver renders no portable operations (it cannot name types).
 STRATA_API Schema describe_schema(Connection& connection, const std::string& ledger_table);
 
