@@ -58,14 +58,29 @@ std::string rows_text(const std::vector<Row>& rows) {
     for (std::size_t j = 0; j < rows[i].size(); ++j) {
       const Value& v = rows[i][j];
       out += j ? ", " : "";
-      if (auto s = std::get_if<std::string>(&v)) out += *s;
-      else if (auto n = std::get_if<std::int64_t>(&v)) out += std::to_string(*n);
-      else if (auto d = std::get_if<double>(&v)) out += std::to_string(*d);
-      else out += "NULL";
+      if (auto s = std::get_if<std::string>(&v))
+        out += *s;
+      else if (auto n = std::get_if<std::int64_t>(&v))
+        out += std::to_string(*n);
+      else if (auto d = std::get_if<double>(&v))
+        out += std::to_string(*d);
+      else
+        out += "NULL";
     }
     out += ")";
   }
   return rows.size() > 5 ? out + " and " + std::to_string(rows.size() - 5) + " more" : out;
+}
+
+// Runs `write` (the ledger row, the commit): a failure there, outside any one statement (a full
+// disk, a database locked by another connection), still names the migration it stopped.
+template <typename Write>
+void recording(const Migration& m, Write write) {
+  try {
+    write();
+  } catch (Error& e) {
+    throw e.in_file(m.where()).for_version(m.label());
+  }
 }
 
 const char* const resume_hint =
@@ -116,7 +131,8 @@ PreparedScript Executor::prepare(const PendingMigration& pending) const {
       } catch (Error& e) {
         throw e.for_version(m.label());
       }
-      script.statements.push_back(Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
+      script.statements.push_back(
+          Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
     }
   } else {
     try {
@@ -280,8 +296,10 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
     LedgerRow row = row_for(script.migration);
     row.execution_ms = since(start).count();
     row.statements_done = static_cast<int>(script.statements.size());
-    ledger_.append(row);
-    session.commit();
+    recording(script.migration, [&] {
+      ledger_.append(row);
+      session.commit();
+    });
   } catch (...) {
     session.rollback();
     throw;
@@ -304,10 +322,12 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   row.success = false;
   row.statements_done = script.first_statement;
   row.progress_checksum = statements_checksum(script.statements, static_cast<std::size_t>(script.first_statement));
-  if (script.resumes)
-    ledger_.update(row);
-  else
-    row.installed_rank = ledger_.append(row);
+  recording(script.migration, [&] {
+    if (script.resumes)
+      ledger_.update(row);
+    else
+      row.installed_rank = ledger_.append(row);
+  });
   AroundTransaction around(connection_, std::span(&script, 1));
 
   for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i) {
