@@ -7,9 +7,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -77,6 +77,10 @@ std::string test_setting(const std::string& name) {
   return setting(name);
 }
 
+std::string file_database_url(const std::filesystem::path& file) {
+  return replace_all(required_setting("STRATA_TEST_FILE_DATABASE"), "{file}", fs::absolute(file).string());
+}
+
 std::string fresh_database_url(const std::string& url_setting) {
   static std::atomic<int> counter{0};
   std::string name = "strata_t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
@@ -119,8 +123,8 @@ std::string Inspector::schema_snapshot(const std::string& ledger_table, bool typ
     if (table == ledger_table) continue;
     out += table + " (" + std::to_string(count("SELECT COUNT(*) FROM " + d.quote_identifier(table))) + " rows):";
     for (const auto& c : connection_->catalog().columns(table))
-      out += " " + c.name + (types ? " " + c.type : "") + (c.nullable ? "" : " not null") + (c.primary_key ? " pk" : "") +
-             (c.default_sql ? " default " + *c.default_sql : "") + ",";
+      out += " " + c.name + (types ? " " + c.type : "") + (c.nullable ? "" : " not null") +
+             (c.primary_key ? " pk" : "") + (c.default_sql ? " default " + *c.default_sql : "") + ",";
     auto names = [](const std::vector<std::string>& list) {
       std::string joined;
       for (const auto& n : list) joined += (joined.empty() ? "" : " ") + n;

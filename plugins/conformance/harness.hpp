@@ -5,6 +5,8 @@
 //   STRATA_TEST_CREATE_SQL optional: e.g. "CREATE DATABASE {name}"
 //   STRATA_TEST_CLI        the strata command to run as a user would
 //   STRATA_PLUGIN_PATH     where a driver under test lives, if not installed
+//   STRATA_TEST_FILE_DATABASE  optional: a URL template for a database that is one file, "{file}"
+//                          becoming its absolute path (the [.database-file] cases need it)
 // Every setting of the file is also exported to the environment (unless already set there),
 // so that the strata processes a test starts see the same plugins.
 // A test whose database cannot be reached fails; nothing here skips.
@@ -28,6 +30,10 @@ std::string test_setting(const std::string& name);
 // A fresh, empty database for one test; its URL, made from the template `url_setting` names (another
 // template reaches the same server another way: a socket, TLS).
 std::string fresh_database_url(const std::string& url_setting = "STRATA_TEST_DATABASE");
+
+// The URL of a database that is the file `file` (STRATA_TEST_FILE_DATABASE); fails the test
+// where the configuration names none.
+std::string file_database_url(const std::filesystem::path& file);
 
 // A connection for inspecting what a run did, through the same driver strata uses.
 class Inspector {
