@@ -282,6 +282,10 @@ ProcessResult Child::wait() {
   r.err = slurp(err_);
   check_no_password(r.out, "the standard output of a process the test ran");
   check_no_password(r.err, "the standard error of a process the test ran");
+  // Under the sanitizer tier (scripts/test-sanitizers) a report fails the test that caused it,
+  // also when the test did not look at that process's exit code.
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: "})
+    if (r.err.find(report) != std::string::npos) FAIL_CHECK("a process the test ran reported: " << r.err);
   return r;
 }
 

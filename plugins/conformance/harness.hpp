@@ -11,7 +11,8 @@
 // Every setting of the file is also exported to the environment (unless already set there),
 // so that the strata processes a test starts see the same plugins.
 // A test whose database cannot be reached fails; nothing here skips. Every output of every
-// process a test runs is searched for the password: a test during which one is printed fails.
+// process a test runs is searched for the password, and for a sanitizer's report: a test during
+// which one is printed fails.
 #pragma once
 
 #include <strata/strata.hpp>
