@@ -196,6 +196,10 @@ int main(int argc, char** argv) {
   CLI::App app{"strata " STRATA_VERSION_STRING ": keeps a database's schema in step with the code that uses it"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "strata " STRATA_VERSION_STRING);
+  // A URL given where no argument belongs is repeated in the message: never its password.
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    return strata::cli::without_passwords(CLI::FailureMessage::simple(failed, e));
+  });
   Command cmd(app);
   Flags& f = cmd.flags;
 
@@ -249,7 +253,8 @@ int main(int argc, char** argv) {
       int code = app.exit(e);
       return code == 0 ? 0 : strata::exit_code(ErrorKind::usage);
     }
-    std::cout << strata::cli::to_json(Error(ErrorKind::usage, e.what())).dump(2) << '\n';
+    std::cout << strata::cli::to_json(Error(ErrorKind::usage, strata::cli::without_passwords(e.what()))).dump(2)
+              << '\n';
     return strata::exit_code(ErrorKind::usage);
   }
   try {

@@ -18,6 +18,19 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
+std::string without_passwords(std::string_view text) {
+  std::string out(text);
+  for (std::size_t scheme = out.find("://"); scheme != std::string::npos; scheme = out.find("://", scheme + 3)) {
+    std::size_t start = scheme + 3;
+    std::size_t end = out.find_first_of(" \t\n\"'", start);  // the URL as one word
+    std::size_t at = out.rfind('@', end == std::string::npos ? std::string::npos : end - 1);
+    if (at == std::string::npos || at < start) continue;
+    std::size_t colon = out.find(':', start);
+    if (colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  return out;
+}
+
 std::string migration_label(const MigrationStatus& m) {
   std::string what = m.kind == MigrationKind::repeatable ? "repeatable" : m.version ? m.version->str() : "?";
   return what + " \"" + m.description + "\" (" + m.script + ")";
@@ -127,8 +140,8 @@ void print_schema(std::ostream& out, const Schema& schema) {
     if (!t.primary_key.empty()) out << "  primary key (" << join(t.primary_key) << ")\n";
     for (const auto& k : t.keys) out << "  " << (k.unique ? "unique key (" : "index (") << join(k.columns) << ")\n";
     for (const auto& k : t.foreign_keys)
-      out << "  foreign key (" << join(k.columns) << ") references " << k.references << " (" << join(k.referenced_columns)
-          << ") on delete " << k.on_delete << '\n';
+      out << "  foreign key (" << join(k.columns) << ") references " << k.references << " ("
+          << join(k.referenced_columns) << ") on delete " << k.on_delete << '\n';
   }
 }
 

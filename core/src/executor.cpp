@@ -114,6 +114,17 @@ std::string rows_text(const std::vector<Row>& rows) {
   return rows.size() > 5 ? out + " and " + std::to_string(rows.size() - 5) + " more" : out;
 }
 
+// Runs `write` (the ledger row, the commit): a failure there, outside any one statement (a full
+// disk, a database locked by another connection), still names the migration it stopped.
+template <typename Write>
+void recording(const Migration& m, Write write) {
+  try {
+    write();
+  } catch (Error& e) {
+    throw e.in_file(m.where()).for_version(m.label());
+  }
+}
+
 // Advice for a failure part-way through a migration run statement by statement: the command
 // that continues it is the one that started it.
 std::string resume_hint(const Migration& m) {
@@ -392,8 +403,10 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
     LedgerRow row = row_for(script.migration);
     row.execution_ms = since(start).count();
     row.statements_done = static_cast<int>(script.statements.size());
-    ledger_.append(row);
-    session.commit();
+    recording(script.migration, [&] {
+      ledger_.append(row);
+      session.commit();
+    });
   } catch (...) {
     session.rollback();
     restore_session_after_failure(script.migration);
@@ -418,10 +431,12 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   row.success = false;
   row.statements_done = script.first_statement;
   row.progress_checksum = statements_checksum(script.statements, static_cast<std::size_t>(script.first_statement));
-  if (script.resumes)
-    ledger_.update(row);
-  else
-    row.installed_rank = ledger_.append(row);
+  recording(script.migration, [&] {
+    if (script.resumes)
+      ledger_.update(row);
+    else
+      row.installed_rank = ledger_.append(row);
+  });
   AroundTransaction around(connection_, std::span(&script, 1));
 
   for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i) {

@@ -380,9 +380,16 @@ void Ledger::add_missing_columns(int found) {
 void Ledger::remove_format_row() {
   const Dialect& d = connection_.dialect();
   std::vector<Value> kind{std::string(format_row_kind)};
-  connection_.session().execute("DELETE FROM " + quoted_table() + " WHERE " + d.quote_identifier("installed_rank") +
-                                    " = 0 AND " + d.quote_identifier("kind") + " = " + d.placeholder(1),
-                                kind);
+  // Read first: a ledger already in shape is left unwritten, so that a start-up with nothing to
+  // do writes nothing (and a read-only database file can still be inspected up to the first
+  // migration that needs a write).
+  std::string where = " WHERE " + d.quote_identifier("installed_rank") + " = 0 AND " + d.quote_identifier("kind") +
+                      " = " + d.placeholder(1);
+  auto rows = connection_.session().query("SELECT COUNT(*) FROM " + quoted_table() + where, kind);
+  if (integer_of(rows.at(0).at(0), Place{"the ledger " + table_, ""}, "COUNT(*)", 0,
+                 std::numeric_limits<std::int64_t>::max()) == 0)
+    return;
+  connection_.session().execute("DELETE FROM " + quoted_table() + where, kind);
 }
 
 int Ledger::upgrade() {

@@ -79,6 +79,21 @@ void parse_authority(std::string_view authority, DatabaseUrl& url) {
   url.port = value;
 }
 
+// A '/' or '?' in a password that is not percent-encoded ends the host part early: the rest of
+// the password would be read as a host, a port or a path, and printed as one. The '@' that
+// should end the user information then comes later, in the path or the query, where no URL
+// strata reads has one (a database name or parameter with an '@' writes it %40): refused,
+// repeating nothing of the URL.
+void refuse_unencoded_userinfo(std::string_view rest) {
+  if (!rest.starts_with("//")) return;
+  std::size_t end = rest.find_first_of("/?", 2);
+  if (end == std::string_view::npos || end == 2) return;  // no path or query, or no authority (sqlite:///abs)
+  if (rest.find('@', end) != std::string_view::npos)
+    throw Error(ErrorKind::usage,
+                "database URL: an '@' after the host: percent-encode a user name or password that holds '/', "
+                "'?' or '@' (as %2F, %3F, %40)");
+}
+
 }  // namespace
 
 DatabaseUrl DatabaseUrl::parse(std::string_view text) {
@@ -91,6 +106,7 @@ DatabaseUrl DatabaseUrl::parse(std::string_view text) {
   std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::string_view rest = text.substr(colon + 1);
+  refuse_unencoded_userinfo(rest);
   std::size_t question = rest.find('?');
   if (question != std::string_view::npos) {
     parse_query(rest.substr(question + 1), url);

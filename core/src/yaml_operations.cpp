@@ -73,7 +73,8 @@ class Reader {
       if (f["uniques"])
         for (const auto& u : sequence(f["uniques"], "uniques")) {
           allow(u, "a unique constraint", {"name", "columns"});
-          t.uniques.push_back({text(required(u, "a unique constraint", "name")), names(required(u, "unique", "columns"))});
+          t.uniques.push_back(
+              {text(required(u, "a unique constraint", "name")), names(required(u, "unique", "columns"))});
         }
       if (f["checks"])
         for (const auto& c : sequence(f["checks"], "checks")) {
@@ -95,7 +96,8 @@ class Reader {
     }
     if (op == "add_column") {
       allow(f, op, {"table", "column", "if_missing"});
-      return made(AddColumn{text(required(f, op, "table")), column_of(required(f, op, "column")), flag(f, "if_missing")});
+      return made(
+          AddColumn{text(required(f, op, "table")), column_of(required(f, op, "column")), flag(f, "if_missing")});
     }
     if (op == "drop_column") {
       allow(f, op, {"table", "column", "if_exists"});
@@ -107,8 +109,9 @@ class Reader {
           RenameColumn{text(required(f, op, "table")), text(required(f, op, "column")), text(required(f, op, "to"))});
     }
     if (op == "alter_column") {
-      allow(f, op, {"table", "column", "type", "length", "precision", "scale", "nullable", "default",
-                    "default_expression", "drop_default"});
+      allow(f, op,
+            {"table", "column", "type", "length", "precision", "scale", "nullable", "default", "default_expression",
+             "drop_default"});
       AlterColumn a{text(required(f, op, "table")), text(required(f, op, "column")), {}, {}, {}};
       if (f["type"]) a.type = type_of(f);
       if (f["nullable"]) a.nullable = boolean(f["nullable"]);
@@ -131,8 +134,8 @@ class Reader {
       return made(DropIndex{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
     }
     if (op == "add_foreign_key") {
-      allow(f, op, {"table", "name", "columns", "references", "referenced_columns", "on_delete", "on_update",
-                    "if_missing"});
+      allow(f, op,
+            {"table", "name", "columns", "references", "referenced_columns", "on_delete", "on_update", "if_missing"});
       return made(AddForeignKey{text(required(f, op, "table")), key_of(f, true), flag(f, "if_missing")});
     }
     if (op == "drop_foreign_key") {
@@ -267,10 +270,12 @@ class Reader {
     if (s == "false") return false;
     if (s == "null" || s == "~") return nullptr;
     std::int64_t i = 0;
-    if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i); ec == std::errc() && end == s.data() + s.size())
+    if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+        ec == std::errc() && end == s.data() + s.size())
       return i;
     double d = 0;
-    if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d); ec == std::errc() && end == s.data() + s.size())
+    if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+        ec == std::errc() && end == s.data() + s.size())
       return d;
     return s;
   }
@@ -307,8 +312,9 @@ class Reader {
   }
 
   Column column_of(const YAML::Node& c) {
-    allow(c, "a column", {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression",
-                          "primary_key", "auto_increment", "unique"});
+    allow(c, "a column",
+          {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression", "primary_key",
+           "auto_increment", "unique"});
     Column column;
     column.name = text(required(c, "a column", "name"));
     column.type = type_of(c);

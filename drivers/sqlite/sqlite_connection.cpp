@@ -9,6 +9,7 @@
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 namespace strata::sqlite {
@@ -106,13 +107,41 @@ std::string SqliteConnection::server_description() {
   return std::string("SQLite ") + sqlite3_libversion();
 }
 
+// SQLite's message for a failure of the database file itself ("disk I/O error", "attempt to write
+// a readonly database") names no file and leaves out what the operating system said: say both.
+// "" for any other failure.
+std::string SqliteConnection::file_problem(int code) const {
+  if (path_.empty()) return {};
+  int os_error = sqlite3_system_errno(db_.get());
+  std::string reason = os_error != 0 ? std::string(" (") + std::strerror(os_error) + ")" : "";
+  switch (code & 0xff) {
+    case SQLITE_READONLY:
+      if (code == SQLITE_READONLY_DIRECTORY)
+        return "cannot create the journal of the database " + path_ + ": its directory is read-only";
+      return "the database file " + path_ + " is read-only" + reason;
+    case SQLITE_CANTOPEN: return "cannot open the database file " + path_ + " or its journal" + reason;
+    case SQLITE_IOERR: return "cannot read or write the database file " + path_ + reason;
+    case SQLITE_FULL: return "the database file " + path_ + " cannot grow: its disk is full" + reason;
+    case SQLITE_PERM: return "access to the database file " + path_ + " is denied" + reason;
+    case SQLITE_BUSY: return "the database file " + path_ + " is locked by another connection";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return "the file " + path_ + " is not a SQLite database, or it is damaged";
+  }
+  return {};
+}
+
 void SqliteConnection::fail(std::string_view sql, ErrorKind kind) {
   sqlite3* db = db_.get();
+  int code = sqlite3_extended_errcode(db);
   bool timed_out = sqlite3_errcode(db) == SQLITE_INTERRUPT && statement_timeout_.count() > 0;
-  Error error(kind, timed_out ? "the statement ran longer than the statement timeout of " +
-                                    std::to_string(statement_timeout_.count()) + " ms and was interrupted"
-                              : std::string(sqlite3_errmsg(db)));
-  error.with_server_code("", sqlite3_extended_errcode(db)).from_driver("sqlite");
+  std::string message = timed_out ? "the statement ran longer than the statement timeout of " +
+                                        std::to_string(statement_timeout_.count()) + " ms and was interrupted"
+                                  : std::string(sqlite3_errmsg(db));
+  if (std::string problem = file_problem(code); !problem.empty()) message = problem + ": " + message;
+  // A file that is no database cannot be used at all: as when it cannot be opened (exit 5).
+  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB) kind = ErrorKind::connection;
+  Error error(kind, message);
+  error.with_server_code("", code).from_driver("sqlite");
   int offset = sqlite3_error_offset(db);
   if (offset >= 0 && static_cast<std::size_t>(offset) <= sql.size()) {
     auto position = position_of(sql, static_cast<std::size_t>(offset));

@@ -55,6 +55,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   // Steps a prepared statement to its end; collects the rows only when asked to.
   std::vector<Row> run(sqlite3_stmt* statement, std::string_view sql, bool collect = true);
   [[noreturn]] void fail(std::string_view sql, ErrorKind kind = ErrorKind::apply_failed);
+  std::string file_problem(int code) const;
   // Interrupts a statement that runs past the statement timeout.
   static int on_progress(void* self);
 

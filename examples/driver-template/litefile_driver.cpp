@@ -25,6 +25,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <string>
 
 namespace litefile {
 namespace {
@@ -161,22 +163,37 @@ class LitefileRenderer final : public SqlRenderer {
 // SQLite holds it with an OS file lock, so a migrator that dies releases it. Who holds it is
 // written beside it, for the message of a migrator that gives up waiting.
 
+// A connection handle closed with its owner, also when a constructor throws after opening it.
+struct CloseDatabase {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DatabaseHandle = std::unique_ptr<sqlite3, CloseDatabase>;
+
+// Opens `path`; a handle SQLite makes even when the open fails is closed with the error.
+DatabaseHandle open_database(const std::string& path, int flags, const std::string& what) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  DatabaseHandle db(raw);
+  if (rc != SQLITE_OK)
+    throw Error(ErrorKind::connection,
+                "cannot open " + what + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  return db;
+}
+
 class ExclusiveLock final : public MigrationLock {
  public:
-  explicit ExclusiveLock(std::string path) : path_(std::move(path)) {
-    if (sqlite3_open(path_.c_str(), &db_) != SQLITE_OK)
-      throw Error(ErrorKind::connection, "cannot open the lock database " + path_ + ": " + sqlite3_errmsg(db_));
-  }
-  ~ExclusiveLock() override { sqlite3_close_v2(db_); }  // ends the transaction, releasing the lock
+  explicit ExclusiveLock(std::string path)
+      : path_(std::move(path)),
+        db_(open_database(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "the lock database ")) {}
   bool try_acquire() override {
-    int rc = sqlite3_exec(db_, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
+    int rc = sqlite3_exec(db_.get(), "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return false;
-    if (rc != SQLITE_OK) throw Error(ErrorKind::connection, "cannot lock " + path_ + ": " + sqlite3_errmsg(db_));
+    if (rc != SQLITE_OK) throw Error(ErrorKind::connection, "cannot lock " + path_ + ": " + sqlite3_errmsg(db_.get()));
     std::ofstream(path_ + ".holder", std::ios::trunc)
         << "pid " << ::getpid() << " since " << utc_timestamp_now() << " UTC";
     return true;
   }
-  void release() override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+  void release() override { sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr); }
   std::string holder() override {
     std::string who;
     std::getline(std::ifstream(path_ + ".holder"), who);
@@ -186,7 +203,7 @@ class ExclusiveLock final : public MigrationLock {
 
  private:
   std::string path_;
-  sqlite3* db_ = nullptr;
+  DatabaseHandle db_;  // closing it ends the transaction, releasing the lock
 };
 
 // -- Connection, Session and Catalog ------------------------------------------------------
@@ -201,14 +218,13 @@ class LitefileConnection final : public Connection, public Session, public Catal
                   "with no host and no parameters (got " +
                       url.redacted() + ")");
     path_ = url.path;
-    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
-      throw Error(ErrorKind::connection, "cannot open " + path_ + ": " + sqlite3_errmsg(db_));
+    db_ = open_database(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "");
     auto busy = options.lock_wait_timeout.count() > 0 ? options.lock_wait_timeout.count() : 5000;
-    sqlite3_busy_timeout(db_, static_cast<int>(busy));
-    if (statement_timeout_.count() > 0) sqlite3_progress_handler(db_, 10000, &LitefileConnection::on_progress, this);
+    sqlite3_busy_timeout(db_.get(), static_cast<int>(busy));
+    if (statement_timeout_.count() > 0)
+      sqlite3_progress_handler(db_.get(), 10000, &LitefileConnection::on_progress, this);
     execute("PRAGMA foreign_keys = ON");
   }
-  ~LitefileConnection() override { sqlite3_close_v2(db_); }
 
   // Connection
   const Dialect& dialect() const override { return dialect_; }
@@ -247,7 +263,7 @@ class LitefileConnection final : public Connection, public Session, public Catal
     for (const char* rest = sql.data(); rest < sql.data() + sql.size();) {  // every statement of the text
       sqlite3_stmt* statement = nullptr;
       const char* tail = nullptr;
-      if (sqlite3_prepare_v2(db_, rest, static_cast<int>(sql.data() + sql.size() - rest), &statement, &tail) !=
+      if (sqlite3_prepare_v2(db_.get(), rest, static_cast<int>(sql.data() + sql.size() - rest), &statement, &tail) !=
           SQLITE_OK)
         fail(sql);
       if (statement) step_all(statement, sql, nullptr);
@@ -256,11 +272,12 @@ class LitefileConnection final : public Connection, public Session, public Catal
   }
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override {
     query(sql, params);
-    return sqlite3_changes64(db_);
+    return sqlite3_changes64(db_.get());
   }
   std::vector<Row> query(std::string_view sql, std::span<const Value> params) override {
     sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr) != SQLITE_OK) fail(sql);
+    if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &statement, nullptr) != SQLITE_OK)
+      fail(sql);
     for (std::size_t i = 0; i < params.size(); ++i) {
       int at = static_cast<int>(i) + 1;
       const Value& v = params[i];
@@ -281,7 +298,7 @@ class LitefileConnection final : public Connection, public Session, public Catal
   void begin() override { execute("BEGIN IMMEDIATE"); }
   void commit() override { execute("COMMIT"); }
   void rollback() override {
-    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!sqlite3_get_autocommit(db_.get())) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
 
   // Catalog, with bound parameters like every value a driver sends
@@ -370,13 +387,13 @@ class LitefileConnection final : public Connection, public Session, public Catal
   // The error strata shows the user: the server's message and code, and where in `sql` it
   // happened (strata maps that to the migration file's line).
   [[noreturn]] void fail(std::string_view sql) {
-    bool timed_out = sqlite3_errcode(db_) == SQLITE_INTERRUPT && statement_timeout_.count() > 0;
+    bool timed_out = sqlite3_errcode(db_.get()) == SQLITE_INTERRUPT && statement_timeout_.count() > 0;
     Error error(ErrorKind::apply_failed, timed_out ? "the statement ran longer than the statement timeout of " +
                                                          std::to_string(statement_timeout_.count()) +
                                                          " ms and was interrupted"
-                                                   : std::string(sqlite3_errmsg(db_)));
-    error.with_server_code("", sqlite3_extended_errcode(db_)).from_driver("litefile");
-    if (int offset = sqlite3_error_offset(db_); offset >= 0 && static_cast<std::size_t>(offset) <= sql.size()) {
+                                                   : std::string(sqlite3_errmsg(db_.get())));
+    error.with_server_code("", sqlite3_extended_errcode(db_.get())).from_driver("litefile");
+    if (int offset = sqlite3_error_offset(db_.get()); offset >= 0 && static_cast<std::size_t>(offset) <= sql.size()) {
       auto position = position_of(sql, static_cast<std::size_t>(offset));
       error.at_line(position.line, position.column);
     }
@@ -388,7 +405,7 @@ class LitefileConnection final : public Connection, public Session, public Catal
   std::chrono::milliseconds statement_timeout_;
   std::chrono::steady_clock::time_point deadline_;
   std::string path_;
-  sqlite3* db_ = nullptr;
+  DatabaseHandle db_;
 };
 
 // -- Driver ---------------------------------------------------------------------------------

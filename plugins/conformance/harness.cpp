@@ -2,6 +2,8 @@
 
 #include <strata/plugin/loader.hpp>
 
+#include <catch2/catch.hpp>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -75,6 +78,55 @@ std::string slurp(const fs::path& path) {
 
 std::string test_setting(const std::string& name) {
   return setting(name);
+}
+
+std::string file_database_url(const std::filesystem::path& file) {
+  return replace_all(required_setting("STRATA_TEST_FILE_DATABASE"), "{file}", fs::absolute(file).string());
+}
+
+std::string test_password() {
+  return setting("STRATA_TEST_PASSWORD");
+}
+
+std::string percent_encoded(const std::string& text) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+bool shows_password(const std::string& text) {
+  static const std::vector<std::string> forms = [] {
+    std::vector<std::string> out;
+    std::string password = test_password();
+    if (password.empty()) return out;
+    out.push_back(password);
+    out.push_back(percent_encoded(password));
+    std::string run;
+    for (char c : password + '/') {
+      if (std::isalnum(static_cast<unsigned char>(c))) {
+        run += c;
+        continue;
+      }
+      if (run.size() >= 5) out.push_back(run);
+      run.clear();
+    }
+    return out;
+  }();
+  return std::any_of(forms.begin(), forms.end(),
+                     [&](const auto& form) { return text.find(form) != std::string::npos; });
+}
+
+void check_no_password(const std::string& text, const std::string& what) {
+  if (shows_password(text)) FAIL_CHECK(what << " shows the database password (STRATA_TEST_PASSWORD), or a part of it");
 }
 
 std::string fresh_database_url(const std::string& url_setting) {
@@ -233,6 +285,12 @@ ProcessResult Child::wait() {
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   r.out = slurp(out_);
   r.err = slurp(err_);
+  check_no_password(r.out, "the standard output of a process the test ran");
+  check_no_password(r.err, "the standard error of a process the test ran");
+  // Under the sanitizer tier (scripts/test-sanitizers) a report fails the test that caused it,
+  // also when the test did not look at that process's exit code.
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: "})
+    if (r.err.find(report) != std::string::npos) FAIL_CHECK("a process the test ran reported: " << r.err);
   return r;
 }
 

@@ -5,9 +5,14 @@
 //   STRATA_TEST_CREATE_SQL optional: e.g. "CREATE DATABASE {name}"
 //   STRATA_TEST_CLI        the strata command to run as a user would
 //   STRATA_PLUGIN_PATH     where a driver under test lives, if not installed
+//   STRATA_TEST_PASSWORD   optional: the password in the URLs, which no strata process may print
+//   STRATA_TEST_FILE_DATABASE  optional: a URL template for a database that is one file, "{file}"
+//                          becoming its absolute path (the [.database-file] cases need it)
 // Every setting of the file is also exported to the environment (unless already set there),
 // so that the strata processes a test starts see the same plugins.
-// A test whose database cannot be reached fails; nothing here skips.
+// A test whose database cannot be reached fails; nothing here skips. Every output of every
+// process a test runs is searched for the password, and for a sanitizer's report: a test during
+// which one is printed fails.
 #pragma once
 
 #include <strata/strata.hpp>
@@ -28,6 +33,20 @@ std::string test_setting(const std::string& name);
 // A fresh, empty database for one test; its URL, made from the template `url_setting` names (another
 // template reaches the same server another way: a socket, TLS).
 std::string fresh_database_url(const std::string& url_setting = "STRATA_TEST_DATABASE");
+
+// The URL of a database that is the file `file` (STRATA_TEST_FILE_DATABASE); fails the test
+// where the configuration names none.
+std::string file_database_url(const std::filesystem::path& file);
+
+// The database password of this configuration (STRATA_TEST_PASSWORD); "" when it has none.
+std::string test_password();
+// The password as a URL carries it: percent-encoded.
+std::string percent_encoded(const std::string& text);
+// Whether `text` shows the password in any form: as given, percent-encoded, or any run of five
+// or more of its characters between those a URL encodes (what a URL misread at a '/' would show).
+bool shows_password(const std::string& text);
+// Fails the running test when `text` shows the password, saying where (`what`) without showing it.
+void check_no_password(const std::string& text, const std::string& what);
 
 // A connection for inspecting what a run did, through the same driver strata uses.
 class Inspector {

@@ -7,6 +7,8 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
@@ -243,8 +245,14 @@ std::shared_ptr<Driver> Loader::load_file(const PluginFile& file) const {
     throw Error(ErrorKind::connection, "no built-in driver " + file.name);
   }
   auto library = std::make_shared<boost::dll::shared_library>();
+  // Loaded once for the life of the process (RTLD_NODELETE): client libraries keep state they
+  // never free (libpq's Kerberos support does), so unloading a plugin and loading it again lost
+  // that memory each time (150 bytes a cycle for PostgreSQL, found by the sanitizer tier); and a
+  // product that makes many engines loads each client library once.
+  auto mode = static_cast<boost::dll::load_mode::type>(boost::dll::load_mode::rtld_local |
+                                                       boost::dll::load_mode::rtld_now | RTLD_NODELETE);
   try {
-    library->load(file.path, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+    library->load(file.path, mode);
   } catch (const std::exception& e) {
     throw Error(ErrorKind::connection, "cannot load the driver plugin " + file.path.string() + ": " + e.what());
   }

@@ -6,9 +6,12 @@
 #
 # start: mariadb-install-db in a fresh temporary directory, start mariadbd on the first free
 # loopback port from 23306 (never the default port), wait until it answers, and write the
-# conformance suite's config file. Any failure is an error: a test that cannot reach its server
-# must fail, never pass quietly.
+# conformance suite's config file. Every root account has the password of password.sh, which
+# the suite looks for in every output. Any failure is an error: a test that cannot reach its
+# server must fail, never pass quietly.
 set -euo pipefail
+# shellcheck source=password.sh
+source "$(dirname "$0")/password.sh"
 
 command=$1
 state=$2
@@ -70,14 +73,22 @@ for attempt in $(seq 1 40); do
 done
 [ -n "$started" ] || { echo "mariadb.sh: the server did not start" >&2; tail -n 20 "$dir/error.log" >&2 || true; exit 1; }
 
-base="mysql://root@127.0.0.1:$port"
+# Password authentication for every root account (mariadb-install-db makes them without one).
+as_root() { mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot "$@"; }
+statements=""
+for host in $(as_root -N -e "SELECT host FROM mysql.user WHERE user = 'root'"); do
+  statements+="ALTER USER 'root'@'$host' IDENTIFIED BY '$password';"
+done
+as_root -e "$statements"
+
+base="mysql://root:$password_in_url@127.0.0.1:$port"
 cat > "$config" <<CONF
 STRATA_TEST_DATABASE=$base/{name}
 STRATA_TEST_ADMIN_URL=$base/mysql
 STRATA_TEST_CREATE_SQL=CREATE DATABASE \`{name}\`
 STRATA_TEST_CLI=$cli
 STRATA_TEST_EXAMPLE_DIR=$example
-STRATA_TEST_UNREACHABLE_URL=mysql://root@127.0.0.1:1/nothing?connect_timeout=2
+STRATA_TEST_UNREACHABLE_URL=mysql://root:$password_in_url@127.0.0.1:1/nothing?connect_timeout=2
 STRATA_TEST_SLOW_SQL=DO SLEEP(6)
 STRATA_TEST_PAUSE_SQL=DO SLEEP(0.05)
 STRATA_TEST_TIMEOUT_SQL=SELECT COUNT(*) FROM information_schema.COLUMNS a, information_schema.COLUMNS b, information_schema.COLUMNS c
@@ -85,13 +96,14 @@ STRATA_TEST_NO_TRANSACTION_SQL=none
 STRATA_TEST_SQLITE_PRAGMAS=none
 STRATA_TEST_MIGRATORS=16
 STRATA_TEST_RENDERED_CONTAINS=ADD COLUMN IF NOT EXISTS
-STRATA_TEST_SOCKET_DATABASE=mysql://root@localhost/{name}?socket=$dir/mysqld.sock
+STRATA_TEST_SOCKET_DATABASE=mysql://root:$password_in_url@localhost/{name}?socket=$dir/mysqld.sock
 STRATA_TEST_TLS_DATABASE=$base/{name}?ssl-ca=$dir/cert.pem
 STRATA_TEST_SWITCH_SQL=USE {other}
 STRATA_TEST_SESSION_SQL=SET FOREIGN_KEY_CHECKS=0; SET sql_mode=''
 STRATA_TEST_SESSION_PROBE=CAST(CONCAT(@@foreign_key_checks, ' ', @@sql_mode) AS CHAR(200))
 STRATA_TEST_SESSION_CHANGED=foreign_key_checks,sql_mode
 STRATA_TEST_TLS_CHECK_SQL=SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'
+STRATA_TEST_PASSWORD=$password
 CONF
 # The same server again with the MySQL 8 path forced (compat=mysql8): MySQL 8's dialect and no
 # IF [NOT] EXISTS on columns and indexes, since no MySQL 8 server can be installed here.

@@ -6,9 +6,13 @@
 #
 # start: initdb in a fresh temporary directory, start the server on the first free loopback
 # port from 25432 (never the default port), and write the conformance suite's config file
-# (KEY=VALUE lines) with the URLs. As root, the server runs as the postgres user. Any failure is
-# an error: a test that cannot reach its server must fail, never pass quietly.
+# (KEY=VALUE lines) with the URLs. As root, the server runs as the postgres user. Every
+# connection authenticates with scram-sha-256 and the password of password.sh, which the suite
+# looks for in every output. Any failure is an error: a test that cannot reach its server must
+# fail, never pass quietly.
 set -euo pipefail
+# shellcheck source=password.sh
+source "$(dirname "$0")/password.sh"
 
 command=$1
 state=$2
@@ -43,9 +47,11 @@ stop  # a previous run's leftovers
 mkdir -p "$state"
 dir=$(mktemp -d /tmp/strata-pg-XXXXXX)
 echo "$dir" > "$state/dir"
-[ "$(id -u)" -eq 0 ] && chown postgres "$dir"
-as_server "$bindir/initdb" -D "$dir/data" -U postgres -A trust --no-sync --no-locale -E UTF8 >"$dir/initdb.log" 2>&1 ||
-  { cat "$dir/initdb.log" >&2; exit 1; }
+printf '%s\n' "$password" > "$dir/pwfile"
+[ "$(id -u)" -eq 0 ] && chown postgres "$dir" "$dir/pwfile"
+as_server "$bindir/initdb" -D "$dir/data" -U postgres -A scram-sha-256 --pwfile="$dir/pwfile" --no-sync --no-locale \
+  -E UTF8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+rm "$dir/pwfile"
 
 port=25432
 started=""
@@ -61,14 +67,14 @@ for attempt in $(seq 1 40); do
 done
 [ -n "$started" ] || { echo "postgres.sh: the server did not start" >&2; tail -n 20 "$dir/server.log" >&2 || true; exit 1; }
 
-base="postgres://postgres@127.0.0.1:$port"
+base="postgres://postgres:$password_in_url@127.0.0.1:$port"
 cat > "$config" <<CONF
 STRATA_TEST_DATABASE=$base/{name}
 STRATA_TEST_ADMIN_URL=$base/postgres
 STRATA_TEST_CREATE_SQL=CREATE DATABASE "{name}"
 STRATA_TEST_CLI=$cli
 STRATA_TEST_EXAMPLE_DIR=$example
-STRATA_TEST_UNREACHABLE_URL=postgres://postgres@127.0.0.1:1/nothing?connect_timeout=2
+STRATA_TEST_UNREACHABLE_URL=postgres://postgres:$password_in_url@127.0.0.1:1/nothing?connect_timeout=2
 STRATA_TEST_SLOW_SQL=SELECT pg_sleep(60)
 STRATA_TEST_PAUSE_SQL=SELECT pg_sleep(0.05)
 STRATA_TEST_NO_TRANSACTION_SQL=CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_base_id ON base (id)
@@ -82,5 +88,6 @@ STRATA_TEST_SESSION_SETUP_SQL=CREATE ROLE {role}
 STRATA_TEST_SESSION_SQL=SET session_replication_role = replica; SET ROLE {role}
 STRATA_TEST_SESSION_PROBE=current_user::text || ' ' || current_setting('session_replication_role')
 STRATA_TEST_SESSION_CHANGED=role,session_replication_role
+STRATA_TEST_PASSWORD=$password
 CONF
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"

@@ -40,3 +40,22 @@ TEST_CASE("malformed URLs are usage errors that do not repeat the password") {
     }
   }
 }
+
+TEST_CASE("a password whose '/', '?' or '@' is not percent-encoded is refused without repeating any of it") {
+  for (const char* bad : {"postgres://app:Qx7kH@Wv2mJ:Rb9pK/Zt4cM%Ln6dN@127.0.0.1:5432/orders",
+                          "postgres://app:Rb9pK/Zt4cM@db.example/orders", "mysql://root:Rb9pK?Zt4cM@db.example/app",
+                          "mysql://root:12345/Rb9pK@db.example/app"}) {
+    INFO(bad);
+    try {
+      DatabaseUrl::parse(bad);
+      FAIL("accepted");
+    } catch (const strata::Error& e) {
+      CHECK(e.kind() == strata::ErrorKind::usage);
+      CHECK_THAT(e.what(), Catch::Contains("percent-encode"));
+      for (const char* part : {"Qx7kH", "Wv2mJ", "Rb9pK", "Zt4cM", "Ln6dN", "12345"})
+        CHECK_THAT(e.what(), !Catch::Contains(part));
+    }
+  }
+  CHECK(DatabaseUrl::parse("postgres://app:Rb9pK%2FZt4cM@db.example/orders").password == "Rb9pK/Zt4cM");
+  CHECK(DatabaseUrl::parse("sqlite:///var/lib/app@2.db").path == "/var/lib/app@2.db");
+}

@@ -6,7 +6,8 @@
 // directory. Each candidate file (strata-driver-*.so) is first read, not loaded: its ABI
 // fingerprint, schemes and suffixes come from its symbol table; a file that is not a strata
 // plugin, or is built for another ABI, is refused with the reason. Only the plugin serving the
-// requested scheme is loaded, and it stays loaded while any object it made is alive.
+// requested scheme is loaded, and once loaded it stays loaded until the process ends (its client
+// library may keep state it never frees: unloading would lose it).
 //
 // A strata built with STRATA_STATIC_DRIVERS=ON has its drivers linked in: they are listed first,
 // as built in, and it loads no plugins (a plugin links the shared libstrata, which such a
