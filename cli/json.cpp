@@ -21,7 +21,7 @@ json to_json(const MigrationStatus& m) {
   const LedgerRow& row = *m.latest;
   out["ledger"] = {{"installed_rank", row.installed_rank},
                    {"kind", to_string(row.kind)},
-                   {"version", optional_text(row.version)},
+                   {"version", version_json(row.version)},
                    {"script", row.script},
                    {"checksum", row.checksum},
                    {"installed_by", row.installed_by},
@@ -36,7 +36,7 @@ json to_json(const MigrationStatus& m) {
 
 json to_json(const AppliedMigration& a) {
   return {{"kind", to_string(a.kind)},
-          {"version", a.version.empty() ? json(nullptr) : json(a.version)},
+          {"version", version_json(a.version)},
           {"description", a.description},
           {"script", a.script},
           {"elapsed_ms", a.elapsed.count()},

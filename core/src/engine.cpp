@@ -317,13 +317,13 @@ struct Engine::Impl {
     for (const auto& row : rows) {
       if (row.kind == MigrationKind::baseline)
         throw Error(ErrorKind::validation, "cannot baseline: the ledger " + options.ledger_table +
-                                               " already has a baseline, at version " + row.version.value_or("?"));
+                                               " already has a baseline, at version " + to_string(row.version, "?"));
       if (row.kind != MigrationKind::repeatable)
         throw Error(ErrorKind::validation, "cannot baseline: the ledger " + options.ledger_table +
                                                " already records versioned migrations (" + row.script + ")");
     }
     LedgerRow row;
-    row.version = version.str();
+    row.version = version;
     row.description = description;
     row.kind = MigrationKind::baseline;
     row.script = "<< baseline >>";

@@ -238,7 +238,7 @@ AppliedMigration Executor::run(const PreparedScript& script) {
 
 LedgerRow Executor::row_for(const Migration& m) const {
   LedgerRow row;
-  if (m.version) row.version = m.version->str();
+  row.version = m.version;
   row.description = m.description;
   row.kind = m.kind;
   row.script = m.script;
@@ -267,7 +267,7 @@ AppliedMigration Executor::announce_end(const PreparedScript& script, MigrationS
   emit_(Event::Type::applied, verb + m.label() + " (" + m.script + ") in " + std::to_string(elapsed.count()) + " ms",
         &status, elapsed);
   int ran = static_cast<int>(script.statements.size()) - script.first_statement;
-  return AppliedMigration{m.kind, m.version ? m.version->str() : "", m.description, m.script, elapsed,
+  return AppliedMigration{m.kind, m.version, m.description, m.script, elapsed,
                           ran,    script.resumes.has_value()};
 }
 

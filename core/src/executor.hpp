@@ -2,7 +2,7 @@
 // Private to libstrata; the Engine decides what runs, the executor only how.
 #pragma once
 
-#include <strata/engine.hpp>
+#include <strata/report.hpp>
 #include <strata/ledger.hpp>
 
 #include <functional>

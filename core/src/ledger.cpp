@@ -150,7 +150,7 @@ Value text_or_null(const std::string& text) {
 
 std::vector<Value> values_of(const LedgerRow& row) {
   return {std::int64_t{row.installed_rank},
-          row.version ? Value{*row.version} : Value{nullptr},
+          row.version ? Value{row.version->str()} : Value{nullptr},
           row.description,
           std::string(to_string(row.kind)),
           row.script,
@@ -165,9 +165,8 @@ std::vector<Value> values_of(const LedgerRow& row) {
           text_or_null(row.session_id)};
 }
 
-// The version of a row: NULL for a repeatable and only for one, a version otherwise, kept in its
-// normalised spelling (the planner matches files by it).
-std::optional<std::string> version_of(const Value& v, MigrationKind kind, const Place& at) {
+// The version of a row: NULL for a repeatable and only for one, a version otherwise.
+std::optional<Version> version_of(const Value& v, MigrationKind kind, const Place& at) {
   auto text = optional_text_of(v, at, "version");
   if (kind == MigrationKind::repeatable) {
     if (text) refuse(at, "version", "a repeatable migration has no version, but this row has " + shown(v));
@@ -176,7 +175,7 @@ std::optional<std::string> version_of(const Value& v, MigrationKind kind, const 
   if (!text) refuse(at, "version", "NULL, but a " + std::string(to_string(kind)) + " row needs a version");
   auto version = Version::parse(*text);
   if (!version) refuse(at, "version", shown(v) + " is not a version");
-  return version->str();
+  return version;
 }
 
 LedgerRow row_of(const Row& r, const std::string& table) {

@@ -9,7 +9,7 @@ namespace {
 // What the ledger says, indexed: the latest row of each version and of each repeatable, the
 // baseline, and the newest undo (after which repeatables run again).
 struct LedgerIndex {
-  std::map<std::string, const LedgerRow*> by_version;  // latest versioned or undo row
+  std::map<Version, const LedgerRow*> by_version;  // latest versioned or undo row
   std::map<std::string, const LedgerRow*> by_description;
   const LedgerRow* baseline = nullptr;
   int last_undo_rank = 0;
@@ -27,16 +27,15 @@ struct LedgerIndex {
   }
 
   std::optional<Version> baseline_version() const {
-    return baseline && baseline->version ? Version::parse(*baseline->version) : std::nullopt;
+    return baseline ? baseline->version : std::nullopt;
   }
 
   // The newest version applied now (a baseline counts as applied).
   std::optional<Version> newest_applied() const {
     std::optional<Version> newest = baseline_version();
-    for (const auto& [text, row] : by_version) {
+    for (const auto& [version, row] : by_version) {
       if (!row->success || row->kind != MigrationKind::versioned) continue;
-      auto v = Version::parse(text);
-      if (v && (!newest || *v > *newest)) newest = v;
+      if (!newest || version > *newest) newest = version;
     }
     return newest;
   }
@@ -57,7 +56,7 @@ std::string failed_undo_advice(const LedgerRow& row) {
 
 std::string identity_text(const LedgerRow& row) {
   return row.kind == MigrationKind::repeatable ? "repeatable '" + row.description + "'"
-                                               : "version " + row.version.value_or("?");
+                                               : "version " + to_string(row.version, "?");
 }
 
 MigrationStatus status_of(const Migration& m, const LedgerRow* row, MigrationState state) {
@@ -72,7 +71,7 @@ class Planner {
       : index_(ledger), options_(options), newest_(index_.newest_applied()), baseline_(index_.baseline_version()) {}
 
   void add_versioned(const Migration& m) {
-    const LedgerRow* row = find(index_.by_version, m.version->str());
+    const LedgerRow* row = find(index_.by_version, *m.version);
     if (baseline_ && *m.version <= *baseline_) {
       auto state = *m.version == *baseline_ ? MigrationState::baseline : MigrationState::below_baseline;
       add(status_of(m, row ? row : index_.baseline, state));
@@ -105,17 +104,17 @@ class Planner {
   // Ledger rows with no file: future when newer than every file, missing otherwise.
   void add_unresolved(std::span<const Migration> migrations) {
     std::optional<Version> newest_file;
-    std::map<std::string, bool> versions, repeatables;
+    std::map<Version, bool> versions;
+    std::map<std::string, bool> repeatables;
     for (const auto& m : migrations) {
       if (m.kind == MigrationKind::repeatable) repeatables[m.description] = true;
       if (m.kind != MigrationKind::versioned) continue;
-      versions[m.version->str()] = true;
+      versions[*m.version] = true;
       if (!newest_file || *m.version > *newest_file) newest_file = m.version;
     }
-    for (const auto& [text, row] : index_.by_version) {
-      if (row->kind != MigrationKind::versioned || versions.count(text)) continue;
-      auto version = Version::parse(text);
-      unresolved(*row, version, version && (!newest_file || *version > *newest_file));
+    for (const auto& [version, row] : index_.by_version) {
+      if (row->kind != MigrationKind::versioned || versions.count(version)) continue;
+      unresolved(*row, version, !newest_file || version > *newest_file);
     }
     for (const auto& [description, row] : index_.by_description)
       if (!repeatables.count(description)) unresolved(*row, std::nullopt, false);
@@ -136,7 +135,8 @@ class Planner {
   }
 
  private:
-  static const LedgerRow* find(const std::map<std::string, const LedgerRow*>& rows, const std::string& key) {
+  template <typename Key>
+  static const LedgerRow* find(const std::map<Key, const LedgerRow*>& rows, const Key& key) {
     auto it = rows.find(key);
     return it == rows.end() ? nullptr : it->second;
   }
@@ -266,15 +266,14 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
   };
   std::size_t resumed = 0;                                    // failed undos continued: they count as steps
   std::vector<std::pair<Version, const LedgerRow*>> applied;  // newest first
-  for (const auto& [text, row] : index.by_version) {
+  for (const auto& [version, row] : index.by_version) {
     if (!row->success && row->kind == MigrationKind::undo) {
       std::string where = row->script + ": the undo of " + identity_text(*row) + " failed at statement " +
                           std::to_string(row->statements_done + 1);
-      auto version = Version::parse(text);
       bool decided = !row->in_doubt || options.resume == Resume::retry || options.resume == Resume::skip;
       if (options.resume == Resume::none || !decided) {
         plan.problems.push_back(where + "; " + failed_undo_advice(*row));
-      } else if (auto undo = version ? undo_of(*version) : migrations.end(); undo == migrations.end()) {
+      } else if (auto undo = undo_of(version); undo == migrations.end()) {
         plan.problems.push_back(where + "; its undo migration is gone, so it cannot continue: restore the file");
       } else {
         int skip = row->in_doubt && options.resume == Resume::skip ? 1 : 0;
@@ -288,7 +287,7 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
           row->script + ": " + identity_text(*row) +
           " failed; resolve it (`strata migrate --resume`, or `strata repair`) before rolling back");
     if (row->kind != MigrationKind::versioned || !row->success) continue;
-    if (auto v = Version::parse(text); v && (!baseline || *v > *baseline)) applied.emplace_back(*v, row);
+    if (!baseline || version > *baseline) applied.emplace_back(version, row);
   }
   std::sort(applied.begin(), applied.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
 

@@ -51,4 +51,8 @@ std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept {
   return std::strong_ordering::equal;
 }
 
+std::string to_string(const std::optional<Version>& version, std::string_view none) {
+  return version ? version->str() : std::string(none);
+}
+
 }  // namespace strata

@@ -103,7 +103,7 @@ TEST_CASE("routines, triggers and events without DELIMITER are created whole and
   // One ledger row per file; the routines file counted as its eight statements.
   auto ledger = db.ledger();
   REQUIRE(ledger.size() == 2);
-  CHECK(ledger[1].version == "2");
+  CHECK(to_string(ledger[1].version) == "2");
   CHECK(ledger[1].success);
   CHECK(ledger[1].statements_done == 8);
 }

@@ -32,7 +32,7 @@ LedgerRow row_for(const Migration& m, bool success = true) {
   static int rank = 0;
   LedgerRow row;
   row.installed_rank = ++rank;
-  if (m.version) row.version = m.version->str();
+  row.version = m.version;
   row.description = m.description;
   row.kind = m.kind;
   row.script = m.script;
@@ -176,7 +176,7 @@ Migration undo_of(const char* version) {
 LedgerRow baseline_row(const char* version) {
   LedgerRow row;
   row.installed_rank = 1;
-  row.version = version;
+  row.version = Version::parse(version);
   row.kind = MigrationKind::baseline;
   row.description = "baseline";
   row.script = "<< baseline >>";

@@ -32,43 +32,14 @@
 
 #include <strata/driver.hpp>
 #include <strata/export.hpp>
-#include <strata/migration.hpp>
+#include <strata/history.hpp>
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace strata {
-
-// The format this strata writes.
-inline constexpr int ledger_format_version = 3;
-// The oldest format whose strata can use a ledger of ledger_format_version, recorded with it.
-inline constexpr int ledger_reader_format = 3;
-
-// What a ledger records about itself.
-struct LedgerFormat {
-  int format = 0;         // the format it was written in; 0 for a creation that has not finished
-  int reader_format = 0;  // the oldest strata format that can still use it
-};
-
-struct LedgerRow {
-  int installed_rank = 0;              // order applied, from 1
-  std::optional<std::string> version;  // normalised; none for a repeatable
-  std::string description;
-  MigrationKind kind = MigrationKind::versioned;
-  std::string script;
-  std::string checksum;
-  std::string installed_by;
-  std::string installed_on;  // UTC, "YYYY-MM-DD HH:MM:SS"
-  std::int64_t execution_ms = 0;
-  bool success = true;
-  int statements_done = 0;
-  bool in_doubt = false;
-  std::string progress_checksum;  // of statements 1..statements_done; "" when none ran one by one
-  std::string session_id;         // the database session that ran it, where the backend has one
-};
 
 // The state table that keeps the format of the ledger `ledger_table`: "<ledger_table>_state".
 STRATA_API std::string ledger_state_table(std::string_view ledger_table);

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <strata/export.hpp>
-#include <strata/ledger.hpp>
+#include <strata/history.hpp>
 #include <strata/migration.hpp>
 
 #include <optional>

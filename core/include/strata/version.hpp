@@ -36,4 +36,8 @@ class STRATA_API Version {
   std::vector<std::string> parts_;  // trailing zero parts removed; never empty
 };
 
+// "A version or none" is std::optional<Version> everywhere in strata's API. Its spelling for
+// messages and documents: the normalised version, or `none` when there is none.
+STRATA_API std::string to_string(const std::optional<Version>& version, std::string_view none = "");
+
 }  // namespace strata

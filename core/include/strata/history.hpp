@@ -1,0 +1,45 @@
+// What the ledger records, as values: a row about one migration, and the ledger's own format.
+// No I/O here (reading and writing them is <strata/ledger.hpp>), so the planner and anything
+// else that only decides from the ledger's rows needs nothing of a database to include this.
+#pragma once
+
+#include <strata/migration.hpp>
+#include <strata/version.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace strata {
+
+// The format this strata writes.
+inline constexpr int ledger_format_version = 3;
+// The oldest format whose strata can use a ledger of ledger_format_version, recorded with it.
+inline constexpr int ledger_reader_format = 3;
+
+// What a ledger records about itself.
+struct LedgerFormat {
+  int format = 0;         // the format it was written in; 0 for a creation that has not finished
+  int reader_format = 0;  // the oldest strata format that can still use it
+};
+
+// One row of the ledger: one attempt to apply (or undo, or baseline) one migration. Its `kind`
+// says which; a reader tells a repeatable by its kind, never by its missing version.
+struct LedgerRow {
+  int installed_rank = 0;          // order applied, from 1
+  std::optional<Version> version;  // none for a repeatable, and only for one
+  std::string description;
+  MigrationKind kind = MigrationKind::versioned;
+  std::string script;
+  std::string checksum;
+  std::string installed_by;
+  std::string installed_on;  // UTC, "YYYY-MM-DD HH:MM:SS"
+  std::int64_t execution_ms = 0;
+  bool success = true;
+  int statements_done = 0;
+  bool in_doubt = false;
+  std::string progress_checksum;  // of statements 1..statements_done; "" when none ran one by one
+  std::string session_id;         // the database session that ran it, where the backend has one
+};
+
+}  // namespace strata
