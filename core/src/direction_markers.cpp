@@ -284,9 +284,9 @@ bool holds_statements(const std::vector<ScriptPart>& parts) {
 }  // namespace
 
 std::vector<Migration> sql_migrations(Migration base) {
+  if (!base.sql_script()) return {std::move(base)};  // no text: no directives, no markers
   read_directives(base);
-  base.checksum = script_checksum(base.sql);
-  SectionReader reader(base.sql);
+  SectionReader reader(base.sql_script()->text);
   if (!reader.read()) return {std::move(base)};
   const Section& down = reader.down();
   if (base.kind == MigrationKind::undo)
@@ -296,7 +296,7 @@ std::vector<Migration> sql_migrations(Migration base) {
     refuse(down.marker, down.line, "a repeatable migration has no undo: remove the Down section");
 
   Migration up = base;
-  up.parts = reader.up().parts;
+  std::get<SqlScript>(up.body).parts = reader.up().parts;
   up.transactional = base.transactional && !reader.no_transaction() && reader.up().transactional;
   if (base.kind != MigrationKind::versioned) return {std::move(up)};
   if (!holds_statements(down.parts)) {
@@ -307,7 +307,7 @@ std::vector<Migration> sql_migrations(Migration base) {
   }
   Migration undo = base;
   undo.kind = MigrationKind::undo;
-  undo.parts = down.parts;
+  std::get<SqlScript>(undo.body).parts = down.parts;
   undo.transactional = base.transactional && !reader.no_transaction() && down.transactional;
   undo.origin = base.where() + " (down)";
   return {std::move(up), std::move(undo)};

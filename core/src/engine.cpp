@@ -343,8 +343,8 @@ struct Engine::Impl {
                             script.first_statement,
                             {}};
       for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i)
-        preview.statements.push_back(script.migration.operations
-                                         ? detail::preview((*script.migration.operations)[i], *connection)
+        preview.statements.push_back(script.migration.operations()
+                                         ? detail::preview((*script.migration.operations())[i], *connection)
                                          : script.statements[i].text);
       report.dry_run.push_back(std::move(preview));
     }

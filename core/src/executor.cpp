@@ -1,5 +1,6 @@
 #include "executor.hpp"
 
+#include "overloaded.hpp"
 #include "portable.hpp"
 
 #include <strata/checksum.hpp>
@@ -8,6 +9,8 @@
 
 namespace strata::detail {
 namespace {
+
+using detail::overloaded;
 
 using Clock = std::chrono::steady_clock;
 
@@ -32,8 +35,7 @@ class AroundTransaction {
     for (const auto& script : scripts) {
       add(before, script.frame.before);
       add(after_, script.frame.after);
-      if (script.migration.operations)
-        operations.insert(operations.end(), script.migration.operations->begin(), script.migration.operations->end());
+      if (const auto* ops = script.migration.operations()) operations.insert(operations.end(), ops->begin(), ops->end());
     }
     if (const OperationRenderer* renderer = connection.renderer(); renderer && !operations.empty()) {
       add(before, renderer->before_transaction(operations));
@@ -162,52 +164,61 @@ Executor::Executor(Connection& connection, Ledger& ledger, bool strict, EventSin
       user_(connection.user_name()),
       session_(connection.session_id()) {}
 
+// A portable operation this backend can apply; with --strict, without drift the catalog
+// already shows (a guard that cannot decide yet, its table coming from an earlier pending
+// migration, decides when it runs).
+void Executor::check_operation(const ops::Operation& op, const Migration& m) const {
+  try {
+    const OperationRenderer& renderer = renderer_for(connection_, op, m.where());
+    if (!strict_) return;
+    std::optional<GuardDecision> decision;
+    try {
+      decision = guard(op, connection_.catalog(), renderer);
+    } catch (const Error&) {
+    }
+    if (decision && decision->outcome == GuardDecision::Outcome::drift)
+      throw Error(ErrorKind::validation, op.summary() + ": drift: " + decision->message + " (--strict)")
+          .in_file(m.where())
+          .at_line(op.line, op.column);
+  } catch (Error& e) {
+    throw e.for_version(m.label());
+  }
+}
+
 PreparedScript Executor::prepare(const PendingMigration& pending) const {
   const Migration& m = pending.migration;
   PreparedScript script{m, pending.resumes, pending.first_statement, {}};
   const Dialect& dialect = connection_.dialect();
-  if (m.code) {  // a C++ migration is one statement: its call
-    script.statements.push_back(Statement{"-- C++ migration: " + m.description, 0, 0, 0});
-  } else if (m.operations) {  // each operation is one statement, known by its canonical form
-    for (const auto& op : *m.operations) {
-      try {
-        const OperationRenderer& renderer = renderer_for(connection_, op, m.where());
-        // --strict: drift the catalog already shows stops the run here, before anything runs. A
-        // guard that cannot decide yet (its table comes from an earlier pending migration)
-        // decides when it runs.
-        if (strict_) {
-          std::optional<GuardDecision> decision;
-          try {
-            decision = guard(op, connection_.catalog(), renderer);
-          } catch (const Error&) {
-          }
-          if (decision && decision->outcome == GuardDecision::Outcome::drift)
-            throw Error(ErrorKind::validation, op.summary() + ": drift: " + decision->message + " (--strict)")
-                .in_file(m.where())
-                .at_line(op.line, op.column);
-        }
-      } catch (Error& e) {
-        throw e.for_version(m.label());
-      }
-      script.statements.push_back(
-          Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
-    }
-  } else {
-    try {
-      script.statements = m.parts ? statements_of(*m.parts, dialect) : dialect.split(m.sql);
-    } catch (Error& e) {
-      throw e.in_file(m.where()).for_version(m.label());
-    }
-    for (const auto& s : script.statements) {
-      auto refusal = dialect.refusal(s);
-      if (refusal && (m.transactional || !refusal->allowed_without_transaction))
-        throw Error(ErrorKind::validation, refusal->reason)
-            .in_file(m.where())
-            .at_line(s.line, s.column)
-            .for_version(m.label());
-    }
-    script.frame = dialect.transaction_frame(script.statements);
-  }
+  std::visit(
+      overloaded{
+          [&](const CppCode&) {  // one statement: its call
+            script.statements.push_back(Statement{"-- C++ migration: " + m.description, 0, 0, 0});
+          },
+          [&](const PortableOperations& body) {  // each operation one statement, known by its canonical form
+            for (const auto& op : *body.operations) {
+              check_operation(op, m);
+              script.statements.push_back(
+                  Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
+            }
+          },
+          [&](const SqlScript& sql) {
+            try {
+              script.statements = sql.parts ? statements_of(*sql.parts, dialect) : dialect.split(sql.text);
+            } catch (Error& e) {
+              throw e.in_file(m.where()).for_version(m.label());
+            }
+            for (const auto& s : script.statements) {
+              auto refusal = dialect.refusal(s);
+              if (refusal && (m.transactional || !refusal->allowed_without_transaction))
+                throw Error(ErrorKind::validation, refusal->reason)
+                    .in_file(m.where())
+                    .at_line(s.line, s.column)
+                    .for_version(m.label());
+            }
+            script.frame = dialect.transaction_frame(script.statements);
+          },
+      },
+      m.body);
   if (!pending.resumes) return script;
   const LedgerRow& row = *pending.resumes;
   auto done = static_cast<std::size_t>(row.statements_done);
@@ -307,16 +318,16 @@ void Executor::restore_session_after_failure(const Migration& m) noexcept {
 void Executor::execute(const PreparedScript& script, std::size_t index, const std::string& hint) {
   const Statement& s = script.statements[index];
   try {
-    if (script.migration.code)
-      call(script.migration);
-    else if (script.migration.operations)
-      run_operation((*script.migration.operations)[index]);
-    else
-      connection_.session().execute(s.text);
+    std::visit(overloaded{
+                   [&](const CppCode& code) { call(code); },
+                   [&](const PortableOperations& body) { run_operation((*body.operations)[index]); },
+                   [&](const SqlScript&) { connection_.session().execute(s.text); },
+               },
+               script.migration.body);
   } catch (const Error& e) {
     // A position the server reported is relative to the statement: make it one in the file.
     // A portable operation's SQL is rendered, not written: its position is the operation's.
-    bool rendered = script.migration.operations != nullptr;
+    bool rendered = script.migration.operations() != nullptr;
     int line = e.line() > 0 && !rendered ? s.line + e.line() - 1 : s.line;
     int column = rendered ? s.column : e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
     Error located(e.kind() == ErrorKind::validation ? ErrorKind::validation : ErrorKind::apply_failed,
@@ -376,9 +387,9 @@ void Executor::run_operation(const ops::Operation& op) {
 
 // A C++ migration's own exceptions become strata::Error, naming the migration, so that they
 // fail the run as a SQL error does.
-void Executor::call(const Migration& m) {
+void Executor::call(const CppCode& code) {
   try {
-    m.code(connection_.session());
+    code.call(connection_.session());
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

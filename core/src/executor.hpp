@@ -44,7 +44,8 @@ class Executor {
   AppliedMigration run_with_progress(const PreparedScript& script);
   void execute(const PreparedScript& script, std::size_t index, const std::string& hint = "");
   void check(const PreparedScript& script, const std::string& hint = "");
-  void call(const Migration& m);
+  void call(const CppCode& code);
+  void check_operation(const ops::Operation& op, const Migration& m) const;
   void run_operation(const ops::Operation& op);
   LedgerRow row_for(const Migration& m) const;
   MigrationStatus status_of(const Migration& m, MigrationState state) const;

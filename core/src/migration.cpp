@@ -1,4 +1,6 @@
+#include <strata/checksum.hpp>
 #include <strata/migration.hpp>
+#include <strata/operations.hpp>
 
 namespace strata {
 
@@ -16,6 +18,41 @@ std::optional<MigrationKind> parse_migration_kind(std::string_view text) {
   for (auto kind : {MigrationKind::versioned, MigrationKind::repeatable, MigrationKind::undo, MigrationKind::baseline})
     if (text == to_string(kind)) return kind;
   return std::nullopt;
+}
+
+namespace {
+
+Migration named(const MigrationName& name, std::string script, std::string checksum, std::string origin,
+                MigrationBody body) {
+  Migration m;
+  m.kind = name.kind;
+  m.version = name.version;
+  m.description = name.description;
+  m.script = std::move(script);
+  m.checksum = std::move(checksum);
+  m.dialect = name.dialect;
+  m.origin = std::move(origin);
+  m.body = std::move(body);
+  return m;
+}
+
+}  // namespace
+
+Migration Migration::sql(const MigrationName& name, std::string script, std::string text, std::string origin) {
+  std::string checksum = script_checksum(text);
+  return named(name, std::move(script), std::move(checksum), std::move(origin), SqlScript{std::move(text)});
+}
+
+Migration Migration::portable(const MigrationName& name, std::string script, std::vector<ops::Operation> operations,
+                              std::string checksum, std::string origin) {
+  return named(name, std::move(script), std::move(checksum), std::move(origin),
+               PortableOperations{std::make_shared<const std::vector<ops::Operation>>(std::move(operations))});
+}
+
+Migration Migration::cpp(Version version, std::string description, std::string script,
+                         std::function<void(Session&)> call, std::string checksum, std::string origin) {
+  MigrationName name{MigrationKind::versioned, std::move(version), std::move(description), "", false};
+  return named(name, std::move(script), std::move(checksum), std::move(origin), CppCode{std::move(call)});
 }
 
 std::string Migration::label() const {

@@ -13,19 +13,8 @@ MigrationSet& MigrationSet::sql(std::string_view name, std::string text) {
   if (!parsed || parsed->portable)
     throw Error(ErrorKind::validation, "embedded migration '" + std::string(name) +
                                            "': not a migration name (V<version>__<description>.sql, R__...sql, ...)");
-  Migration m{parsed->kind,
-              parsed->version,
-              parsed->description,
-              std::string(name),
-              std::move(text),
-              "",
-              parsed->dialect,
-              true,
-              "embedded " + std::string(name),
-              {},
-              {},
-              {}};
-  if (split_script(normalise_script(m.sql), SplitRules{}).empty())
+  Migration m = Migration::sql(*parsed, std::string(name), std::move(text), "embedded " + std::string(name));
+  if (split_script(normalise_script(m.sql_script()->text), SplitRules{}).empty())
     throw Error(ErrorKind::validation, m.origin + ": the script is empty");
   std::vector<Migration> read;
   try {
@@ -45,20 +34,10 @@ MigrationSet& MigrationSet::function(std::string_view version, std::string descr
     throw Error(ErrorKind::validation, "C++ migration " + parsed->str() + ": give it a checksum string");
   std::string name = "V" + parsed->str() + "__" + description;
   std::replace(name.begin(), name.end(), ' ', '_');
-  Migration m{MigrationKind::versioned,
-              parsed,
-              std::move(description),
-              name + " (C++)",
-              "",
-              "",
-              "",
-              true,
-              "C++ migration " + name,
-              std::move(code),
-              {},
-              {}};
   // Over a fixed prefix, so that a C++ checksum never equals the checksum of some SQL text.
-  m.checksum = sha256_hex("strata C++ migration\n" + std::string(checksum));
+  std::string recorded = sha256_hex("strata C++ migration\n" + std::string(checksum));
+  Migration m = Migration::cpp(*parsed, std::move(description), name + " (C++)", std::move(code), std::move(recorded),
+                               "C++ migration " + name);
   add(std::move(m));
   return *this;
 }
@@ -71,9 +50,8 @@ MigrationSet& MigrationSet::operations(std::string_view name, std::vector<ops::O
     throw Error(ErrorKind::validation, "embedded migration '" + std::string(name) +
                                            "': not a migration name (V<version>__<description>, R__<description>)");
   if (up.empty()) throw Error(ErrorKind::validation, "embedded migration '" + file + "': no operations");
-  Migration m{
-      parsed->kind, parsed->version, parsed->description, file, "", "", "", true, "embedded " + file, {}, {}, {}};
-  for (auto& migration : portable_migrations(std::move(m), ops::Script{std::move(up), std::move(down)}))
+  for (auto& migration :
+       portable_migrations(*parsed, file, "embedded " + file, ops::Script{std::move(up), std::move(down)}))
     add(std::move(migration));
   return *this;
 }
@@ -81,7 +59,7 @@ MigrationSet& MigrationSet::operations(std::string_view name, std::vector<ops::O
 void MigrationSet::add(Migration m) {
   // A dotted word in a SQL migration's name may be a dialect tag the project declares, known
   // only to migrations(): such a name is checked there.
-  bool may_carry_declared_tag = !m.code && !m.operations && m.description.find('.') != std::string::npos;
+  bool may_carry_declared_tag = m.sql_script() && m.description.find('.') != std::string::npos;
   if (!may_carry_declared_tag) refuse_duplicate(migrations_, m);
   migrations_.push_back(std::move(m));
 }
@@ -90,8 +68,7 @@ std::vector<Migration> MigrationSet::migrations(std::span<const std::string> dec
   std::vector<Migration> sorted;
   for (Migration m : migrations_) {
     // A project's own dialect tags are known only now: a SQL migration's name is read again.
-    bool sql = !m.code && !m.operations;
-    if (auto parsed = sql && !declared.empty() ? parse_migration_name(m.script, declared) : std::nullopt) {
+    if (auto parsed = m.sql_script() && !declared.empty() ? parse_migration_name(m.script, declared) : std::nullopt) {
       m.description = parsed->description;
       m.dialect = parsed->dialect;
     }

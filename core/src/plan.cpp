@@ -173,7 +173,7 @@ class Planner {
                                    : " (statements 1-" + std::to_string(done) + " are not run again)";
     if (row.kind == MigrationKind::undo) {
       plan_.problems.push_back(where + " of its undo; " + failed_undo_advice(row));
-    } else if (m.operations && row.checksum == m.checksum && options_.resume == Resume::none) {
+    } else if (m.operations() && row.checksum == m.checksum && options_.resume == Resume::none) {
       // Portable operations are guarded: the run goes on where it stopped, the operation in doubt
       // included (its guard finds whether it ran), with no --resume needed.
       plan_.pending.push_back(PendingMigration{m, row, row.statements_done});

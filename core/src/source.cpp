@@ -114,9 +114,13 @@ std::string read_file(const fs::path& path) {
 
 }  // namespace
 
+std::string migration_identity(const MigrationName& name) {
+  if (name.kind == MigrationKind::repeatable) return "repeatable '" + name.description + "'";
+  return std::string(name.kind == MigrationKind::undo ? "undo of version " : "version ") + name.version->str();
+}
+
 std::string migration_identity(const Migration& m) {
-  if (m.kind == MigrationKind::repeatable) return "repeatable '" + m.description + "'";
-  return std::string(m.kind == MigrationKind::undo ? "undo of version " : "version ") + m.version->str();
+  return migration_identity(MigrationName{m.kind, m.version, m.description, m.dialect, false});
 }
 
 void refuse_duplicate(std::span<const Migration> existing, const Migration& m) {
@@ -191,7 +195,9 @@ std::optional<MigrationName> parse_migration_name(std::string_view file_name, st
 }
 
 void read_directives(Migration& m) {
-  std::istringstream lines{normalise_script(m.sql)};
+  const SqlScript* sql = m.sql_script();
+  if (!sql) return;
+  std::istringstream lines{normalise_script(sql->text)};
   int number = 0;
   for (std::string line; std::getline(lines, line);) {
     ++number;
@@ -213,26 +219,24 @@ void read_directives(Migration& m) {
   }
 }
 
-std::vector<Migration> portable_migrations(Migration base, const ops::Script& script) {
-  base.operations = std::make_shared<const std::vector<ops::Operation>>(script.up);
-  base.checksum = ops::checksum(script);
-  std::vector<Migration> out{base};
-  if (base.kind != MigrationKind::versioned) return out;
-  std::optional<std::vector<ops::Operation>> undo = script.down;
+std::vector<Migration> portable_migrations(const MigrationName& name, const std::string& script,
+                                           const std::string& origin, const ops::Script& operations) {
+  std::vector<Migration> out{Migration::portable(name, script, operations.up, ops::checksum(operations), origin)};
+  if (name.kind != MigrationKind::versioned) return out;
+  std::optional<std::vector<ops::Operation>> undo = operations.down;
   if (!undo) {
-    ops::DerivedUndo derived = ops::derive_undo(script.up);
+    ops::DerivedUndo derived = ops::derive_undo(operations.up);
     undo = std::move(derived.operations);
     if (!undo) {
       out.front().undo_missing = std::move(derived.missing);  // rollback refuses it, saying why
       return out;
     }
   }
-  Migration u = base;
-  u.kind = MigrationKind::undo;
-  u.operations = std::make_shared<const std::vector<ops::Operation>>(*undo);
-  u.checksum = ops::checksum(ops::Script{*undo, std::nullopt});
-  u.origin = base.where() + (script.down ? " (down)" : " (undo derived)");
-  out.push_back(std::move(u));
+  MigrationName undo_name = name;
+  undo_name.kind = MigrationKind::undo;
+  std::string checksum = ops::checksum(ops::Script{*undo, std::nullopt});
+  std::string undo_origin = out.front().where() + (operations.down ? " (down)" : " (undo derived)");
+  out.push_back(Migration::portable(undo_name, script, std::move(*undo), std::move(checksum), std::move(undo_origin)));
   return out;
 }
 
@@ -263,9 +267,8 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       refuse(path, naming_hint(file));
       continue;
     }
-    Migration m{name->kind,    name->version, name->description, file, read_file(path), "",
-                name->dialect, true,          path.string(),     {},   {},             {}};
-    std::string identity = migration_identity(m);
+    std::string text = read_file(path);
+    std::string identity = migration_identity(*name);
     auto [form, first_form] = forms.emplace(identity, std::pair{path, name->portable});
     if (!first_form && form->second.second != name->portable) {
       refuse(path, identity + " is written both as SQL and as portable operations (" +
@@ -273,20 +276,20 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       continue;
     }
     std::size_t bad = 0;
-    if (!valid_utf8(m.sql, bad)) {
+    if (!valid_utf8(text, bad)) {
       refuse(path, "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")");
       continue;
     }
-    if (!has_content(normalise_script(m.sql))) {
+    if (!has_content(normalise_script(text))) {
       refuse(path, "the file is empty (nothing but whitespace and comments)");
       continue;
     }
     std::vector<Migration> read;
     try {
       if (name->portable) {
-        read = portable_migrations(m, ops::parse_yaml(normalise_script(m.sql), m.origin));
+        read = portable_migrations(*name, file, path.string(), ops::parse_yaml(normalise_script(text), path.string()));
       } else {
-        read = sql_migrations(std::move(m));
+        read = sql_migrations(Migration::sql(*name, file, std::move(text), path.string()));
       }
     } catch (const Error& e) {
       refuse(path, (e.line() > 0 ? "line " + std::to_string(e.line()) + (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": " : "") + e.message());
@@ -307,7 +310,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
     auto file = seen.find(migration_identity(undo) + (undo.dialect.empty() ? "" : " for " + undo.dialect));
     if (file == seen.end())
       migrations.push_back(std::move(undo));
-    else if (!undo.operations)
+    else if (!undo.operations())
       problems.push_back(undo.origin + ": " + migration_identity(undo) + " is also defined by " +
                          file->second.string() + ": keep one of them");
   }

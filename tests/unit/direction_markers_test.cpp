@@ -19,14 +19,7 @@ namespace {
 Migration named(const std::string& file, std::string text) {
   auto name = strata::parse_migration_name(file);
   REQUIRE(name);
-  Migration m;
-  m.kind = name->kind;
-  m.version = name->version;
-  m.description = name->description;
-  m.script = file;
-  m.origin = "migrations/" + file;
-  m.sql = std::move(text);
-  return m;
+  return Migration::sql(*name, file, std::move(text), "migrations/" + file);
 }
 
 // The error reading `text` as `file` gives; fails the test when it reads.
@@ -66,12 +59,12 @@ TEST_CASE("a goose file's Up section is the migration and its Down section the u
   REQUIRE(read.size() == 2);
   const Migration& up = read[0];
   CHECK(up.kind == MigrationKind::versioned);
-  REQUIRE(up.parts);
-  REQUIRE(up.parts->size() == 1);
-  CHECK((*up.parts)[0].text == "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n\n");
-  CHECK((*up.parts)[0].line == 2);  // the file's line, not the section's
-  CHECK_FALSE((*up.parts)[0].whole);
-  CHECK(up.sql == text);
+  REQUIRE(up.sql_script()->parts);
+  REQUIRE(up.sql_script()->parts->size() == 1);
+  CHECK((*up.sql_script()->parts)[0].text == "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n\n");
+  CHECK((*up.sql_script()->parts)[0].line == 2);  // the file's line, not the section's
+  CHECK_FALSE((*up.sql_script()->parts)[0].whole);
+  CHECK(up.sql_script()->text == text);
   CHECK(up.checksum == strata::script_checksum(text));  // of the whole file
 
   const Migration& down = read[1];
@@ -80,20 +73,20 @@ TEST_CASE("a goose file's Up section is the migration and its Down section the u
   CHECK(down.script == "002_ab.sql");
   CHECK(down.origin == "migrations/002_ab.sql (down)");
   CHECK(down.checksum == up.checksum);
-  REQUIRE(down.parts);
-  REQUIRE(down.parts->size() == 1);
-  CHECK((*down.parts)[0].text == "DROP TABLE b;\nDROP TABLE a;\n");
-  CHECK((*down.parts)[0].line == 6);
+  REQUIRE(down.sql_script()->parts);
+  REQUIRE(down.sql_script()->parts->size() == 1);
+  CHECK((*down.sql_script()->parts)[0].text == "DROP TABLE b;\nDROP TABLE a;\n");
+  CHECK((*down.sql_script()->parts)[0].line == 6);
 }
 
 TEST_CASE("goose annotations are read in any letter case, and a file without markers is read whole") {
   auto read = strata::sql_migrations(named("1_x.sql", "--   +goose   up\nSELECT 1;\n-- +GOOSE DOWN\nSELECT 2;\n"));
   REQUIRE(read.size() == 2);
-  CHECK((*read[0].parts)[0].text == "SELECT 1;\n");
+  CHECK((*read[0].sql_script()->parts)[0].text == "SELECT 1;\n");
 
   auto plain = strata::sql_migrations(named("V1__x.sql", "-- goose was here\nCREATE TABLE a (id INTEGER);\n"));
   REQUIRE(plain.size() == 1);
-  CHECK_FALSE(plain[0].parts);  // all of the file, split by the dialect
+  CHECK_FALSE(plain[0].sql_script()->parts);  // all of the file, split by the dialect
   CHECK(plain[0].transactional);
 }
 
@@ -115,7 +108,7 @@ TEST_CASE("the lines between goose's StatementBegin and StatementEnd are one sta
       "DROP TABLE a;\n";
   auto read = strata::sql_migrations(named("003_p.sql", text));
   REQUIRE(read.size() == 2);
-  const auto& up = *read[0].parts;
+  const auto& up = *read[0].sql_script()->parts;
   REQUIRE(up.size() == 3);
   CHECK(up[0].text == "CREATE TABLE a (id INTEGER);\n");
   CHECK_FALSE(up[0].whole);
@@ -125,7 +118,7 @@ TEST_CASE("the lines between goose's StatementBegin and StatementEnd are one sta
   CHECK(up[1].column == 3);
   CHECK(up[2].text == "INSERT INTO a VALUES (1);\n");
   CHECK(up[2].line == 9);
-  const auto& down = *read[1].parts;
+  const auto& down = *read[1].sql_script()->parts;
   REQUIRE(down.size() == 2);
   CHECK(down[0].whole);
   CHECK(down[0].text == "DROP PROCEDURE p");
@@ -144,8 +137,8 @@ TEST_CASE("goose NO TRANSACTION holds for both sections, dbmate's transaction:fa
   REQUIRE(dbmate.size() == 2);
   CHECK_FALSE(dbmate[0].transactional);
   CHECK(dbmate[1].transactional);
-  CHECK((*dbmate[0].parts)[0].text == "SELECT 1;\n\n");
-  CHECK((*dbmate[1].parts)[0].line == 5);
+  CHECK((*dbmate[0].sql_script()->parts)[0].text == "SELECT 1;\n\n");
+  CHECK((*dbmate[1].sql_script()->parts)[0].line == 5);
 
   auto directive = strata::sql_migrations(
       named("5_x.sql", "-- strata:no-transaction\n-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n"));
@@ -203,7 +196,7 @@ TEST_CASE("direction markers are refused in an undo file, and a Down section in 
   CHECK_THAT(e.message(), Catch::Contains("a repeatable migration has no undo"));
   auto repeatable = strata::sql_migrations(named("R__x.sql", "-- +goose Up\nSELECT 1;\n"));
   REQUIRE(repeatable.size() == 1);
-  CHECK(repeatable[0].parts);
+  CHECK(repeatable[0].sql_script()->parts);
 }
 
 TEST_CASE("a directory reads a Down section as the undo, and an undo file beside it is refused, naming both") {

@@ -295,17 +295,17 @@ TEST_CASE("a version with variants but none for this dialect and no plain file i
 
 TEST_CASE("the no-transaction directive is read from the first lines, and an unknown one is refused at its line") {
   strata::Migration m;
-  m.sql = "-- adds an index without blocking writes\n--strata:no-transaction\nCREATE INDEX i ON t (x);\n";
+  m.body = strata::SqlScript{"-- adds an index without blocking writes\n--strata:no-transaction\nCREATE INDEX i ON t (x);\n"};
   strata::read_directives(m);
   CHECK_FALSE(m.transactional);
 
   strata::Migration late;
-  late.sql = "CREATE TABLE t (x INT);\n-- strata:no-transaction\n";
+  late.body = strata::SqlScript{"CREATE TABLE t (x INT);\n-- strata:no-transaction\n"};
   strata::read_directives(late);
   CHECK(late.transactional);  // after the first statement it is only a comment
 
   strata::Migration typo;
-  typo.sql = "\n-- strata:notransaction\nSELECT 1;";
+  typo.body = strata::SqlScript{"\n-- strata:notransaction\nSELECT 1;"};
   try {
     strata::read_directives(typo);
     FAIL("no error");

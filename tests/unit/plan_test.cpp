@@ -8,24 +8,13 @@ using namespace strata;
 namespace {
 
 Migration versioned(const char* version, const char* sql = "SELECT 1;") {
-  Migration m;
-  m.kind = MigrationKind::versioned;
-  m.version = Version::parse(version);
-  m.description = std::string("v") + version;
-  m.script = std::string("V") + version + "__v.sql";
-  m.sql = sql;
-  m.checksum = script_checksum(sql);
-  return m;
+  strata::MigrationName name{MigrationKind::versioned, Version::parse(version), std::string("v") + version, "", false};
+  return Migration::sql(name, std::string("V") + version + "__v.sql", sql, "");
 }
 
 Migration repeatable(const char* description, const char* sql = "SELECT 1;") {
-  Migration m;
-  m.kind = MigrationKind::repeatable;
-  m.description = description;
-  m.script = std::string("R__") + description + ".sql";
-  m.sql = sql;
-  m.checksum = script_checksum(sql);
-  return m;
+  strata::MigrationName name{MigrationKind::repeatable, std::nullopt, description, "", false};
+  return Migration::sql(name, std::string("R__") + description + ".sql", sql, "");
 }
 
 LedgerRow row_for(const Migration& m, bool success = true) {

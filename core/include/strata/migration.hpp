@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace strata {
@@ -40,27 +41,68 @@ struct ScriptPart {
 STRATA_API const char* to_string(MigrationKind kind);
 STRATA_API std::optional<MigrationKind> parse_migration_kind(std::string_view text);
 
+// What a migration runs: exactly one of a SQL script, portable operations or C++ code. A
+// std::variant, so that each stage (prepare, run, preview) handles every kind with one
+// std::visit and the compiler names a stage that forgets one.
+struct SqlScript {
+  std::string text;  // the script's text, as read
+  // What runs of `text`, where the file says so itself: the Up or the Down section of a file
+  // written for goose or dbmate. nullopt: all of `text`, split by the dialect.
+  std::optional<std::vector<ScriptPart>> parts = std::nullopt;
+};
+// A portable migration (V8__x.yaml, MigrationSet::operations): each operation is one statement
+// as the backend's renderer spells it. Shared, immutable: copies of a Migration share it.
+struct PortableOperations {
+  std::shared_ptr<const std::vector<ops::Operation>> operations;  // never null
+};
+// A C++ migration (MigrationSet::function): called once with the session, as one statement.
+struct CppCode {
+  std::function<void(Session&)> call;
+};
+using MigrationBody = std::variant<SqlScript, PortableOperations, CppCode>;
+
+// What a migration's name says (V3__add_column.postgres.sql, 002_x.up.sql, V8__x.yaml).
+struct MigrationName {
+  MigrationKind kind = MigrationKind::versioned;
+  std::optional<Version> version;
+  std::string description;  // underscores read as spaces
+  std::string dialect;      // the canonical dialect tag, or ""
+  bool portable = false;    // .yaml: portable operations
+};
+
+// A value: copying one copies its identity and shares its operations (immutable) and code.
 struct STRATA_API Migration {
   MigrationKind kind = MigrationKind::versioned;
   std::optional<Version> version;  // set for versioned and undo
   std::string description;         // underscores read as spaces
   std::string script;              // file name, recorded in the ledger's `script`
-  std::string sql;                 // the script's text, as read
-  std::string checksum;            // script_checksum(sql)
+  std::string checksum;            // recorded in the ledger: of the file's text, or canonical form
   std::string dialect;             // the suffix of a dialect variant (V3__x.postgres.sql); "" for all
   bool transactional = true;       // false with the directive `-- strata:no-transaction`
   std::string origin;              // where it was read from, for messages ("migrations/V2__x.sql")
-  // A C++ migration (MigrationSet::function): called with the session instead of running `sql`.
-  std::function<void(Session&)> code;
-  // A portable migration (V8__x.yaml, MigrationSet::operations): the operations it runs instead
-  // of `sql`; its checksum is over their canonical form.
-  std::shared_ptr<const std::vector<ops::Operation>> operations;
   // Why a portable versioned migration brings no undo (an operation with no exact inverse and
   // no `down:`); "" otherwise.
   std::string undo_missing;
-  // What runs of `sql`, where the file says so itself: the Up or the Down section of a file
-  // written for goose or dbmate. nullopt: all of `sql`, split by the dialect.
-  std::optional<std::vector<ScriptPart>> parts = std::nullopt;
+  MigrationBody body;
+
+  // The named constructors: the identity from the parsed `name`, `script` the file name (or
+  // the name given to MigrationSet), `origin` where it was read, for messages.
+  // SQL text; its checksum is script_checksum(text). Directives and direction markers are read
+  // by sql_migrations (<strata/source.hpp>).
+  static Migration sql(const MigrationName& name, std::string script, std::string text, std::string origin);
+  // Portable operations; `checksum` over their canonical form (ops::checksum).
+  static Migration portable(const MigrationName& name, std::string script, std::vector<ops::Operation> operations,
+                            std::string checksum, std::string origin);
+  // A versioned C++ migration; `checksum` is the one the ledger records.
+  static Migration cpp(Version version, std::string description, std::string script,
+                       std::function<void(Session&)> call, std::string checksum, std::string origin);
+
+  // The body, where it is of that kind; nullptr otherwise. Valid as long as this Migration.
+  const SqlScript* sql_script() const noexcept { return std::get_if<SqlScript>(&body); }
+  const std::vector<ops::Operation>* operations() const noexcept {
+    auto* portable = std::get_if<PortableOperations>(&body);
+    return portable ? portable->operations.get() : nullptr;
+  }
 
   // The origin, or the script name when there is none.
   const std::string& where() const { return origin.empty() ? script : origin; }

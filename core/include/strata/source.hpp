@@ -28,14 +28,6 @@
 
 namespace strata {
 
-struct MigrationName {
-  MigrationKind kind = MigrationKind::versioned;
-  std::optional<Version> version;
-  std::string description;  // underscores read as spaces
-  std::string dialect;      // the canonical dialect tag, or ""
-  bool portable = false;    // .yaml: portable operations
-};
-
 // Dialect tags: one rule on every machine, never dependent on the plugins installed. A file
 // name's tag is the dot-separated word in `<stem>.<tag>.sql` (or .yaml) or in
 // `<stem>.<tag>.up.sql` / `.down.sql`. The tags are
@@ -60,6 +52,7 @@ STRATA_API std::optional<MigrationName> parse_migration_name(std::string_view fi
 
 // "version 3", "undo of version 3", "repeatable 'views'": what names a migration in messages.
 STRATA_API std::string migration_identity(const Migration& m);
+STRATA_API std::string migration_identity(const MigrationName& name);
 
 // Throws Error(validation) when `m` has the identity (and dialect) of one of `existing`,
 // naming both.
@@ -72,7 +65,7 @@ STRATA_API bool is_ignored_file(std::string_view file_name);
 // line of an unknown directive.
 STRATA_API void read_directives(Migration& m);
 
-// A SQL migration: `base` (named, with the file's text in `sql`) given its directives and its
+// A SQL migration: `base` (Migration::sql) given its directives and its
 // checksum (of the whole file). A file written for goose (`-- +goose Up` ... `-- +goose Down`)
 // or dbmate (`-- migrate:up` ... `-- migrate:down`) never runs whole: its Up section is the
 // migration and, for a versioned one, its Down section follows as the undo of that version
@@ -81,10 +74,11 @@ STRATA_API void read_directives(Migration& m);
 // line of a marker it cannot honour (an unknown one, a Down before the Up, a second Up).
 STRATA_API std::vector<Migration> sql_migrations(Migration base);
 
-// A portable migration: `base` (named, with the file's text in `sql`) given the script's
-// operations and checksum; for a versioned one, followed by its undo (the script's `down:`, or
-// derived where every operation has an exact inverse).
-STRATA_API std::vector<Migration> portable_migrations(Migration base, const ops::Script& script);
+// A portable migration named `name` (file name `script`, read from `origin`) running the
+// script's operations, with the script's checksum; for a versioned one, followed by its undo
+// (the script's `down:`, or derived where every operation has an exact inverse).
+STRATA_API std::vector<Migration> portable_migrations(const MigrationName& name, const std::string& script,
+                                                      const std::string& origin, const ops::Script& operations);
 
 // Every migration file in `dir`, every dialect's variants included, in apply order; `declared`
 // as for parse_migration_name. Loads no plugin. Throws Error(usage) when `dir` is missing,
