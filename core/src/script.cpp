@@ -506,15 +506,17 @@ class Splitter {
   std::vector<Statement> split() {
     while (pos_ < src_.size()) {
       char c = src_[pos_];
+      // A delimiter ends a statement before anything else can begin at its place, as the mysql
+      // client reads it: under DELIMITER /* (or --) that is the delimiter, not a comment.
       if (is_space(c)) {
         ++pos_;
-      } else if (skip_comment()) {
-        continue;
       } else if (rules_.delimiter_command && !open_ && delimiter_line()) {
         continue;
       } else if (at_delimiter() && !in_body()) {
         end_statement();
         pos_ += delimiter_.size();
+      } else if (skip_comment()) {
+        continue;
       } else {
         scan_token();
       }

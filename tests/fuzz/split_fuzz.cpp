@@ -50,14 +50,14 @@ class Gap {
       std::string_view rest = script.substr(i, to - i);
       if (space(rest[0])) {
         ++i;
+      } else if (mysql_rules && delimiter_command(script, i, to)) {
+        // consumed (a DELIMITER line wins over a delimiter that it starts with, as in the splitter)
+      } else if (rest.starts_with(delimiter_)) {  // before comments: DELIMITER /* makes /* a terminator
+        i += delimiter_.size();
       } else if (rest.starts_with("--") || (mysql_rules && rest[0] == '#')) {
         i = std::min(script.find('\n', i), to);
       } else if (rest.starts_with("/*")) {
         i = block_comment_end(script, i, to);
-      } else if (mysql_rules && delimiter_command(script, i, to)) {
-        // consumed (a DELIMITER line wins over a delimiter that it starts with, as in the splitter)
-      } else if (rest.starts_with(delimiter_)) {
-        i += delimiter_.size();
       } else if (rest[0] == ';') {
         ++i;
       } else {
