@@ -5,9 +5,6 @@ namespace {
 
 using nlohmann::json;
 
-json optional_text(const std::optional<std::string>& text) {
-  return text ? json(*text) : json(nullptr);
-}
 json version_json(const std::optional<Version>& v) {
   return v ? json(v->str()) : json(nullptr);
 }
@@ -81,7 +78,9 @@ json to_json(const Report& report) {
           {"dry_run", array_of(report.dry_run)}};
 }
 
-json to_json(const Error& error) {
+namespace {
+
+json error_fields(const Error& error) {
   json out{{"kind", to_string(error.kind())},
            {"exit_code", exit_code(error.kind())},
            {"message", error.message()},
@@ -93,7 +92,18 @@ json to_json(const Error& error) {
   if (!error.version().empty()) out["version"] = error.version();
   if (!error.sqlstate().empty()) out["sqlstate"] = error.sqlstate();
   if (error.server_code() != 0) out["server_code"] = error.server_code();
-  return {{"error", out}};
+  if (!error.problems().empty()) {  // one error for several: each with its own place
+    json problems = json::array();
+    for (const auto& p : error.problems()) problems.push_back(error_fields(p));
+    out["problems"] = problems;
+  }
+  return out;
+}
+
+}  // namespace
+
+json to_json(const Error& error) {
+  return {{"error", error_fields(error)}};
 }
 
 json to_json(const Schema& schema) {

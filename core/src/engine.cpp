@@ -24,17 +24,6 @@ std::shared_ptr<T> keep_alive(std::unique_ptr<T> object, std::shared_ptr<Owner> 
   return std::shared_ptr<T>(object.release(), [owner](T* p) { delete p; });
 }
 
-std::string problems_message(const std::vector<std::string>& problems) {
-  if (problems.size() == 1) return problems.front();
-  std::string message = std::to_string(problems.size()) + " problems stop the run:";
-  for (const auto& p : problems) message += "\n  " + p;
-  return message;
-}
-
-void refuse_problems(const std::vector<std::string>& problems) {
-  if (!problems.empty()) throw Error(ErrorKind::validation, problems_message(problems));
-}
-
 // Holds the migration lock for the scope of a run; released on every way out.
 class HeldLock {
  public:
@@ -82,20 +71,12 @@ struct Engine::Impl {
     check_declared_dialects(options.dialects, "Options::dialects");
   }
 
-  std::vector<std::string> run_warnings;  // drift, and sessions restored, found by this command
-
   void emit(Event::Type type, std::string message, const MigrationStatus* m = nullptr,
             std::chrono::milliseconds elapsed = {}) {
-    if (type == Event::Type::drift || type == Event::Type::session_restored)
-      run_warnings.push_back(message);  // also in the report's warnings
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
-  // Each command starts afresh: what an earlier command on this Engine found is not its news.
-  void begin_command() {
-    start = Clock::now();
-    run_warnings.clear();
-  }
+  void begin_command() { start = Clock::now(); }
 
   // The driver first, so that a wrong URL or plugin is reported before anything else; then the
   // connection, whose dialect chooses among the files' variants. `access` says whether the
@@ -158,22 +139,14 @@ struct Engine::Impl {
     return make_plan(migrations, rows, PlanOptions{options.target, options.out_of_order, options.resume});
   }
 
+  // The report after a command: the state `plan` shows, its warnings after those the run found.
   Report finish(Report report, Plan plan) {
     report.current_version = plan.current_version();
     report.migrations = std::move(plan.migrations);
     report.warnings.insert(report.warnings.end(), plan.warnings.begin(), plan.warnings.end());
-    report.warnings.insert(report.warnings.end(), run_warnings.begin(), run_warnings.end());
     report.problems = std::move(plan.problems);
     report.elapsed = since(start);
     return report;
-  }
-
-  void check_target(std::span<const Migration> migrations) {
-    if (!options.target) return;
-    bool exists = std::any_of(migrations.begin(), migrations.end(), [&](const Migration& m) {
-      return m.kind == MigrationKind::versioned && *m.version == *options.target;
-    });
-    if (!exists) throw Error(ErrorKind::usage, "--target " + options.target->str() + ": no migration has that version");
   }
 
   HeldLock lock() {
@@ -238,35 +211,20 @@ struct Engine::Impl {
     }
   }
 
+  // Step 3: every script split and checked before anything runs; every problem refused at once.
+  std::vector<detail::PreparedScript> prepare(std::span<const Migration> migrations,
+                                              std::span<const PendingMigration> pending,
+                                              std::span<const std::string> plan_problems) {
+    auto prepared = detail::prepare(migrations, pending, plan_problems, *connection,
+                                    {options.target, options.strict, options.single_transaction});
+    detail::refuse(std::move(prepared.problems));
+    return std::move(prepared.scripts);
+  }
+
   detail::Executor executor() {
     return detail::Executor(*connection, *ledger, options.strict,
                             [this](Event::Type type, std::string message, const MigrationStatus* m,
                                    std::chrono::milliseconds elapsed) { emit(type, std::move(message), m, elapsed); });
-  }
-
-  // Step 3 for the pending scripts: each split and checked before anything runs.
-  std::vector<detail::PreparedScript> prepare(detail::Executor& executor, const Plan& plan) {
-    refuse_problems(plan.problems);
-    std::vector<detail::PreparedScript> scripts;
-    for (const auto& pending : plan.pending) scripts.push_back(executor.prepare(pending));
-    if (options.single_transaction) check_single_transaction(executor, scripts);
-    return scripts;
-  }
-
-  void check_single_transaction(const detail::Executor& executor, std::span<const detail::PreparedScript> scripts) {
-    if (!connection->capabilities().transactional_ddl)
-      throw Error(ErrorKind::usage, "--single-transaction needs transactional DDL, which " +
-                                        std::string(driver->name()) + " does not have");
-    for (const auto& script : scripts) {
-      if (executor.runs_with_progress(script))
-        throw Error(ErrorKind::usage, "--single-transaction: " + script.migration.script +
-                                          " cannot run inside a transaction (no-transaction, or a resumed migration)");
-      // Its setting would hold for every migration of the transaction (foreign keys off: no cascade).
-      if (!script.frame.before.empty())
-        throw Error(ErrorKind::usage, "--single-transaction: " + script.migration.script + " needs `" +
-                                          script.frame.before.front() +
-                                          "` before its transaction, which would hold for every migration in it");
-    }
   }
 
   // A migrator killed mid-statement can leave that statement running on the server: wait for
@@ -334,12 +292,11 @@ struct Engine::Impl {
     report.actions.push_back("baselined at version " + version.str() + ": versions up to it are taken as applied");
   }
 
-  Report dry_run(Report report, Plan plan) {
-    auto exec = executor();
-    for (const auto& script : prepare(exec, plan)) {
+  Report dry_run(std::span<const Migration> migrations, Report report, Plan plan) {
+    for (const auto& script : prepare(migrations, plan.pending, plan.problems)) {
       ScriptPreview preview{preview_label(script.migration),
                             script.migration.script,
-                            !exec.runs_with_progress(script),
+                            !detail::runs_with_progress(script, connection->capabilities()),
                             script.first_statement,
                             {}};
       for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i)
@@ -373,21 +330,19 @@ Report Engine::status() {
 Report Engine::validate() {
   Impl& impl = *impl_;
   auto migrations = impl.open(Access::read_only);
-  impl.check_target(migrations);
   Plan plan = impl.plan_from(migrations);
-  auto executor = impl.executor();
-  impl.prepare(executor, plan);
+  impl.prepare(migrations, plan.pending, plan.problems);
   return impl.finish(impl.new_report("validate"), std::move(plan));
 }
 
 Report Engine::migrate() {
   Impl& impl = *impl_;
   auto migrations = impl.open(impl.options.dry_run ? Access::read_only : Access::may_create);
-  impl.check_target(migrations);
+  if (auto problem = detail::target_problem(migrations, impl.options.target)) throw *problem;
   Report report = impl.new_report("migrate");
 
   Plan plan = impl.plan_from(migrations);  // step 0: no lock
-  if (impl.options.dry_run) return impl.dry_run(std::move(report), std::move(plan));
+  if (impl.options.dry_run) return impl.dry_run(migrations, std::move(report), std::move(plan));
   if (plan.up_to_date()) {
     impl.emit(Event::Type::up_to_date, "the schema is up to date");
     return impl.finish(std::move(report), std::move(plan));
@@ -401,14 +356,15 @@ Report Engine::migrate() {
   auto rows = impl.ledger->read();  // under the lock: they cannot change until we write
   impl.wait_for_orphans(rows);
   plan = impl.plan_from(migrations, rows);
+  auto scripts = impl.prepare(migrations, plan.pending, plan.problems);  // step 3
   auto executor = impl.executor();
-  auto scripts = impl.prepare(executor, plan);  // step 3
-  if (impl.options.single_transaction) {        // step 4
+  if (impl.options.single_transaction) {  // step 4
     auto applied = executor.run_in_one_transaction(scripts);
     report.applied.insert(report.applied.end(), applied.begin(), applied.end());
   } else {
     for (const auto& script : scripts) report.applied.push_back(executor.run(script));
   }
+  report.warnings = executor.warnings();
   return impl.finish(std::move(report), impl.plan_from(migrations));  // step 5: the lock is released on the way out
 }
 
@@ -421,12 +377,13 @@ Report Engine::rollback(const RollbackOptions& options) {
   if (!impl.ledger->exists()) throw Error(ErrorKind::validation, "nothing to roll back: the database has no ledger");
   impl.ensure_ledger();
   RollbackPlan plan = make_rollback_plan(migrations, impl.ledger->read(), options);
-  refuse_problems(plan.problems);
+  std::vector<PendingMigration> undos;
+  for (const auto& step : plan.steps) undos.push_back(PendingMigration{step.undo, step.resumes, step.first_statement});
+  auto prepared = detail::prepare(migrations, undos, plan.problems, *impl.connection, {std::nullopt, impl.options.strict, false});
+  detail::refuse(std::move(prepared.problems));
   auto executor = impl.executor();
-  std::vector<detail::PreparedScript> scripts;
-  for (const auto& step : plan.steps)
-    scripts.push_back(executor.prepare(PendingMigration{step.undo, step.resumes, step.first_statement}));
-  for (const auto& script : scripts) report.applied.push_back(executor.run(script));
+  for (const auto& script : prepared.scripts) report.applied.push_back(executor.run(script));
+  report.warnings = executor.warnings();
   return impl.finish(std::move(report), impl.plan_from(migrations));
 }
 

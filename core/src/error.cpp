@@ -28,6 +28,11 @@ Error::Error(ErrorKind kind, std::string message)
 
 Error::~Error() = default;
 
+Error& Error::with_problems(std::vector<Error> problems) {
+  problems_ = std::move(problems);
+  return *this;
+}
+
 Error& Error::in_file(std::string file) {
   file_ = std::move(file);
   render();

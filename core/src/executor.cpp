@@ -18,11 +18,6 @@ std::chrono::milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
 
-// "statement 1", "statements 1-3".
-std::string statements_text(std::size_t count) {
-  return count == 1 ? "statement 1" : "statements 1-" + std::to_string(count);
-}
-
 // What must run outside the transaction of these scripts: what their own statements ask for
 // (SQLite's foreign keys off for a file that turns them off) and what a renderer needs for their
 // operations (foreign keys off around a table rebuild). Before it on construction, after it on
@@ -69,30 +64,6 @@ class AroundTransaction {
   Connection& connection_;
   std::vector<std::string> after_;
 };
-
-// The statements of a script whose file marks its parts (a section of a goose or dbmate file),
-// at their lines in the file.
-std::vector<Statement> statements_of(std::span<const ScriptPart> parts, const Dialect& dialect) {
-  std::vector<Statement> out;
-  for (const auto& part : parts) {
-    if (part.whole) {
-      out.push_back(Statement{part.text, part.line, part.column, 0});
-      continue;
-    }
-    std::vector<Statement> split;
-    try {
-      split = dialect.split(part.text);
-    } catch (Error& e) {
-      if (e.line() > 0) e.at_line(e.line() + part.line - 1, e.column());
-      throw;
-    }
-    for (auto& statement : split) {
-      statement.line += part.line - 1;
-      out.push_back(std::move(statement));
-    }
-  }
-  return out;
-}
 
 // The rows of a failed check, for its message: "(1, 'a'), (2, 'b')".
 std::string rows_text(const std::vector<Row>& rows) {
@@ -149,13 +120,6 @@ std::string check_hint(const Migration& m) {
 
 }  // namespace
 
-std::string statements_checksum(std::span<const Statement> statements, std::size_t count) {
-  std::string joined;
-  for (std::size_t i = 0; i < count && i < statements.size(); ++i)
-    joined += normalise_script(statements[i].text) + '\0';
-  return sha256_hex(joined);
-}
-
 Executor::Executor(Connection& connection, Ledger& ledger, bool strict, EventSink emit)
     : connection_(connection),
       ledger_(ledger),
@@ -164,87 +128,14 @@ Executor::Executor(Connection& connection, Ledger& ledger, bool strict, EventSin
       user_(connection.user_name()),
       session_(connection.session_id()) {}
 
-// A portable operation this backend can apply; with --strict, without drift the catalog
-// already shows (a guard that cannot decide yet, its table coming from an earlier pending
-// migration, decides when it runs).
-void Executor::check_operation(const ops::Operation& op, const Migration& m) const {
-  try {
-    const OperationRenderer& renderer = renderer_for(connection_, op, m.where());
-    if (!strict_) return;
-    std::optional<GuardDecision> decision;
-    try {
-      decision = guard(op, connection_.catalog(), renderer);
-    } catch (const Error&) {
-    }
-    if (decision && decision->outcome == GuardDecision::Outcome::drift)
-      throw Error(ErrorKind::validation, op.summary() + ": drift: " + decision->message + " (--strict)")
-          .in_file(m.where())
-          .at_line(op.line, op.column);
-  } catch (Error& e) {
-    throw e.for_version(m.label());
-  }
-}
-
-PreparedScript Executor::prepare(const PendingMigration& pending) const {
-  const Migration& m = pending.migration;
-  PreparedScript script{m, pending.resumes, pending.first_statement, {}};
-  const Dialect& dialect = connection_.dialect();
-  std::visit(
-      overloaded{
-          [&](const CppCode&) {  // one statement: its call
-            script.statements.push_back(Statement{"-- C++ migration: " + m.description, 0, 0, 0});
-          },
-          [&](const PortableOperations& body) {  // each operation one statement, known by its canonical form
-            for (const auto& op : *body.operations) {
-              check_operation(op, m);
-              script.statements.push_back(
-                  Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
-            }
-          },
-          [&](const SqlScript& sql) {
-            try {
-              script.statements = sql.parts ? statements_of(*sql.parts, dialect) : dialect.split(sql.text);
-            } catch (Error& e) {
-              throw e.in_file(m.where()).for_version(m.label());
-            }
-            for (const auto& s : script.statements) {
-              auto refusal = dialect.refusal(s);
-              if (refusal && (m.transactional || !refusal->allowed_without_transaction))
-                throw Error(ErrorKind::validation, refusal->reason)
-                    .in_file(m.where())
-                    .at_line(s.line, s.column)
-                    .for_version(m.label());
-            }
-            script.frame = dialect.transaction_frame(script.statements);
-          },
-      },
-      m.body);
-  if (!pending.resumes) return script;
-  const LedgerRow& row = *pending.resumes;
-  auto done = static_cast<std::size_t>(row.statements_done);
-  if (static_cast<std::size_t>(script.first_statement) > script.statements.size())
-    throw Error(ErrorKind::validation, "cannot resume: the ledger records " + std::to_string(row.statements_done) +
-                                           " statements as run, but the file now has " +
-                                           std::to_string(script.statements.size()))
-        .in_file(m.where())
-        .for_version(m.label());
-  if (statements_checksum(script.statements, done) != row.progress_checksum)
-    throw Error(ErrorKind::validation, "cannot resume: " + statements_text(done) +
-                                           ", which already ran, changed since; restore the file's first " +
-                                           std::to_string(done) + (done == 1 ? " statement" : " statements") +
-                                           ", or remove the failed row with `strata repair` and reconcile the "
-                                           "database by hand")
-        .in_file(m.where())
-        .for_version(m.label());
-  return script;
-}
-
-bool Executor::runs_with_progress(const PreparedScript& script) const {
-  return !connection_.capabilities().transactional_ddl || !script.migration.transactional || script.resumes;
-}
-
 AppliedMigration Executor::run(const PreparedScript& script) {
-  return runs_with_progress(script) ? run_with_progress(script) : run_transactional(script);
+  return runs_with_progress(script, connection_.capabilities()) ? run_with_progress(script)
+                                                                 : run_transactional(script);
+}
+
+void Executor::warn(Event::Type type, std::string message) {
+  warnings_.push_back(message);
+  emit_(type, std::move(message), nullptr, {});
 }
 
 LedgerRow Executor::row_for(const Migration& m) const {
@@ -300,10 +191,8 @@ void Executor::restore_session(const Migration& m) {
   for (const auto& c : changes)
     what += (what.empty() ? "" : ", ") + c.setting + " from '" + c.was + "' to '" + c.found + "'";
   std::string who = (m.kind == MigrationKind::undo ? "the undo of " : "migration ") + m.label() + " (" + m.script + ")";
-  emit_(Event::Type::session_restored,
-        who + " changed the session's " + what +
-            "; strata restored it for its own statements and the migrations after it",
-        nullptr, {});
+  warn(Event::Type::session_restored, who + " changed the session's " + what +
+                                         "; strata restored it for its own statements and the migrations after it");
 }
 
 // After a failure the error matters more than the session: a restore that fails too (the
@@ -364,7 +253,7 @@ void Executor::run_operation(const ops::Operation& op) {
   if (decision.outcome == GuardDecision::Outcome::drift) {
     std::string message = op.summary() + ": drift: " + decision.message;
     if (strict_) throw Error(ErrorKind::validation, message + " (--strict)");
-    emit_(Event::Type::drift, message + "; left as it is", nullptr, {});
+    warn(Event::Type::drift, message + "; left as it is");
     return;
   }
   Session& session = connection_.session();

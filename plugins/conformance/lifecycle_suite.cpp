@@ -291,6 +291,38 @@ TEST_CASE("the bad-input matrix: each refused with its exit code and a message, 
   }
 }
 
+TEST_CASE("validate and migrate report every problem of a run at once, each at its file and line, and nothing runs",
+          "[lifecycle]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__base.sql", "CREATE TABLE base (id INTEGER);\n");
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+  // Four defects in four places: a changed applied file (the plan's), transaction control in
+  // two files (each statement's), a string left open (the splitting's).
+  dir.write("V1__base.sql", "CREATE TABLE base (id INTEGER);\nINSERT INTO base VALUES (1);\n");
+  dir.write("V2__own_transaction.sql", "CREATE TABLE two (id INTEGER);\nBEGIN;\n");
+  dir.write("V3__open.sql", "CREATE TABLE three (id INTEGER);\n\nINSERT INTO three VALUES ('open);\n");
+  dir.write("V4__commit.sql", "COMMIT;\n");
+  for (const char* command : {"validate", "migrate"}) {
+    INFO(command);
+    expect_refused(url, command_args(command, url, dir), 3,
+                   {"4 problems stop the run", "V1__base.sql", "checksum", "V2__own_transaction.sql:2",
+                    "V3__open.sql:3", "V4__commit.sql:1"});
+  }
+  ProcessResult json = run_strata(command_args("validate", url, dir, {"--json"}));
+  CHECK(json.exit_code == 3);
+  auto problems = nlohmann::json::parse(json.out).at("error").at("problems");
+  REQUIRE(problems.size() == 4);
+  std::vector<std::pair<std::string, int>> places;
+  for (const auto& p : problems) places.emplace_back(p.value("file", ""), p.value("line", 0));
+  CHECK(places[1] == std::pair<std::string, int>{(dir.path() / "V2__own_transaction.sql").string(), 2});
+  CHECK(places[2] == std::pair<std::string, int>{(dir.path() / "V3__open.sql").string(), 3});
+  CHECK(places[3] == std::pair<std::string, int>{(dir.path() / "V4__commit.sql").string(), 1});
+  Inspector db(url);
+  CHECK_FALSE(db.has_table("two"));
+  CHECK(db.ledger().size() == 1);
+}
+
 TEST_CASE("a statement that cannot run in a transaction runs with the no-transaction directive", "[lifecycle]") {
   std::string url = fresh_database_url();
   ScratchDir dir;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace strata {
 
@@ -59,6 +60,10 @@ class STRATA_API Error : public std::runtime_error {
   const std::string& sqlstate() const noexcept { return sqlstate_; }
   int server_code() const noexcept { return server_code_; }
   const std::string& driver() const noexcept { return driver_; }
+  // Where this error stands for several (every problem found before a run): each of them, in
+  // order, with its own place; empty otherwise. what() lists them.
+  const std::vector<Error>& problems() const noexcept { return problems_; }
+  Error& with_problems(std::vector<Error> problems);
 
  private:
   void render();
@@ -75,6 +80,7 @@ class STRATA_API Error : public std::runtime_error {
   std::string sqlstate_;
   int server_code_ = 0;
   std::string driver_;
+  std::vector<Error> problems_;
   std::string full_;
 };
 
