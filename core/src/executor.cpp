@@ -2,6 +2,7 @@
 
 #include "overloaded.hpp"
 #include "portable.hpp"
+#include "transaction.hpp"
 
 #include <strata/checksum.hpp>
 
@@ -293,9 +294,8 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
   announce_start(status);
   auto start = Clock::now();
   AroundTransaction around(connection_, std::span(&script, 1));
-  Session& session = connection_.session();
   remember_session();
-  session.begin();
+  Transaction transaction(connection_.session());
   try {
     for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
     check(script);
@@ -305,10 +305,10 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
     row.statements_done = static_cast<int>(script.statements.size());
     recording(script.migration, [&] {
       ledger_.append(row);
-      session.commit();
+      transaction.commit();
     });
   } catch (...) {
-    session.rollback();
+    transaction.rollback();
     restore_session_after_failure(script.migration);
     throw;
   }
@@ -376,9 +376,8 @@ std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const P
   std::vector<MigrationStatus> statuses;
   std::vector<std::chrono::milliseconds> times;
   AroundTransaction around(connection_, scripts);
-  Session& session = connection_.session();
   remember_session();
-  session.begin();
+  Transaction transaction(connection_.session());
   const Migration* running = nullptr;
   try {
     for (const auto& script : scripts) {
@@ -395,9 +394,9 @@ std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const P
       ledger_.append(row);
       times.push_back(since(start));
     }
-    session.commit();
+    transaction.commit();
   } catch (...) {
-    session.rollback();
+    transaction.rollback();
     if (running) restore_session_after_failure(*running);
     throw;
   }

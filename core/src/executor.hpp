@@ -2,6 +2,7 @@
 // Private to libstrata; the Engine decides what runs, the executor only how.
 #pragma once
 
+#include "event_sink.hpp"
 #include "prepare.hpp"
 
 #include <strata/ledger.hpp>
@@ -11,8 +12,6 @@
 #include <span>
 
 namespace strata::detail {
-
-using EventSink = std::function<void(Event::Type, std::string, const MigrationStatus*, std::chrono::milliseconds)>;
 
 class Executor {
  public:

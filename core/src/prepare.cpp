@@ -111,8 +111,10 @@ class ScriptPreparer {
     for (const auto& s : script.statements) {
       auto refusal = dialect.refusal(s);
       if (refusal && (m.transactional || !refusal->allowed_without_transaction))
-        problems_.push_back(
-            Error(ErrorKind::validation, refusal->reason).in_file(m.where()).at_line(s.line, s.column).for_version(m.label()));
+        problems_.push_back(Error(ErrorKind::validation, refusal->reason)
+                                .in_file(m.where())
+                                .at_line(s.line, s.column)
+                                .for_version(m.label()));
     }
     script.frame = dialect.transaction_frame(script.statements);
   }
@@ -202,6 +204,12 @@ void refuse(std::vector<Error> problems) {
   if (problems.size() == 1) throw problems.front();
   Error all(problems.front().kind(), problems_message(problems));
   throw all.with_problems(std::move(problems));
+}
+
+void refuse(std::span<const std::string> problems) {
+  std::vector<Error> errors;
+  for (const auto& p : problems) errors.emplace_back(ErrorKind::validation, p);
+  refuse(std::move(errors));
 }
 
 bool runs_with_progress(const PreparedScript& script, const Capabilities& capabilities) {

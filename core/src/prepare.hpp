@@ -51,6 +51,8 @@ std::optional<Error> target_problem(std::span<const Migration> migrations, const
 // Throws when there is a problem: the problem itself when there is one, else one Error of the
 // first problem's kind listing each ("3 problems stop the run:"), carrying them in problems().
 void refuse(std::vector<Error> problems);
+// The same for problems found as text (the planner's): each an Error(validation).
+void refuse(std::span<const std::string> problems);
 
 // Whether a script runs statement by statement with its progress recorded (no transactional
 // DDL, `-- strata:no-transaction`, or a resumed migration) rather than in one transaction.

@@ -95,4 +95,26 @@ struct RollbackPlan {
 STRATA_API RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger,
                                            const RollbackOptions& options);
 
+// `repair`: what to change in the ledger. Failed rows are removed; the latest successful row of
+// each migration whose file changed (checksum, file name, description) is re-recorded from the
+// file. Baselines and versions below one are left as they are.
+struct RepairPlan {
+  std::vector<int> remove;          // installed_rank of each failed row
+  std::vector<LedgerRow> update;    // rows to rewrite, with the file's checksum, script and description
+  std::vector<std::string> actions; // what each change does, for the report, in order
+};
+
+STRATA_API RepairPlan make_repair_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger);
+
+// `baseline`: the row that marks `version` (its installed_by, installed_on and session_id are
+// the writer's to fill), or why a ledger refuses one: it has a baseline, or versioned rows.
+struct BaselinePlan {
+  LedgerRow row;
+  std::vector<std::string> problems;  // any refuses the baseline
+  std::string action;                 // for the report
+};
+
+STRATA_API BaselinePlan make_baseline_plan(std::span<const LedgerRow> ledger, const Version& version,
+                                           std::string description, const std::string& ledger_table);
+
 }  // namespace strata

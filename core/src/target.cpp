@@ -1,0 +1,170 @@
+#include "target.hpp"
+
+#include <strata/plugin/loader.hpp>
+
+#include <algorithm>
+#include <thread>
+
+namespace strata::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+// Objects a plugin made must die before the plugin is unloaded: each one keeps its maker alive.
+template <typename T, typename Owner>
+std::shared_ptr<T> keep_alive(std::unique_ptr<T> object, std::shared_ptr<Owner> owner) {
+  return std::shared_ptr<T>(object.release(), [owner](T* p) { delete p; });
+}
+
+}  // namespace
+
+HeldLock::~HeldLock() {
+  try {
+    if (lock_) lock_->release();
+  } catch (...) {  // the database or the OS releases it when the connection or process ends
+  }
+}
+
+Target::Target(const Options& options, EventSink emit)
+    : options_(options), emit_(std::move(emit)), url_(DatabaseUrl::parse(options.url)) {}
+
+void Target::load_driver() {
+  if (!driver_) driver_ = plugin::Loader(options_.plugin_dirs).load(url_.scheme);
+}
+
+void Target::connect(Access access) {
+  if (connection_) return;
+  load_driver();
+  ConnectOptions connect_options{url_};
+  connect_options.statement_timeout = options_.statement_timeout;
+  connect_options.lock_wait_timeout = options_.ddl_lock_timeout;
+  connect_options.create_schema = options_.create_schema;
+  connect_options.create_database = access == Access::may_create;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      connection_ = keep_alive(driver_->connect(connect_options), driver_);
+      break;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::connection || attempt >= options_.connect_retries) throw;
+      emit_(Event::Type::connect_retry,
+            "cannot connect yet (attempt " + std::to_string(attempt + 1) + " of " +
+                std::to_string(options_.connect_retries + 1) + "): " + e.message(),
+            nullptr, {});
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+  ledger_ = std::make_unique<Ledger>(*connection_, options_.ledger_table);
+}
+
+std::vector<LedgerRow> Target::ledger_rows() {
+  return ledger_->exists() ? ledger_->read() : std::vector<LedgerRow>{};
+}
+
+HeldLock Target::lock() {
+  auto made = connection_->make_lock(LockScope{"", options_.ledger_table});
+  if (!made) return HeldLock(nullptr);
+  std::shared_ptr<MigrationLock> lock = keep_alive(std::move(made), connection_);
+  auto begun = Clock::now();
+  auto pause = std::chrono::milliseconds(10);
+  bool announced = false;
+  while (!lock->try_acquire()) {
+    if (since(begun) >= options_.lock_timeout) {
+      std::string holder = lock->holder();
+      throw Error(ErrorKind::lock_timeout,
+                  "the migration lock (" + lock->describe() + ") was not obtained within " +
+                      std::to_string(options_.lock_timeout.count()) + " ms" +
+                      (holder.empty() ? std::string("; another migrator holds it") : "; it is held by " + holder));
+    }
+    if (!announced)
+      emit_(Event::Type::waiting_for_lock, "waiting for the migration lock (" + lock->describe() + ")", nullptr, {});
+    announced = true;
+    auto left = options_.lock_timeout - since(begun);
+    std::this_thread::sleep_for(std::max(std::chrono::milliseconds(1), std::min(pause, left)));
+    // At most 100 ms between attempts: waiters behind a short migration (8 instances starting
+    // at once) should not each sleep long after the lock is free.
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+  emit_(Event::Type::lock_acquired, "migration lock acquired (" + lock->describe() + ")", nullptr, {});
+  return HeldLock(lock);
+}
+
+bool Target::ensure_ledger() {
+  bool created = !ledger_->exists();
+  int found = ledger_format_version;
+  {
+    Transaction transaction = this->transaction();
+    if (created)
+      ledger_->create();
+    else
+      found = ledger_->upgrade();
+    transaction.commit();
+  }
+  const std::string& table = options_.ledger_table;
+  if (created)
+    emit_(Event::Type::ledger_created, "created the ledger " + table, nullptr, {});
+  else if (found == 0)
+    emit_(Event::Type::ledger_upgraded, "completed the creation of the ledger " + table, nullptr, {});
+  else if (found < ledger_format_version)  // a newer format this strata can use is left as it is
+    emit_(Event::Type::ledger_upgraded,
+          "upgraded the ledger " + table + " from format " + std::to_string(found) + " to " +
+              std::to_string(ledger_format_version),
+          nullptr, {});
+  return created;
+}
+
+void Target::wait_for_orphans(std::span<const LedgerRow> rows) {
+  auto begun = Clock::now();
+  for (const auto& row : rows) {
+    if (row.success || !row.in_doubt || row.session_id.empty()) continue;
+    bool announced = false;
+    while (session_busy(row)) {
+      if (since(begun) >= options_.lock_timeout)
+        throw Error(ErrorKind::lock_timeout, "the statement " + std::to_string(row.statements_done + 1) + " of " +
+                                                 row.script +
+                                                 " that a stopped migrator started still runs on the server (" +
+                                                 row.session_id + "); wait for it, or end that session");
+      if (!announced)
+        emit_(Event::Type::waiting_for_lock,
+              "waiting for " + row.session_id + ", which still runs statement " +
+                  std::to_string(row.statements_done + 1) + " of " + row.script + " for a stopped migrator",
+              nullptr, {});
+      announced = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+}
+
+// Whether the session a ledger row records still runs a statement. The id is read from the
+// ledger: one the driver cannot take is refused naming where it was read.
+bool Target::session_busy(const LedgerRow& row) {
+  try {
+    return connection_->session_busy(row.session_id);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::validation) throw;
+    throw Error(ErrorKind::validation, "cannot read the ledger " + options_.ledger_table + ": row installed_rank " +
+                                           std::to_string(row.installed_rank) + ", column session_id: " + e.message());
+  }
+}
+
+bool Target::has_user_tables() {
+  auto tables = connection_->catalog().tables();
+  return std::any_of(tables.begin(), tables.end(),
+                     [&](const std::string& t) { return !is_ledger_table(t, options_.ledger_table); });
+}
+
+void Target::append(LedgerRow row) {
+  row.installed_by = connection_->user_name();
+  row.installed_on = utc_timestamp_now();
+  row.session_id = connection_->session_id();
+  ledger_->append(row);
+}
+
+Transaction Target::transaction() {
+  return Transaction(connection_->session(), connection_->capabilities().transactional_ddl);
+}
+
+}  // namespace strata::detail
