@@ -15,6 +15,8 @@
 // which one is printed fails.
 #pragma once
 
+#include <strata/checksum.hpp>
+#include <strata/ledger.hpp>
 #include <strata/strata.hpp>
 
 #include <sys/types.h>

@@ -54,20 +54,37 @@ struct Options {
   std::function<void(const Event&)> on_event{};  // progress, for the product's logger
 };
 
+// One Engine serves one database (Options::url) and keeps its driver and connection between
+// commands, so a product may call status() and then migrate() on one. Each command starts
+// afresh: what it reports is about that command only.
+//
+// Ownership and threads: the Engine owns its copy of the Options, the driver it loaded and the
+// connection; nothing it returns refers to them (a Report is a value). Not thread-safe: call
+// one command at a time; several Engines on several threads are independent (migrators on one
+// database serialise through the migration lock). Options::on_event is called on the calling
+// thread, during the command; the Event it is given, and the MigrationStatus it points to, live
+// until the callback returns.
+//
+// Every command throws strata::Error on failure (its kind is the command line's exit code) and
+// leaves the database as it was, or exactly recorded where the backend cannot roll back.
 class STRATA_API Engine {
  public:
+  // Parses the URL (Error(usage) when empty or malformed); loads and connects nothing yet.
   explicit Engine(Options options);
-  ~Engine();
+  ~Engine();  // closes the connection; releases nothing else (a lock lives only inside a command)
   Engine(Engine&&) noexcept;
   Engine& operator=(Engine&&) noexcept;
 
-  // Applies every pending migration (or, with dry_run, shows what it would run).
+  // Applies every pending migration (or, with dry_run, shows what it would run). Takes the
+  // lock only when something is pending; creates the database where the driver can and the
+  // ledger where missing.
   Report migrate();
   // The state of every migration; takes no lock and changes nothing.
   Report status();
-  // Everything migrate checks before running anything, without running anything.
+  // Everything migrate checks before running anything, without running anything. Throws one
+  // Error listing every problem found (Error::problems()).
   Report validate();
-  // Runs undo migrations, newest version first, each in its own transaction.
+  // Runs undo migrations, newest version first, each in its own transaction, under the lock.
   Report rollback(const RollbackOptions& options);
   // Marks a database that has no versioned migrations recorded as being at `version`.
   Report baseline(const Version& version, const std::string& description = "baseline");
