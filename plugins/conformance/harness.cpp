@@ -317,4 +317,17 @@ ProcessResult run_strata(const std::vector<std::string>& args, const ChildOption
   return Child(strata_command(args), options).wait();
 }
 
+// A run that must be refused: its exit code, its message, and nothing changed.
+void expect_refused(const std::string& url, const std::vector<std::string>& command, int exit_code,
+                    const std::vector<std::string>& message_parts) {
+  Inspector db(url);
+  std::string schema = db.schema_snapshot(), ledger = db.ledger_snapshot();
+  ProcessResult r = run_strata(command);
+  INFO(r.err);
+  CHECK(r.exit_code == exit_code);
+  for (const auto& part : message_parts) CHECK_THAT(r.err, Catch::Contains(part));
+  CHECK(db.schema_snapshot() == schema);
+  CHECK(db.ledger_snapshot() == ledger);
+}
+
 }  // namespace strata::conformance

@@ -129,6 +129,11 @@ std::string slow_statement();
 
 // Runs the strata command (STRATA_TEST_CLI) with `args` and waits for it.
 ProcessResult run_strata(const std::vector<std::string>& args, const ChildOptions& options = {});
+
+// Runs a command that must be refused: checks its exit code, that its stderr holds each of
+// `message_parts`, and that the database's schema and ledger are as they were.
+void expect_refused(const std::string& url, const std::vector<std::string>& command, int exit_code,
+                    const std::vector<std::string>& message_parts);
 std::vector<std::string> strata_command(const std::vector<std::string>& args);
 
 }  // namespace strata::conformance

@@ -53,19 +53,6 @@ std::map<std::string, std::string> states(const std::string& url, const ScratchD
   return states_by_script(status);
 }
 
-// A run that must be refused: its exit code, its message, and nothing changed.
-void expect_refused(const std::string& url, const std::vector<std::string>& command, int exit_code,
-                    const std::vector<std::string>& message_parts) {
-  Inspector db(url);
-  std::string schema = db.schema_snapshot(), ledger = db.ledger_snapshot();
-  ProcessResult r = run_strata(command);
-  INFO(r.err);
-  CHECK(r.exit_code == exit_code);
-  for (const auto& part : message_parts) CHECK_THAT(r.err, Catch::Contains(part));
-  CHECK(db.schema_snapshot() == schema);
-  CHECK(db.ledger_snapshot() == ledger);
-}
-
 // What an operator's SQL says about the rows of the ledger: none but migrations' rows, a version
 // on every row but a repeatable's.
 void expect_only_migration_rows(Inspector& db) {

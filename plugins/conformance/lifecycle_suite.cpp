@@ -44,19 +44,6 @@ std::optional<std::string> no_transaction_statement() {
   return sql.empty() ? "VACUUM" : sql;
 }
 
-// A run that must be refused: its exit code, its message, and nothing changed.
-void expect_refused(const std::string& url, const std::vector<std::string>& command, int exit_code,
-                    const std::vector<std::string>& message_parts) {
-  Inspector db(url);
-  std::string schema = db.schema_snapshot(), ledger = db.ledger_snapshot();
-  ProcessResult r = run_strata(command);
-  INFO(r.err);
-  CHECK(r.exit_code == exit_code);
-  for (const auto& part : message_parts) CHECK_THAT(r.err, Catch::Contains(part));
-  CHECK(db.schema_snapshot() == schema);
-  CHECK(db.ledger_snapshot() == ledger);
-}
-
 }  // namespace
 
 TEST_CASE("status and --json show applied, pending, checksum-mismatch, missing, future and out-of-order",

@@ -19,19 +19,6 @@ bool sqlite_pragmas() {
   return test_setting("STRATA_TEST_SQLITE_PRAGMAS") != "none";
 }
 
-// A run that must be refused: its exit code, its message, and nothing changed.
-void expect_refused(const std::string& url, const std::vector<std::string>& command, int exit_code,
-                    const std::vector<std::string>& message_parts) {
-  Inspector db(url);
-  std::string schema = db.schema_snapshot(), ledger = db.ledger_snapshot();
-  ProcessResult r = run_strata(command);
-  INFO(r.err);
-  CHECK(r.exit_code == exit_code);
-  for (const auto& part : message_parts) CHECK_THAT(r.err, Catch::Contains(part));
-  CHECK(db.schema_snapshot() == schema);
-  CHECK(db.ledger_snapshot() == ledger);
-}
-
 // The project: "User" and "Post", three posts, the posts deleted with their user (or
 // the user kept while it has posts, with `on_delete` RESTRICT).
 std::string users_and_posts(const std::string& on_delete) {
