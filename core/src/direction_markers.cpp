@@ -97,7 +97,9 @@ std::optional<Marker> dbmate_marker(std::string_view line, int number) {
   std::string_view text = trim(line);
   if (!text.starts_with("--")) return std::nullopt;
   std::string_view rest = trim(text.substr(2));
-  std::string head = lower(rest.substr(0, std::min(rest.size(), rest.find_first_of(" \t"))));
+  // Any whitespace ends the word, a carriage return too (as dbmate's own \s): "migrate:up\rx" is
+  // the marker with an option, never a comment that lets the Down section run with the Up.
+  std::string head = lower(rest.substr(0, std::min(rest.size(), rest.find_first_of(" \t\r\v\f"))));
   if (head != "migrate:up" && head != "migrate:down") return std::nullopt;
   Marker m{Tool::dbmate, head == "migrate:up" ? Marker::Kind::up : Marker::Kind::down, true, std::string(text), number};
   if (line.front() == ' ' || line.front() == '\t')

@@ -179,6 +179,10 @@ TEST_CASE("a marker that cannot be honoured is refused, naming it and its line")
       {"-- migrate:down\nSELECT 2;\n-- migrate:up\nSELECT 1;\n", 1, "`-- migrate:down`: a Down marker before the Up"},
       {"-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n", 3, "`-- migrate:up`: a second Up marker"},
       {"-- migrate:up transaction:false timeout:5\nSELECT 1;\n", 1, "unknown dbmate option 'timeout:5'"},
+      // Found by fuzzing: a carriage return ended the marker for dbmate but not for strata, so the
+      // line was SQL and a `-- migrate:down\rx` would have let the Down section run with the Up.
+      {"-- migrate:up\nSELECT 1;\n--migrate:up\rD\n", 3, "unknown dbmate option 'D'"},
+      {"-- migrate:up\nSELECT 1;\n-- migrate:down\rx\nDROP TABLE t;\n", 3, "unknown dbmate option 'x'"},
   };
   for (const auto& c : cases) {
     INFO(c.text);
