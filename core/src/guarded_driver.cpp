@@ -98,6 +98,9 @@ class GuardedCatalog final : public Catalog {
 class GuardedRenderer final : public OperationRenderer {
  public:
   GuardedRenderer(const OperationRenderer& inner, const std::string& driver) : inner_(inner), driver_(driver) {}
+  bool knows(std::string_view name) const override {
+    return guarded(driver_, "OperationRenderer::knows", [&] { return inner_.knows(name); });
+  }
   bool supports(const ops::Operation& op) const override {
     return guarded(driver_, "OperationRenderer::supports", [&] { return inner_.supports(op); });
   }

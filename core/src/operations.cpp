@@ -241,11 +241,7 @@ const char* to_sql(Action action) {
 }
 
 std::string Operation::name() const {
-  static constexpr const char* names[] = {
-      "create_table", "drop_table", "rename_table",   "add_column",      "drop_column", "rename_column",
-      "alter_column", "create_index", "drop_index",   "add_foreign_key", "drop_foreign_key", "add_unique",
-      "add_check",    "drop_constraint", "insert_rows", "sql"};
-  return names[change.index()];
+  return std::string(std::visit([](const auto& o) { return std::decay_t<decltype(o)>::operation; }, change));
 }
 
 std::string Operation::summary() const {
@@ -298,7 +294,16 @@ DerivedUndo derive_undo(const std::vector<Operation>& up) {
             [](const AddForeignKey& o) -> std::optional<Change> { return DropForeignKey{o.table, o.key.name, true}; },
             [](const AddUnique& o) -> std::optional<Change> { return DropConstraint{o.table, o.constraint.name, true}; },
             [](const AddCheck& o) -> std::optional<Change> { return DropConstraint{o.table, o.constraint.name, true}; },
-            [](const auto&) -> std::optional<Change> { return std::nullopt; }},
+            // A drop loses what it dropped, an alter_column the old shape; sql and insert_rows
+            // cannot be reversed from the model.
+            [](const DropTable&) -> std::optional<Change> { return std::nullopt; },
+            [](const DropColumn&) -> std::optional<Change> { return std::nullopt; },
+            [](const AlterColumn&) -> std::optional<Change> { return std::nullopt; },
+            [](const DropIndex&) -> std::optional<Change> { return std::nullopt; },
+            [](const DropForeignKey&) -> std::optional<Change> { return std::nullopt; },
+            [](const DropConstraint&) -> std::optional<Change> { return std::nullopt; },
+            [](const InsertRows&) -> std::optional<Change> { return std::nullopt; },
+            [](const Sql&) -> std::optional<Change> { return std::nullopt; }},
         op.change);
     if (!inverse) {
       std::string where = op.line > 0 ? " (line " + std::to_string(op.line) + ")" : "";

@@ -259,6 +259,10 @@ const OperationRenderer& renderer_for(Connection& connection, const ops::Operati
   const OperationRenderer* renderer = connection.renderer();
   std::string driver(connection.dialect().name());
   if (!renderer) refuse("the " + driver + " driver renders no portable operations; write this migration in SQL");
+  // Asked first, by name: an older plugin is never given an operation it was built without.
+  if (!renderer->knows(op.name()))
+    refuse("the " + driver + " driver does not know the operation " + op.name() +
+           " (it was built before strata had it): upgrade the driver, or write this step as `sql`");
   if (!renderer->supports(op))
     refuse("the " + driver + " driver cannot apply " + op.name() + " (it would have to be checked and rendered for " +
            driver + "); write this step as `sql`");

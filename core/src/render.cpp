@@ -139,12 +139,12 @@ std::string SqlRenderer::foreign_key_clause(const ops::ForeignKey& k) const {
   return sql;
 }
 
-bool SqlRenderer::native_if_exists(std::size_t change_index) const {
-  return change_index == ops::Change(ops::CreateTable{}).index() || change_index == ops::Change(ops::DropTable{}).index();
+bool SqlRenderer::native_if_exists(std::string_view operation) const {
+  return operation == ops::CreateTable::operation || operation == ops::DropTable::operation;
 }
 
 std::string SqlRenderer::if_clause(const ops::Operation& op, bool flag, const char* clause) const {
-  return flag && native_if_exists(op.change.index()) ? clause : "";
+  return flag && native_if_exists(op.name()) ? clause : "";
 }
 
 std::vector<RenderedStatement> SqlRenderer::create_table(const ops::CreateTable& op) const {
@@ -276,7 +276,7 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
           },
           [&](const InsertRows& o) { return insert_rows(o, catalog); },
           [&](const Sql& o) { return sql(o); },
-          [&](const auto&) -> std::vector<RenderedStatement> {
+          [&](const AlterColumn&) -> std::vector<RenderedStatement> {  // not standard SQL: see supports()
             throw Error(ErrorKind::apply_failed, op.name() + " is not supported by the " +
                                                      std::string(dialect_.name()) + " driver");
           }},

@@ -11,6 +11,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <optional>
+#include <type_traits>
+#include <variant>
 #include <set>
 
 namespace strata::ops {
@@ -61,142 +64,167 @@ class Reader {
     const YAML::Node f = entry->second;  // a copy: the iterator's proxy dies with this statement
     if (!f.IsMap() && op != "sql") fail(f, op + " takes a mapping of its fields ({table: ..., ...})");
     int line = item.Mark().line + 1, column = item.Mark().column + 1;
-    auto made = [&](Change c) { return Operation(std::move(c), line, column); };
-    if (op == "create_table") {
-      allow(f, op, {"name", "table", "columns", "primary_key", "uniques", "checks", "foreign_keys", "if_missing"});
-      CreateTable t;
-      t.table = table_name(f, op);
-      const YAML::Node& columns = required(f, op, "columns");
-      if (!columns.IsSequence() || columns.size() == 0) fail(columns, "create_table needs a list of columns");
-      for (const auto& c : columns) t.columns.push_back(column_of(c));
-      if (f["primary_key"]) t.primary_key = names(f["primary_key"]);
-      if (f["uniques"])
-        for (const auto& u : sequence(f["uniques"], "uniques")) {
-          allow(u, "a unique constraint", {"name", "columns"});
-          t.uniques.push_back(
-              {text(required(u, "a unique constraint", "name")), names(required(u, "unique", "columns"))});
-        }
-      if (f["checks"])
-        for (const auto& c : sequence(f["checks"], "checks")) {
-          allow(c, "a check constraint", {"name", "expression"});
-          t.checks.push_back({text(required(c, "a check", "name")), text(required(c, "a check", "expression"))});
-        }
-      if (f["foreign_keys"])
-        for (const auto& k : sequence(f["foreign_keys"], "foreign_keys")) t.foreign_keys.push_back(key_of(k, false));
-      t.if_missing = flag(f, "if_missing");
-      return made(std::move(t));
-    }
-    if (op == "drop_table") {
-      allow(f, op, {"name", "table", "if_exists"});
-      return made(DropTable{table_name(f, op), flag(f, "if_exists")});
-    }
-    if (op == "rename_table") {
-      allow(f, op, {"name", "table", "to"});
-      return made(RenameTable{table_name(f, op), text(required(f, op, "to"))});
-    }
-    if (op == "add_column") {
-      allow(f, op, {"table", "column", "if_missing"});
-      return made(
-          AddColumn{text(required(f, op, "table")), column_of(required(f, op, "column")), flag(f, "if_missing")});
-    }
-    if (op == "drop_column") {
-      allow(f, op, {"table", "column", "if_exists"});
-      return made(DropColumn{text(required(f, op, "table")), text(required(f, op, "column")), flag(f, "if_exists")});
-    }
-    if (op == "rename_column") {
-      allow(f, op, {"table", "column", "to"});
-      return made(
-          RenameColumn{text(required(f, op, "table")), text(required(f, op, "column")), text(required(f, op, "to"))});
-    }
-    if (op == "alter_column") {
-      allow(f, op,
-            {"table", "column", "type", "length", "precision", "scale", "nullable", "default", "default_expression",
-             "drop_default"});
-      AlterColumn a{text(required(f, op, "table")), text(required(f, op, "column")), {}, {}, {}};
-      if (f["type"]) a.type = type_of(f);
-      if (f["nullable"]) a.nullable = boolean(f["nullable"]);
-      if (auto d = default_of(f)) a.default_value = std::optional<Default>(*d);
-      if (flag(f, "drop_default")) {
-        if (a.default_value) fail(f["drop_default"], "alter_column cannot both set and drop the default");
-        a.default_value = std::optional<Default>();
+    std::optional<Change> change = read_named(static_cast<Change*>(nullptr), op, f);
+    if (!change) fail(entry->first, "unknown operation '" + op + "'; known: " + known_names());
+    return Operation(std::move(*change), line, column);
+  }
+
+  // One reader per operation, chosen by its name: an operation without one does not compile.
+  template <class... T>
+  std::optional<Change> read_named(std::variant<T...>*, const std::string& op, const YAML::Node& f) {
+    std::optional<Change> out;
+    ((op == T::operation ? (void)(out = read(std::type_identity<T>{}, f, op)) : void()), ...);
+    return out;
+  }
+
+  Change read(std::type_identity<CreateTable>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"name", "table", "columns", "primary_key", "uniques", "checks", "foreign_keys", "if_missing"});
+    CreateTable t;
+    t.table = table_name(f, op);
+    const YAML::Node& columns = required(f, op, "columns");
+    if (!columns.IsSequence() || columns.size() == 0) fail(columns, "create_table needs a list of columns");
+    for (const auto& c : columns) t.columns.push_back(column_of(c));
+    if (f["primary_key"]) t.primary_key = names(f["primary_key"]);
+    if (f["uniques"])
+      for (const auto& u : sequence(f["uniques"], "uniques")) {
+        allow(u, "a unique constraint", {"name", "columns"});
+        t.uniques.push_back(
+            {text(required(u, "a unique constraint", "name")), names(required(u, "unique", "columns"))});
       }
-      if (!a.type && !a.nullable && !a.default_value)
-        fail(f, "alter_column changes nothing: give type, nullable, default or drop_default");
-      return made(std::move(a));
-    }
-    if (op == "create_index") {
-      allow(f, op, {"table", "name", "columns", "unique", "if_missing"});
-      return made(CreateIndex{text(required(f, op, "table")), text(required(f, op, "name")),
-                              names(required(f, op, "columns")), flag(f, "unique"), flag(f, "if_missing")});
-    }
-    if (op == "drop_index") {
-      allow(f, op, {"table", "name", "if_exists"});
-      return made(DropIndex{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
-    }
-    if (op == "add_foreign_key") {
-      allow(f, op,
-            {"table", "name", "columns", "references", "referenced_columns", "on_delete", "on_update", "if_missing"});
-      return made(AddForeignKey{text(required(f, op, "table")), key_of(f, true), flag(f, "if_missing")});
-    }
-    if (op == "drop_foreign_key") {
-      allow(f, op, {"table", "name", "if_exists"});
-      return made(DropForeignKey{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
-    }
-    if (op == "add_unique") {
-      allow(f, op, {"table", "name", "columns", "if_missing"});
-      return made(AddUnique{text(required(f, op, "table")),
-                            {text(required(f, op, "name")), names(required(f, op, "columns"))},
-                            flag(f, "if_missing")});
-    }
-    if (op == "add_check") {
-      allow(f, op, {"table", "name", "expression", "if_missing"});
-      return made(AddCheck{text(required(f, op, "table")),
-                           {text(required(f, op, "name")), text(required(f, op, "expression"))},
-                           flag(f, "if_missing")});
-    }
-    if (op == "drop_constraint") {
-      allow(f, op, {"table", "name", "if_exists"});
-      return made(DropConstraint{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
-    }
-    if (op == "insert_rows") {
-      allow(f, op, {"table", "rows", "key"});
-      InsertRows r{text(required(f, op, "table")), {}, {}, {}};
-      const YAML::Node& rows = required(f, op, "rows");
-      if (!rows.IsSequence() || rows.size() == 0) fail(rows, "insert_rows needs a list of rows ({column: value, ...})");
-      for (const auto& row : rows) {
-        if (!row.IsMap() || row.size() == 0) fail(row, "a row is a mapping of column to value");
-        if (r.columns.empty())
-          for (const auto& cell : row) r.columns.push_back(cell.first.as<std::string>());
-        std::vector<Literal> values;
-        if (row.size() != r.columns.size()) fail(row, "every row must name the same columns as the first");
-        for (const auto& c : r.columns) {
-          if (!row[c]) fail(row, "this row has no value for '" + c + "', which the first row has");
-          values.push_back(literal(row[c]));
-        }
-        r.rows.push_back(std::move(values));
+    if (f["checks"])
+      for (const auto& c : sequence(f["checks"], "checks")) {
+        allow(c, "a check constraint", {"name", "expression"});
+        t.checks.push_back({text(required(c, "a check", "name")), text(required(c, "a check", "expression"))});
       }
-      if (f["key"]) {
-        r.key = names(f["key"]);
-        for (const auto& k : r.key)
-          if (std::find(r.columns.begin(), r.columns.end(), k) == r.columns.end())
-            fail(f["key"], "the key column '" + k + "' is not a column of the rows");
+    if (f["foreign_keys"])
+      for (const auto& k : sequence(f["foreign_keys"], "foreign_keys")) t.foreign_keys.push_back(key_of(k, false));
+    t.if_missing = flag(f, "if_missing");
+    return Change(std::move(t));
+  }
+
+  Change read(std::type_identity<DropTable>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"name", "table", "if_exists"});
+    return Change(DropTable{table_name(f, op), flag(f, "if_exists")});
+  }
+
+  Change read(std::type_identity<RenameTable>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"name", "table", "to"});
+    return Change(RenameTable{table_name(f, op), text(required(f, op, "to"))});
+  }
+
+  Change read(std::type_identity<AddColumn>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "column", "if_missing"});
+    return Change(
+        AddColumn{text(required(f, op, "table")), column_of(required(f, op, "column")), flag(f, "if_missing")});
+  }
+
+  Change read(std::type_identity<DropColumn>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "column", "if_exists"});
+    return Change(DropColumn{text(required(f, op, "table")), text(required(f, op, "column")), flag(f, "if_exists")});
+  }
+
+  Change read(std::type_identity<RenameColumn>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "column", "to"});
+    return Change(
+        RenameColumn{text(required(f, op, "table")), text(required(f, op, "column")), text(required(f, op, "to"))});
+  }
+
+  Change read(std::type_identity<AlterColumn>, const YAML::Node& f, const std::string& op) {
+    allow(f, op,
+          {"table", "column", "type", "length", "precision", "scale", "nullable", "default", "default_expression",
+           "drop_default"});
+    AlterColumn a{text(required(f, op, "table")), text(required(f, op, "column")), {}, {}, {}};
+    if (f["type"]) a.type = type_of(f);
+    if (f["nullable"]) a.nullable = boolean(f["nullable"]);
+    if (auto d = default_of(f)) a.default_value = std::optional<Default>(*d);
+    if (flag(f, "drop_default")) {
+      if (a.default_value) fail(f["drop_default"], "alter_column cannot both set and drop the default");
+      a.default_value = std::optional<Default>();
+    }
+    if (!a.type && !a.nullable && !a.default_value)
+      fail(f, "alter_column changes nothing: give type, nullable, default or drop_default");
+    return Change(std::move(a));
+  }
+
+  Change read(std::type_identity<CreateIndex>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "name", "columns", "unique", "if_missing"});
+    return Change(CreateIndex{text(required(f, op, "table")), text(required(f, op, "name")),
+                            names(required(f, op, "columns")), flag(f, "unique"), flag(f, "if_missing")});
+  }
+
+  Change read(std::type_identity<DropIndex>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "name", "if_exists"});
+    return Change(DropIndex{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
+  }
+
+  Change read(std::type_identity<AddForeignKey>, const YAML::Node& f, const std::string& op) {
+    allow(f, op,
+          {"table", "name", "columns", "references", "referenced_columns", "on_delete", "on_update", "if_missing"});
+    return Change(AddForeignKey{text(required(f, op, "table")), key_of(f, true), flag(f, "if_missing")});
+  }
+
+  Change read(std::type_identity<DropForeignKey>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "name", "if_exists"});
+    return Change(DropForeignKey{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
+  }
+
+  Change read(std::type_identity<AddUnique>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "name", "columns", "if_missing"});
+    return Change(AddUnique{text(required(f, op, "table")),
+                          {text(required(f, op, "name")), names(required(f, op, "columns"))},
+                          flag(f, "if_missing")});
+  }
+
+  Change read(std::type_identity<AddCheck>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "name", "expression", "if_missing"});
+    return Change(AddCheck{text(required(f, op, "table")),
+                         {text(required(f, op, "name")), text(required(f, op, "expression"))},
+                         flag(f, "if_missing")});
+  }
+
+  Change read(std::type_identity<DropConstraint>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "name", "if_exists"});
+    return Change(DropConstraint{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
+  }
+
+  Change read(std::type_identity<InsertRows>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "rows", "key"});
+    InsertRows r{text(required(f, op, "table")), {}, {}, {}};
+    const YAML::Node& rows = required(f, op, "rows");
+    if (!rows.IsSequence() || rows.size() == 0) fail(rows, "insert_rows needs a list of rows ({column: value, ...})");
+    for (const auto& row : rows) {
+      if (!row.IsMap() || row.size() == 0) fail(row, "a row is a mapping of column to value");
+      if (r.columns.empty())
+        for (const auto& cell : row) r.columns.push_back(cell.first.as<std::string>());
+      std::vector<Literal> values;
+      if (row.size() != r.columns.size()) fail(row, "every row must name the same columns as the first");
+      for (const auto& c : r.columns) {
+        if (!row[c]) fail(row, "this row has no value for '" + c + "', which the first row has");
+        values.push_back(literal(row[c]));
       }
-      return made(std::move(r));
+      r.rows.push_back(std::move(values));
     }
-    if (op == "sql") {
-      if (!f.IsMap() || f.size() == 0)
-        fail(f, "sql takes a mapping of dialect to SQL ({sqlite: \"...\", postgres: \"...\", mysql: \"...\"})");
-      Sql s;
-      for (const auto& entry2 : f) s.by_dialect[entry2.first.as<std::string>()] = text(entry2.second);
-      return made(std::move(s));
+    if (f["key"]) {
+      r.key = names(f["key"]);
+      for (const auto& k : r.key)
+        if (std::find(r.columns.begin(), r.columns.end(), k) == r.columns.end())
+          fail(f["key"], "the key column '" + k + "' is not a column of the rows");
     }
-    fail(entry->first, "unknown operation '" + op + "'; known: " + known_names());
+    return Change(std::move(r));
+  }
+
+  Change read(std::type_identity<Sql>, const YAML::Node& f, const std::string& /*op*/) {
+    if (!f.IsMap() || f.size() == 0)
+      fail(f, "sql takes a mapping of dialect to SQL ({sqlite: \"...\", postgres: \"...\", mysql: \"...\"})");
+    Sql s;
+    for (const auto& entry2 : f) s.by_dialect[entry2.first.as<std::string>()] = text(entry2.second);
+    return Change(std::move(s));
   }
 
   static std::string known_names() {
-    return "create_table, drop_table, rename_table, add_column, drop_column, rename_column, alter_column, "
-           "create_index, drop_index, add_foreign_key, drop_foreign_key, add_unique, add_check, drop_constraint, "
-           "insert_rows, sql";
+    std::string out;
+    for (auto name : operation_names) out += (out.empty() ? "" : ", ") + std::string(name);
+    return out;
   }
 
   void allow(const YAML::Node& map, const std::string& what, std::initializer_list<const char*> keys) {

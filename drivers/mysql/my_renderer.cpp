@@ -47,11 +47,12 @@ std::vector<RenderedStatement> MyRenderer::drop_index(const ops::DropIndex& op) 
            {}}};
 }
 
-bool MyRenderer::native_if_exists(std::size_t change_index) const {
+bool MyRenderer::native_if_exists(std::string_view name) const {
   using namespace ops;
-  bool column_or_index = change_index == Change(AddColumn{}).index() || change_index == Change(DropColumn{}).index() ||
-                         change_index == Change(CreateIndex{}).index() || change_index == Change(DropIndex{}).index();
-  return SqlRenderer::native_if_exists(change_index) || (column_or_index && native_if_exists_);
+  bool column_or_index =
+      name == AddColumn::operation || name == DropColumn::operation || name == CreateIndex::operation ||
+      name == DropIndex::operation;
+  return SqlRenderer::native_if_exists(name) || (column_or_index && native_if_exists_);
 }
 
 std::vector<RenderedStatement> MyRenderer::modify_column(const ops::AlterColumn& op) const {

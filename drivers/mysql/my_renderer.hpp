@@ -34,7 +34,7 @@ class MyRenderer final : public SqlRenderer {
   std::string default_sql(const ops::Default& value) const override;
   std::vector<RenderedStatement> drop_index(const ops::DropIndex& op) const override;
   std::string from_no_table() const override { return " FROM DUAL"; }
-  bool native_if_exists(std::size_t change_index) const override;
+  bool native_if_exists(std::string_view name) const override;
 
  private:
   // MODIFY COLUMN restates the whole column: what alter_column does not change is kept.

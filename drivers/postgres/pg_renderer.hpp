@@ -25,7 +25,7 @@ class PgRenderer final : public SqlRenderer {
   std::string column_definition(const ops::Column& column) const override;
   std::string bound_value(int index, const ColumnInfo* column) const override;
   // PostgreSQL has IF [NOT] EXISTS for tables, columns and indexes.
-  bool native_if_exists(std::size_t) const override { return true; }
+  bool native_if_exists(std::string_view) const override { return true; }
 
  private:
   Session& session_;

@@ -33,9 +33,8 @@ class SqliteRenderer final : public SqlRenderer {
  protected:
   std::string column_definition(const ops::Column& column) const override;
   // SQLite has IF [NOT] EXISTS for tables and indexes, not for columns.
-  bool native_if_exists(std::size_t change_index) const override {
-    return SqlRenderer::native_if_exists(change_index) || change_index == ops::Change(ops::CreateIndex{}).index() ||
-           change_index == ops::Change(ops::DropIndex{}).index();
+  bool native_if_exists(std::string_view name) const override {
+    return SqlRenderer::native_if_exists(name) || name == ops::CreateIndex::operation || name == ops::DropIndex::operation;
   }
 
  private:

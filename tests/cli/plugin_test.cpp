@@ -147,3 +147,27 @@ TEST_CASE("an exception of a driver's own becomes an internal error (exit 70) na
     CHECK(error.at("kind") == "internal error");
   }
 }
+
+TEST_CASE("a plugin built before an operation existed is never given it: the migration is refused before anything runs") {
+  ScratchDir plugins;
+  fs::copy_file(test_setting("STRATA_TEST_OLDER_PLUGIN"), plugins.path() / "strata-driver-older.so");
+  ScratchDir migrations;
+  std::ofstream(migrations.path() / "V1__tables.yaml")
+      << "- create_table: {table: runs, columns: [{name: id, type: integer}]}\n"
+         "- create_index: {table: runs, name: ix_runs_id, columns: [id]}\n";
+  // Its database keeps nothing, so the commands that only read: validate, and migrate's dry run
+  // (migrate checks the same way, after taking the lock; the conformance suite proves that part).
+  for (std::vector<std::string> command : {std::vector<std::string>{"validate"}, {"migrate", "--dry-run"}}) {
+    INFO(command[0]);
+    for (const char* a : {"--url", "older:db", "--dir"}) command.emplace_back(a);
+    command.push_back(migrations.path().string());
+    command.push_back("--plugin-dir");
+    command.push_back(plugins.path().string());
+    ProcessResult r = run_strata(command);
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains("V1__tables.yaml:2") &&
+                          Catch::Contains("the older driver does not know the operation create_index") &&
+                          Catch::Contains("upgrade the driver"));
+    CHECK_THAT(r.err, !Catch::Contains("internal error"));  // it was never handed the operation
+  }
+}

@@ -18,6 +18,17 @@
 // converges; an object there with another shape (a column of another type or nullability, an
 // index over other columns) is drift: reported, and an error with --strict. Without the flag,
 // an object already there (already gone) is an error naming the operation, before it runs.
+//
+// The plugin ABI (see <strata/plugin/sdk.hpp>): operations reach a driver's renderer as these
+// types, and are known across the boundary by name (`operation`), never by their index in Change.
+// So that a compiled plugin keeps working when strata learns an operation or a field:
+//   - a new operation is appended to Change, no larger than CreateTable (checked below); the
+//     core asks the renderer whether it knows it (OperationRenderer::knows, by name) before
+//     passing it, and refuses a migration that uses it with an older plugin, naming both;
+//   - a new field is appended to its struct, and its default means what the operation meant
+//     before; a field that asks more of a renderer is a new operation, or a name of its own
+//     that the renderer must know ("create_index.concurrently").
+// Anything else (reordering, removing, changing a field's type) raises STRATA_PLUGIN_ABI_VERSION.
 #pragma once
 
 #include <strata/export.hpp>
@@ -25,8 +36,10 @@
 
 #include <cstdint>
 #include <map>
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -76,6 +89,7 @@ struct CheckConstraint {
 };
 
 struct CreateTable {
+  static constexpr std::string_view operation = "create_table";
   std::string table;
   std::vector<Column> columns;
   std::vector<std::string> primary_key;  // a composite key; or mark one column primary
@@ -85,30 +99,36 @@ struct CreateTable {
   bool if_missing = false;
 };
 struct DropTable {
+  static constexpr std::string_view operation = "drop_table";
   std::string table;
   bool if_exists = false;
 };
 struct RenameTable {
+  static constexpr std::string_view operation = "rename_table";
   std::string table;
   std::string to;
 };
 struct AddColumn {
+  static constexpr std::string_view operation = "add_column";
   std::string table;
   Column column;
   bool if_missing = false;
 };
 struct DropColumn {
+  static constexpr std::string_view operation = "drop_column";
   std::string table;
   std::string column;
   bool if_exists = false;
 };
 struct RenameColumn {
+  static constexpr std::string_view operation = "rename_column";
   std::string table;
   std::string column;
   std::string to;
 };
 // Changes what is given; leaves the rest of the column as it is.
 struct AlterColumn {
+  static constexpr std::string_view operation = "alter_column";
   std::string table;
   std::string column;
   std::optional<ColumnType> type;
@@ -116,6 +136,7 @@ struct AlterColumn {
   std::optional<std::optional<Default>> default_value;  // a new default, or nullopt inside to drop it
 };
 struct CreateIndex {
+  static constexpr std::string_view operation = "create_index";
   std::string table;
   std::string name;
   std::vector<std::string> columns;
@@ -123,32 +144,38 @@ struct CreateIndex {
   bool if_missing = false;
 };
 struct DropIndex {
+  static constexpr std::string_view operation = "drop_index";
   std::string table;
   std::string name;
   bool if_exists = false;
 };
 struct AddForeignKey {
+  static constexpr std::string_view operation = "add_foreign_key";
   std::string table;
   ForeignKey key;  // named
   bool if_missing = false;
 };
 struct DropForeignKey {
+  static constexpr std::string_view operation = "drop_foreign_key";
   std::string table;
   std::string name;
   bool if_exists = false;
 };
 struct AddUnique {
+  static constexpr std::string_view operation = "add_unique";
   std::string table;
   UniqueConstraint constraint;
   bool if_missing = false;
 };
 struct AddCheck {
+  static constexpr std::string_view operation = "add_check";
   std::string table;
   CheckConstraint constraint;
   bool if_missing = false;
 };
 // Drops a unique or check constraint by name.
 struct DropConstraint {
+  static constexpr std::string_view operation = "drop_constraint";
   std::string table;
   std::string name;
   bool if_exists = false;
@@ -156,6 +183,7 @@ struct DropConstraint {
 // Seed data. With `key`, a row whose key columns match an existing row is left alone
 // (if_missing by key); without, every row is inserted.
 struct InsertRows {
+  static constexpr std::string_view operation = "insert_rows";
   std::string table;
   std::vector<std::string> columns;
   std::vector<std::vector<Literal>> rows;
@@ -164,12 +192,36 @@ struct InsertRows {
 // The escape hatch: SQL per dialect ("sqlite", "postgres", "mysql", ...); a dialect with no
 // entry refuses the migration before anything runs.
 struct Sql {
+  static constexpr std::string_view operation = "sql";
   std::map<std::string, std::string> by_dialect;
 };
 
 using Change = std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, RenameColumn, AlterColumn,
                             CreateIndex, DropIndex, AddForeignKey, DropForeignKey, AddUnique, AddCheck,
                             DropConstraint, InsertRows, Sql>;
+
+// Every operation's name, in the order of Change. Built from the alternatives: an operation
+// without a name does not compile, and no list elsewhere can fall out of step with Change.
+template <class>
+struct NamesOf;
+template <class... T>
+struct NamesOf<std::variant<T...>> {
+  static constexpr std::array<std::string_view, sizeof...(T)> names{T::operation...};
+  // An operation added later keeps the layout a compiled plugin knows: no larger than the
+  // largest (so the variant's storage does not grow), and appended after the others.
+  static constexpr bool fits = ((sizeof(T) <= sizeof(CreateTable)) && ...);
+};
+inline constexpr auto operation_names = NamesOf<Change>::names;
+static_assert(NamesOf<Change>::fits, "a new operation must be no larger than CreateTable (see the plugin ABI rules)");
+static_assert(std::variant_size_v<Change> < 255);
+
+// Whether `name` is an operation of the SDK this code was compiled against. Inline on purpose:
+// a plugin keeps the answer of the SDK it was built with (see OperationRenderer::knows).
+inline bool is_operation(std::string_view name) {
+  for (auto known : operation_names)
+    if (known == name) return true;
+  return false;
+}
 
 // One operation and where it was written.
 struct Operation {

@@ -14,6 +14,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace strata {
@@ -38,7 +39,13 @@ struct RenderedStatement {
 class STRATA_API OperationRenderer {
  public:
   virtual ~OperationRenderer();
-  // Whether this backend can apply operations of this kind (an index into ops::Change).
+  // Whether this renderer knows the operation `name` ("add_column") at all: by default, every
+  // operation of the SDK the driver was compiled against (inline, so the answer is the
+  // plugin's own). The core asks before anything else and passes a renderer only operations it
+  // knows; a migration using one it does not know is refused before anything runs, naming the
+  // operation and the driver (an older plugin, a newer strata).
+  virtual bool knows(std::string_view name) const { return ops::is_operation(name); }
+  // Whether this backend can apply this operation (it may look at its fields).
   virtual bool supports(const ops::Operation& op) const = 0;
   // The statements that apply `op`. The catalog shows the schema as it is at that moment (a
   // rebuild reads the table it rebuilds). Throws Error(apply_failed) when it cannot.
@@ -89,10 +96,10 @@ class STRATA_API SqlRenderer : public OperationRenderer {
   virtual std::string bound_value(int index, const ColumnInfo* column) const;
   // What follows `SELECT <values>` when it reads no table (" FROM DUAL" on MySQL).
   virtual std::string from_no_table() const { return ""; }
-  // Whether the server has its own IF [NOT] EXISTS for this kind of operation (an index into
-  // ops::Change); the clause is then added to a guarded operation, so that a session racing the
-  // guard cannot make it fail. CREATE TABLE and DROP TABLE by default.
-  virtual bool native_if_exists(std::size_t change_index) const;
+  // Whether the server has its own IF [NOT] EXISTS for the operation `name` ("add_column");
+  // the clause is then added to a guarded operation, so that a session racing the guard cannot
+  // make it fail. create_table and drop_table by default.
+  virtual bool native_if_exists(std::string_view name) const;
   // " IF NOT EXISTS" / " IF EXISTS" when `flag` is set and the server has it for `op`.
   std::string if_clause(const ops::Operation& op, bool flag, const char* clause) const;
   // The SQL a sql operation holds for this dialect, split into statements.

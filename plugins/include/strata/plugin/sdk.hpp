@@ -31,8 +31,17 @@
 #include <string>
 #include <vector>
 
-// Raised whenever the interfaces in <strata/driver.hpp> change incompatibly.
-#define STRATA_PLUGIN_ABI_VERSION 3
+// What the plugin ABI covers, exactly: the types and virtual interfaces of <strata/driver.hpp>
+// (Dialect, Session, Catalog, MigrationLock, Connection, Driver and the values they exchange),
+// <strata/operations.hpp> (the portable operations a renderer is given) and <strata/render.hpp>
+// (OperationRenderer, SqlRenderer), with <strata/error.hpp> and <strata/types.hpp> that they use.
+// It is raised whenever one of them changes incompatibly. Not raised for what a compiled plugin
+// cannot see: a new portable operation or a new field appended under the rules of
+// <strata/operations.hpp> (an older plugin refuses the operation, by name, through
+// OperationRenderer::knows).
+// 4: operations known by name across the boundary (OperationRenderer::knows,
+//    SqlRenderer::native_if_exists by name), no longer by their index in ops::Change.
+#define STRATA_PLUGIN_ABI_VERSION 4
 
 #define STRATA_PP_CAT_(a, b) a##b
 #define STRATA_PP_CAT(a, b) STRATA_PP_CAT_(a, b)
