@@ -29,11 +29,9 @@ bool holds_marker(const std::string& text) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  strata::Migration base;
-  base.version = strata::Version::parse("1");
-  base.description = "fuzz";
-  base.script = "001_fuzz.sql";
-  base.sql.assign(reinterpret_cast<const char*>(data), size);
+  std::string text(reinterpret_cast<const char*>(data), size);
+  strata::MigrationName name{strata::MigrationKind::versioned, strata::Version::parse("1"), "fuzz", "", false};
+  strata::Migration base = strata::Migration::sql(name, "001_fuzz.sql", text, "");
   std::vector<strata::Migration> read;
   try {
     read = strata::sql_migrations(base);
@@ -42,10 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   if (read.empty()) violated("nothing read");
-  if (read.front().checksum != strata::script_checksum(base.sql)) violated("the checksum is not the whole file's");
+  if (read.front().checksum != strata::script_checksum(text)) violated("the checksum is not the whole file's");
   for (const auto& m : read)
-    if (m.parts)
-      for (const auto& part : *m.parts)
+    if (const strata::SqlScript* sql = m.sql_script(); sql && sql->parts)
+      for (const auto& part : *sql->parts)
         if (holds_marker(part.text)) violated("a section holds a direction marker: both directions would run");
   return 0;
 }
