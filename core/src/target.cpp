@@ -65,7 +65,7 @@ std::vector<LedgerRow> Target::ledger_rows() {
 }
 
 HeldLock Target::lock() {
-  auto made = connection_->make_lock(LockScope{"", options_.ledger_table});
+  auto made = connection_->make_lock(LockScope{options_.ledger_table});
   if (!made) return HeldLock(nullptr);
   std::shared_ptr<MigrationLock> lock = keep_alive(std::move(made), connection_);
   auto begun = Clock::now();

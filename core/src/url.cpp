@@ -98,7 +98,6 @@ void refuse_unencoded_userinfo(std::string_view rest) {
 
 DatabaseUrl DatabaseUrl::parse(std::string_view text) {
   DatabaseUrl url;
-  url.original = std::string(text);
   std::size_t colon = text.find(':');
   if (colon == std::string_view::npos || !valid_scheme(text.substr(0, colon)))
     throw Error(ErrorKind::usage, "database URL has no scheme: expected e.g. sqlite:app.db or postgres://user@host/db");

@@ -268,7 +268,6 @@ std::unique_ptr<sql::Connection> MyConnection::open() const {
 Capabilities MyConnection::capabilities() const {
   Capabilities c;
   c.transactional_ddl = false;
-  c.lock_in_server = true;
   return c;
 }
 

@@ -229,13 +229,12 @@ std::vector<SessionChange> PgConnection::restore_session() {
 Capabilities PgConnection::capabilities() const {
   Capabilities c;
   c.transactional_ddl = true;
-  c.lock_in_server = true;
   c.schemas = true;
   return c;
 }
 
 std::unique_ptr<MigrationLock> PgConnection::make_lock(const LockScope& scope) {
-  std::string schema = scope.schema.empty() ? schema_ : scope.schema;
+  const std::string& schema = schema_;
   std::int64_t key = advisory_key(schema, scope.ledger_table);
   return std::make_unique<AdvisoryLock>(
       *this, key, "advisory lock " + std::to_string(key) + " on " + schema + "." + scope.ledger_table);

@@ -229,7 +229,7 @@ std::string Inspector::ledger_snapshot(const std::string& table) {
 
 std::shared_ptr<MigrationLock> Inspector::lock(const std::string& table) {
   auto connection = connection_;
-  auto lock = connection_->make_lock(LockScope{"", table});
+  auto lock = connection_->make_lock(LockScope{table});
   return std::shared_ptr<MigrationLock>(lock.release(), [connection](MigrationLock* l) { delete l; });
 }
 

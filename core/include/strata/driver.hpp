@@ -42,7 +42,6 @@ using Row = std::vector<Value>;
 // What a backend can do, so that the core and the tests ask about abilities, never names.
 struct Capabilities {
   bool transactional_ddl = false;  // DDL and the ledger row commit or roll back together
-  bool lock_in_server = false;     // the migration lock lives in the server, not in the OS
   bool schemas = false;            // namespaces inside one database
 };
 
@@ -179,9 +178,9 @@ struct SessionChange {
   std::string found;    // as the migration left it
 };
 
+// What a migration lock protects: one ledger, in the connection's schema (Connection::target_schema).
 struct LockScope {
-  std::string schema;        // "" for the connection's default
-  std::string ledger_table;  // the ledger the lock protects
+  std::string ledger_table;
 };
 
 class STRATA_API Connection {

@@ -31,8 +31,6 @@ struct STRATA_API DatabaseUrl {
   std::string redacted() const;
   // The value of a query parameter, if present.
   std::optional<std::string> param(std::string_view name) const;
-
-  std::string original;  // as given; never printed
 };
 
 }  // namespace strata
