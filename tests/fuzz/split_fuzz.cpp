@@ -16,8 +16,8 @@ using FuzzedDialect = strata::postgres::PgDialect;
 constexpr bool mysql_rules = false;
 constexpr bool nested_comments = true;
 #elif defined(FUZZ_DIALECT_MYSQL)
-#include "mysql/my_dialect.hpp"
-using FuzzedDialect = strata::mysql::MyDialect;
+#include "mysql/mysql_dialect.hpp"
+using FuzzedDialect = strata::mysql::MysqlDialect;
 constexpr bool mysql_rules = true;
 constexpr bool nested_comments = false;
 #endif

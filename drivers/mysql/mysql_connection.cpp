@@ -1,6 +1,6 @@
-#include "my_connection.hpp"
+#include "mysql_connection.hpp"
 
-#include "my_lock.hpp"
+#include "mysql_lock.hpp"
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
@@ -113,7 +113,7 @@ std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::spa
   return run_query(*statement, params);
 }
 
-MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(options.url.redacted()) {
+MysqlConnection::MysqlConnection(const ConnectOptions& options) : redacted_url_(options.url.redacted()) {
   const DatabaseUrl& url = options.url;
   std::string host = url.host.empty() ? "127.0.0.1" : url.host;
   options_["hostName"] = sql::SQLString("tcp://" + host + ":" + std::to_string(url.port.value_or(3306)));
@@ -150,7 +150,7 @@ MyConnection::MyConnection(const ConnectOptions& options) : redacted_url_(option
   mariadb_ = v.find("MariaDB") != std::string::npos;
   // compat=mysql8 on MariaDB: SQL as MySQL 8 takes it (its dialect, its variants, no IF [NOT]
   // EXISTS on columns and indexes: the catalog guards alone). Server settings follow the server.
-  dialect_ = MyDialect(mariadb_ && !mysql8_path_);
+  dialect_ = MysqlDialect(mariadb_ && !mysql8_path_);
   renderer_.use_server(mariadb_, mariadb_ && !mysql8_path_);
   renderer_.in_database(database_);
   server_ = std::string(mariadb_ ? "MariaDB " : "MySQL ") + v.substr(0, v.find('-'));
@@ -206,7 +206,7 @@ std::string shown(const Value& v) {
 
 // Read through the text protocol: a prepared statement keeps DATABASE() as it was when it was
 // prepared (seen on MariaDB 10.11), which is exactly what must not be trusted here.
-std::vector<Value> MyConnection::session_settings() {
+std::vector<Value> MysqlConnection::session_settings() {
   std::string sql = "SELECT DATABASE()";
   for (std::size_t i = 1; i < tracked_.size(); ++i) sql += ", @@SESSION." + tracked_[i];
   try {
@@ -222,14 +222,14 @@ std::vector<Value> MyConnection::session_settings() {
   }
 }
 
-void MyConnection::remember_session() {
+void MysqlConnection::remember_session() {
   tracked_ = {"database"};
   tracked_.insert(tracked_.end(), std::begin(tracked_variables), std::end(tracked_variables));
   tracked_.push_back(mariadb_ ? "max_statement_time" : "max_execution_time");
   remembered_ = session_settings();
 }
 
-std::vector<SessionChange> MyConnection::restore_session() {
+std::vector<SessionChange> MysqlConnection::restore_session() {
   if (remembered_.empty()) return {};
   std::vector<Value> now = session_settings();
   std::vector<SessionChange> changes;
@@ -254,7 +254,7 @@ std::vector<SessionChange> MyConnection::restore_session() {
   return changes;
 }
 
-std::unique_ptr<sql::Connection> MyConnection::open() const {
+std::unique_ptr<sql::Connection> MysqlConnection::open() const {
   try {
     auto options = options_;
     return std::unique_ptr<sql::Connection>(sql::mysql::get_mysql_driver_instance()->connect(options));
@@ -265,25 +265,25 @@ std::unique_ptr<sql::Connection> MyConnection::open() const {
   }
 }
 
-Capabilities MyConnection::capabilities() const {
+Capabilities MysqlConnection::capabilities() const {
   Capabilities c;
   c.transactional_ddl = false;
   return c;
 }
 
-std::unique_ptr<MigrationLock> MyConnection::make_lock(const LockScope& scope) {
+std::unique_ptr<MigrationLock> MysqlConnection::make_lock(const LockScope& scope) {
   return std::make_unique<NamedLock>(open(), lock_name(database_, scope.ledger_table));
 }
 
-std::string MyConnection::user_name() {
+std::string MysqlConnection::user_name() {
   return text(query("SELECT CURRENT_USER()", {}).at(0).at(0));
 }
 
-std::string MyConnection::session_id() {
+std::string MysqlConnection::session_id() {
   return "connection id " + text(query("SELECT CONNECTION_ID()", {}).at(0).at(0));
 }
 
-bool MyConnection::session_busy(std::string_view session_id) {
+bool MysqlConnection::session_busy(std::string_view session_id) {
   constexpr std::string_view prefix = "connection id ";
   if (!session_id.starts_with(prefix)) return false;
   // The id comes from the ledger, where anyone may have written anything.
@@ -297,7 +297,7 @@ bool MyConnection::session_busy(std::string_view session_id) {
   return !query("SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND <> 'Sleep'", id).empty();
 }
 
-void MyConnection::execute(std::string_view sql) {
+void MysqlConnection::execute(std::string_view sql) {
   try {
     std::unique_ptr<sql::Statement> statement(conn_->createStatement());
     if (statement->execute(std::string(sql))) std::unique_ptr<sql::ResultSet> discarded(statement->getResultSet());
@@ -306,7 +306,7 @@ void MyConnection::execute(std::string_view sql) {
   }
 }
 
-sql::PreparedStatement& MyConnection::prepared(std::string_view sql) {
+sql::PreparedStatement& MysqlConnection::prepared(std::string_view sql) {
   auto found = prepared_.find(sql);
   if (found != prepared_.end()) return *found->second;
   try {
@@ -317,7 +317,7 @@ sql::PreparedStatement& MyConnection::prepared(std::string_view sql) {
   }
 }
 
-std::int64_t MyConnection::execute(std::string_view sql, std::span<const Value> params) {
+std::int64_t MysqlConnection::execute(std::string_view sql, std::span<const Value> params) {
   sql::PreparedStatement& statement = prepared(sql);
   try {
     bind(statement, params);
@@ -327,18 +327,18 @@ std::int64_t MyConnection::execute(std::string_view sql, std::span<const Value> 
   }
 }
 
-std::vector<Row> MyConnection::query(std::string_view sql, std::span<const Value> params) {
+std::vector<Row> MysqlConnection::query(std::string_view sql, std::span<const Value> params) {
   return run_query(prepared(sql), params);
 }
 
-void MyConnection::begin() {
+void MysqlConnection::begin() {
   execute("START TRANSACTION");
 }
-void MyConnection::commit() {
+void MysqlConnection::commit() {
   execute("COMMIT");
 }
 
-void MyConnection::rollback() {
+void MysqlConnection::rollback() {
   try {
     std::unique_ptr<sql::Statement> statement(conn_->createStatement());
     statement->execute("ROLLBACK");
@@ -346,7 +346,7 @@ void MyConnection::rollback() {
   }
 }
 
-bool MyConnection::table_exists(std::string_view table) {
+bool MysqlConnection::table_exists(std::string_view table) {
   std::vector<Value> params{database_, std::string(table)};
   return !query(
               "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
@@ -355,7 +355,7 @@ bool MyConnection::table_exists(std::string_view table) {
               .empty();
 }
 
-std::vector<std::string> MyConnection::tables() {
+std::vector<std::string> MysqlConnection::tables() {
   std::vector<Value> params{database_};
   std::vector<std::string> names;
   for (const auto& row : query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "
@@ -365,7 +365,7 @@ std::vector<std::string> MyConnection::tables() {
   return names;
 }
 
-std::vector<ColumnInfo> MyConnection::columns(std::string_view table) {
+std::vector<ColumnInfo> MysqlConnection::columns(std::string_view table) {
   std::vector<Value> params{database_, std::string(table)};
   std::vector<ColumnInfo> out;
   for (const auto& row : query("SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY "
@@ -385,7 +385,7 @@ std::vector<ColumnInfo> MyConnection::columns(std::string_view table) {
   return out;
 }
 
-std::vector<IndexInfo> MyConnection::indexes(std::string_view table) {
+std::vector<IndexInfo> MysqlConnection::indexes(std::string_view table) {
   std::vector<Value> params{database_, std::string(table)};
   std::vector<IndexInfo> out;
   for (const auto& row : query("SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS "
@@ -404,7 +404,7 @@ std::vector<IndexInfo> MyConnection::indexes(std::string_view table) {
   return out;
 }
 
-std::vector<ForeignKeyInfo> MyConnection::foreign_keys(std::string_view table) {
+std::vector<ForeignKeyInfo> MysqlConnection::foreign_keys(std::string_view table) {
   std::vector<Value> params{database_, std::string(table)};
   std::vector<ForeignKeyInfo> out;
   for (const auto& row :
@@ -432,7 +432,7 @@ std::vector<ForeignKeyInfo> MyConnection::foreign_keys(std::string_view table) {
   return out;
 }
 
-std::vector<ConstraintInfo> MyConnection::constraints(std::string_view table) {
+std::vector<ConstraintInfo> MysqlConnection::constraints(std::string_view table) {
   std::vector<Value> params{database_, std::string(table)};
   std::vector<ConstraintInfo> out;
   for (const auto& row :

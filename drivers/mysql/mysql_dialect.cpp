@@ -1,19 +1,19 @@
-#include "my_dialect.hpp"
+#include "mysql_dialect.hpp"
 
 #include <algorithm>
 
 namespace strata::mysql {
 
-std::vector<std::string> MyDialect::suffixes() const {
+std::vector<std::string> MysqlDialect::suffixes() const {
   if (mariadb_) return {"mariadb", "mysql"};
   return {"mysql"};
 }
 
-std::string MyDialect::quote_identifier(std::string_view identifier) const {
+std::string MysqlDialect::quote_identifier(std::string_view identifier) const {
   return quote_identifier_with(identifier, '`');
 }
 
-std::string MyDialect::type_sql(const ColumnType& type) const {
+std::string MysqlDialect::type_sql(const ColumnType& type) const {
   switch (type.type) {
     case PortableType::boolean: return "BOOLEAN";
     case PortableType::smallint: return "SMALLINT";
@@ -36,7 +36,7 @@ std::string MyDialect::type_sql(const ColumnType& type) const {
   return "LONGTEXT";
 }
 
-std::vector<Statement> MyDialect::split(std::string_view script) const {
+std::vector<Statement> MysqlDialect::split(std::string_view script) const {
   SplitRules rules;
   rules.backtick_identifiers = true;
   rules.hash_comments = true;
@@ -50,7 +50,7 @@ std::vector<Statement> MyDialect::split(std::string_view script) const {
 
 // Every statement runs outside a transaction here (DDL commits implicitly), so only what
 // would break strata's own bookkeeping is refused.
-std::optional<StatementRefusal> MyDialect::refusal(const Statement& statement) const {
+std::optional<StatementRefusal> MysqlDialect::refusal(const Statement& statement) const {
   auto keywords = statement_keywords(statement.text, 1);
   std::string word = keywords.empty() ? "" : keywords.front();
   static constexpr std::string_view control[] = {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "XA"};

@@ -6,8 +6,8 @@
 // restores the current database and the session variables strata depends on.
 #pragma once
 
-#include "my_dialect.hpp"
-#include "my_renderer.hpp"
+#include "mysql_dialect.hpp"
+#include "mysql_renderer.hpp"
 
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
@@ -19,9 +19,9 @@
 
 namespace strata::mysql {
 
-class MyConnection final : public Connection, public Session, public Catalog {
+class MysqlConnection final : public Connection, public Session, public Catalog {
  public:
-  explicit MyConnection(const ConnectOptions& options);
+  explicit MysqlConnection(const ConnectOptions& options);
 
   const Dialect& dialect() const override { return dialect_; }
   Capabilities capabilities() const override;
@@ -69,8 +69,8 @@ class MyConnection final : public Connection, public Session, public Catalog {
 
   std::unique_ptr<sql::Connection> conn_;
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared_;
-  MyDialect dialect_;
-  MyRenderer renderer_{dialect_, *this};
+  MysqlDialect dialect_;
+  MysqlRenderer renderer_{dialect_, *this};
   std::string server_;
   bool mariadb_ = false;
   bool mysql8_path_ = false;  // compat=mysql8: MySQL 8's SQL even on MariaDB

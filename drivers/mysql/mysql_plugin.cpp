@@ -1,29 +1,29 @@
 // The MySQL/MariaDB driver plugin: its declaration and its factory, the only names it exports.
-#include "my_connection.hpp"
+#include "mysql_connection.hpp"
 
 #include <strata/plugin/sdk.hpp>
 
 namespace strata::mysql {
 namespace {
 
-class MyDriver final : public Driver {
+class MysqlDriver final : public Driver {
  public:
   std::string_view name() const override { return "mysql"; }
   std::string_view version() const override { return STRATA_VERSION_STRING; }
   const Dialect& dialect() const override { return dialect_; }
   std::unique_ptr<Connection> connect(const ConnectOptions& options) override {
-    return std::make_unique<MyConnection>(options);
+    return std::make_unique<MysqlConnection>(options);
   }
 
  private:
-  MyDialect dialect_;
+  MysqlDialect dialect_;
 };
 
 }  // namespace
 
 strata::Driver* make_driver() noexcept {
   try {
-    return new MyDriver();
+    return new MysqlDriver();
   } catch (...) {
     return nullptr;
   }

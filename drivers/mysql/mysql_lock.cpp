@@ -1,4 +1,4 @@
-#include "my_lock.hpp"
+#include "mysql_lock.hpp"
 
 
 namespace strata::mysql {

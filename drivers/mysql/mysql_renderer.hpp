@@ -8,10 +8,10 @@
 
 namespace strata::mysql {
 
-class MyRenderer final : public SqlRenderer {
+class MysqlRenderer final : public SqlRenderer {
  public:
   // `session` reads a column's full definition for MODIFY COLUMN.
-  MyRenderer(const Dialect& dialect, Session& session) : SqlRenderer(dialect), session_(session) {}
+  MysqlRenderer(const Dialect& dialect, Session& session) : SqlRenderer(dialect), session_(session) {}
   bool supports(const ops::Operation&) const override { return true; }
   bool same_type(const ColumnType& type, const ColumnInfo& column) const override;
   std::vector<RenderedStatement> render(const ops::Operation& op, Catalog& catalog) const override;

@@ -7,9 +7,9 @@
 
 namespace strata::mysql {
 
-class MyDialect final : public Dialect {
+class MysqlDialect final : public Dialect {
  public:
-  explicit MyDialect(bool mariadb = false) : mariadb_(mariadb) {}
+  explicit MysqlDialect(bool mariadb = false) : mariadb_(mariadb) {}
   std::string_view name() const override { return "mysql"; }
   std::vector<std::string> suffixes() const override;
   std::string quote_identifier(std::string_view identifier) const override;

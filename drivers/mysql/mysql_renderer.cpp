@@ -1,4 +1,4 @@
-#include "my_renderer.hpp"
+#include "mysql_renderer.hpp"
 
 #include <cctype>
 
@@ -21,7 +21,7 @@ std::string canonical(std::string_view type) {
 
 }  // namespace
 
-bool MyRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
+bool MysqlRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
   // MariaDB's JSON is LONGTEXT with a JSON_VALID check, and information_schema says longtext.
   if (type.type == PortableType::json && mariadb_ && canonical(column.type) == "longtext") return true;
   // TEXT, MEDIUMTEXT and LONGTEXT are all unbounded text to a portable schema.
@@ -32,22 +32,22 @@ bool MyRenderer::same_type(const ColumnType& type, const ColumnInfo& column) con
   return canonical(dialect().type_sql(type)) == canonical(column.type);
 }
 
-std::string MyRenderer::column_definition(const ops::Column& c) const {
+std::string MysqlRenderer::column_definition(const ops::Column& c) const {
   if (!c.auto_increment) return SqlRenderer::column_definition(c);
   return q(c.name) + " " + dialect().type_sql(c.type) + " NOT NULL AUTO_INCREMENT PRIMARY KEY";
 }
 
-std::string MyRenderer::default_sql(const ops::Default& value) const {
+std::string MysqlRenderer::default_sql(const ops::Default& value) const {
   return value.kind == ops::Default::Kind::current_timestamp ? "CURRENT_TIMESTAMP(3)" : SqlRenderer::default_sql(value);
 }
 
-std::vector<RenderedStatement> MyRenderer::drop_index(const ops::DropIndex& op) const {
+std::vector<RenderedStatement> MysqlRenderer::drop_index(const ops::DropIndex& op) const {
   return {{"DROP INDEX" + if_clause(ops::Operation(op), op.if_exists, " IF EXISTS") + " " + q(op.name) + " ON " +
                q(op.table),
            {}}};
 }
 
-bool MyRenderer::native_if_exists(std::string_view name) const {
+bool MysqlRenderer::native_if_exists(std::string_view name) const {
   using namespace ops;
   bool column_or_index =
       name == AddColumn::operation || name == DropColumn::operation || name == CreateIndex::operation ||
@@ -55,7 +55,7 @@ bool MyRenderer::native_if_exists(std::string_view name) const {
   return SqlRenderer::native_if_exists(name) || (column_or_index && native_if_exists_);
 }
 
-std::vector<RenderedStatement> MyRenderer::modify_column(const ops::AlterColumn& op) const {
+std::vector<RenderedStatement> MysqlRenderer::modify_column(const ops::AlterColumn& op) const {
   std::vector<Value> params{database_, op.table, op.column};
   auto rows = session_.query(
       "SELECT COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS "
@@ -86,7 +86,7 @@ std::vector<RenderedStatement> MyRenderer::modify_column(const ops::AlterColumn&
   return {{sql, {}}};
 }
 
-std::vector<RenderedStatement> MyRenderer::render(const ops::Operation& op, Catalog& catalog) const {
+std::vector<RenderedStatement> MysqlRenderer::render(const ops::Operation& op, Catalog& catalog) const {
   using namespace ops;
   if (auto* o = std::get_if<AlterColumn>(&op.change)) return modify_column(*o);
   if (auto* o = std::get_if<DropForeignKey>(&op.change))

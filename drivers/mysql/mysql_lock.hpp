@@ -4,7 +4,7 @@
 // `strata:` and 40 hex characters of its SHA-256. The server releases it when the connection ends.
 #pragma once
 
-#include "my_connection.hpp"
+#include "mysql_connection.hpp"
 
 namespace strata::mysql {
 
