@@ -86,7 +86,7 @@ class Gap {
   bool delimiter_command(std::string_view script, std::size_t& i, std::size_t to) {
     std::size_t end = std::min(script.find('\n', i), to);
     std::string_view line = script.substr(i, end - i);
-    if (line.size() < 10) return false;
+    if (line.size() < 10 || !space(line[9])) return false;  // DELIMITERx is no command (nor for mysql)
     for (std::size_t k = 0; k < 9; ++k)
       if (std::toupper(static_cast<unsigned char>(line[k])) != "DELIMITER"[k]) return false;
     std::string_view value = line.substr(10);
