@@ -1,4 +1,4 @@
-# strata_add_driver(<name> SOURCES ... [LIBRARIES ...])
+# strata_add_driver(<name> SOURCES ... [LIBRARIES ...] [OUTPUT_DIRECTORY dir] [NO_INSTALL])
 #
 # Builds a driver plugin the one way every driver is built: a MODULE library named
 # strata-driver-<name>.so, linked against the core and nothing of other drivers, with hidden
@@ -11,6 +11,9 @@
 # The same function is installed with strata's CMake package, for drivers built out of tree:
 # there the plugin lands in STRATA_PLUGIN_BUILD_DIR (default <build>/plugins), which is what
 # STRATA_PLUGIN_PATH names to try it, and installs into <libdir>/strata.
+#
+# OUTPUT_DIRECTORY places the plugin elsewhere than the plugin directory, and NO_INSTALL keeps
+# it out of the package: a plugin for tests only (strata's own sqlitetest).
 include(GNUInstallDirs)
 if(NOT DEFINED STRATA_PLUGIN_BUILD_DIR)
   set(STRATA_PLUGIN_BUILD_DIR "${CMAKE_BINARY_DIR}/plugins")
@@ -20,7 +23,10 @@ if(NOT DEFINED STRATA_PLUGIN_INSTALL_DIR)
 endif()
 
 function(strata_add_driver name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT ARG_OUTPUT_DIRECTORY)
+    set(ARG_OUTPUT_DIRECTORY "${STRATA_PLUGIN_BUILD_DIR}")
+  endif()
   set(target strata-driver-${name})
   if(STRATA_STATIC_DRIVERS AND NOT TARGET strata_core)
     message(FATAL_ERROR "this strata was built with its drivers linked in (STRATA_STATIC_DRIVERS) and loads no "
@@ -38,8 +44,10 @@ function(strata_add_driver name)
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     OUTPUT_NAME ${target}
-    LIBRARY_OUTPUT_DIRECTORY "${STRATA_PLUGIN_BUILD_DIR}"
+    LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}"
     INSTALL_RPATH "$ORIGIN/..")  # libstrata is installed one directory up
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
-  install(TARGETS ${target} LIBRARY DESTINATION "${STRATA_PLUGIN_INSTALL_DIR}")
+  if(NOT ARG_NO_INSTALL)
+    install(TARGETS ${target} LIBRARY DESTINATION "${STRATA_PLUGIN_INSTALL_DIR}")
+  endif()
 endfunction()

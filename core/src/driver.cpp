@@ -11,6 +11,20 @@ MigrationLock::~MigrationLock() = default;
 Connection::~Connection() = default;
 Driver::~Driver() = default;
 
+StatementRefusal StatementRefusal::transaction_control(std::string_view word) {
+  return {std::string(word) +
+              " controls the transaction, which strata owns (each migration runs in one transaction with its "
+              "ledger row, or statement by statement with recorded progress): remove the statement",
+          false};
+}
+
+StatementRefusal StatementRefusal::outside_transaction(std::string_view what, std::string_view why) {
+  return {std::string(what) + " " + std::string(why) +
+              ", and strata runs each migration in one; put `-- strata:no-transaction` on the file's first line to "
+              "run it statement by statement, outside a transaction",
+          true};
+}
+
 TransactionFrame Dialect::transaction_frame(std::span<const Statement>) const {
   return {};
 }

@@ -55,14 +55,11 @@ std::optional<StatementRefusal> MysqlDialect::refusal(const Statement& statement
   std::string word = keywords.empty() ? "" : keywords.front();
   static constexpr std::string_view control[] = {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "XA"};
   if (std::find(std::begin(control), std::end(control), word) != std::end(control) && word != "BEGIN")
-    return StatementRefusal{word +
-                                " controls the transaction, which strata owns (each statement's progress is "
-                                "recorded in the ledger): remove the statement",
-                            false};
+    return StatementRefusal::transaction_control(word);
   // BEGIN [WORK] starts a transaction; BEGIN NOT ATOMIC ... END is a block (MariaDB), and other
   // BEGIN ... END blocks only occur inside CREATE.
   if (word == "BEGIN" && statement_keywords(statement.text, 3) != std::vector<std::string>{"BEGIN", "NOT", "ATOMIC"})
-    return StatementRefusal{"BEGIN controls the transaction, which strata owns: remove the statement", false};
+    return StatementRefusal::transaction_control(word);
   if (word == "LOCK" || word == "UNLOCK")
     return StatementRefusal{word + " TABLES would end or hold locks strata's bookkeeping needs: remove the statement",
                             false};

@@ -60,11 +60,7 @@ std::optional<StatementRefusal> PgDialect::refusal(const Statement& statement) c
                                                  "ABORT", "ROLLBACK", "SAVEPOINT", "RELEASE"};
   if (std::find(std::begin(control), std::end(control), first) != std::end(control) ||
       starts(words, {"PREPARE", "TRANSACTION"}))
-    return StatementRefusal{first +
-                                " controls the transaction, which strata owns (each migration runs in one "
-                                "transaction with its ledger row, or statement by statement with recorded "
-                                "progress): remove the statement",
-                            false};
+    return StatementRefusal::transaction_control(first);
   if (first == "COPY" && (contains_word(words, "STDIN") || contains_word(words, "STDOUT")))
     return StatementRefusal{
         "COPY ... FROM stdin needs data that psql would stream and strata cannot; load the rows "
@@ -85,11 +81,7 @@ std::optional<StatementRefusal> PgDialect::refusal(const Statement& statement) c
             : std::min<std::size_t>(words.size(), first == "VACUUM" || first == "CLUSTER" ? 1 : 2);
     std::string what;
     for (std::size_t i = 0; i < shown; ++i) what += (i ? " " : "") + words[i];
-    return StatementRefusal{what +
-                                " cannot run inside a transaction, and strata runs each migration in one; put "
-                                "`-- strata:no-transaction` on the file's first line to run it statement by "
-                                "statement, outside a transaction",
-                            true};
+    return StatementRefusal::outside_transaction(what);
   }
   return std::nullopt;
 }

@@ -4,29 +4,9 @@
 #include <strata/plugin/sdk.hpp>
 
 namespace strata::postgres {
-namespace {
-
-class PgDriver final : public Driver {
- public:
-  std::string_view name() const override { return "postgres"; }
-  std::string_view version() const override { return STRATA_VERSION_STRING; }
-  const Dialect& dialect() const override { return dialect_; }
-  std::unique_ptr<Connection> connect(const ConnectOptions& options) override {
-    return std::make_unique<PgConnection>(options);
-  }
-
- private:
-  PgDialect dialect_;
-};
-
-}  // namespace
 
 strata::Driver* make_driver() noexcept {
-  try {
-    return new PgDriver();
-  } catch (...) {
-    return nullptr;
-  }
+  return plugin::new_driver<plugin::BasicDriver<PgDialect, PgConnection>>("postgres");
 }
 
 }  // namespace strata::postgres

@@ -29,7 +29,8 @@ std::string path_from(const DatabaseUrl& url) {
 
 }  // namespace
 
-SqliteConnection::SqliteConnection(const ConnectOptions& options) {
+SqliteConnection::SqliteConnection(const ConnectOptions& options, bool transactional_ddl)
+    : transactional_ddl_(transactional_ddl) {
   std::string target = path_from(options.url);
   path_ = target == ":memory:" ? "" : target;
   sqlite3* raw = nullptr;
@@ -58,11 +59,7 @@ SqliteConnection::SqliteConnection(const ConnectOptions& options) {
 
 Capabilities SqliteConnection::capabilities() const {
   Capabilities c;
-#ifdef STRATA_SQLITE_AUTOCOMMIT_DDL  // a test build that exercises the path of MySQL-like backends
-  c.transactional_ddl = false;
-#else
-  c.transactional_ddl = true;
-#endif
+  c.transactional_ddl = transactional_ddl_;
   return c;
 }
 

@@ -15,7 +15,10 @@ namespace strata::sqlite {
 
 class SqliteConnection final : public Connection, public Session, public Catalog {
  public:
-  explicit SqliteConnection(const ConnectOptions& options);
+  // `transactional_ddl` false declares the backend as one whose DDL commits by itself (MySQL's
+  // kind): strata then runs every migration statement by statement with recorded progress. Only
+  // for proving that path on SQLite; the driver always declares true.
+  explicit SqliteConnection(const ConnectOptions& options, bool transactional_ddl = true);
 
   const Dialect& dialect() const override { return dialect_; }
   Capabilities capabilities() const override;
@@ -63,6 +66,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   SqliteRenderer renderer_{dialect_, *this};
   std::chrono::milliseconds statement_timeout_{0};
   std::chrono::steady_clock::time_point deadline_;
+  bool transactional_ddl_;
   std::string path_;  // "" for an in-memory database
   std::unique_ptr<sqlite3, Closer> db_;
 };

@@ -142,25 +142,14 @@ std::optional<StatementRefusal> SqliteDialect::refusal(const Statement& statemen
   auto keywords = statement_keywords(statement.text, 1);
   std::string word = keywords.empty() ? "" : keywords.front();
   if (word == "VACUUM" || word == "ATTACH" || word == "DETACH")
-    return StatementRefusal{word +
-                                " cannot run inside a transaction, and strata runs each migration in one; put "
-                                "`-- strata:no-transaction` on the file's first line to run it statement by "
-                                "statement, outside a transaction",
-                            true};
+    return StatementRefusal::outside_transaction(word);
   if (auto pragma = pragma_of(statement.text))
     for (const auto& p : outside_only)
       if (pragma->name == p.name && (pragma->value || !p.only_with_value))
-        return StatementRefusal{"PRAGMA " + pragma->name + " " + std::string(p.why) +
-                                    ", and strata runs each migration in one; put `-- strata:no-transaction` on "
-                                    "the file's first line to run it outside a transaction, statement by statement",
-                                true};
+        return StatementRefusal::outside_transaction("PRAGMA " + pragma->name, p.why);
   static constexpr std::string_view control[] = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"};
   if (std::find(std::begin(control), std::end(control), word) != std::end(control))
-    return StatementRefusal{word +
-                                " controls the transaction, which strata owns (each migration runs in one "
-                                "transaction with its ledger row, or statement by statement with recorded "
-                                "progress): remove the statement",
-                            false};
+    return StatementRefusal::transaction_control(word);
   return std::nullopt;
 }
 

@@ -105,13 +105,10 @@ class LitefileDialect final : public Dialect {
     auto words = statement_keywords(statement.text, 1);
     std::string word = words.empty() ? "" : words.front();
     for (const char* control : {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"})
-      if (word == control)
-        return StatementRefusal{word + " controls the transaction, which strata owns: remove the statement", false};
-    if (word == "VACUUM")
-      return StatementRefusal{"VACUUM cannot run inside a transaction: mark the file `-- strata:no-transaction`", true};
+      if (word == control) return StatementRefusal::transaction_control(word);
+    if (word == "VACUUM") return StatementRefusal::outside_transaction("VACUUM");
     if (pragma_value(statement.text, "journal_mode"))  // SQLite keeps its journal mode inside a transaction
-      return StatementRefusal{
-          "PRAGMA journal_mode does nothing inside a transaction: mark the file `-- strata:no-transaction`", true};
+      return StatementRefusal::outside_transaction("PRAGMA journal_mode", "does nothing inside a transaction");
     return std::nullopt;
   }
   // SQLite ignores `PRAGMA foreign_keys` inside a transaction: a script that turns foreign keys
@@ -408,30 +405,14 @@ class LitefileConnection final : public Connection, public Session, public Catal
   DatabaseHandle db_;
 };
 
-// -- Driver ---------------------------------------------------------------------------------
-
-class LitefileDriver final : public Driver {
- public:
-  std::string_view name() const override { return "litefile"; }
-  std::string_view version() const override { return "1.0.0"; }
-  const Dialect& dialect() const override { return dialect_; }
-  std::unique_ptr<Connection> connect(const ConnectOptions& options) override {
-    return std::make_unique<LitefileConnection>(options);
-  }
-
- private:
-  LitefileDialect dialect_;
-};
-
 }  // namespace
 
-// The factory strata calls; it must not throw.
+// -- Driver ---------------------------------------------------------------------------------
+// The SDK's BasicDriver: the name, the version, the dialect, and a LitefileConnection per
+// connect(). The factory strata calls must not throw: new_driver returns nullptr instead.
 strata::Driver* make_driver() noexcept {
-  try {
-    return new LitefileDriver();
-  } catch (...) {
-    return nullptr;
-  }
+  return strata::plugin::new_driver<strata::plugin::BasicDriver<LitefileDialect, LitefileConnection>>("litefile",
+                                                                                                       "1.0.0");
 }
 
 }  // namespace litefile

@@ -52,6 +52,14 @@ struct StatementRefusal {
   // `-- strata:no-transaction` may hold it. False when it may never stand in a migration
   // (transaction control, which strata owns).
   bool allowed_without_transaction = false;
+
+  // The refusals every dialect gives, in the same words:
+  // `word` (BEGIN, COMMIT, ...) controls the transaction, which strata owns; never allowed.
+  STRATA_API static StatementRefusal transaction_control(std::string_view word);
+  // `what` (a statement's first words, "VACUUM", "PRAGMA journal_mode") `why` ("cannot run
+  // inside a transaction"); allowed in a `-- strata:no-transaction` script.
+  STRATA_API static StatementRefusal outside_transaction(std::string_view what,
+                                              std::string_view why = "cannot run inside a transaction");
 };
 
 // A query whose rows are violations, run before a migration commits: any row fails the

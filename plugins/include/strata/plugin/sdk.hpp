@@ -28,7 +28,10 @@
 
 #include <boost/dll/alias.hpp>
 
+#include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 // What the plugin ABI covers, exactly: the types and virtual interfaces of <strata/driver.hpp>
@@ -86,6 +89,42 @@ struct BuiltinDriver {
 };
 // Adds a built-in driver to the loader's list; the reference stays valid for the program's life.
 STRATA_API BuiltinDriver& register_builtin(const char* name, DriverFactory* factory);
+
+// The Driver most plugins need: a name, a version, one Dialect (default-constructed), and
+// connections made by constructing a `TConnection` from the ConnectOptions. `name` and `version`
+// must outlive the driver (string literals do).
+template <class TDialect, class TConnection>
+class BasicDriver final : public Driver {
+ public:
+  explicit BasicDriver(std::string_view name, std::string_view version = STRATA_VERSION_STRING)
+      : name_(name), version_(version) {}
+  std::string_view name() const override { return name_; }
+  std::string_view version() const override { return version_; }
+  const Dialect& dialect() const override { return dialect_; }
+  std::unique_ptr<Connection> connect(const ConnectOptions& options) override {
+    return std::make_unique<TConnection>(options);
+  }
+
+ private:
+  std::string_view name_;
+  std::string_view version_;
+  TDialect dialect_;
+};
+
+// The body of a plugin's factory (see STRATA_DRIVER_PLUGIN): a new T made from `args`, or
+// nullptr when making it throws, since a factory must not throw.
+//   strata::Driver* make_driver() noexcept {
+//     return strata::plugin::new_driver<strata::plugin::BasicDriver<MyDialect, MyConnection>>("mydb");
+//   }
+template <class T, class... Args>
+Driver* new_driver(Args&&... args) noexcept {
+  try {
+    return new T(std::forward<Args>(args)...);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 }  // namespace strata::plugin
 
 #if defined(STRATA_STATIC_DRIVER)
