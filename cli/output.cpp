@@ -18,19 +18,6 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::string without_passwords(std::string_view text) {
-  std::string out(text);
-  for (std::size_t scheme = out.find("://"); scheme != std::string::npos; scheme = out.find("://", scheme + 3)) {
-    std::size_t start = scheme + 3;
-    std::size_t end = out.find_first_of(" \t\n\"'", start);  // the URL as one word
-    std::size_t at = out.rfind('@', end == std::string::npos ? std::string::npos : end - 1);
-    if (at == std::string::npos || at < start) continue;
-    std::size_t colon = out.find(':', start);
-    if (colon < at) out.replace(colon + 1, at - colon - 1, "***");
-  }
-  return out;
-}
-
 std::string migration_label(const MigrationStatus& m) {
   std::string what = m.kind == MigrationKind::repeatable ? "repeatable" : m.version ? m.version->str() : "?";
   return what + " \"" + m.description + "\" (" + m.script + ")";

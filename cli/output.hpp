@@ -12,9 +12,6 @@
 namespace strata::cli {
 
 std::string migration_label(const MigrationStatus& m);
-// `text` with the password of every URL in it ("scheme://user:password@...") replaced by "***":
-// for messages that repeat what was typed (a URL given where no argument belongs).
-std::string without_passwords(std::string_view text);
 void print_applied_line(std::ostream& out, const Event& event);
 void print_migrate_summary(std::ostream& out, const Report& report);
 void print_status_table(std::ostream& out, const Report& report);

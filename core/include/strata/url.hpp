@@ -33,4 +33,8 @@ struct STRATA_API DatabaseUrl {
   std::optional<std::string> param(std::string_view name) const;
 };
 
+// `text` with the password of every URL in it ("scheme://user:password@...") replaced by "***":
+// for messages that repeat what was typed (a URL given where another value belongs).
+STRATA_API std::string without_passwords(std::string_view text);
+
 }  // namespace strata

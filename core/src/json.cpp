@@ -1,6 +1,9 @@
-#include "json.hpp"
+#include <strata/json.hpp>
+#include <strata/plugin/loader.hpp>
 
-namespace strata::cli {
+#include <nlohmann/json.hpp>
+
+namespace strata {
 namespace {
 
 using nlohmann::json;
@@ -56,9 +59,8 @@ json array_of(const std::vector<T>& items) {
   return out;
 }
 
-}  // namespace
 
-json to_json(const Report& report) {
+json document(const Report& report) {
   json counts = json::object();
   for (const auto& m : report.migrations) counts[to_string(m.state)] = report.count(m.state);
   return {{"command", report.command},
@@ -78,7 +80,6 @@ json to_json(const Report& report) {
           {"dry_run", array_of(report.dry_run)}};
 }
 
-namespace {
 
 json error_fields(const Error& error) {
   json out{{"kind", to_string(error.kind())},
@@ -100,13 +101,12 @@ json error_fields(const Error& error) {
   return out;
 }
 
-}  // namespace
 
-json to_json(const Error& error) {
+json document(const Error& error) {
   return {{"error", error_fields(error)}};
 }
 
-json to_json(const Schema& schema) {
+json document(const Schema& schema) {
   json tables = json::array();
   for (const auto& t : schema.tables) {
     json columns = json::array(), keys = json::array(), fks = json::array();
@@ -132,7 +132,7 @@ json to_json(const Schema& schema) {
   return {{"server", schema.server}, {"tables", tables}};
 }
 
-json to_json(const plugin::Loader& loader) {
+json document(const plugin::Loader& loader) {
   json dirs = json::array();
   for (const auto& d : loader.search_path())
     dirs.push_back({{"path", d.path.string()},
@@ -156,4 +156,22 @@ json to_json(const plugin::Loader& loader) {
   return {{"search_path", dirs}, {"plugins", plugins}};
 }
 
-}  // namespace strata::cli
+}  // namespace
+
+std::string to_json(const Report& report) {
+  return document(report).dump(2);
+}
+std::string to_json(const Error& error) {
+  return document(error).dump(2);
+}
+std::string to_json(const Schema& schema) {
+  return document(schema).dump(2);
+}
+std::string to_json(const Schema& first, const Schema& second, const std::vector<std::string>& differences) {
+  return nlohmann::json{{"first", document(first)}, {"second", document(second)}, {"differences", differences}}.dump(2);
+}
+std::string to_json(const plugin::Loader& loader) {
+  return document(loader).dump(2);
+}
+
+}  // namespace strata

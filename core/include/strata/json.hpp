@@ -1,0 +1,35 @@
+// The JSON documents strata writes: what `--json` prints, and what any other front end (the C
+// ABI, a product's health endpoint) returns, so that a dashboard reads one format everywhere.
+// Each is one document, indented by two spaces. No password appears: the URL in a report is
+// already redacted, and an error's text never holds one.
+//
+// The fields are documented in docs/user-guide.md ("--json"); new fields may be added, existing
+// ones keep their name and meaning.
+#pragma once
+
+#include <strata/engine.hpp>
+#include <strata/export.hpp>
+
+#include <string>
+#include <vector>
+
+namespace strata {
+
+namespace plugin {
+class Loader;
+}
+
+// A command's report: command, url, server, ledger_table, current_version, pending, counts,
+// lock_taken, elapsed_ms, applied, migrations, warnings, problems, actions, dry_run.
+STRATA_API std::string to_json(const Report& report);
+// {"error": {kind, exit_code, message, description, file, line, column, statement, version,
+// sqlstate, server_code, problems}}; the place fields only where known.
+STRATA_API std::string to_json(const Error& error);
+// A schema in portable terms: server, tables.
+STRATA_API std::string to_json(const Schema& schema);
+// Two schemas and their differences (`strata schema --compare`): first, second, differences.
+STRATA_API std::string to_json(const Schema& first, const Schema& second, const std::vector<std::string>& differences);
+// The drivers a loader finds (`strata drivers`): search_path, plugins.
+STRATA_API std::string to_json(const plugin::Loader& loader);
+
+}  // namespace strata

@@ -1,0 +1,107 @@
+// The settings of a run by name (core/src/settings.cpp): what the command line, strata.toml
+// and the C ABI share.
+#include <strata/error.hpp>
+#include <strata/settings.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+using namespace strata;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The message of the usage error `set` gives; fails the test when it sets.
+std::string refusal(Settings& settings, const std::string& name, const std::string& value) {
+  try {
+    settings.set(name, value);
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::usage);
+    return e.what();
+  }
+  FAIL("set " << name << " = " << value);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("settings take the command line's names, with or without --, and strata.toml's spelling") {
+  Settings s;
+  s.set("url", "sqlite:app.db");
+  s.set("--lock-timeout", "2.5");
+  s.set("statement_timeout", "3");
+  s.set("connect-retries", "4");
+  s.set("create-schema", "true");
+  s.set("target", "002");
+  s.set("resume", "skip");
+  s.set("plugin-dir", "a");
+  s.set("plugin-dir", "b");
+  const Options& o = s.options();
+  CHECK(o.url == "sqlite:app.db");
+  CHECK(o.lock_timeout == std::chrono::milliseconds(2500));
+  CHECK(o.statement_timeout == std::chrono::milliseconds(3000));
+  CHECK(o.connect_retries == 4);
+  CHECK(o.create_schema);
+  CHECK(to_string(o.target) == "2");
+  CHECK(o.resume == Resume::skip);
+  CHECK(o.plugin_dirs == std::vector<fs::path>{"a", "b"});
+  CHECK(s.is_set("lock_timeout"));
+  CHECK_FALSE(s.is_set("dir"));
+  CHECK(o.dir == Options{}.dir);  // unset: the default
+}
+
+TEST_CASE("an unknown setting or a value it does not take is a usage error naming it, and changes nothing") {
+  Settings s;
+  s.set("lock-timeout", "5");
+  CHECK_THAT(refusal(s, "lock-timeot", "1"), Catch::Contains("unknown setting 'lock-timeot'") &&
+                                                 Catch::Contains("lock-timeout"));
+  CHECK_THAT(refusal(s, "--lock-timeout", "soon"), Catch::Contains("--lock-timeout takes a number of seconds, not 'soon'"));
+  CHECK_THAT(refusal(s, "lock-timeout", "-1"), Catch::Contains("lock-timeout cannot be negative"));
+  CHECK_THAT(refusal(s, "connect-retries", "2.5"), Catch::Contains("takes a whole number"));
+  CHECK_THAT(refusal(s, "dry-run", "maybe"), Catch::Contains("takes true or false"));
+  CHECK_THAT(refusal(s, "target", "v2"), Catch::Contains("'v2' is not a version"));
+  CHECK_THAT(refusal(s, "resume", "later"), Catch::Contains("takes retry or skip"));
+  CHECK_THAT(refusal(s, "dialects", "lite.file"), Catch::Contains("lite.file"));
+  CHECK(s.options().lock_timeout == std::chrono::milliseconds(5000));  // as it was
+  // A URL typed where a number belongs is repeated without its password.
+  std::string message = refusal(s, "lock-timeout", "postgres://app:s3cret@db/app");
+  CHECK_THAT(message, Catch::Contains("postgres://app:***@db/app") && !Catch::Contains("s3cret"));
+}
+
+TEST_CASE("strata.toml fills what is not set, relative to the file, and names the file and line of a defect") {
+  fs::path dir = fs::temp_directory_path() / ("strata-settings-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "strata.toml";
+  std::ofstream(file) << "url = \"sqlite:app.db\"\ndir = \"db\"\nlock_timeout = 5\ndialects = [\"litefile\"]\n";
+  Settings s;
+  s.set("url", "sqlite:flag.db");  // what is set beats the file
+  CHECK(s.read_file(file));
+  CHECK(s.options().url == "sqlite:flag.db");
+  CHECK(s.options().dir == dir / "db");
+  CHECK(s.options().lock_timeout == std::chrono::milliseconds(5000));
+  CHECK(s.options().dialects == std::vector<std::string>{"litefile"});
+  CHECK_FALSE(Settings().read_file(dir / "missing.toml"));
+
+  std::ofstream(file) << "url = \"sqlite:app.db\"\n\nplugin_dir = \"./evil\"\n";
+  try {
+    Settings().read_file(file);
+    FAIL("read a plugin directory from the file");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::usage);
+    CHECK(e.file() == file.string());
+    CHECK(e.line() == 3);
+    CHECK_THAT(e.message(), Catch::Contains("unknown setting 'plugin_dir'"));
+  }
+  std::ofstream(file) << "url = \"sqlite:app.db\"\nlock_timeout = \"soon\"\n";
+  try {
+    Settings().read_file(file);
+    FAIL("read a timeout that is not a number");
+  } catch (const Error& e) {
+    CHECK(e.line() == 2);
+    CHECK_THAT(e.message(), Catch::Contains("lock_timeout takes a number of seconds"));
+  }
+  fs::remove_all(dir);
+}
