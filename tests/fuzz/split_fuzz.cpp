@@ -44,8 +44,11 @@ bool space(char c) {
 // DELIMITER command set) and DELIMITER commands. Anything else is a statement the splitter lost.
 class Gap {
  public:
-  void check(std::string_view script, std::size_t from, std::size_t to) {
+  // `after_statement`: the gap follows a statement, which the delimiter at its start ended (a
+  // DELIMITER command cannot stand there: the statement was still open).
+  void check(std::string_view script, std::size_t from, std::size_t to, bool after_statement) {
     std::size_t i = from;
+    if (after_statement && script.substr(i, to - i).starts_with(delimiter_)) i += delimiter_.size();
     while (i < to) {
       std::string_view rest = script.substr(i, to - i);
       if (space(rest[0])) {
@@ -121,9 +124,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (s.text.empty()) violated("an empty statement", s.offset);
     strata::TextPosition at = strata::position_of(script, s.offset);
     if (at.line != s.line || at.column != s.column) violated("a statement's line or column is wrong", s.offset);
-    gap.check(script, previous_end, s.offset);
+    gap.check(script, previous_end, s.offset, previous_end > 0);
     previous_end = s.offset + s.text.size();
   }
-  gap.check(script, previous_end, script.size());
+  gap.check(script, previous_end, script.size(), previous_end > 0);
   return 0;
 }
