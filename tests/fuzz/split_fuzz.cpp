@@ -48,7 +48,22 @@ class Gap {
   // DELIMITER command cannot stand there: the statement was still open).
   void check(std::string_view script, std::size_t from, std::size_t to, bool after_statement) {
     std::size_t i = from;
-    if (after_statement && script.substr(i, to - i).starts_with(delimiter_)) i += delimiter_.size();
+    // Until that delimiter only whitespace and comments can stand: the statement is still open.
+    while (after_statement && i < to) {
+      std::string_view rest = script.substr(i, to - i);
+      if (space(rest[0])) {
+        ++i;
+      } else if (rest.starts_with(delimiter_)) {
+        i += delimiter_.size();
+        break;
+      } else if (rest.starts_with("--") || (mysql_rules && rest[0] == '#')) {
+        i = std::min(script.find('\n', i), to);
+      } else if (rest.starts_with("/*")) {
+        i = block_comment_end(script, i, to);
+      } else {
+        break;
+      }
+    }
     while (i < to) {
       std::string_view rest = script.substr(i, to - i);
       if (space(rest[0])) {
