@@ -90,7 +90,8 @@ class Command {
     for (const auto& dir : flags.plugin_dirs) settings.set("--plugin-dir", dir);
     if (!settings.is_set("url"))
       for (const char* name : {"STRATA_DATABASE_URL", "DATABASE_URL"})
-        if (const char* value = std::getenv(name); value && *value && !settings.is_set("url")) settings.set("url", value);
+        if (const char* value = std::getenv(name); value && *value && !settings.is_set("url"))
+          settings.set("url", value);
     bool file = settings.read_file(flags.config);
     if (!file && command->count("--config") > 0)
       throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
@@ -256,7 +257,8 @@ int main(int argc, char** argv) {
     }
     if (migrate->parsed()) {
       auto r = engine.migrate();
-      return cmd.report(r, settings.options().dry_run ? strata::cli::print_dry_run : strata::cli::print_migrate_summary);
+      return cmd.report(r,
+                        settings.options().dry_run ? strata::cli::print_dry_run : strata::cli::print_migrate_summary);
     }
     if (status->parsed()) {
       auto r = engine.status();

@@ -30,8 +30,7 @@ TransactionFrame Dialect::transaction_frame(std::span<const Statement>) const {
 }
 
 std::vector<ConstraintInfo> Catalog::constraints(std::string_view table) {
-  throw Error(ErrorKind::apply_failed,
-              "this driver cannot list the constraints of " + std::string(table) + " by name");
+  throw Error(ErrorKind::apply_failed, "this driver cannot list the constraints of " + std::string(table) + " by name");
 }
 
 }  // namespace strata

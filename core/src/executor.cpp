@@ -31,7 +31,8 @@ class AroundTransaction {
     for (const auto& script : scripts) {
       add(before, script.frame.before);
       add(after_, script.frame.after);
-      if (const auto* ops = script.migration.operations()) operations.insert(operations.end(), ops->begin(), ops->end());
+      if (const auto* ops = script.migration.operations())
+        operations.insert(operations.end(), ops->begin(), ops->end());
     }
     if (const OperationRenderer* renderer = connection.renderer(); renderer && !operations.empty()) {
       add(before, renderer->before_transaction(operations));
@@ -115,8 +116,8 @@ std::string check_hint(const Migration& m) {
   std::string command = m.kind == MigrationKind::undo ? "rollback" : "migrate";
   return "\nThe " + std::string(m.kind == MigrationKind::undo ? "undo" : "migration") +
          "'s statements are applied (they ran one by one, outside a transaction) and it is recorded in the "
-         "ledger as failed. Correct those rows and run `strata " + command +
-         " --resume`, which checks again, or `strata repair` to remove the record.";
+         "ledger as failed. Correct those rows and run `strata " +
+         command + " --resume`, which checks again, or `strata repair` to remove the record.";
 }
 
 }  // namespace
@@ -130,8 +131,7 @@ Executor::Executor(Connection& connection, Ledger& ledger, bool strict, EventSin
       session_(connection.session_id()) {}
 
 AppliedMigration Executor::run(const PreparedScript& script) {
-  return runs_with_progress(script, connection_.capabilities()) ? run_with_progress(script)
-                                                                 : run_transactional(script);
+  return runs_with_progress(script, connection_.capabilities()) ? run_with_progress(script) : run_transactional(script);
 }
 
 void Executor::warn(Event::Type type, std::string message) {
@@ -170,8 +170,7 @@ AppliedMigration Executor::announce_end(const PreparedScript& script, MigrationS
   emit_(Event::Type::applied, verb + m.label() + " (" + m.script + ") in " + std::to_string(elapsed.count()) + " ms",
         &status, elapsed);
   int ran = static_cast<int>(script.statements.size()) - script.first_statement;
-  return AppliedMigration{m.kind, m.version, m.description, m.script, elapsed,
-                          ran,    script.resumes.has_value()};
+  return AppliedMigration{m.kind, m.version, m.description, m.script, elapsed, ran, script.resumes.has_value()};
 }
 
 // The session as strata set it up, recorded before the first migration can change it.
@@ -193,7 +192,7 @@ void Executor::restore_session(const Migration& m) {
     what += (what.empty() ? "" : ", ") + c.setting + " from '" + c.was + "' to '" + c.found + "'";
   std::string who = (m.kind == MigrationKind::undo ? "the undo of " : "migration ") + m.label() + " (" + m.script + ")";
   warn(Event::Type::session_restored, who + " changed the session's " + what +
-                                         "; strata restored it for its own statements and the migrations after it");
+                                          "; strata restored it for its own statements and the migrations after it");
 }
 
 // After a failure the error matters more than the session: a restore that fails too (the

@@ -35,12 +35,8 @@ json to_json(const MigrationStatus& m) {
 }
 
 json to_json(const AppliedMigration& a) {
-  return {{"kind", to_string(a.kind)},
-          {"version", version_json(a.version)},
-          {"description", a.description},
-          {"script", a.script},
-          {"elapsed_ms", a.elapsed.count()},
-          {"statements", a.statements},
+  return {{"kind", to_string(a.kind)}, {"version", version_json(a.version)}, {"description", a.description},
+          {"script", a.script},        {"elapsed_ms", a.elapsed.count()},    {"statements", a.statements},
           {"resumed", a.resumed}};
 }
 
@@ -58,7 +54,6 @@ json array_of(const std::vector<T>& items) {
   for (const auto& item : items) out.push_back(to_json(item));
   return out;
 }
-
 
 json document(const Report& report) {
   json counts = json::object();
@@ -80,7 +75,6 @@ json document(const Report& report) {
           {"dry_run", array_of(report.dry_run)}};
 }
 
-
 json error_fields(const Error& error) {
   json out{{"kind", to_string(error.kind())},
            {"exit_code", exit_code(error.kind())},
@@ -100,7 +94,6 @@ json error_fields(const Error& error) {
   }
   return out;
 }
-
 
 json document(const Error& error) {
   return {{"error", error_fields(error)}};
@@ -141,7 +134,7 @@ json document(const plugin::Loader& loader) {
   json plugins = json::array();
   for (const auto& file : loader.discover()) {
     json p{{"name", file.name}, {"path", file.path.string()}, {"schemes", file.schemes}, {"suffixes", file.suffixes},
-           {"abi", file.abi},   {"shadowed", file.shadowed}, {"builtin", file.builtin}};
+           {"abi", file.abi},   {"shadowed", file.shadowed},  {"builtin", file.builtin}};
     if (file.builtin) p["path"] = nullptr;
     p["refused"] = file.refusal.empty() ? json(nullptr) : json(file.refusal);
     if (file.refusal.empty()) {

@@ -52,7 +52,8 @@ std::string portable_type_names() {
 std::optional<ColumnType> parse_column_type(std::string_view text) {
   std::string s;
   for (char c : text)
-    if (!std::isspace(static_cast<unsigned char>(c))) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string base = s.substr(0, s.find('('));
   std::vector<int> args;
   if (auto open = s.find('('); open != std::string::npos) {
@@ -246,24 +247,23 @@ std::string Operation::name() const {
 
 std::string Operation::summary() const {
   std::string object = std::visit(
-      overloaded{
-          [](const CreateTable& o) { return o.table; }, [](const DropTable& o) { return o.table; },
-          [](const RenameTable& o) { return o.table + " to " + o.to; },
-          [](const AddColumn& o) { return o.table + "." + o.column.name; },
-          [](const DropColumn& o) { return o.table + "." + o.column; },
-          [](const RenameColumn& o) { return o.table + "." + o.column + " to " + o.to; },
-          [](const AlterColumn& o) { return o.table + "." + o.column; },
-          [](const CreateIndex& o) { return o.name + " on " + o.table; },
-          [](const DropIndex& o) { return o.name + " on " + o.table; },
-          [](const AddForeignKey& o) { return o.key.name + " on " + o.table; },
-          [](const DropForeignKey& o) { return o.name + " on " + o.table; },
-          [](const AddUnique& o) { return o.constraint.name + " on " + o.table; },
-          [](const AddCheck& o) { return o.constraint.name + " on " + o.table; },
-          [](const DropConstraint& o) { return o.name + " on " + o.table; },
-          [](const InsertRows& o) {
-            return o.table + " (" + std::to_string(o.rows.size()) + (o.rows.size() == 1 ? " row)" : " rows)");
-          },
-          [](const Sql&) { return std::string(); }},
+      overloaded{[](const CreateTable& o) { return o.table; }, [](const DropTable& o) { return o.table; },
+                 [](const RenameTable& o) { return o.table + " to " + o.to; },
+                 [](const AddColumn& o) { return o.table + "." + o.column.name; },
+                 [](const DropColumn& o) { return o.table + "." + o.column; },
+                 [](const RenameColumn& o) { return o.table + "." + o.column + " to " + o.to; },
+                 [](const AlterColumn& o) { return o.table + "." + o.column; },
+                 [](const CreateIndex& o) { return o.name + " on " + o.table; },
+                 [](const DropIndex& o) { return o.name + " on " + o.table; },
+                 [](const AddForeignKey& o) { return o.key.name + " on " + o.table; },
+                 [](const DropForeignKey& o) { return o.name + " on " + o.table; },
+                 [](const AddUnique& o) { return o.constraint.name + " on " + o.table; },
+                 [](const AddCheck& o) { return o.constraint.name + " on " + o.table; },
+                 [](const DropConstraint& o) { return o.name + " on " + o.table; },
+                 [](const InsertRows& o) {
+                   return o.table + " (" + std::to_string(o.rows.size()) + (o.rows.size() == 1 ? " row)" : " rows)");
+                 },
+                 [](const Sql&) { return std::string(); }},
       change);
   return object.empty() ? name() : name() + " " + object;
 }
@@ -284,27 +284,42 @@ DerivedUndo derive_undo(const std::vector<Operation>& up) {
   std::vector<Operation> undo;
   for (auto it = up.rbegin(); it != up.rend(); ++it) {
     const Operation& op = *it;
-    std::optional<Change> inverse = std::visit(
-        overloaded{
-            [](const CreateTable& o) -> std::optional<Change> { return DropTable{o.table, true}; },
-            [](const RenameTable& o) -> std::optional<Change> { return RenameTable{o.to, o.table}; },
-            [](const AddColumn& o) -> std::optional<Change> { return DropColumn{o.table, o.column.name, true}; },
-            [](const RenameColumn& o) -> std::optional<Change> { return RenameColumn{o.table, o.to, o.column}; },
-            [](const CreateIndex& o) -> std::optional<Change> { return DropIndex{o.table, o.name, true}; },
-            [](const AddForeignKey& o) -> std::optional<Change> { return DropForeignKey{o.table, o.key.name, true}; },
-            [](const AddUnique& o) -> std::optional<Change> { return DropConstraint{o.table, o.constraint.name, true}; },
-            [](const AddCheck& o) -> std::optional<Change> { return DropConstraint{o.table, o.constraint.name, true}; },
-            // A drop loses what it dropped, an alter_column the old shape; sql and insert_rows
-            // cannot be reversed from the model.
-            [](const DropTable&) -> std::optional<Change> { return std::nullopt; },
-            [](const DropColumn&) -> std::optional<Change> { return std::nullopt; },
-            [](const AlterColumn&) -> std::optional<Change> { return std::nullopt; },
-            [](const DropIndex&) -> std::optional<Change> { return std::nullopt; },
-            [](const DropForeignKey&) -> std::optional<Change> { return std::nullopt; },
-            [](const DropConstraint&) -> std::optional<Change> { return std::nullopt; },
-            [](const InsertRows&) -> std::optional<Change> { return std::nullopt; },
-            [](const Sql&) -> std::optional<Change> { return std::nullopt; }},
-        op.change);
+    std::optional<Change> inverse =
+        std::visit(overloaded{[](const CreateTable& o) -> std::optional<Change> {
+                                return DropTable{o.table, true};
+                              },
+                              [](const RenameTable& o) -> std::optional<Change> {
+                                return RenameTable{o.to, o.table};
+                              },
+                              [](const AddColumn& o) -> std::optional<Change> {
+                                return DropColumn{o.table, o.column.name, true};
+                              },
+                              [](const RenameColumn& o) -> std::optional<Change> {
+                                return RenameColumn{o.table, o.to, o.column};
+                              },
+                              [](const CreateIndex& o) -> std::optional<Change> {
+                                return DropIndex{o.table, o.name, true};
+                              },
+                              [](const AddForeignKey& o) -> std::optional<Change> {
+                                return DropForeignKey{o.table, o.key.name, true};
+                              },
+                              [](const AddUnique& o) -> std::optional<Change> {
+                                return DropConstraint{o.table, o.constraint.name, true};
+                              },
+                              [](const AddCheck& o) -> std::optional<Change> {
+                                return DropConstraint{o.table, o.constraint.name, true};
+                              },
+                              // A drop loses what it dropped, an alter_column the old shape; sql and insert_rows
+                              // cannot be reversed from the model.
+                              [](const DropTable&) -> std::optional<Change> { return std::nullopt; },
+                              [](const DropColumn&) -> std::optional<Change> { return std::nullopt; },
+                              [](const AlterColumn&) -> std::optional<Change> { return std::nullopt; },
+                              [](const DropIndex&) -> std::optional<Change> { return std::nullopt; },
+                              [](const DropForeignKey&) -> std::optional<Change> { return std::nullopt; },
+                              [](const DropConstraint&) -> std::optional<Change> { return std::nullopt; },
+                              [](const InsertRows&) -> std::optional<Change> { return std::nullopt; },
+                              [](const Sql&) -> std::optional<Change> { return std::nullopt; }},
+                   op.change);
     if (!inverse) {
       std::string where = op.line > 0 ? " (line " + std::to_string(op.line) + ")" : "";
       return {std::nullopt, op.summary() + where + " has no exact inverse: write the undo as `down:`"};

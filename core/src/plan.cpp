@@ -26,9 +26,7 @@ struct LedgerIndex {
     }
   }
 
-  std::optional<Version> baseline_version() const {
-    return baseline ? baseline->version : std::nullopt;
-  }
+  std::optional<Version> baseline_version() const { return baseline ? baseline->version : std::nullopt; }
 
   // The newest version applied now (a baseline counts as applied).
   std::optional<Version> newest_applied() const {

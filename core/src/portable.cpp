@@ -7,7 +7,6 @@
 namespace strata::detail {
 namespace {
 
-
 using Outcome = GuardDecision::Outcome;
 
 GuardDecision apply() {
@@ -33,26 +32,27 @@ std::optional<IndexInfo> find_index(Catalog& catalog, const std::string& table, 
 std::string shape_of(const ColumnInfo& c) {
   return (c.type.empty() ? std::string("no declared type") : c.type) + (c.nullable ? ", nullable" : ", not null") +
          (c.default_sql && !SqlRenderer::comparable_default(*c.default_sql).empty() ? ", default " + *c.default_sql
-                                                                                      : ", no default");
+                                                                                    : ", no default");
 }
 std::string shape_of(const ops::Column& c) {
   std::string text = to_string(c.type) + (c.nullable ? ", nullable" : ", not null");
   if (c.auto_increment) return text;
   if (!c.default_value) return text + ", no default";
   if (c.default_value->kind == ops::Default::Kind::current_timestamp) return text + ", default current_timestamp";
-  return text + ", default " + std::visit(
-                                   [](const auto& v) -> std::string {
-                                     using T = std::decay_t<decltype(v)>;
-                                     if constexpr (std::is_same_v<T, std::nullptr_t>)
-                                       return "null";
-                                     else if constexpr (std::is_same_v<T, bool>)
-                                       return v ? "true" : "false";
-                                     else if constexpr (std::is_same_v<T, std::string>)
-                                       return "'" + v + "'";
-                                     else
-                                       return std::to_string(v);
-                                   },
-                                   c.default_value->value);
+  return text + ", default " +
+         std::visit(
+             [](const auto& v) -> std::string {
+               using T = std::decay_t<decltype(v)>;
+               if constexpr (std::is_same_v<T, std::nullptr_t>)
+                 return "null";
+               else if constexpr (std::is_same_v<T, bool>)
+                 return v ? "true" : "false";
+               else if constexpr (std::is_same_v<T, std::string>)
+                 return "'" + v + "'";
+               else
+                 return std::to_string(v);
+             },
+             c.default_value->value);
 }
 
 // "" when the column the database has matches the one declared; otherwise how it differs.
@@ -187,16 +187,16 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
             require_table(op, catalog, o.table);
             auto existing = find_constraint(catalog, o.table, o.key.name);
             if (!existing) return apply();
-            if (!o.if_missing) cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
+            if (!o.if_missing)
+              cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
             if (existing->kind != ConstraintInfo::Kind::foreign_key || existing->columns != o.key.columns ||
                 existing->referenced_table != o.key.references ||
                 existing->referenced_columns != o.key.referenced_columns)
               return drift("the " + std::string(kind_name(existing->kind)) + " " + o.key.name + " exists over (" +
                            join(existing->columns) + ")" +
-                           (existing->referenced_table.empty()
-                                ? ""
-                                : " referencing " + existing->referenced_table + " (" +
-                                      join(existing->referenced_columns) + ")") +
+                           (existing->referenced_table.empty() ? ""
+                                                               : " referencing " + existing->referenced_table + " (" +
+                                                                     join(existing->referenced_columns) + ")") +
                            ", but the migration declares a foreign key over (" + join(o.key.columns) +
                            ") referencing " + o.key.references + " (" + join(o.key.referenced_columns) + ")");
             return done("the foreign key " + o.key.name + " already exists");
@@ -205,18 +205,21 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
             require_table(op, catalog, o.table);
             auto existing = find_constraint(catalog, o.table, o.constraint.name);
             if (!existing) return apply();
-            if (!o.if_missing) cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
+            if (!o.if_missing)
+              cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
             if (existing->kind != ConstraintInfo::Kind::unique || existing->columns != o.constraint.columns)
-              return drift("the " + std::string(kind_name(existing->kind)) + " " + o.constraint.name + " exists over (" +
-                           join(existing->columns) + "), but the migration declares a unique constraint over (" +
-                           join(o.constraint.columns) + ")");
+              return drift("the " + std::string(kind_name(existing->kind)) + " " + o.constraint.name +
+                           " exists over (" + join(existing->columns) +
+                           "), but the migration declares a unique constraint over (" + join(o.constraint.columns) +
+                           ")");
             return done("the unique constraint " + o.constraint.name + " already exists");
           },
           [&](const AddCheck& o) {
             require_table(op, catalog, o.table);
             auto existing = find_constraint(catalog, o.table, o.constraint.name);
             if (!existing) return apply();
-            if (!o.if_missing) cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
+            if (!o.if_missing)
+              cannot(op, "the constraint already exists (if_missing: true accepts it when it matches)");
             // Only the kind is compared: servers rewrite a check's expression (PostgreSQL stores
             // name <> '' as ((name)::text <> ''::text)).
             if (existing->kind != ConstraintInfo::Kind::check)
@@ -235,9 +238,11 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
           [&](const DropConstraint& o) {
             require_table(op, catalog, o.table);
             auto existing = find_constraint(catalog, o.table, o.name);
-            if (existing && (existing->kind == ConstraintInfo::Kind::unique || existing->kind == ConstraintInfo::Kind::check))
+            if (existing &&
+                (existing->kind == ConstraintInfo::Kind::unique || existing->kind == ConstraintInfo::Kind::check))
               return apply();
-            if (existing) cannot(op, o.name + " is a " + kind_name(existing->kind) + ": drop it with its own operation");
+            if (existing)
+              cannot(op, o.name + " is a " + kind_name(existing->kind) + ": drop it with its own operation");
             if (!o.if_exists) cannot(op, "the constraint does not exist (if_exists: true accepts that)");
             return done("the constraint " + o.name + " does not exist");
           },
@@ -269,11 +274,12 @@ const OperationRenderer& renderer_for(Connection& connection, const ops::Operati
   if (auto* s = std::get_if<ops::Sql>(&op.change)) {
     bool found = false;
     for (const auto& suffix : connection.dialect().suffixes()) found |= s->by_dialect.count(suffix) > 0;
-    if (!found) refuse("no SQL for " + driver + " (it has: " + [&] {
-      std::string have;
-      for (const auto& [d, text] : s->by_dialect) have += (have.empty() ? "" : ", ") + d;
-      return have;
-    }() + ")");
+    if (!found)
+      refuse("no SQL for " + driver + " (it has: " + [&] {
+        std::string have;
+        for (const auto& [d, text] : s->by_dialect) have += (have.empty() ? "" : ", ") + d;
+        return have;
+      }() + ")");
   }
   return *renderer;
 }

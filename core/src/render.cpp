@@ -58,20 +58,22 @@ std::string SqlRenderer::comparable_default(std::string_view sql) {
     char c = sql[i];
     if (c == '\'') {
       std::size_t end = i + 1;
-      while (end < sql.size() && !(sql[end] == '\'' && (end + 1 >= sql.size() || sql[end + 1] != '\''))) end += sql[end] == '\'' ? 2 : 1;
+      while (end < sql.size() && !(sql[end] == '\'' && (end + 1 >= sql.size() || sql[end + 1] != '\'')))
+        end += sql[end] == '\'' ? 2 : 1;
       out.append(sql.substr(i, end + 1 - i));
       i = end + 1;
       continue;
     }
     if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {  // a cast: skip the type's name and size
       i += 2;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == ' ' ||
-                                sql[i] == '"'))
+      while (i < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == ' ' || sql[i] == '"'))
         ++i;
       if (i < sql.size() && sql[i] == '(') i = std::min(sql.size(), sql.find(')', i) + 1);
       continue;
     }
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     ++i;
   }
   while (out.size() >= 2 && out.front() == '(' && out.back() == ')') out = out.substr(1, out.size() - 2);
@@ -90,7 +92,8 @@ std::string SqlRenderer::comparable_default(std::string_view sql) {
 std::string SqlRenderer::compact_upper(std::string_view text) {
   std::string out;
   for (char c : text)
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -132,8 +135,8 @@ std::string SqlRenderer::column_definition(const ops::Column& c) const {
 
 std::string SqlRenderer::foreign_key_clause(const ops::ForeignKey& k) const {
   std::string sql = k.name.empty() ? "" : "CONSTRAINT " + q(k.name) + " ";
-  sql += "FOREIGN KEY (" + names(k.columns) + ") REFERENCES " + q(k.references) + " (" + names(k.referenced_columns) +
-         ")";
+  sql +=
+      "FOREIGN KEY (" + names(k.columns) + ") REFERENCES " + q(k.references) + " (" + names(k.referenced_columns) + ")";
   if (k.on_delete != ops::Action::no_action) sql += std::string(" ON DELETE ") + ops::to_sql(k.on_delete);
   if (k.on_update != ops::Action::no_action) sql += std::string(" ON UPDATE ") + ops::to_sql(k.on_update);
   return sql;
@@ -148,7 +151,8 @@ std::string SqlRenderer::if_clause(const ops::Operation& op, bool flag, const ch
 }
 
 std::vector<RenderedStatement> SqlRenderer::create_table(const ops::CreateTable& op) const {
-  std::string sql = "CREATE TABLE" + if_clause(ops::Operation(op), op.if_missing, " IF NOT EXISTS") + " " + q(op.table) + " (";
+  std::string sql =
+      "CREATE TABLE" + if_clause(ops::Operation(op), op.if_missing, " IF NOT EXISTS") + " " + q(op.table) + " (";
   std::string sep = "\n  ";
   for (const auto& c : op.columns) {
     sql += sep + column_definition(c);
@@ -188,8 +192,8 @@ std::vector<RenderedStatement> SqlRenderer::insert_rows(const ops::InsertRows& o
       for (const auto& k : op.key) {
         auto at = std::find(op.columns.begin(), op.columns.end(), k) - op.columns.begin();
         s.params.push_back(bound(row[static_cast<std::size_t>(at)]));
-        match += (match.empty() ? "" : " AND ") + q(k) + " = " +
-                 bound_value(static_cast<int>(s.params.size()), info(k));
+        match +=
+            (match.empty() ? "" : " AND ") + q(k) + " = " + bound_value(static_cast<int>(s.params.size()), info(k));
       }
       s.sql = "INSERT INTO " + q(op.table) + " (" + names(op.columns) + ") SELECT " + values + from_no_table() +
               " WHERE NOT EXISTS (SELECT 1 FROM " + q(op.table) + " WHERE " + match + ")";
@@ -228,16 +232,15 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
             return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " RENAME TO " + q(o.to), {}}};
           },
           [&](const AddColumn& o) {
-            return std::vector<RenderedStatement>{
-                {"ALTER TABLE " + q(o.table) + " ADD COLUMN" + if_clause(op, o.if_missing, " IF NOT EXISTS") + " " +
-                     column_definition(o.column),
-                 {}}};
+            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " ADD COLUMN" +
+                                                       if_clause(op, o.if_missing, " IF NOT EXISTS") + " " +
+                                                       column_definition(o.column),
+                                                   {}}};
           },
           [&](const DropColumn& o) {
-            return std::vector<RenderedStatement>{
-                {"ALTER TABLE " + q(o.table) + " DROP COLUMN" + if_clause(op, o.if_exists, " IF EXISTS") + " " +
-                     q(o.column),
-                 {}}};
+            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " DROP COLUMN" +
+                                                       if_clause(op, o.if_exists, " IF EXISTS") + " " + q(o.column),
+                                                   {}}};
           },
           [&](const RenameColumn& o) {
             return std::vector<RenderedStatement>{
@@ -255,8 +258,7 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
                 {"ALTER TABLE " + q(o.table) + " ADD " + foreign_key_clause(o.key), {}}};
           },
           [&](const DropForeignKey& o) {
-            return std::vector<RenderedStatement>{
-                {"ALTER TABLE " + q(o.table) + " DROP CONSTRAINT " + q(o.name), {}}};
+            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " DROP CONSTRAINT " + q(o.name), {}}};
           },
           [&](const AddUnique& o) {
             return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " ADD CONSTRAINT " +
@@ -271,14 +273,12 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
                                                    {}}};
           },
           [&](const DropConstraint& o) {
-            return std::vector<RenderedStatement>{
-                {"ALTER TABLE " + q(o.table) + " DROP CONSTRAINT " + q(o.name), {}}};
+            return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " DROP CONSTRAINT " + q(o.name), {}}};
           },
-          [&](const InsertRows& o) { return insert_rows(o, catalog); },
-          [&](const Sql& o) { return sql(o); },
+          [&](const InsertRows& o) { return insert_rows(o, catalog); }, [&](const Sql& o) { return sql(o); },
           [&](const AlterColumn&) -> std::vector<RenderedStatement> {  // not standard SQL: see supports()
-            throw Error(ErrorKind::apply_failed, op.name() + " is not supported by the " +
-                                                     std::string(dialect_.name()) + " driver");
+            throw Error(ErrorKind::apply_failed,
+                        op.name() + " is not supported by the " + std::string(dialect_.name()) + " driver");
           }},
       op.change);
 }

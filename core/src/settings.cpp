@@ -49,8 +49,8 @@ bool flag(std::string_view shown, std::string_view value) {
 std::optional<Version> version(std::string_view shown, std::string_view value) {
   auto v = Version::parse(value);
   if (!v)
-    throw Error(ErrorKind::usage, std::string(shown) + " '" + without_passwords(value) +
-                                      "' is not a version (e.g. 3, 1.2, 2024_06_01)");
+    throw Error(ErrorKind::usage,
+                std::string(shown) + " '" + without_passwords(value) + "' is not a version (e.g. 3, 1.2, 2024_06_01)");
   return v;
 }
 
@@ -91,8 +91,7 @@ const std::vector<Entry>& entries() {
   static const std::vector<Entry> all{
       {{"url", "a database URL", "the database (sqlite:app.db, postgres://..., mysql://...)"},
        [](Options& o, auto shown, auto v) { o.url = text(shown, v); }},
-      {{"dir", "a directory", "the migrations directory"},
-       [](Options& o, auto, auto v) { o.dir = std::string(v); }},
+      {{"dir", "a directory", "the migrations directory"}, [](Options& o, auto, auto v) { o.dir = std::string(v); }},
       {{"ledger-table", "a table name", "the ledger table"},
        [](Options& o, auto shown, auto v) { o.ledger_table = text(shown, v); }},
       {{"lock-timeout", "seconds", "how long to wait for the migration lock"},
@@ -172,8 +171,7 @@ const std::vector<SettingInfo>& Settings::known() {
 void Settings::set(std::string_view name, std::string_view value) {
   const Entry* entry = find(name);
   if (!entry)
-    throw Error(ErrorKind::usage,
-                "unknown setting '" + without_passwords(name) + "' (known: " + known_names() + ")");
+    throw Error(ErrorKind::usage, "unknown setting '" + without_passwords(name) + "' (known: " + known_names() + ")");
   Options changed = options_;  // a value it refuses leaves the settings as they were
   entry->apply(changed, name, value);
   options_ = std::move(changed);

@@ -292,7 +292,10 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
         read = sql_migrations(Migration::sql(*name, file, std::move(text), path.string()));
       }
     } catch (const Error& e) {
-      refuse(path, (e.line() > 0 ? "line " + std::to_string(e.line()) + (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": " : "") + e.message());
+      refuse(path, (e.line() > 0 ? "line " + std::to_string(e.line()) +
+                                       (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": "
+                                 : "") +
+                       e.message());
       continue;
     }
     std::string variant = identity + (read.front().dialect.empty() ? "" : " for " + read.front().dialect);

@@ -164,5 +164,4 @@ std::string without_passwords(std::string_view text) {
   return out;
 }
 
-
 }  // namespace strata

@@ -12,9 +12,9 @@
 
 #include <charconv>
 #include <optional>
+#include <set>
 #include <type_traits>
 #include <variant>
-#include <set>
 
 namespace strata::ops {
 namespace {
@@ -149,7 +149,7 @@ class Reader {
   Change read(std::type_identity<CreateIndex>, const YAML::Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "columns", "unique", "if_missing"});
     return Change(CreateIndex{text(required(f, op, "table")), text(required(f, op, "name")),
-                            names(required(f, op, "columns")), flag(f, "unique"), flag(f, "if_missing")});
+                              names(required(f, op, "columns")), flag(f, "unique"), flag(f, "if_missing")});
   }
 
   Change read(std::type_identity<DropIndex>, const YAML::Node& f, const std::string& op) {
@@ -171,15 +171,15 @@ class Reader {
   Change read(std::type_identity<AddUnique>, const YAML::Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "columns", "if_missing"});
     return Change(AddUnique{text(required(f, op, "table")),
-                          {text(required(f, op, "name")), names(required(f, op, "columns"))},
-                          flag(f, "if_missing")});
+                            {text(required(f, op, "name")), names(required(f, op, "columns"))},
+                            flag(f, "if_missing")});
   }
 
   Change read(std::type_identity<AddCheck>, const YAML::Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "expression", "if_missing"});
     return Change(AddCheck{text(required(f, op, "table")),
-                         {text(required(f, op, "name")), text(required(f, op, "expression"))},
-                         flag(f, "if_missing")});
+                           {text(required(f, op, "name")), text(required(f, op, "expression"))},
+                           flag(f, "if_missing")});
   }
 
   Change read(std::type_identity<DropConstraint>, const YAML::Node& f, const std::string& op) {

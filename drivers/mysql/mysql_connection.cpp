@@ -8,8 +8,8 @@
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
-#include <cstdlib>
 #include <charconv>
+#include <cstdlib>
 #include <regex>
 
 namespace strata::mysql {

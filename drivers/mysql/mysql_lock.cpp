@@ -1,6 +1,5 @@
 #include "mysql_lock.hpp"
 
-
 namespace strata::mysql {
 namespace {
 

@@ -49,9 +49,8 @@ std::vector<RenderedStatement> MysqlRenderer::drop_index(const ops::DropIndex& o
 
 bool MysqlRenderer::native_if_exists(std::string_view name) const {
   using namespace ops;
-  bool column_or_index =
-      name == AddColumn::operation || name == DropColumn::operation || name == CreateIndex::operation ||
-      name == DropIndex::operation;
+  bool column_or_index = name == AddColumn::operation || name == DropColumn::operation ||
+                         name == CreateIndex::operation || name == DropIndex::operation;
   return SqlRenderer::native_if_exists(name) || (column_or_index && native_if_exists_);
 }
 

@@ -1,7 +1,5 @@
 #include "pg_lock.hpp"
 
-
-
 #include <unistd.h>
 
 namespace strata::postgres {

@@ -141,8 +141,7 @@ std::vector<Statement> SqliteDialect::split(std::string_view script) const {
 std::optional<StatementRefusal> SqliteDialect::refusal(const Statement& statement) const {
   auto keywords = statement_keywords(statement.text, 1);
   std::string word = keywords.empty() ? "" : keywords.front();
-  if (word == "VACUUM" || word == "ATTACH" || word == "DETACH")
-    return StatementRefusal::outside_transaction(word);
+  if (word == "VACUUM" || word == "ATTACH" || word == "DETACH") return StatementRefusal::outside_transaction(word);
   if (auto pragma = pragma_of(statement.text))
     for (const auto& p : outside_only)
       if (pragma->name == p.name && (pragma->value || !p.only_with_value))

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-
 namespace strata::sqlite {
 
 FileLock::FileLock(std::string path) : path_(std::move(path)) {

@@ -47,7 +47,8 @@ void remove_constraint(TableSql& def, const std::string& name, const std::string
     }
   throw Error(ErrorKind::apply_failed, "the constraint " + name + " of " + table +
                                            " is declared inside a column's definition; strata drops only "
-                                           "table-level constraints (CONSTRAINT " + name + " ... after the columns)");
+                                           "table-level constraints (CONSTRAINT " +
+                                           name + " ... after the columns)");
 }
 
 std::vector<std::string> index_columns(std::string_view index_sql) {
@@ -106,8 +107,8 @@ std::vector<RenderedStatement> SqliteRenderer::render(const ops::Operation& op, 
       if (o->type) c.type = dialect().type_sql(*o->type);
       if (o->nullable) c.null_clause = *o->nullable ? std::nullopt : std::optional<std::string>("NOT NULL");
       if (o->default_value)
-        c.default_clause = *o->default_value ? std::optional<std::string>("DEFAULT " + default_sql(**o->default_value))
-                                             : std::nullopt;
+        c.default_clause =
+            *o->default_value ? std::optional<std::string>("DEFAULT " + default_sql(**o->default_value)) : std::nullopt;
       def.items[at] = c.text();
     });
     out.insert(out.end(), rebuilt.begin(), rebuilt.end());
@@ -125,8 +126,8 @@ std::vector<RenderedStatement> SqliteRenderer::render(const ops::Operation& op, 
                                                        "`: drop the constraint first");
           def.items.erase(def.items.begin() + static_cast<std::ptrdiff_t>(at));
           if (std::all_of(def.items.begin(), def.items.end(), [](auto& i) { return is_table_constraint(i); }))
-            throw Error(ErrorKind::apply_failed, o->column + " is the last column of " + o->table +
-                                                     ": drop the table instead");
+            throw Error(ErrorKind::apply_failed,
+                        o->column + " is the last column of " + o->table + ": drop the table instead");
         },
         o->column);
   if (auto* o = std::get_if<AddForeignKey>(&op.change))
@@ -150,8 +151,9 @@ std::vector<RenderedStatement> SqliteRenderer::render(const ops::Operation& op, 
   auto enforced = session_.query("PRAGMA foreign_keys");
   if (!enforced.empty() && std::get<std::int64_t>(enforced[0][0]) == 0) {
     std::string table = table_of(op);
-    out.push_back({table.empty() || std::holds_alternative<DropTable>(op.change) ? "PRAGMA foreign_key_check"
-                                                                                  : "PRAGMA foreign_key_check(" + q(table) + ")",
+    out.push_back({table.empty() || std::holds_alternative<DropTable>(op.change)
+                       ? "PRAGMA foreign_key_check"
+                       : "PRAGMA foreign_key_check(" + q(table) + ")",
                    {},
                    RenderedStatement::Check::no_rows,
                    op.summary() + " leaves rows that break foreign keys (table, rowid, referenced table, key)"});
@@ -203,9 +205,14 @@ std::vector<RenderedStatement> SqliteRenderer::rebuild(const std::string& table,
     if (!seq.empty())
       out.push_back({"UPDATE sqlite_sequence SET seq = ?1 WHERE name = ?2 AND seq < ?1", {seq[0][0], Value(table)}});
   }
-  out.push_back({"PRAGMA foreign_key_check", {}, RenderedStatement::Check::no_rows,
-                 "rebuilding " + table + " would leave rows that break foreign keys (table, rowid, referenced table, key)"});
-  out.push_back({"PRAGMA integrity_check(" + q(table) + ")", {}, RenderedStatement::Check::ok,
+  out.push_back(
+      {"PRAGMA foreign_key_check",
+       {},
+       RenderedStatement::Check::no_rows,
+       "rebuilding " + table + " would leave rows that break foreign keys (table, rowid, referenced table, key)"});
+  out.push_back({"PRAGMA integrity_check(" + q(table) + ")",
+                 {},
+                 RenderedStatement::Check::ok,
                  "the rebuilt table " + table + " failed SQLite's integrity check"});
   return out;
 }

@@ -34,7 +34,8 @@ class SqliteRenderer final : public SqlRenderer {
   std::string column_definition(const ops::Column& column) const override;
   // SQLite has IF [NOT] EXISTS for tables and indexes, not for columns.
   bool native_if_exists(std::string_view name) const override {
-    return SqlRenderer::native_if_exists(name) || name == ops::CreateIndex::operation || name == ops::DropIndex::operation;
+    return SqlRenderer::native_if_exists(name) || name == ops::CreateIndex::operation ||
+           name == ops::DropIndex::operation;
   }
 
  private:

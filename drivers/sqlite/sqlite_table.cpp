@@ -254,7 +254,8 @@ ColumnSql ColumnSql::parse(std::string_view item) {
     std::size_t begin = i, j = i + 1;
     if (t[begin].is("NOT")) j = begin + 2;
     if (t[begin].is("CONSTRAINT")) j = begin + 3;
-    if (t[begin].is("DEFAULT")) j = begin + 2 + (begin + 1 < t.size() && (t[begin + 1].text == "-" || t[begin + 1].text == "+"));
+    if (t[begin].is("DEFAULT"))
+      j = begin + 2 + (begin + 1 < t.size() && (t[begin + 1].text == "-" || t[begin + 1].text == "+"));
     j = std::min(j, t.size());
     depth = 0;
     for (std::size_t k = begin; k < j; ++k) paren(k, depth);

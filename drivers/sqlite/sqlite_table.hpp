@@ -42,8 +42,8 @@ std::string column_name(std::string_view item);
 
 // A column definition cut into what alter_column changes and the rest, kept as written.
 struct ColumnSql {
-  std::string name;                       // as written (quoted or not)
-  std::string type;                       // as written; may be ""
+  std::string name;                        // as written (quoted or not)
+  std::string type;                        // as written; may be ""
   std::optional<std::string> null_clause;  // "NOT NULL ...", "NULL"
   std::optional<std::string> default_clause;
   std::vector<std::string> rest;  // every other clause, in order

@@ -412,7 +412,7 @@ class LitefileConnection final : public Connection, public Session, public Catal
 // connect(). The factory strata calls must not throw: new_driver returns nullptr instead.
 strata::Driver* make_driver() noexcept {
   return strata::plugin::new_driver<strata::plugin::BasicDriver<LitefileDialect, LitefileConnection>>("litefile",
-                                                                                                       "1.0.0");
+                                                                                                      "1.0.0");
 }
 
 }  // namespace litefile

@@ -101,7 +101,8 @@ std::vector<OperationCase> cases() {
        }},
       {"drop_column",
        "up:\n  - drop_column: {table: legacy_notes, column: body, if_exists: true}\n"
-       "down:\n  - add_column: {table: legacy_notes, if_missing: true, column: {name: body, type: string, length: 200}}\n",
+       "down:\n  - add_column: {table: legacy_notes, if_missing: true, column: {name: body, type: string, length: "
+       "200}}\n",
        [](Inspector& db) {
          CHECK_FALSE(has_column(db, "legacy_notes", "body"));
          CHECK(has_column(db, "legacy_notes", "id"));
@@ -184,7 +185,8 @@ std::vector<OperationCase> cases() {
          CHECK_THROWS(db.connection().session().execute(
              "INSERT INTO customers (id, name, email) VALUES (3, 'Twin', 'ada@example.com')"));
        }},
-      {"add_check", "- add_check: {table: customers, name: ck_customers_name, expression: \"name <> ''\", if_missing: true}\n",
+      {"add_check",
+       "- add_check: {table: customers, name: ck_customers_name, expression: \"name <> ''\", if_missing: true}\n",
        [](Inspector& db) {
          CHECK_THROWS(db.connection().session().execute("INSERT INTO customers (id, name) VALUES (3, '')"));
        }},
@@ -404,7 +406,7 @@ TEST_CASE("changing a column keeps rows, indexes, triggers, views, constraints a
     CHECK(db.count("SELECT COUNT(*) FROM audit WHERE note = 'crimson'") == 1);
   }
   CHECK_THROWS(s.execute("INSERT INTO players (id, team_id, name, score) VALUES (4, 1, 'dee', -1)"));  // unnamed check
-  CHECK_THROWS(s.execute("INSERT INTO teams (id, name) VALUES (3, NULL)"));                          // now NOT NULL
+  CHECK_THROWS(s.execute("INSERT INTO teams (id, name) VALUES (3, NULL)"));                            // now NOT NULL
   s.execute("INSERT INTO players (id, team_id, name) VALUES (5, 1, 'eve')");
   CHECK(db.count("SELECT score FROM players WHERE id = 5") == 0);  // the default survived
   s.execute("DELETE FROM players WHERE id = 5");
@@ -450,7 +452,8 @@ TEST_CASE("a guarded operation uses the server's own IF NOT EXISTS exactly where
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("-- add_column a.b") && Catch::Contains("ADD COLUMN"));
   // What the backend's configuration says its server has (MariaDB) or lacks (MySQL 8).
-  if (std::string has = test_setting("STRATA_TEST_RENDERED_CONTAINS"); !has.empty()) CHECK_THAT(r.out, Catch::Contains(has));
+  if (std::string has = test_setting("STRATA_TEST_RENDERED_CONTAINS"); !has.empty())
+    CHECK_THAT(r.out, Catch::Contains(has));
   if (std::string lacks = test_setting("STRATA_TEST_RENDERED_LACKS"); !lacks.empty())
     CHECK_THAT(r.out, !Catch::Contains(lacks));
   REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
@@ -476,7 +479,8 @@ TEST_CASE("a portable migration stopped after its third operation converges when
   if (!supported(reference, yaml)) return;  // refused before anything runs: proven above
 
   std::string url = fresh_database_url();
-  ProcessResult killed = run_strata(command_args("migrate", url, dir), {{"STRATA_FAILPOINT=exit-after-statement:3"}, {}});
+  ProcessResult killed =
+      run_strata(command_args("migrate", url, dir), {{"STRATA_FAILPOINT=exit-after-statement:3"}, {}});
   // The failpoint ends the process right after operation 3 where operations commit one by one;
   // where DDL is transactional the migration commits whole, and there is no such moment.
   CHECK(killed.exit_code == (reference.capabilities().transactional_ddl ? 0 : 86));
@@ -530,7 +534,8 @@ TEST_CASE("a portable project here and on SQLite is one logical schema, and a di
   CHECK_THAT(json.out, Catch::Contains("\"name\": \"members\"") && Catch::Contains("\"primary_key\""));
 
   // A migration run here and not there is reported, naming the table and the column.
-  dir.write("V2__nickname.yaml", "- add_column: {table: members, column: {name: nickname, type: string, length: 50}}\n");
+  dir.write("V2__nickname.yaml",
+            "- add_column: {table: members, column: {name: nickname, type: string, length: 50}}\n");
   REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
   ProcessResult different = run_strata({"schema", "--url", url, "--compare", sqlite});
   INFO(different.out << different.err);

@@ -148,7 +148,8 @@ TEST_CASE("an exception of a driver's own becomes an internal error (exit 70) na
   }
 }
 
-TEST_CASE("a plugin built before an operation existed is never given it: the migration is refused before anything runs") {
+TEST_CASE(
+    "a plugin built before an operation existed is never given it: the migration is refused before anything runs") {
   ScratchDir plugins;
   fs::copy_file(test_setting("STRATA_TEST_OLDER_PLUGIN"), plugins.path() / "strata-driver-older.so");
   ScratchDir migrations;

@@ -28,7 +28,9 @@ class OlderDialect final : public Dialect {
 class OlderRenderer final : public SqlRenderer {
  public:
   using SqlRenderer::SqlRenderer;
-  bool knows(std::string_view name) const override { return name != ops::CreateIndex::operation && SqlRenderer::knows(name); }
+  bool knows(std::string_view name) const override {
+    return name != ops::CreateIndex::operation && SqlRenderer::knows(name);
+  }
   bool supports(const ops::Operation& op) const override {
     if (op.name() == ops::CreateIndex::operation) throw std::logic_error("given an operation it does not know");
     return true;

@@ -37,8 +37,8 @@ TEST_CASE("the ledger creates its table and its state table, with every column o
   CHECK(ledger.state_table() == "history_state");
   auto state = db.connection->session().query("SELECT ledger_table, format, reader_format FROM history_state");
   REQUIRE(state.size() == 1);
-  CHECK(state[0] == Row{std::string("history"), std::int64_t{ledger_format_version},
-                        std::int64_t{ledger_reader_format}});
+  CHECK(state[0] ==
+        Row{std::string("history"), std::int64_t{ledger_format_version}, std::int64_t{ledger_reader_format}});
   CHECK(ledger.format().format == ledger_format_version);
   CHECK(ledger.read().empty());  // the format is not a row of the ledger
 }

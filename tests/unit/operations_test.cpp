@@ -128,7 +128,8 @@ TEST_CASE("mistakes in a YAML migration name the file, line and column, and what
   e = yaml_error("- add_column: {table: t, if_missing: yes please, column: {name: c, type: integer}}\n");
   CHECK_THAT(e.message(), Catch::Contains("expected true or false"));
 
-  e = yaml_error("- create_table: {name: t, columns: [{name: id, type: integer, primary_key: true, nullable: true}]}\n");
+  e = yaml_error(
+      "- create_table: {name: t, columns: [{name: id, type: integer, primary_key: true, nullable: true}]}\n");
   CHECK_THAT(e.message(), Catch::Contains("a primary key column cannot be nullable"));
 
   e = yaml_error("# nothing here\n");

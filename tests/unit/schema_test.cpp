@@ -42,12 +42,12 @@ TEST_CASE("a schema compares equal to itself, and to one whose types meet it on 
 TEST_CASE("each difference is named once, with the table and both sides") {
   Schema a = runs_schema();
   Schema b = runs_schema();
-  b.tables[1].columns[2].types = {"double"};                  // total: another type
-  b.tables[1].columns[1].nullable = true;                     // status: nullable
-  b.tables[1].columns.push_back(column("note", {"text"}));     // only in the second
-  b.tables[1].keys.clear();                                    // the unique key only in the first
-  b.tables[1].foreign_keys[0].on_delete = "RESTRICT";          // another action
-  b.tables.erase(b.tables.begin());                            // accounts only in the first
+  b.tables[1].columns[2].types = {"double"};                // total: another type
+  b.tables[1].columns[1].nullable = true;                   // status: nullable
+  b.tables[1].columns.push_back(column("note", {"text"}));  // only in the second
+  b.tables[1].keys.clear();                                 // the unique key only in the first
+  b.tables[1].foreign_keys[0].on_delete = "RESTRICT";       // another action
+  b.tables.erase(b.tables.begin());                         // accounts only in the first
   auto differences = compare_schemas(a, b);
   CHECK(differences == std::vector<std::string>{
                            "table accounts: only in the first",

@@ -56,9 +56,10 @@ TEST_CASE("settings take the command line's names, with or without --, and strat
 TEST_CASE("an unknown setting or a value it does not take is a usage error naming it, and changes nothing") {
   Settings s;
   s.set("lock-timeout", "5");
-  CHECK_THAT(refusal(s, "lock-timeot", "1"), Catch::Contains("unknown setting 'lock-timeot'") &&
-                                                 Catch::Contains("lock-timeout"));
-  CHECK_THAT(refusal(s, "--lock-timeout", "soon"), Catch::Contains("--lock-timeout takes a number of seconds, not 'soon'"));
+  CHECK_THAT(refusal(s, "lock-timeot", "1"),
+             Catch::Contains("unknown setting 'lock-timeot'") && Catch::Contains("lock-timeout"));
+  CHECK_THAT(refusal(s, "--lock-timeout", "soon"),
+             Catch::Contains("--lock-timeout takes a number of seconds, not 'soon'"));
   CHECK_THAT(refusal(s, "lock-timeout", "-1"), Catch::Contains("lock-timeout cannot be negative"));
   CHECK_THAT(refusal(s, "connect-retries", "2.5"), Catch::Contains("takes a whole number"));
   CHECK_THAT(refusal(s, "dry-run", "maybe"), Catch::Contains("takes true or false"));

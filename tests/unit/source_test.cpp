@@ -295,7 +295,8 @@ TEST_CASE("a version with variants but none for this dialect and no plain file i
 
 TEST_CASE("the no-transaction directive is read from the first lines, and an unknown one is refused at its line") {
   strata::Migration m;
-  m.body = strata::SqlScript{"-- adds an index without blocking writes\n--strata:no-transaction\nCREATE INDEX i ON t (x);\n"};
+  m.body = strata::SqlScript{
+      "-- adds an index without blocking writes\n--strata:no-transaction\nCREATE INDEX i ON t (x);\n"};
   strata::read_directives(m);
   CHECK_FALSE(m.transactional);
 

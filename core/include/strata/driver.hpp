@@ -59,7 +59,7 @@ struct StatementRefusal {
   // `what` (a statement's first words, "VACUUM", "PRAGMA journal_mode") `why` ("cannot run
   // inside a transaction"); allowed in a `-- strata:no-transaction` script.
   STRATA_API static StatementRefusal outside_transaction(std::string_view what,
-                                              std::string_view why = "cannot run inside a transaction");
+                                                         std::string_view why = "cannot run inside a transaction");
 };
 
 // A query whose rows are violations, run before a migration commits: any row fails the

@@ -94,8 +94,8 @@ struct STRATA_API Migration {
   static Migration portable(const MigrationName& name, std::string script, std::vector<ops::Operation> operations,
                             std::string checksum, std::string origin);
   // A versioned C++ migration; `checksum` is the one the ledger records.
-  static Migration cpp(Version version, std::string description, std::string script,
-                       std::function<void(Session&)> call, std::string checksum, std::string origin);
+  static Migration cpp(Version version, std::string description, std::string script, std::function<void(Session&)> call,
+                       std::string checksum, std::string origin);
 
   // The body, where it is of that kind; nullptr otherwise. Valid as long as this Migration.
   const SqlScript* sql_script() const noexcept { return std::get_if<SqlScript>(&body); }

@@ -34,9 +34,9 @@
 #include <strata/export.hpp>
 #include <strata/types.hpp>
 
+#include <array>
 #include <cstdint>
 #include <map>
-#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -196,9 +196,9 @@ struct Sql {
   std::map<std::string, std::string> by_dialect;
 };
 
-using Change = std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, RenameColumn, AlterColumn,
-                            CreateIndex, DropIndex, AddForeignKey, DropForeignKey, AddUnique, AddCheck,
-                            DropConstraint, InsertRows, Sql>;
+using Change =
+    std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, RenameColumn, AlterColumn, CreateIndex,
+                 DropIndex, AddForeignKey, DropForeignKey, AddUnique, AddCheck, DropConstraint, InsertRows, Sql>;
 
 // Every operation's name, in the order of Change. Built from the alternatives: an operation
 // without a name does not compile, and no list elsewhere can fall out of step with Change.
@@ -268,7 +268,10 @@ STRATA_API Script parse_yaml(const std::string& text, const std::string& file);
 class ColumnBuilder {
  public:
   explicit ColumnBuilder(std::string name) { c_.name = std::move(name); }
-  ColumnBuilder& type(ColumnType t) { c_.type = t; return *this; }
+  ColumnBuilder& type(ColumnType t) {
+    c_.type = t;
+    return *this;
+  }
   ColumnBuilder& boolean() { return type({PortableType::boolean}); }
   ColumnBuilder& smallint() { return type({PortableType::smallint}); }
   ColumnBuilder& integer() { return type({PortableType::integer}); }
@@ -285,37 +288,84 @@ class ColumnBuilder {
   ColumnBuilder& timestamptz() { return type({PortableType::timestamptz}); }
   ColumnBuilder& uuid() { return type({PortableType::uuid}); }
   ColumnBuilder& json() { return type({PortableType::json}); }
-  ColumnBuilder& not_null() { c_.nullable = false; return *this; }
-  ColumnBuilder& default_(Literal value) { c_.default_value = Default{Default::Kind::literal, std::move(value)}; return *this; }
+  ColumnBuilder& not_null() {
+    c_.nullable = false;
+    return *this;
+  }
+  ColumnBuilder& default_(Literal value) {
+    c_.default_value = Default{Default::Kind::literal, std::move(value)};
+    return *this;
+  }
   ColumnBuilder& default_(const char* value) { return default_(Literal(std::string(value))); }
   ColumnBuilder& default_(int value) { return default_(Literal(static_cast<std::int64_t>(value))); }
-  ColumnBuilder& default_now() { c_.default_value = Default{Default::Kind::current_timestamp, nullptr}; return *this; }
-  ColumnBuilder& primary_key() { c_.primary_key = true; c_.nullable = false; return *this; }
-  ColumnBuilder& auto_increment() { c_.auto_increment = true; return *this; }
-  ColumnBuilder& unique() { c_.unique = true; return *this; }
+  ColumnBuilder& default_now() {
+    c_.default_value = Default{Default::Kind::current_timestamp, nullptr};
+    return *this;
+  }
+  ColumnBuilder& primary_key() {
+    c_.primary_key = true;
+    c_.nullable = false;
+    return *this;
+  }
+  ColumnBuilder& auto_increment() {
+    c_.auto_increment = true;
+    return *this;
+  }
+  ColumnBuilder& unique() {
+    c_.unique = true;
+    return *this;
+  }
   operator Column() const { return c_; }  // NOLINT: a builder stands for its column
 
  private:
   Column c_;
 };
-inline ColumnBuilder column(std::string name) { return ColumnBuilder(std::move(name)); }
+inline ColumnBuilder column(std::string name) {
+  return ColumnBuilder(std::move(name));
+}
 
 // An operation being built; converts to the Operation. The guard flags exist only on the
 // operations that have them.
 template <class T>
 struct Builder {
   T change;
-  Builder& if_missing() requires requires(T t) { t.if_missing; } { change.if_missing = true; return *this; }
-  Builder& if_exists() requires requires(T t) { t.if_exists; } { change.if_exists = true; return *this; }
+  Builder& if_missing() requires requires(T t) { t.if_missing; }
+  {
+    change.if_missing = true;
+    return *this;
+  }
+  Builder& if_exists() requires requires(T t) { t.if_exists; }
+  {
+    change.if_exists = true;
+    return *this;
+  }
   // create_index
-  Builder& unique() requires std::is_same_v<T, CreateIndex> { change.unique = true; return *this; }
+  Builder& unique() requires std::is_same_v<T, CreateIndex> {
+    change.unique = true;
+    return *this;
+  }
   // add_foreign_key
-  Builder& on_delete(Action a) requires std::is_same_v<T, AddForeignKey> { change.key.on_delete = a; return *this; }
-  Builder& on_update(Action a) requires std::is_same_v<T, AddForeignKey> { change.key.on_update = a; return *this; }
+  Builder& on_delete(Action a) requires std::is_same_v<T, AddForeignKey> {
+    change.key.on_delete = a;
+    return *this;
+  }
+  Builder& on_update(Action a) requires std::is_same_v<T, AddForeignKey> {
+    change.key.on_update = a;
+    return *this;
+  }
   // alter_column
-  Builder& type(ColumnType t) requires std::is_same_v<T, AlterColumn> { change.type = t; return *this; }
-  Builder& not_null() requires std::is_same_v<T, AlterColumn> { change.nullable = false; return *this; }
-  Builder& null() requires std::is_same_v<T, AlterColumn> { change.nullable = true; return *this; }
+  Builder& type(ColumnType t) requires std::is_same_v<T, AlterColumn> {
+    change.type = t;
+    return *this;
+  }
+  Builder& not_null() requires std::is_same_v<T, AlterColumn> {
+    change.nullable = false;
+    return *this;
+  }
+  Builder& null() requires std::is_same_v<T, AlterColumn> {
+    change.nullable = true;
+    return *this;
+  }
   Builder& default_(Literal v) requires std::is_same_v<T, AlterColumn> {
     change.default_value = std::optional<Default>(Default{Default::Kind::literal, std::move(v)});
     return *this;
@@ -335,7 +385,9 @@ struct Builder {
 inline Builder<CreateTable> create_table(std::string table, std::vector<Column> columns) {
   return {CreateTable{std::move(table), std::move(columns), {}, {}, {}, {}, false}};
 }
-inline Builder<DropTable> drop_table(std::string table) { return {DropTable{std::move(table), false}}; }
+inline Builder<DropTable> drop_table(std::string table) {
+  return {DropTable{std::move(table), false}};
+}
 inline Builder<RenameTable> rename_table(std::string table, std::string to) {
   return {RenameTable{std::move(table), std::move(to)}};
 }
@@ -380,6 +432,8 @@ inline Builder<InsertRows> insert_rows(std::string table, std::vector<std::strin
                                        std::vector<std::vector<Literal>> rows) {
   return {InsertRows{std::move(table), std::move(columns), std::move(rows), {}}};
 }
-inline Builder<Sql> sql(std::map<std::string, std::string> by_dialect) { return {Sql{std::move(by_dialect)}}; }
+inline Builder<Sql> sql(std::map<std::string, std::string> by_dialect) {
+  return {Sql{std::move(by_dialect)}};
+}
 
 }  // namespace strata::ops

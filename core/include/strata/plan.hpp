@@ -99,9 +99,9 @@ STRATA_API RollbackPlan make_rollback_plan(std::span<const Migration> migrations
 // each migration whose file changed (checksum, file name, description) is re-recorded from the
 // file. Baselines and versions below one are left as they are.
 struct RepairPlan {
-  std::vector<int> remove;          // installed_rank of each failed row
-  std::vector<LedgerRow> update;    // rows to rewrite, with the file's checksum, script and description
-  std::vector<std::string> actions; // what each change does, for the report, in order
+  std::vector<int> remove;           // installed_rank of each failed row
+  std::vector<LedgerRow> update;     // rows to rewrite, with the file's checksum, script and description
+  std::vector<std::string> actions;  // what each change does, for the report, in order
 };
 
 STRATA_API RepairPlan make_repair_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger);

@@ -32,7 +32,7 @@ struct SettingInfo {
   std::string_view name;   // "lock-timeout": the long option without "--"
   std::string_view takes;  // "seconds", "text", "true/false", "version", ...
   std::string_view help;
-  bool in_file = true;     // may be set in strata.toml (as "lock_timeout")
+  bool in_file = true;  // may be set in strata.toml (as "lock_timeout")
 };
 
 class STRATA_API Settings {

@@ -135,30 +135,32 @@ Driver* new_driver(Args&&... args) noexcept {
 
 // The core names strata::plugin::builtin::link_<name>() in its table of built-in drivers, so
 // the linker keeps this translation unit, whose initialisers register the driver.
-#define STRATA_DRIVER_PLUGIN(factory)                                                              \
-  static_assert(noexcept(factory()), "a driver factory must be noexcept");                         \
-  namespace {                                                                                      \
-  strata::plugin::BuiltinDriver& strata_builtin_driver() {                                         \
-    static strata::plugin::BuiltinDriver& driver =                                                 \
-        strata::plugin::register_builtin(STRATA_PP_STR(STRATA_DRIVER_ID), factory);                \
-    return driver;                                                                                 \
-  }                                                                                                \
-  [[maybe_unused]] const bool strata_builtin_registered = (strata_builtin_driver(), true);         \
-  }                                                                                                \
-  namespace strata::plugin::builtin {                                                              \
-  void STRATA_PP_CAT(link_, STRATA_DRIVER_ID)() { strata_builtin_driver(); }                       \
+#define STRATA_DRIVER_PLUGIN(factory)                                                      \
+  static_assert(noexcept(factory()), "a driver factory must be noexcept");                 \
+  namespace {                                                                              \
+  strata::plugin::BuiltinDriver& strata_builtin_driver() {                                 \
+    static strata::plugin::BuiltinDriver& driver =                                         \
+        strata::plugin::register_builtin(STRATA_PP_STR(STRATA_DRIVER_ID), factory);        \
+    return driver;                                                                         \
+  }                                                                                        \
+  [[maybe_unused]] const bool strata_builtin_registered = (strata_builtin_driver(), true); \
+  }                                                                                        \
+  namespace strata::plugin::builtin {                                                      \
+  void STRATA_PP_CAT(link_, STRATA_DRIVER_ID)() {                                          \
+    strata_builtin_driver();                                                               \
+  }                                                                                        \
   }
 
-#define STRATA_DRIVER_SCHEME(scheme)                                                      \
-  namespace {                                                                             \
-  [[maybe_unused]] const bool STRATA_PP_CAT(strata_builtin_scheme_, scheme) =             \
-      (strata_builtin_driver().schemes.emplace_back(STRATA_PP_STR(scheme)), true);        \
+#define STRATA_DRIVER_SCHEME(scheme)                                               \
+  namespace {                                                                      \
+  [[maybe_unused]] const bool STRATA_PP_CAT(strata_builtin_scheme_, scheme) =      \
+      (strata_builtin_driver().schemes.emplace_back(STRATA_PP_STR(scheme)), true); \
   }
 
-#define STRATA_DRIVER_SUFFIX(suffix)                                                      \
-  namespace {                                                                             \
-  [[maybe_unused]] const bool STRATA_PP_CAT(strata_builtin_suffix_, suffix) =             \
-      (strata_builtin_driver().suffixes.emplace_back(STRATA_PP_STR(suffix)), true);       \
+#define STRATA_DRIVER_SUFFIX(suffix)                                                \
+  namespace {                                                                       \
+  [[maybe_unused]] const bool STRATA_PP_CAT(strata_builtin_suffix_, suffix) =       \
+      (strata_builtin_driver().suffixes.emplace_back(STRATA_PP_STR(suffix)), true); \
   }
 
 #else
