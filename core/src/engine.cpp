@@ -243,7 +243,7 @@ Report Engine::repair() {
   Report report = impl.new_report("repair");
   HeldLock lock = impl.lock(report);
   if (!impl.target.ledger().exists()) {
-    report.actions.push_back("nothing to repair: the database has no ledger");
+    report.actions.emplace_back("nothing to repair: the database has no ledger");
     return impl.finish(std::move(report), impl.plan_from(migrations));
   }
   impl.target.ensure_ledger();

@@ -210,6 +210,7 @@ std::string text_of(const Change& change) {
             for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
             std::sort(order.begin(), order.end(), [&](auto a, auto b) { return o.columns[a] < o.columns[b]; });
             std::vector<std::string> columns;
+            columns.reserve(order.size());
             for (auto i : order) columns.push_back(o.columns[i]);
             std::string s = "table=" + quoted(o.table) + " columns=" + list(columns) + " rows=[";
             for (const auto& row : o.rows) {

@@ -198,7 +198,7 @@ class Planner {
       plan_.problems.push_back(row.script + ": " + what +
                                " failed and its file is missing; `strata repair` "
                                "removes the failed row");
-    add(MigrationStatus{row.kind, version, row.description, row.script,
+    add(MigrationStatus{row.kind, std::move(version), row.description, row.script,
                         future ? MigrationState::future : MigrationState::missing, row, ""});
   }
 
@@ -300,7 +300,7 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
       plan.problems.push_back("--to " + options.to->str() + ": that version is not applied");
     while (count < applied.size() && applied[count].first > *options.to) ++count;
   } else {
-    if (options.steps < 1) plan.problems.push_back("--steps must be at least 1");
+    if (options.steps < 1) plan.problems.emplace_back("--steps must be at least 1");
     count = static_cast<std::size_t>(std::max(options.steps, 0));
     count -= std::min(count, resumed);
     if (count > applied.size()) {

@@ -142,8 +142,8 @@ std::string SqlRenderer::foreign_key_clause(const ops::ForeignKey& k) const {
   return sql;
 }
 
-bool SqlRenderer::native_if_exists(std::string_view operation) const {
-  return operation == ops::CreateTable::operation || operation == ops::DropTable::operation;
+bool SqlRenderer::native_if_exists(std::string_view name) const {
+  return name == ops::CreateTable::operation || name == ops::DropTable::operation;
 }
 
 std::string SqlRenderer::if_clause(const ops::Operation& op, bool flag, const char* clause) const {

@@ -54,7 +54,7 @@ std::vector<std::string> portable_types(const OperationRenderer& renderer, const
     if (t == PortableType::string && !sizes.empty()) candidate.length = sizes[0];
     if (t == PortableType::decimal) {
       if (sizes.size() < 2) {
-        if (renderer.same_type(ColumnType{PortableType::decimal, 0, 10, 2}, column)) out.push_back(any_precision);
+        if (renderer.same_type(ColumnType{PortableType::decimal, 0, 10, 2}, column)) out.emplace_back(any_precision);
         continue;
       }
       candidate.precision = sizes[0];

@@ -515,9 +515,7 @@ class Splitter {
       } else if (at_delimiter() && !in_body()) {
         end_statement();
         pos_ += delimiter_.size();
-      } else if (skip_comment()) {
-        continue;
-      } else {
+      } else if (!skip_comment()) {
         scan_token();
       }
     }

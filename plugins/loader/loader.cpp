@@ -129,7 +129,7 @@ std::string abi_fingerprint() {
   return std::string(STRATA_ABI_ALIAS_NAME).substr(abi_prefix.size());
 }
 
-Loader::Loader(std::vector<fs::path> explicit_dirs) {
+Loader::Loader(const std::vector<fs::path>& explicit_dirs) {
 #ifdef STRATA_STATIC_DRIVERS
   link_builtin_drivers();
   const char* linked_in = "not searched: this strata has its drivers linked in and loads no plugins";

@@ -375,8 +375,8 @@ struct Builder {
     return *this;
   }
   // insert_rows: rows whose `key` columns match an existing row are left alone
-  Builder& by_key(std::vector<std::string> key) requires std::is_same_v<T, InsertRows> {
-    change.key = std::move(key);
+  Builder& by_key(const std::vector<std::string>& key) requires std::is_same_v<T, InsertRows> {
+    change.key = key;
     return *this;
   }
   operator Operation() const { return Operation(change); }  // NOLINT: a builder stands for its operation

@@ -50,7 +50,7 @@ STRATA_API bool drivers_linked_in();
 
 class STRATA_API Loader {
  public:
-  explicit Loader(std::vector<std::filesystem::path> explicit_dirs = {});
+  explicit Loader(const std::vector<std::filesystem::path>& explicit_dirs = {});
 
   const std::vector<SearchDirectory>& search_path() const noexcept { return search_path_; }
   // Every candidate file in the search path, read without loading (once per Loader).
