@@ -13,6 +13,14 @@
 // added here must be forwarded there too, or the driver's own is never called.)
 // A driver reports every failure as strata::Error; its own exceptions never leave it. A driver
 // that cannot answer a question refuses with an Error; it never pretends.
+//
+// Ownership and lifetimes: a Driver owns its Dialect; connect() gives the caller a Connection,
+// which owns its Session, Catalog and renderer: the references session(), catalog(),
+// dialect() and renderer() return live as long as the Connection (and the Driver for
+// Driver::dialect()). A MigrationLock from make_lock() must not outlive its Connection. The core
+// keeps a driver's plugin loaded while any object it made is alive.
+// Threads: a Driver may be asked for connections from several threads at once; a Connection and
+// everything it gives is used by one thread at a time. A Dialect is pure and may be shared.
 #pragma once
 
 #include <strata/error.hpp>

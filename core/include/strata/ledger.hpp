@@ -47,6 +47,9 @@ STRATA_API std::string ledger_state_table(std::string_view ledger_table);
 // schema listings and comparisons leave out.
 STRATA_API bool is_ledger_table(std::string_view table, std::string_view ledger_table);
 
+// A Ledger refers to the Connection it was made with, which must outlive it; like the
+// Connection, it is used by one thread at a time. The rows it returns are values.
+//
 // Every value read from the ledger is checked: a value strata cannot take as it stands (text
 // that is not a number, NULL where a value is required, a number out of range, an unknown kind)
 // is refused with Error(validation) naming the table, the row (its installed_rank) and the
