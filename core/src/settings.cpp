@@ -35,6 +35,9 @@ std::chrono::milliseconds seconds(std::string_view shown, std::string_view value
     bad(shown, "a number of seconds", value);
   }
   if (s < 0) throw Error(ErrorKind::usage, std::string(shown) + " cannot be negative");
+  // Found by fuzzing: a number past what milliseconds hold (1e300) was converted regardless.
+  constexpr double most = 100.0 * 365 * 24 * 3600;  // a century
+  if (s > most) throw Error(ErrorKind::usage, std::string(shown) + " takes at most a century of seconds (3153600000)");
   return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 

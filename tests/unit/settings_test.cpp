@@ -61,6 +61,7 @@ TEST_CASE("an unknown setting or a value it does not take is a usage error namin
   CHECK_THAT(refusal(s, "--lock-timeout", "soon"),
              Catch::Contains("--lock-timeout takes a number of seconds, not 'soon'"));
   CHECK_THAT(refusal(s, "lock-timeout", "-1"), Catch::Contains("lock-timeout cannot be negative"));
+  CHECK_THAT(refusal(s, "lock-timeout", "60111e111"), Catch::Contains("at most a century"));  // found by fuzzing
   CHECK_THAT(refusal(s, "connect-retries", "2.5"), Catch::Contains("takes a whole number"));
   CHECK_THAT(refusal(s, "dry-run", "maybe"), Catch::Contains("takes true or false"));
   CHECK_THAT(refusal(s, "target", "v2"), Catch::Contains("'v2' is not a version"));
