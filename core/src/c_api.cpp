@@ -1,0 +1,222 @@
+// strata's C ABI (<strata/strata.h>) over the product API: Settings for the options, the Engine
+// for the commands, the JSON documents for what comes back. No C++ exception leaves a function
+// here; no state is shared between option objects.
+#include <strata/strata.h>
+#include <strata/json.hpp>
+#include <strata/settings.hpp>
+#include <strata/strata.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+struct strata_options {
+  strata::Settings settings;
+  // The commands' own options, checked when the command runs.
+  std::optional<strata::Version> rollback_to;
+  int steps = 1;
+  std::optional<strata::Version> baseline_version;
+  std::string description = "baseline";
+  bool check = false;
+  std::string error;
+  strata_event_callback events = nullptr;
+  void* payload = nullptr;
+};
+
+namespace {
+
+using strata::Error;
+using strata::ErrorKind;
+
+const char* type_name(strata::Event::Type type) {
+  using T = strata::Event::Type;
+  switch (type) {
+    case T::up_to_date: return "up_to_date";
+    case T::connect_retry: return "connect_retry";
+    case T::waiting_for_lock: return "waiting_for_lock";
+    case T::lock_acquired: return "lock_acquired";
+    case T::ledger_created: return "ledger_created";
+    case T::ledger_upgraded: return "ledger_upgraded";
+    case T::applying: return "applying";
+    case T::applied: return "applied";
+    case T::operation_skipped: return "operation_skipped";
+    case T::drift: return "drift";
+    case T::session_restored: return "session_restored";
+  }
+  return "unknown";
+}
+
+std::string event_json(const strata::Event& event) {
+  nlohmann::json doc{{"type", type_name(event.type)},
+                     {"message", event.message},
+                     {"elapsed_ms", event.elapsed.count()},
+                     {"migration", nullptr}};
+  if (const strata::MigrationStatus* m = event.migration)
+    doc["migration"] = {{"kind", strata::to_string(m->kind)},
+                        {"version", m->version ? nlohmann::json(m->version->str()) : nlohmann::json(nullptr)},
+                        {"description", m->description},
+                        {"script", m->script}};
+  return doc.dump();
+}
+
+// A copy of `text` that strata_free frees.
+char* copy(const std::string& text) noexcept {
+  char* out = static_cast<char*>(std::malloc(text.size() + 1));
+  if (out) std::memcpy(out, text.c_str(), text.size() + 1);
+  return out;
+}
+
+int give(char** json, const std::string& document, int code) noexcept {
+  if (json) *json = copy(document);
+  return code;
+}
+
+std::optional<strata::Version> version_of(const char* key, const char* value) {
+  auto v = strata::Version::parse(value);
+  if (!v)
+    throw Error(ErrorKind::usage, std::string(key) + " '" + value + "' is not a version (e.g. 3, 1.2, 2024_06_01)");
+  return v;
+}
+
+void set_command_option(strata_options& o, std::string_view key, const char* value) {
+  if (key == "to") {
+    o.rollback_to = version_of("to", value);
+  } else if (key == "steps") {
+    char* end = nullptr;
+    long steps = std::strtol(value, &end, 10);
+    if (!*value || *end || steps < 1 || steps > 1'000'000)
+      throw Error(ErrorKind::usage,
+                  "steps takes a whole number from 1, not '" + strata::without_passwords(value) + "'");
+    o.steps = static_cast<int>(steps);
+  } else if (key == "version") {
+    o.baseline_version = version_of("version", value);
+  } else if (key == "description") {
+    o.description = value;
+  } else if (key == "check") {
+    std::string v(value);
+    if (v != "true" && v != "false" && v != "1" && v != "0")
+      throw Error(ErrorKind::usage, "check takes true or false, not '" + strata::without_passwords(value) + "'");
+    o.check = v == "true" || v == "1";
+  } else {
+    o.settings.set(key, value);
+  }
+}
+
+std::string run(const strata_options& o, std::string_view command, int& code) {
+  strata::Options options = o.settings.options();
+  if (o.events) {
+    strata_event_callback callback = o.events;
+    void* payload = o.payload;
+    options.on_event = [callback, payload](const strata::Event& event) {
+      std::string doc = event_json(event);
+      callback(doc.c_str(), payload);
+    };
+  }
+  code = 0;
+  strata::Engine engine(std::move(options));
+  if (command == "migrate") return strata::to_json(engine.migrate());
+  if (command == "validate") return strata::to_json(engine.validate());
+  if (command == "repair") return strata::to_json(engine.repair());
+  if (command == "schema") return strata::to_json(engine.schema());
+  if (command == "status") {
+    strata::Report report = engine.status();
+    bool pending = report.count(strata::MigrationState::pending) + report.count(strata::MigrationState::undone) > 0;
+    if (o.check)
+      code = !report.problems.empty() ? strata::exit_code(ErrorKind::validation)
+             : pending                ? strata::exit_code(ErrorKind::pending)
+                                      : 0;
+    return strata::to_json(report);
+  }
+  if (command == "rollback")
+    return strata::to_json(engine.rollback({o.rollback_to, o.steps, o.settings.options().resume}));
+  if (command == "baseline") {
+    if (!o.baseline_version) throw Error(ErrorKind::usage, "baseline needs the option version");
+    return strata::to_json(engine.baseline(*o.baseline_version, o.description));
+  }
+  throw Error(ErrorKind::usage, "unknown command '" + std::string(command) +
+                                    "' (known: migrate, status, validate, rollback, baseline, repair, schema)");
+}
+
+}  // namespace
+
+extern "C" {
+
+int strata_abi_version(void) {
+  return STRATA_C_ABI_VERSION;
+}
+
+int strata_options_new(strata_options** out) {
+  if (!out) return strata::exit_code(ErrorKind::usage);
+  *out = new (std::nothrow) strata_options();
+  return *out ? 0 : strata::exit_code(ErrorKind::internal);
+}
+
+void strata_options_free(strata_options* options) {
+  delete options;
+}
+
+int strata_options_set(strata_options* options, const char* key, const char* value) {
+  if (!options) return strata::exit_code(ErrorKind::usage);
+  try {
+    if (!key || !value) throw Error(ErrorKind::usage, "a key and a value are needed");
+    set_command_option(*options, key, value);
+    options->error.clear();
+    return 0;
+  } catch (const Error& e) {
+    options->error = e.what();
+    return strata::exit_code(e.kind());
+  } catch (const std::exception& e) {
+    options->error = std::string("internal error: ") + e.what();
+    return strata::exit_code(ErrorKind::internal);
+  } catch (...) {
+    options->error = "internal error: an exception that is not a std::exception";
+    return strata::exit_code(ErrorKind::internal);
+  }
+}
+
+const char* strata_options_error(const strata_options* options) {
+  return options ? options->error.c_str() : "";
+}
+
+int strata_options_set_events(strata_options* options, strata_event_callback callback, void* payload) {
+  if (!options) return strata::exit_code(ErrorKind::usage);
+  options->events = callback;
+  options->payload = payload;
+  return 0;
+}
+
+int strata_run(const strata_options* options, const char* command, char** json) {
+  if (json) *json = nullptr;
+  try {
+    if (!options) throw Error(ErrorKind::usage, "no options given");
+    if (!command) throw Error(ErrorKind::usage, "no command given");
+    int code = 0;
+    std::string document = run(*options, command, code);
+    return give(json, document, code);
+  } catch (const Error& e) {
+    try {
+      return give(json, strata::to_json(e), strata::exit_code(e.kind()));
+    } catch (...) {
+      return strata::exit_code(e.kind());
+    }
+  } catch (const std::exception& e) {
+    try {
+      Error internal(ErrorKind::internal,
+                     "internal error: " + std::string(e.what()) + "; please report this bug of strata");
+      return give(json, strata::to_json(internal), strata::exit_code(ErrorKind::internal));
+    } catch (...) {
+      return strata::exit_code(ErrorKind::internal);
+    }
+  } catch (...) {
+    return strata::exit_code(ErrorKind::internal);
+  }
+}
+
+void strata_free(char* text) {
+  std::free(text);
+}
+
+}  // extern "C"
