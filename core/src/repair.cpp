@@ -16,6 +16,9 @@ RepairPlan make_repair_plan(std::span<const Migration> migrations, std::span<con
   for (const auto& status : plan.migrations) {
     if (!status.latest || !status.latest->success || status.file_checksum.empty()) continue;
     if (status.kind == MigrationKind::baseline || status.state == MigrationState::below_baseline) continue;
+    // A version rolled back: its latest row is the undo's, which records the undo file. Found
+    // through the Python package's tests: repair rewrote it with the migration's name and checksum.
+    if (status.latest->kind != status.kind) continue;
     LedgerRow row = *status.latest;
     if (row.checksum == status.file_checksum && row.script == status.script && row.description == status.description)
       continue;

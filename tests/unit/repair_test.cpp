@@ -64,6 +64,17 @@ TEST_CASE("repair of a ledger in step with its files changes nothing") {
   CHECK(repair.actions.empty());
 }
 
+TEST_CASE("repair after a rollback leaves the undo's row as it is") {
+  Migration one = versioned("1", "V1__one.sql", "one", "CREATE TABLE a (id INTEGER);");
+  MigrationName undo_name{MigrationKind::undo, Version::parse("1"), "one", "", false};
+  Migration undo = Migration::sql(undo_name, "U1__one.sql", "DROP TABLE a;", "");
+  std::vector<Migration> files{one, undo};
+  std::vector<LedgerRow> ledger{row_of(one, 1), row_of(undo, 2)};
+  RepairPlan repair = make_repair_plan(files, ledger);
+  CHECK(repair.update.empty());
+  CHECK(repair.actions.empty());
+}
+
 TEST_CASE("baseline marks a version on a ledger with no versioned rows, and refuses one that has any") {
   Version three = *Version::parse("3");
   BaselinePlan empty = make_baseline_plan({}, three, "legacy", "strata_history");

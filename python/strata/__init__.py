@@ -1,0 +1,238 @@
+"""strata from Python: migrations applied at start-up, over strata's C ABI (libstrata-c).
+
+    import strata
+    report = strata.migrate(url=os.environ["DATABASE_URL"], dir="migrations")
+    print(report.current_version, [m["script"] for m in report.applied])
+
+Every command takes the settings of the command line and strata.toml as keyword arguments
+(``lock_timeout=30``, ``single_transaction=True``, ``target="7"``); returns a :class:`Report`
+(the document ``strata --json`` prints, parsed); and raises a :class:`StrataError` subclass
+named after the exit code when the command fails, carrying the file, line and statement where
+strata knows them. Events go to ``on_event`` (a callable taking a dict) or, by default, to the
+``logging`` logger "strata".
+
+Pure Python over ctypes: nothing to compile. The library is found through the environment
+variable STRATA_LIBRARY (a path to libstrata-c.so), else the system's library path; it is
+loaded at the first call, not at import.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import logging
+import os
+import threading
+from typing import Any, Callable, Dict, List, Optional
+
+__all__ = [
+    "migrate", "status", "validate", "rollback", "baseline", "repair", "schema",
+    "Report", "StrataError", "MigrationFailed", "UsageError", "ValidationFailed", "LockTimeout",
+    "ConnectionFailed", "InternalError",
+]
+
+C_ABI_VERSION = 1
+_logger = logging.getLogger("strata")
+
+
+class StrataError(Exception):
+    """A command that failed. ``exit_code`` is the command line's; ``file``, ``line``,
+    ``column``, ``statement`` and ``version`` are set where strata knows them; ``problems``
+    lists each problem when several stopped the run; ``document`` is the whole error."""
+
+    exit_code = 0
+
+    def __init__(self, document: Dict[str, Any]):
+        error = document.get("error", {})
+        super().__init__(error.get("description", "strata failed"))
+        self.document = document
+        self.message: str = error.get("message", "")
+        self.file: Optional[str] = error.get("file")
+        self.line: Optional[int] = error.get("line")
+        self.column: Optional[int] = error.get("column")
+        self.statement: Optional[int] = error.get("statement")
+        self.version: Optional[str] = error.get("version")
+        self.problems: List[Dict[str, Any]] = error.get("problems", [])
+
+
+class MigrationFailed(StrataError):
+    """Exit code 1: a migration failed while it ran."""
+    exit_code = 1
+
+
+class UsageError(StrataError):
+    """Exit code 2: an unknown setting, a bad value, a missing migrations directory."""
+    exit_code = 2
+
+
+class ValidationFailed(StrataError):
+    """Exit code 3: a defect found before anything ran (a changed file, a bad statement)."""
+    exit_code = 3
+
+
+class LockTimeout(StrataError):
+    """Exit code 4: the migration lock was not obtained in time."""
+    exit_code = 4
+
+
+class ConnectionFailed(StrataError):
+    """Exit code 5: the database cannot be reached, or its driver cannot be loaded."""
+    exit_code = 5
+
+
+class InternalError(StrataError):
+    """Exit code 70: a bug of strata's or of a driver's."""
+    exit_code = 70
+
+
+_ERRORS = {cls.exit_code: cls for cls in
+           (MigrationFailed, UsageError, ValidationFailed, LockTimeout, ConnectionFailed, InternalError)}
+
+
+class Report:
+    """What a command did: the parsed ``--json`` document, with its fields as attributes
+    (``command``, ``url`` with any password hidden, ``current_version``, ``applied``,
+    ``migrations``, ``warnings``, ``problems``, ...). ``pending`` counts what is pending."""
+
+    def __init__(self, document: Dict[str, Any]):
+        self.document = document
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.document[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def pending(self) -> int:
+        return int(self.document.get("pending", 0))
+
+    def __repr__(self) -> str:
+        return f"<strata.Report {self.document.get('command')} at version {self.document.get('current_version')}>"
+
+
+_EVENT_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_void_p)
+_library = None
+_library_lock = threading.Lock()
+
+
+def _load():
+    global _library
+    with _library_lock:
+        if _library is not None:
+            return _library
+        path = os.environ.get("STRATA_LIBRARY") or ctypes.util.find_library("strata-c") or "libstrata-c.so.1"
+        lib = ctypes.CDLL(path)
+        lib.strata_abi_version.restype = ctypes.c_int
+        if lib.strata_abi_version() != C_ABI_VERSION:
+            raise ImportError(f"{path} has strata C ABI {lib.strata_abi_version()}, this package needs {C_ABI_VERSION}")
+        lib.strata_options_new.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
+        lib.strata_options_free.argtypes = [ctypes.c_void_p]
+        lib.strata_options_free.restype = None
+        lib.strata_options_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+        lib.strata_options_error.argtypes = [ctypes.c_void_p]
+        lib.strata_options_error.restype = ctypes.c_char_p
+        lib.strata_options_set_events.argtypes = [ctypes.c_void_p, _EVENT_CALLBACK, ctypes.c_void_p]
+        lib.strata_run.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+        lib.strata_free.argtypes = [ctypes.c_void_p]
+        lib.strata_free.restype = None
+        _library = lib
+        return lib
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _log_event(event: Dict[str, Any]) -> None:
+    level = logging.WARNING if event.get("type") in ("drift", "session_restored") else logging.INFO
+    _logger.log(level, event.get("message", ""))
+
+
+def _run(command: str, options: Dict[str, Any], on_event: Optional[Callable[[Dict[str, Any]], None]],
+         allow_pending: bool = False) -> Report:
+    lib = _load()
+    handle = ctypes.c_void_p()
+    if lib.strata_options_new(ctypes.byref(handle)) != 0:
+        raise MemoryError("strata_options_new failed")
+    try:
+        for key, value in options.items():
+            if value is None:
+                continue
+            values = value if isinstance(value, (list, tuple)) else [value]
+            for one in values:
+                if lib.strata_options_set(handle, key.encode(), _text(one).encode()) != 0:
+                    message = lib.strata_options_error(handle).decode()
+                    raise UsageError({"error": {"description": message, "message": message, "exit_code": 2}})
+        sink = on_event or _log_event
+        errors: List[BaseException] = []
+
+        def deliver(event_json: bytes, _payload: Any) -> None:
+            try:
+                sink(json.loads(event_json))
+            except BaseException as e:  # never across the C ABI: raised after the run
+                errors.append(e)
+
+        callback = _EVENT_CALLBACK(deliver)
+        lib.strata_options_set_events(handle, callback, None)
+        out = ctypes.c_void_p()
+        code = lib.strata_run(handle, command.encode(), ctypes.byref(out))
+        try:
+            document = json.loads(ctypes.string_at(out.value).decode()) if out.value else {}
+        finally:
+            lib.strata_free(out)
+        if errors:
+            raise errors[0]
+        if code == 0 or (code == 6 and allow_pending):
+            return Report(document)
+        raise _ERRORS.get(code, StrataError)(document)
+    finally:
+        lib.strata_options_free(handle)
+
+
+def migrate(url: Optional[str] = None, dir: Optional[str] = None, *,
+            on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """Applies every pending migration of ``dir`` to the database at ``url``.
+
+    Keyword options are strata's settings (``lock_timeout``, ``target``, ``single_transaction``,
+    ``dry_run``, ``strict``, ...). Raises MigrationFailed, ValidationFailed, LockTimeout,
+    ConnectionFailed or UsageError; returns the report of what was applied."""
+    return _run("migrate", dict(url=url, dir=dir, **options), on_event)
+
+
+def status(url: Optional[str] = None, dir: Optional[str] = None, *, check: bool = False,
+           on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """The state of every migration; takes no lock. With ``check=True`` a database with pending
+    migrations is not an error: the report's ``pending`` says how many; a problem that would
+    stop migrate raises ValidationFailed."""
+    return _run("status", dict(url=url, dir=dir, check=check, **options), on_event, allow_pending=True)
+
+
+def validate(url: Optional[str] = None, dir: Optional[str] = None, *, on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """Everything migrate checks, without running anything; ValidationFailed lists each problem."""
+    return _run("validate", dict(url=url, dir=dir, **options), on_event)
+
+
+def rollback(url: Optional[str] = None, dir: Optional[str] = None, *, to: Optional[str] = None,
+             steps: Optional[int] = None, on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """Runs undo migrations, newest version first: down to version ``to``, or ``steps`` of them."""
+    return _run("rollback", dict(url=url, dir=dir, to=to, steps=steps, **options), on_event)
+
+
+def baseline(url: Optional[str] = None, dir: Optional[str] = None, *, version: str,
+             description: str = "baseline", on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """Marks a database with no versioned migrations recorded as being at ``version``."""
+    return _run("baseline", dict(url=url, dir=dir, version=version, description=description, **options), on_event)
+
+
+def repair(url: Optional[str] = None, dir: Optional[str] = None, *, on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """Removes failed rows and re-records the checksums and names of applied files that changed."""
+    return _run("repair", dict(url=url, dir=dir, **options), on_event)
+
+
+def schema(url: Optional[str] = None, *, on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Dict[str, Any]:
+    """The database's schema in portable terms, as ``strata schema --json`` prints it."""
+    return _run("schema", dict(url=url, **options), on_event).document

@@ -1,0 +1,97 @@
+"""The Python package over the C ABI, on real SQLite files: what an application calling
+strata.migrate at start-up observes."""
+
+import logging
+import os
+import pathlib
+import sqlite3
+
+import pytest
+
+import strata
+
+EXAMPLE = pathlib.Path(os.environ["STRATA_TEST_EXAMPLE_DIR"])
+
+
+def test_migrate_applies_the_example_project_and_a_second_run_is_up_to_date(tmp_path):
+    url = f"sqlite:{tmp_path / 'app.db'}"
+    events = []
+    report = strata.migrate(url=url, dir=str(EXAMPLE), on_event=events.append)
+    assert report.command == "migrate"
+    assert report.current_version == "9"
+    scripts = [a["script"] for a in report.applied]
+    assert "V8__add_runbook_version.yaml" in scripts
+    assert [e["type"] for e in events].count("applied") == len(report.applied)
+    columns = [row[1] for row in sqlite3.connect(tmp_path / "app.db").execute("PRAGMA table_info(runbook_executions)")]
+    assert "runbook_version" in columns
+
+    again = strata.migrate(url=url, dir=str(EXAMPLE))
+    assert again.applied == []
+    assert again.lock_taken is False  # the lock-free check: nothing pending, no lock
+
+
+def test_status_with_check_reports_pending_instead_of_raising(tmp_path):
+    url = f"sqlite:{tmp_path / 'app.db'}"
+    strata.migrate(url=url, dir=str(EXAMPLE), target="3")
+    report = strata.status(url=url, dir=str(EXAMPLE), check=True)
+    assert report.pending > 0
+    assert strata.status(url=url, dir=str(EXAMPLE)).current_version == "3"
+
+
+def test_a_broken_migration_raises_migration_failed_naming_file_and_line(tmp_path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "V1__ok.sql").write_text("CREATE TABLE ok_table (id INTEGER);\n")
+    (migrations / "V2__broken.sql").write_text("CREATE TABLE t (id INTEGER);\nINSERT INTO no_such VALUES (1);\n")
+    with pytest.raises(strata.MigrationFailed) as failed:
+        strata.migrate(url=f"sqlite:{tmp_path / 'app.db'}", dir=str(migrations))
+    assert failed.value.exit_code == 1
+    assert failed.value.file.endswith("V2__broken.sql")
+    assert failed.value.line == 2
+    assert failed.value.statement == 2
+    rows = sqlite3.connect(tmp_path / "app.db").execute("SELECT script FROM strata_history").fetchall()
+    assert rows == [("V1__ok.sql",)]  # version 2 rolled back whole
+
+
+def test_every_problem_is_listed_by_validation_failed(tmp_path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "V1__a.sql").write_text("CREATE TABLE a (id INTEGER);\nBEGIN;\n")
+    (migrations / "V2__b.sql").write_text("COMMIT;\n")
+    with pytest.raises(strata.ValidationFailed) as failed:
+        strata.migrate(url=f"sqlite:{tmp_path / 'app.db'}", dir=str(migrations))
+    assert [(p["file"].rsplit("/", 1)[-1], p["line"]) for p in failed.value.problems] == [("V1__a.sql", 2), ("V2__b.sql", 1)]
+
+
+def test_a_bad_setting_is_a_usage_error_that_never_shows_a_password(tmp_path):
+    with pytest.raises(strata.UsageError) as unknown:
+        strata.migrate(url=f"sqlite:{tmp_path / 'app.db'}", dir=str(EXAMPLE), lock_timeot=3)
+    assert "unknown setting 'lock_timeot'" in str(unknown.value)
+    with pytest.raises(strata.UsageError) as bad:
+        strata.migrate(url=f"sqlite:{tmp_path / 'app.db'}", lock_timeout="postgres://app:s3cret@db/app")
+    assert "s3cret" not in str(bad.value)
+    with pytest.raises(strata.ConnectionFailed):
+        strata.status(url=f"sqlite:{tmp_path / 'missing' / 'app.db'}", dir=str(EXAMPLE))
+
+
+def test_events_go_to_logging_by_default_in_order(tmp_path, caplog):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    for i in range(1, 201):
+        (migrations / f"V{i}__t{i}.sql").write_text(f"CREATE TABLE t{i} (id INTEGER);\n")
+    with caplog.at_level(logging.INFO, logger="strata"):
+        strata.migrate(url=f"sqlite:{tmp_path / 'app.db'}", dir=str(migrations))
+    applied = [r.getMessage() for r in caplog.records if r.getMessage().startswith("applied ")]
+    assert len(applied) == 200  # none lost, and in order:
+    assert [m.split(" in ")[0] for m in applied] == [f"applied {i} (V{i}__t{i}.sql)" for i in range(1, 201)]
+
+
+def test_rollback_repair_baseline_and_schema(tmp_path):
+    url = f"sqlite:{tmp_path / 'app.db'}"
+    strata.migrate(url=url, dir=str(EXAMPLE))
+    assert strata.rollback(url=url, dir=str(EXAMPLE), steps=1).current_version == "8"
+    assert strata.repair(url=url, dir=str(EXAMPLE)).actions == ["nothing to repair"]
+    with pytest.raises(strata.ValidationFailed):
+        strata.baseline(url=url, dir=str(EXAMPLE), version="1")
+    tables = [t["name"] for t in strata.schema(url=url)["tables"]]
+    assert "runbook_executions" in tables
