@@ -276,6 +276,7 @@ int main(int argc, char** argv) {
     }
     if (baseline->parsed()) {
       auto version = version_flag(f.baseline_version, "--version");
+      if (!version) throw Error(ErrorKind::usage, "--version '' is not a version (e.g. 3, 1.2, 2024_06_01)");
       return cmd.report(engine.baseline(*version, f.baseline_description), strata::cli::print_actions);
     }
     return cmd.report(engine.repair(), strata::cli::print_actions);

@@ -59,7 +59,7 @@ std::string event_json(const strata::Event& event) {
                         {"version", m->version ? nlohmann::json(m->version->str()) : nlohmann::json(nullptr)},
                         {"description", m->description},
                         {"script", m->script}};
-  return doc.dump();
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // A copy of `text` that strata_free frees.

@@ -151,20 +151,23 @@ json document(const plugin::Loader& loader) {
 
 }  // namespace
 
+// Text that is not UTF-8 (a file name, a server's message) is written with U+FFFD in its place:
+// a document is always written, never an exception.
 std::string to_json(const Report& report) {
-  return document(report).dump(2);
+  return document(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 std::string to_json(const Error& error) {
-  return document(error).dump(2);
+  return document(error).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 std::string to_json(const Schema& schema) {
-  return document(schema).dump(2);
+  return document(schema).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 std::string to_json(const Schema& first, const Schema& second, const std::vector<std::string>& differences) {
-  return nlohmann::json{{"first", document(first)}, {"second", document(second)}, {"differences", differences}}.dump(2);
+  return nlohmann::json{{"first", document(first)}, {"second", document(second)}, {"differences", differences}}.dump(
+      2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 std::string to_json(const plugin::Loader& loader) {
-  return document(loader).dump(2);
+  return document(loader).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace strata

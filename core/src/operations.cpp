@@ -283,6 +283,7 @@ std::string checksum(const Script& script) {
 
 DerivedUndo derive_undo(const std::vector<Operation>& up) {
   std::vector<Operation> undo;
+  const Operation* missing = nullptr;
   for (auto it = up.rbegin(); it != up.rend(); ++it) {
     const Operation& op = *it;
     std::optional<Change> inverse =
@@ -321,11 +322,15 @@ DerivedUndo derive_undo(const std::vector<Operation>& up) {
                               [](const InsertRows&) -> std::optional<Change> { return std::nullopt; },
                               [](const Sql&) -> std::optional<Change> { return std::nullopt; }},
                    op.change);
-    if (!inverse) {
-      std::string where = op.line > 0 ? " (line " + std::to_string(op.line) + ")" : "";
-      return {std::nullopt, op.summary() + where + " has no exact inverse: write the undo as `down:`"};
+    if (!inverse) {  // read back to front: the last one found is the first written, the one named
+      missing = &op;
+      continue;
     }
     undo.emplace_back(std::move(*inverse), op.line, op.column);
+  }
+  if (missing) {
+    std::string where = missing->line > 0 ? " (line " + std::to_string(missing->line) + ")" : "";
+    return {std::nullopt, missing->summary() + where + " has no exact inverse: write the undo as `down:`"};
   }
   return {std::move(undo), ""};
 }

@@ -176,6 +176,13 @@ TEST_CASE("the undo is derived, in reverse order, where every inverse is exact")
   CHECK_THAT(none.missing, Catch::Contains("drop_table old (line 2) has no exact inverse") && Catch::Contains("down:"));
 }
 
+TEST_CASE("an undo that cannot be derived names the first operation written without an inverse") {
+  DerivedUndo undo =
+      derive_undo({create_table("a", {column("id").integer()}), drop_table("old"), drop_column("a", "x")});
+  CHECK_FALSE(undo.operations);
+  CHECK_THAT(undo.missing, Catch::StartsWith("drop_table old"));
+}
+
 TEST_CASE("an undo written as down: is read with the migration") {
   Script s = parse_yaml(R"(
 up:
