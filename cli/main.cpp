@@ -1,6 +1,7 @@
 // The `strata` command: the Engine and the plugin loader behind a command line whose exit
 // codes are the error kinds (see strata::ErrorKind). With --json every command prints one JSON
 // document on stdout, an error included, and nothing else there.
+#include "generate.hpp"
 #include "new_migration.hpp"
 #include "output.hpp"
 
@@ -43,6 +44,8 @@ struct Flags {
   std::string new_description;
   bool new_yaml = false;
   std::string compare_url;
+  std::string schema_format = "text";
+  strata::cli::DiffFlags diff;
 };
 
 std::optional<strata::Version> version_flag(const std::string& text, const char* flag) {
@@ -95,7 +98,8 @@ class Command {
     bool file = settings.read_file(flags.config);
     if (!file && command->count("--config") > 0)
       throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
-    if (!settings.is_set("url") && !app_.got_subcommand("new"))
+    bool needs_url = !app_.got_subcommand("new") && !app_.got_subcommand("diff") && !app_.got_subcommand("generate");
+    if (!settings.is_set("url") && needs_url)
       throw Error(ErrorKind::usage,
                   "no database URL: give --url, set STRATA_DATABASE_URL or DATABASE_URL, or put url in strata.toml");
     return settings;
@@ -206,6 +210,32 @@ int main(int argc, char** argv) {
   add_common(cmd, schema);
   schema->add_option("--compare", f.compare_url,
                      "another database (any dialect) to compare with: exit 3 and each difference when they differ");
+  schema->add_option("--format", f.schema_format, "text, or yaml: a schema.yaml that diff and generate read")
+      ->check(CLI::IsMember({"text", "yaml"}))
+      ->capture_default_str();
+  auto diff_options = [&](CLI::App* command) {
+    add_common(cmd, command);
+    command
+        ->add_option("--from", f.diff.from,
+                     "migrations[@version], a database URL, a schema.yaml (file or directory) or a .sql file")
+        ->capture_default_str();
+    command->add_option("--to", f.diff.to, "the same kinds; by default the declared schema")->capture_default_str();
+    command->add_option("--rename", f.diff.renames,
+                        "old=new (a table) or table.old=new (a column): a rename, rows kept");
+    command->add_option("--dev-url", f.diff.dev_url,
+                        "where to replay SQL migrations (a SQLite file of strata's own by "
+                        "default)");
+  };
+  auto* diff = app.add_subcommand("diff", "the portable operations that turn one schema into another");
+  diff_options(diff);
+  diff->add_flag("--check", f.diff.check, "exit 6 when there is a difference (for CI)");
+  auto* generate = app.add_subcommand("generate",
+                                      "write the next migration: the operations that make the declared "
+                                      "schema");
+  diff_options(generate);
+  generate->add_option("description", f.diff.description, "what the migration does")->required();
+  generate->add_flag("--no-renames", f.diff.no_renames,
+                     "what looks like a rename is not one: drop and add as declared (the dropped values are lost)");
   auto* drivers = app.add_subcommand("drivers", "list the driver plugins found, and those refused and why");
   add_common(cmd, drivers);
 
@@ -232,7 +262,14 @@ int main(int argc, char** argv) {
     strata::Settings settings = cmd.settings();
     if (create->parsed())
       return strata::cli::create_migration(settings.options().dir, f.new_description, f.new_yaml, f.json);
+    if (diff->parsed()) return strata::cli::run_diff(f.diff, cmd.options(settings), f.json);
+    if (generate->parsed()) return strata::cli::run_generate(f.diff, cmd.options(settings), f.json);
     strata::Engine engine(cmd.options(settings));
+    if (schema->parsed() && f.schema_format == "yaml") {
+      if (!f.compare_url.empty()) throw Error(ErrorKind::usage, "--format yaml writes one schema: leave out --compare");
+      std::cout << strata::to_yaml(engine.declared_schema());
+      return 0;
+    }
     if (schema->parsed()) {
       strata::Schema here = engine.schema();
       if (f.compare_url.empty()) {

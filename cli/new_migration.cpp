@@ -71,7 +71,8 @@ Version next_version(const std::vector<Version>& existing) {
   return *Version::parse(text);
 }
 
-int create_migration(const fs::path& dir, const std::string& description, bool yaml, bool json) {
+NewFile write_next_migration(const fs::path& dir, const std::string& description, const std::string& extension,
+                             const std::string& content) {
   std::string name_part = file_description(description);
   std::vector<Version> versions;
   std::error_code ec;
@@ -81,21 +82,27 @@ int create_migration(const fs::path& dir, const std::string& description, bool y
         versions.push_back(*name->version);
   fs::create_directories(dir);
   Version version = next_version(versions);
-  fs::path path = dir / ("V" + version.str() + "__" + name_part + (yaml ? ".yaml" : ".sql"));
+  fs::path path = dir / ("V" + version.str() + "__" + name_part + extension);
   if (fs::exists(path)) throw Error(ErrorKind::usage, path.string() + " already exists");
-  if (yaml)
-    std::ofstream(path) << "# " << description
-                        << "\n# A list of portable operations (see docs/operations.md in strata), e.g.\n"
-                           "# - add_column:\n"
-                           "#     table: incidents\n"
-                           "#     if_missing: true\n"
-                           "#     column: {name: runbook_version, type: integer, nullable: false, default: 1}\n";
-  else
-    std::ofstream(path) << "-- " << description << "\n\n";
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+  if (!out.flush()) throw Error(ErrorKind::usage, "cannot write " + path.string());
+  return {path, version};
+}
+
+int create_migration(const fs::path& dir, const std::string& description, bool yaml, bool json) {
+  std::string content = yaml ? "# " + description +
+                                   "\n# A list of portable operations (see docs/operations.md in strata), e.g.\n"
+                                   "# - add_column:\n"
+                                   "#     table: incidents\n"
+                                   "#     if_missing: true\n"
+                                   "#     column: {name: runbook_version, type: integer, nullable: false, default: 1}\n"
+                             : "-- " + description + "\n\n";
+  NewFile file = write_next_migration(dir, description, yaml ? ".yaml" : ".sql", content);
   if (json)
-    std::cout << nlohmann::json{{"created", path.string()}, {"version", version.str()}}.dump(2) << '\n';
+    std::cout << nlohmann::json{{"created", file.path.string()}, {"version", file.version.str()}}.dump(2) << '\n';
   else
-    std::cout << "created " << path.string() << ": write its " << (yaml ? "operations" : "SQL")
+    std::cout << "created " << file.path.string() << ": write its " << (yaml ? "operations" : "SQL")
               << " (an empty migration is refused)\n";
   return 0;
 }

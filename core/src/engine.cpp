@@ -162,6 +162,13 @@ Schema Engine::schema() {
   return describe_schema(impl_->target.connection(), impl_->options.ledger_table);
 }
 
+DeclaredSchema Engine::declared_schema() {
+  impl_->target.connect(Access::read_only);
+  DeclaredSchema schema = declared_schema_of(impl_->target.connection(), impl_->options.ledger_table);
+  schema.source = without_passwords(impl_->options.url);
+  return schema;
+}
+
 Report Engine::status() {
   auto migrations = impl_->open(Access::read_only);
   return impl_->finish(impl_->new_report("status"), impl_->plan_from(migrations));

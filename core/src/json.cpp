@@ -166,6 +166,20 @@ std::string to_json(const Schema& first, const Schema& second, const std::vector
   return nlohmann::json{{"first", document(first)}, {"second", document(second)}, {"differences", differences}}.dump(
       2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+std::string to_json(const Diff& diff, const std::string& from, const std::string& to, const std::string& created) {
+  nlohmann::json operations = nlohmann::json::array();
+  for (const auto& op : diff.up) operations.push_back({{"operation", op.name()}, {"summary", op.summary()}});
+  nlohmann::json doc{{"from", from},
+                     {"to", to},
+                     {"differs", !diff.empty()},
+                     {"operations", operations},
+                     {"yaml", diff.empty() ? "" : to_yaml(diff.up, {})},
+                     {"down_yaml", diff.empty() ? "" : to_yaml(diff.down, {})},
+                     {"hints", diff.hints},
+                     {"notes", diff.notes},
+                     {"created", created.empty() ? nlohmann::json() : nlohmann::json(created)}};
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 std::string to_json(const plugin::Loader& loader) {
   return document(loader).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -112,7 +112,158 @@ void compare_sets(const std::string& where, const std::vector<T>& a, const std::
     if (std::find(ta.begin(), ta.end(), x) == ta.end()) out.push_back(where + ": " + x + " only in the second");
 }
 
+// The portable types a column the catalog reports stands for: the type this backend spells exactly
+// so first ("VARCHAR(32)" is string(32)), then every type it compares equal to, most specific
+// first (a SQLite INTEGER is integer, then bigint and smallint).
+std::vector<ColumnType> portable_types_of(const Dialect& dialect, const OperationRenderer& renderer,
+                                          const ColumnInfo& column) {
+  std::vector<int> sizes = sizes_of(column.type);
+  std::vector<ColumnType> candidates;
+  for (PortableType t :
+       {PortableType::integer, PortableType::bigint, PortableType::smallint, PortableType::boolean,
+        PortableType::decimal, PortableType::real, PortableType::double_precision, PortableType::string,
+        PortableType::text, PortableType::binary, PortableType::date, PortableType::time, PortableType::timestamp,
+        PortableType::timestamptz, PortableType::uuid, PortableType::json}) {
+    ColumnType candidate{t};
+    if (t == PortableType::string) {
+      if (sizes.empty()) continue;  // a string without a length is text
+      candidate.length = sizes[0];
+    }
+    if (t == PortableType::decimal) {
+      if (sizes.size() < 2) continue;
+      candidate.precision = sizes[0];
+      candidate.scale = sizes[1];
+    }
+    candidates.push_back(candidate);
+  }
+  auto compact = [](std::string text) {
+    std::string out;
+    for (char c : text)
+      if (c != ' ') out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::vector<ColumnType> out;
+  for (const auto& c : candidates)
+    if (compact(dialect.type_sql(c)) == compact(column.type)) out.push_back(c);
+  for (const auto& c : candidates)
+    if (renderer.same_type(c, column) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  return out;
+}
+
+ops::Action action_of(const std::string& sql) {
+  if (sql == "CASCADE") return ops::Action::cascade;
+  if (sql == "SET NULL") return ops::Action::set_null;
+  if (sql == "SET DEFAULT") return ops::Action::set_default;
+  if (sql == "RESTRICT") return ops::Action::restrict;
+  return ops::Action::no_action;
+}
+
+// A default as the catalog spells it, as a portable default (booleans read as the column's type).
+std::optional<ops::Default> default_of(const std::string& sql, const ColumnType& type) {
+  std::string d = SqlRenderer::comparable_default(sql);
+  if (d.empty()) return std::nullopt;
+  if (d == "current_timestamp") return ops::Default{ops::Default::Kind::current_timestamp, nullptr};
+  if (d.size() >= 2 && d.front() == '\'' && d.back() == '\'') {
+    std::string text;
+    for (std::size_t i = 1; i + 1 < d.size(); ++i) {
+      text += d[i];
+      if (d[i] == '\'' && d[i + 1] == '\'') ++i;
+    }
+    d = text;
+  }
+  bool textual = type.type == PortableType::string || type.type == PortableType::text ||
+                 type.type == PortableType::uuid || type.type == PortableType::json;
+  if (textual) return ops::Default{ops::Default::Kind::literal, d};
+  if (type.type == PortableType::boolean && (d == "0" || d == "1"))
+    return ops::Default{ops::Default::Kind::literal, d == "1"};
+  char* end = nullptr;
+  long long i = std::strtoll(d.c_str(), &end, 10);
+  if (!d.empty() && end && *end == 0) return ops::Default{ops::Default::Kind::literal, static_cast<std::int64_t>(i)};
+  double x = std::strtod(d.c_str(), &end);
+  if (!d.empty() && end && *end == 0) return ops::Default{ops::Default::Kind::literal, x};
+  return ops::Default{ops::Default::Kind::literal, d};
+}
+
 }  // namespace
+
+DeclaredSchema declared_schema_of(Connection& connection, const std::string& ledger_table) {
+  const OperationRenderer* renderer = connection.renderer();
+  if (!renderer)
+    throw Error(ErrorKind::validation, "the " + std::string(connection.dialect().name()) +
+                                           " driver names no portable types: it cannot describe the schema");
+  Catalog& catalog = connection.catalog();
+  DeclaredSchema schema;
+  schema.from_database = true;
+  schema.source = connection.server_description();
+  std::vector<Error> unmapped;
+  for (const auto& name : catalog.tables()) {
+    if (is_ledger_table(name, ledger_table) || name.starts_with("sqlite_")) continue;
+    DeclaredTable table;
+    table.name = name;
+    for (const auto& c : catalog.columns(name)) {
+      ops::Column column;
+      column.name = c.name;
+      auto types = portable_types_of(connection.dialect(), *renderer, c);
+      if (types.empty()) {
+        unmapped.emplace_back(ErrorKind::validation, "table " + name + ": column " + c.name + " has the type " +
+                                                         c.type + ", which no portable type stands for");
+        continue;
+      }
+      // A one-column key that may be bigint is read as bigint: where a backend keeps one integer
+      // type (SQLite's rowid is 64-bit), the wider reading of a key is the true one.
+      auto bigint = std::find(types.begin(), types.end(), ColumnType{PortableType::bigint});
+      if (c.primary_key && bigint != types.end()) std::rotate(types.begin(), bigint, bigint + 1);
+      column.type = types.front();
+      if (types.size() > 1) table.column_also[c.name] = std::vector<ColumnType>(types.begin() + 1, types.end());
+      column.nullable = c.nullable && !c.primary_key;
+      if (c.default_sql && !SqlRenderer::comparable_default(*c.default_sql).starts_with("nextval("))
+        column.default_value = default_of(*c.default_sql, column.type);
+      if (c.primary_key) table.primary_key.push_back(c.name);
+      table.columns.push_back(std::move(column));
+    }
+    std::vector<ConstraintInfo> constraints;
+    try {
+      constraints = catalog.constraints(name);
+    } catch (const Error&) {  // a driver that cannot list them: unique indexes still say it
+    }
+    for (const auto& k : constraints) {
+      if (k.kind == ConstraintInfo::Kind::primary_key && !k.columns.empty()) table.primary_key = k.columns;
+      if (k.kind == ConstraintInfo::Kind::unique) table.uniques.push_back({k.name, k.columns});
+      // Kept as the catalog spells them, for schema.yaml; not compared (from_database).
+      if (k.kind == ConstraintInfo::Kind::check) table.checks.push_back({k.name, k.expression});
+    }
+    auto foreign_keys = catalog.foreign_keys(name);
+    for (const auto& index : catalog.indexes(name)) {
+      if (index.primary) continue;
+      // SQLite's index for a UNIQUE written on a column: the unique key, which has no name.
+      if (index.unique && index.name.starts_with("sqlite_autoindex_")) {
+        ops::UniqueConstraint u{"", index.columns};
+        if (std::none_of(table.uniques.begin(), table.uniques.end(),
+                         [&](const auto& x) { return x.columns == u.columns; }))
+          table.uniques.push_back(u);
+        continue;
+      }
+      // A unique constraint's own index; the index InnoDB makes for a foreign key.
+      bool of_unique = index.unique && std::any_of(table.uniques.begin(), table.uniques.end(),
+                                                   [&](const auto& u) { return u.columns == index.columns; });
+      bool made_for_key = std::any_of(foreign_keys.begin(), foreign_keys.end(), [&](const ForeignKeyInfo& k) {
+        return !index.unique && k.columns == index.columns &&
+               (k.name == index.name || (!k.columns.empty() && index.name == k.columns.front()));
+      });
+      if (!of_unique && !made_for_key) table.indexes.push_back({index.name, index.columns, index.unique});
+    }
+    for (const auto& k : foreign_keys)
+      table.foreign_keys.push_back({k.name, k.columns, k.referenced_table, k.referenced_columns, action_of(k.on_delete),
+                                    action_of(k.on_update)});
+    schema.tables.push_back(std::move(table));
+  }
+  if (!unmapped.empty()) {
+    std::string message = "the schema has columns of types with no portable equivalent:";
+    for (const auto& u : unmapped) message += "\n  " + u.message();
+    throw Error(ErrorKind::validation, message).with_problems(std::move(unmapped));
+  }
+  return normalize(std::move(schema));
+}
 
 Schema describe_schema(Connection& connection, const std::string& ledger_table) {
   const OperationRenderer* renderer = connection.renderer();

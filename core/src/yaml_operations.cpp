@@ -5,6 +5,7 @@
 //
 // or a mapping {up: [...], down: [...]} when the undo is written out. Every error names the file,
 // line and column, and what would have been right there.
+#include <strata/diff.hpp>
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
 
@@ -45,6 +46,36 @@ class Reader {
       fail(root, "expected a list of operations (- create_table: {...}), or a mapping with up: and down:");
     }
     if (s.up.empty()) fail(root, "the migration has no operations");
+    return s;
+  }
+
+  // A schema.yaml: {unmanaged: [...], tables: [{name:, columns: [...], ...}, ...]}.
+  DeclaredSchema declared(const YAML::Node& root) {
+    DeclaredSchema s;
+    s.source = file_;
+    if (!root || root.IsNull()) fail(root, "the declared schema is empty: write `tables:`, a list of tables");
+    allow(root, "a declared schema", {"tables", "unmanaged"});
+    if (root["unmanaged"]) s.unmanaged = names(root["unmanaged"]);
+    const YAML::Node& tables = required(root, "a declared schema", "tables");
+    std::map<std::string, YAML::Node> where;
+    for (const auto& t : sequence(tables, "tables (- name: ..., columns: [...])")) {
+      DeclaredTable table = declared_table(t);
+      if (where.count(table.name)) fail(t, "the table " + table.name + " is declared twice");
+      where.emplace(table.name, t);
+      s.tables.push_back(std::move(table));
+    }
+    for (const auto& t : s.tables)
+      for (const auto& k : t.foreign_keys) {
+        if (s.unmanaged_table(k.references)) continue;
+        const DeclaredTable* parent = s.table(k.references);
+        if (!parent)
+          fail(where[t.name], "table " + t.name + ": a foreign key references " + k.references +
+                                  ", which the schema does not declare (declare it, or list it in `unmanaged`)");
+        for (const auto& c : k.referenced_columns)
+          if (!parent->column(c))
+            fail(where[t.name], "table " + t.name + ": a foreign key references " + k.references + "." + c +
+                                    ", which is not a column of " + k.references);
+      }
     return s;
   }
 
@@ -221,6 +252,52 @@ class Reader {
     return Change(std::move(s));
   }
 
+  DeclaredTable declared_table(const YAML::Node& f) {
+    allow(f, "a table",
+          {"name", "renamed_from", "columns", "primary_key", "uniques", "checks", "foreign_keys", "indexes"});
+    DeclaredTable t;
+    t.name = text(required(f, "a table", "name"));
+    t.line = f.Mark().line + 1;
+    if (f["renamed_from"]) t.renamed_from = text(f["renamed_from"]);
+    const YAML::Node& columns = required(f, "a table", "columns");
+    if (!columns.IsSequence() || columns.size() == 0) fail(columns, "a table needs a list of columns");
+    for (const auto& c : columns) {
+      ops::Column column = column_of(c, true);
+      if (t.column(column.name)) fail(c, "the column " + column.name + " is declared twice in table " + t.name);
+      if (c["renamed_from"]) t.column_renamed_from[column.name] = text(c["renamed_from"]);
+      t.columns.push_back(std::move(column));
+    }
+    auto known = [&](const YAML::Node& at, const std::vector<std::string>& list) {
+      for (const auto& c : list)
+        if (!t.column(c)) fail(at, "table " + t.name + " has no column '" + c + "'");
+      return list;
+    };
+    if (f["primary_key"]) t.primary_key = known(f["primary_key"], names(f["primary_key"]));
+    if (f["uniques"])
+      for (const auto& u : sequence(f["uniques"], "uniques")) {
+        allow(u, "a unique key", {"name", "columns"});
+        t.uniques.push_back(
+            {u["name"] ? text(u["name"]) : "", known(u, names(required(u, "a unique key", "columns")))});
+      }
+    if (f["checks"])
+      for (const auto& c : sequence(f["checks"], "checks")) {
+        allow(c, "a check", {"name", "expression"});
+        t.checks.push_back({c["name"] ? text(c["name"]) : "", text(required(c, "a check", "expression"))});
+      }
+    if (f["foreign_keys"])
+      for (const auto& k : sequence(f["foreign_keys"], "foreign_keys")) {
+        t.foreign_keys.push_back(key_of(k, false));
+        known(k, t.foreign_keys.back().columns);
+      }
+    if (f["indexes"])
+      for (const auto& i : sequence(f["indexes"], "indexes")) {
+        allow(i, "an index", {"name", "columns", "unique"});
+        t.indexes.push_back(
+            {i["name"] ? text(i["name"]) : "", known(i, names(required(i, "an index", "columns"))), flag(i, "unique")});
+      }
+    return t;
+  }
+
   static std::string known_names() {
     std::string out;
     for (auto name : operation_names) out += (out.empty() ? "" : ", ") + std::string(name);
@@ -236,7 +313,9 @@ class Reader {
       if (known) continue;
       std::string list;
       for (const char* k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
-      fail(entry.first, "unknown field '" + key + "' in " + what + "; it takes: " + list);
+      std::string advice =
+          key.ends_with(")") ? " (in a {...} mapping, quote a type with a comma: \"decimal(10,2)\")" : "";
+      fail(entry.first, "unknown field '" + key + "' in " + what + "; it takes: " + list + advice);
     }
   }
 
@@ -339,10 +418,16 @@ class Reader {
     return std::nullopt;
   }
 
-  Column column_of(const YAML::Node& c) {
-    allow(c, "a column",
-          {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression", "primary_key",
-           "auto_increment", "unique"});
+  // A column of create_table or add_column; in a declared schema it may also say `renamed_from`.
+  Column column_of(const YAML::Node& c, bool declared = false) {
+    if (declared)
+      allow(c, "a column",
+            {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression", "primary_key",
+             "auto_increment", "unique", "renamed_from"});
+    else
+      allow(c, "a column",
+            {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression", "primary_key",
+             "auto_increment", "unique"});
     Column column;
     column.name = text(required(c, "a column", "name"));
     column.type = type_of(c);
@@ -388,7 +473,11 @@ class Reader {
 
 }  // namespace
 
-Script parse_yaml(const std::string& text, const std::string& file) {
+namespace {
+
+// Parses `text` and reads it with `read`; every YAML error names the file, line and column.
+template <class F>
+auto read_yaml(const std::string& text, const std::string& file, F read) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -399,7 +488,8 @@ Script parse_yaml(const std::string& text, const std::string& file) {
     throw error;
   }
   try {
-    return Reader(file).script(root);
+    Reader reader(file);
+    return read(reader, root);
   } catch (const YAML::Exception& e) {  // a conversion the reader did not foresee
     Error error(ErrorKind::validation, e.msg);
     error.in_file(file);
@@ -408,4 +498,18 @@ Script parse_yaml(const std::string& text, const std::string& file) {
   }
 }
 
+}  // namespace
+
+Script parse_yaml(const std::string& text, const std::string& file) {
+  return read_yaml(text, file, [](Reader& r, const YAML::Node& root) { return r.script(root); });
+}
+
 }  // namespace strata::ops
+
+namespace strata {
+
+DeclaredSchema parse_declared_schema(const std::string& text, const std::string& file) {
+  return normalize(ops::read_yaml(text, file, [](ops::Reader& r, const YAML::Node& root) { return r.declared(root); }));
+}
+
+}  // namespace strata

@@ -239,6 +239,7 @@ ScratchDir::~ScratchDir() {
 }
 
 void ScratchDir::write(const std::string& file, const std::string& content) const {
+  fs::create_directories((path_ / file).parent_path());
   std::ofstream(path_ / file, std::ios::binary | std::ios::trunc) << content;
 }
 

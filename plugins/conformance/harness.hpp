@@ -84,6 +84,7 @@ class ScratchDir {
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
+  // Writes `file` (a path relative to the directory, its folders made as needed).
   void write(const std::string& file, const std::string& content) const;
 
  private:

@@ -12,6 +12,7 @@
 // the database and ledger as they were, or exactly recorded where the backend cannot roll back.
 #pragma once
 
+#include <strata/diff.hpp>
 #include <strata/error.hpp>
 #include <strata/export.hpp>
 #include <strata/migration_set.hpp>
@@ -92,11 +93,24 @@ class STRATA_API Engine {
   Report repair();
   // The database's schema in portable terms (see <strata/schema.hpp>); reads no migrations.
   Schema schema();
+  // The same in the declared model (see <strata/diff.hpp>), names of keys and indexes kept.
+  DeclaredSchema declared_schema();
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// A schema to compare, named as `strata diff --from/--to` names it:
+//   "migrations", "migrations@7" (or Options::dir's path, with or without "@7"): the versioned
+//     migrations up to version 7, folded in memory when every one is portable; otherwise
+//     replayed into a scratch database (`dev_url`, or a SQLite file of strata's own, removed on
+//     every way out) and read back;
+//   a database URL: that database, read (nothing is changed);
+//   a .sql file: plain DDL, run in a scratch database and read back;
+//   anything else: a schema.yaml file, or a directory of them (read_declared_schema).
+// Takes the Options for the directory, dialects, plugins and timeouts.
+STRATA_API DeclaredSchema load_schema(std::string_view source, const Options& options, const std::string& dev_url = {});
 
 // One call at start-up: Engine(options).migrate().
 STRATA_API Report migrate(Options options);

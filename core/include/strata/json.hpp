@@ -29,6 +29,11 @@ STRATA_API std::string to_json(const Error& error);
 STRATA_API std::string to_json(const Schema& schema);
 // Two schemas and their differences (`strata schema --compare`): first, second, differences.
 STRATA_API std::string to_json(const Schema& first, const Schema& second, const std::vector<std::string>& differences);
+// A diff (`strata diff`, `strata generate`): from, to (what each was read from), differs,
+// operations [{operation, summary}], yaml (the operations as a portable migration), down_yaml,
+// hints, notes, and created (the file generate wrote; null when none).
+STRATA_API std::string to_json(const Diff& diff, const std::string& from, const std::string& to,
+                               const std::string& created = {});
 // The drivers a loader finds (`strata drivers`): search_path, plugins.
 STRATA_API std::string to_json(const plugin::Loader& loader);
 

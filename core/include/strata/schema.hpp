@@ -8,6 +8,7 @@
 // not compared, since backends name implicit ones differently.
 #pragma once
 
+#include <strata/diff.hpp>
 #include <strata/driver.hpp>
 #include <strata/export.hpp>
 
@@ -53,6 +54,15 @@ struct Schema {
 // The schema of `connection`'s database, without the ledger `ledger_table` and its state table. Throws
 // Error(validation) when the driver renders no portable operations (it cannot name types).
 STRATA_API Schema describe_schema(Connection& connection, const std::string& ledger_table);
+
+// The schema of `connection`'s database in the declared model (see <strata/diff.hpp>), names of
+// keys and indexes kept, without strata's tables: what `strata diff --from URL` compares and
+// `strata schema --format yaml` writes. A native type is read as the portable type it stands
+// for on that backend (and the others it stands for, DeclaredTable::column_also). Checks are read
+// as the catalog spells them where the driver lists them; neither they nor auto-increment are
+// compared (DeclaredSchema::from_database).
+// Throws Error(validation) listing every column whose type has no portable equivalent.
+STRATA_API DeclaredSchema declared_schema_of(Connection& connection, const std::string& ledger_table);
 
 // Every difference between `a` and `b`, one line each ("table orders: column total: decimal(10,2)
 // here, double there"); empty when they are the same logical schema.

@@ -17,6 +17,7 @@
 // several threads; an Engine, and every object a driver makes, is used by one thread at a time.
 #pragma once
 
+#include <strata/diff.hpp>
 #include <strata/driver.hpp>
 #include <strata/engine.hpp>
 #include <strata/error.hpp>

@@ -1,0 +1,29 @@
+// `strata diff` and `strata generate`: the difference between two schemas (see <strata/diff.hpp>),
+// printed, or written as the next portable migration.
+#pragma once
+
+#include <strata/engine.hpp>
+
+#include <string>
+#include <vector>
+
+namespace strata::cli {
+
+struct DiffFlags {
+  std::string from = "migrations";  // see load_schema
+  std::string to = "schema.yaml";
+  std::string dev_url;
+  std::vector<std::string> renames;  // "old=new" (a table) or "table.old=new" (a column of table)
+  bool check = false;                // diff: exit 6 when there is a difference
+  bool no_renames = false;           // generate: what looks like a rename is a drop and an add
+  std::string description;           // generate
+};
+
+// Prints the operations that turn --from into --to (YAML), or that there are none. Returns the
+// exit code: 0, or 6 with --check when there is a difference.
+int run_diff(const DiffFlags& flags, const Options& options, bool json);
+// Writes the next V<n>__<description>.yaml with those operations and their undo; writes nothing
+// when there is no difference, and nothing with exit 3 while a change may be an unstated rename.
+int run_generate(const DiffFlags& flags, const Options& options, bool json);
+
+}  // namespace strata::cli
