@@ -61,7 +61,8 @@ TEST_CASE("generated migrations turn one declared schema into the next, with no 
     // From nothing to A, then from A to B: each migration generated from the one before.
     ProcessResult first = strata_in(project, {"generate", "schema a", "--to", "a.yaml"});
     REQUIRE(first.exit_code == 0);
-    if (!supported(url, project.path() / "migrations" / migration_files(project.path() / "migrations").back())) continue;
+    if (!supported(url, project.path() / "migrations" / migration_files(project.path() / "migrations").back()))
+      continue;
     REQUIRE(strata_in(project, {"migrate", "--url", url}).exit_code == 0);
     ProcessResult second = strata_in(project, {"generate", "schema b", "--to", "b.yaml"});
     INFO(second.out << second.err);

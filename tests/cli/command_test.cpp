@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 using namespace strata::conformance;
 namespace fs = std::filesystem;
@@ -218,4 +220,119 @@ TEST_CASE("strata.toml declares a project's own dialect tags, and refuses one a 
   ProcessResult bad = run_strata({"status", "--url", "sqlite:app.db"}, {{}, project.path()});
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("strata.toml:1") && Catch::Contains("lite.file"));
+}
+
+// -- diff and generate on the example project: the incident's workflow ------------------------
+
+namespace {
+
+// The example project (SQL with dialect variants, YAML, a repeatable) copied into `project`.
+void copy_example(const ScratchDir& project) {
+  fs::copy(test_setting("STRATA_TEST_EXAMPLE_DIR"), project.path() / "migrations");
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The scratch databases of strata processes in `dir`.
+std::vector<std::string> scratch_files(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& name : files_in(dir))
+    if (name.starts_with("strata_scratch_")) out.push_back(name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the incident: generate from the migrations up to 7 writes the example's V8, and diff --check guards it") {
+  ScratchDir project, tmp;
+  copy_example(project);
+  ChildOptions here{{"TMPDIR=" + tmp.path().string()}, project.path()};
+  REQUIRE(run_strata({"migrate", "--url", "sqlite:app.db", "--target", "8"}, here).exit_code == 0);
+  ProcessResult yaml = run_strata({"schema", "--url", "sqlite:app.db", "--format", "yaml"}, here);
+  REQUIRE(yaml.exit_code == 0);
+  project.write("schema.yaml", yaml.out);
+
+  // The history holds SQL: replayed into a scratch database, gone afterwards.
+  fs::remove(project.path() / "migrations" / "V8__add_runbook_version.yaml");
+  for (const char* later : {"V9__seed_default_rules.yaml", "U9__seed_default_rules.sql"})
+    fs::remove(project.path() / "migrations" / later);
+  ProcessResult check = run_strata({"diff", "--check"}, here);
+  CHECK(check.exit_code == 6);
+  CHECK_THAT(check.out, Catch::Contains("runbook_version"));
+  ProcessResult generated = run_strata({"generate", "add runbook version"}, here);
+  INFO(generated.err);
+  REQUIRE(generated.exit_code == 0);
+  CHECK(scratch_files(tmp.path()).empty());
+
+  // The same operations as the hand-written V8, up to order and guards; the down is exact.
+  fs::path written = project.path() / "migrations" / "V8__add_runbook_version.yaml";
+  REQUIRE(fs::exists(written));
+  strata::ops::Script script = strata::ops::parse_yaml(read_file(written), written.string());
+  strata::ops::Script original = strata::ops::parse_yaml(
+      read_file(fs::path(test_setting("STRATA_TEST_EXAMPLE_DIR")) / "V8__add_runbook_version.yaml"), "V8");
+  auto lines = [](const std::vector<strata::ops::Operation>& list) {
+    std::string text = strata::ops::canonical_text(list);
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(lines(script.up) == lines(original.up));
+  REQUIRE(script.down);
+  CHECK(lines(*script.down) == lines(*strata::ops::derive_undo(original.up).operations));
+
+  // Applied, the database is the declared schema; a second generate writes nothing.
+  REQUIRE(run_strata({"migrate", "--url", "sqlite:fresh.db"}, here).exit_code == 0);
+  CHECK(run_strata({"diff", "--check", "--from", "sqlite:fresh.db"}, here).exit_code == 0);
+  CHECK(run_strata({"diff", "--check"}, here).exit_code == 0);
+  auto files = files_in(project.path() / "migrations");
+  ProcessResult again = run_strata({"generate", "again"}, here);
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.out, Catch::Contains("nothing to generate"));
+  CHECK(files_in(project.path() / "migrations") == files);
+  CHECK(scratch_files(tmp.path()).empty());
+}
+
+TEST_CASE("a scratch database a killed strata left behind is removed by the next run") {
+  ScratchDir project, tmp;
+  copy_example(project);
+  // A process id no process has: the limit of the kernel's pid numbers is below it.
+  tmp.write("strata_scratch_99999999_1.db", "left by a SIGKILL");
+  tmp.write("strata_scratch_99999999_1.db-journal", "");
+  ChildOptions here{{"TMPDIR=" + tmp.path().string()}, project.path()};
+  project.write("schema.yaml", "tables:\n  - name: t\n    columns: [{name: id, type: integer, primary_key: true}]\n");
+  ProcessResult r = run_strata({"diff"}, here);
+  CHECK(r.exit_code == 0);
+  CHECK(scratch_files(tmp.path()).empty());
+}
+
+TEST_CASE("a schema.yaml with an error stops diff and generate with exit 3, naming file, line and column") {
+  ScratchDir project;
+  project.write("schema.yaml", "tables:\n  - name: t\n    columns:\n      - {name: id, type: integr}\n");
+  for (const char* command : {"diff", "generate"}) {
+    std::vector<std::string> args = {command};
+    if (std::string(command) == "generate") args.push_back("x");
+    ProcessResult r = run_strata(args, {{}, project.path()});
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains("schema.yaml:4:") && Catch::Contains("unknown type 'integr'"));
+  }
+  CHECK_FALSE(fs::exists(project.path() / "migrations"));
+}
+
+TEST_CASE("diff --json is one document: the operations, their YAML and the undo") {
+  ScratchDir project;
+  project.write("schema.yaml", "tables:\n  - name: t\n    columns: [{name: id, type: integer, primary_key: true}]\n");
+  ProcessResult r = run_strata({"diff", "--json", "--check"}, {{}, project.path()});
+  CHECK(r.exit_code == 6);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc.at("differs") == true);
+  CHECK(doc.at("operations").at(0).at("summary") == "create_table t");
+  CHECK_THAT(doc.at("down_yaml").get<std::string>(), Catch::Contains("drop_table"));
+  CHECK(doc.at("created").is_null());
 }
