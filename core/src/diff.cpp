@@ -81,6 +81,16 @@ std::string default_text(const std::optional<ops::Default>& d) {
   return literal_text(d->value);
 }
 
+// A column's type as the database spells it where no portable type stands for it; "" otherwise.
+std::string native_of(const DeclaredTable& t, const std::string& column) {
+  auto it = t.column_native.find(column);
+  if (it == t.column_native.end()) return "";
+  std::string out;
+  for (char c : it->second)
+    if (c != ' ') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 bool same_column(const ops::Column& a, const ops::Column& b) {
   return a.type == b.type && a.nullable == b.nullable && default_text(a.default_value) == default_text(b.default_value);
 }
@@ -219,6 +229,8 @@ class Folder {
       refuse(op, "the column " + o.table + "." + o.column + " does not exist at this point of the history");
     }
     t.columns.erase(it);
+    t.column_native.erase(o.column);
+    t.column_also.erase(o.column);
     // What is over the column goes with it, as on PostgreSQL (an index over it is dropped).
     std::erase_if(t.indexes, [&](const auto& i) { return mentions(i, o.column); });
     std::erase_if(t.uniques, [&](const auto& u) { return mentions(u, o.column); });
@@ -232,6 +244,15 @@ class Folder {
     if (t.column(o.to))
       refuse(op, "the column " + o.table + "." + o.to + " already exists at this point of the history");
     it->name = o.to;
+    for (auto* map : {&t.column_native, &t.column_renamed_from})
+      if (auto node = map->extract(o.column)) {
+        node.key() = o.to;
+        map->insert(std::move(node));
+      }
+    if (auto node = t.column_also.extract(o.column)) {
+      node.key() = o.to;
+      t.column_also.insert(std::move(node));
+    }
     rename_in(t.primary_key, o.column, o.to);
     for (auto& u : t.uniques) rename_in(u.columns, o.column, o.to);
     for (auto& i : t.indexes) rename_in(i.columns, o.column, o.to);
@@ -374,6 +395,9 @@ class Differ {
   Differ(const DeclaredSchema& from, const DeclaredSchema& to, const DiffOptions& options)
       : from_(managed(from, to)), to_(managed(to, from)), options_(options) {
     exact_ = !from.from_database && !to.from_database;
+    for (const auto* side : {&from, &to})
+      for (const auto& n : side->notes)
+        if (std::find(notes_.begin(), notes_.end(), n) == notes_.end()) notes_.push_back(n);
     if (!exact_)
       notes_.push_back("checks are not compared: one side was read from a database, whose catalog rewrites them");
   }
@@ -411,7 +435,10 @@ class Differ {
     for (const auto& t : normalize(schema).tables) {
       out += "table " + t.name + " (";
       std::vector<std::string> columns;
-      for (const auto& c : t.columns) columns.push_back(c.name + " " + column_text(c));
+      for (const auto& c : t.columns) {
+        std::string native = native_of(t, c.name);
+        columns.push_back(c.name + " " + (native.empty() ? "" : native + " ") + column_text(c));
+      }
       std::sort(columns.begin(), columns.end());
       out += join(columns) + "; primary key (" + join(t.primary_key) + ")";
       std::set<std::string> unique_keys;
@@ -475,7 +502,7 @@ class Differ {
       for (auto& c : t.columns) {
         const ops::Column* oc = o->column(c.name);
         auto also = t.column_also.find(c.name);
-        if (!oc || also == t.column_also.end()) continue;
+        if (!oc || also == t.column_also.end() || o->column_native.count(c.name)) continue;
         if (std::find(also->second.begin(), also->second.end(), oc->type) != also->second.end()) c.type = oc->type;
       }
     }
@@ -593,6 +620,7 @@ class Differ {
       if (ready == pending.end()) ready = pending.begin();
       const DeclaredTable& t = **ready;
       pending.erase(ready);
+      if (!t.column_native.empty()) refuse_native(t, t.column_native.begin()->first, t.column_native.begin()->second);
       created_.insert(t.name);
       ops::CreateTable c{t.name, t.columns, t.primary_key, {}, {}, {}, true};
       if (c.primary_key.size() == 1) {  // a one-column key on its column, where auto_increment belongs
@@ -616,16 +644,25 @@ class Differ {
     }
   }
 
+  [[noreturn]] static void refuse_native(const DeclaredTable& t, const std::string& column, const std::string& native) {
+    throw Error(ErrorKind::validation, "table " + t.name + ": column " + column + " has the type " + native +
+                                           " on one side, which no portable type stands for: no portable operation "
+                                           "creates or changes it; write that change as a SQL migration");
+  }
+
   void change_columns(const DeclaredTable& f, const DeclaredTable& t) {
     for (const auto& c : t.columns) {
       const ops::Column* was = f.column(c.name);
+      std::string native_was = native_of(f, c.name), native = native_of(t, c.name);
       if (!was) {
+        if (!native.empty()) refuse_native(t, c.name, native);
         emit(ops::AddColumn{t.name, c, true});
         continue;
       }
+      if (native_was != native) refuse_native(t, c.name, native.empty() ? native_was : native);
       if (same_column(*was, c)) continue;
       ops::AlterColumn a{t.name, c.name, {}, {}, {}};
-      if (was->type != c.type) a.type = c.type;
+      if (was->type != c.type && native.empty()) a.type = c.type;
       if (was->nullable != c.nullable) a.nullable = c.nullable;
       if (default_text(was->default_value) != default_text(c.default_value)) a.default_value.emplace(c.default_value);
       emit(std::move(a));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 
 namespace strata {
@@ -43,6 +44,49 @@ bool SqlRenderer::supports(const ops::Operation& op) const {
 
 bool SqlRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
   return compact_upper(dialect_.type_sql(type)) == compact_upper(column.type);
+}
+
+bool SqlRenderer::stands_for(const ColumnType& type, std::string_view native, std::span<const NativeType> table) {
+  // "character varying(32)" -> name "character varying", sizes {32}; "int(11) unsigned" -> "int unsigned".
+  std::string name;
+  std::vector<int> sizes;
+  for (std::size_t i = 0; i < native.size(); ++i) {
+    char c = native[i];
+    if (c == '(') {
+      std::size_t end = native.find(')', i);
+      if (end == std::string_view::npos) return false;
+      std::string inside(native.substr(i + 1, end - i - 1));
+      for (std::size_t at = 0; at < inside.size();) {
+        std::size_t comma = inside.find(',', at);
+        std::string part = inside.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+        int value = 0;
+        auto trimmed = part.find_first_not_of(' ');
+        if (trimmed == std::string::npos) return false;
+        auto [ptr, ec] = std::from_chars(part.data() + trimmed, part.data() + part.size(), value);
+        if (ec != std::errc()) return false;
+        sizes.push_back(value);
+        if (comma == std::string::npos) break;
+        at = comma + 1;
+      }
+      i = end;
+      continue;
+    }
+    name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  // Spaces as one, none at the ends: "double  precision " -> "double precision".
+  std::string squeezed;
+  for (char c : name)
+    if (c != ' ' || (!squeezed.empty() && squeezed.back() != ' ')) squeezed += c;
+  while (!squeezed.empty() && squeezed.back() == ' ') squeezed.pop_back();
+  for (const auto& [known, t] : table) {
+    if (known != squeezed || t != type.type) continue;
+    if (t == PortableType::string) return sizes.empty() ? type.length == 0 : type.length == sizes[0];
+    if (t == PortableType::decimal)
+      return sizes.size() >= 2 ? type.precision == sizes[0] && type.scale == sizes[1]
+                               : sizes.size() == 1 && type.precision == sizes[0] && type.scale == 0;
+    return true;
+  }
+  return false;
 }
 
 bool SqlRenderer::same_default(const std::optional<ops::Default>& declared, const ColumnInfo& column) const {

@@ -195,7 +195,6 @@ DeclaredSchema declared_schema_of(Connection& connection, const std::string& led
   DeclaredSchema schema;
   schema.from_database = true;
   schema.source = connection.server_description();
-  std::vector<Error> unmapped;
   for (const auto& name : catalog.tables()) {
     if (is_ledger_table(name, ledger_table) || name.starts_with("sqlite_")) continue;
     DeclaredTable table;
@@ -204,10 +203,11 @@ DeclaredSchema declared_schema_of(Connection& connection, const std::string& led
       ops::Column column;
       column.name = c.name;
       auto types = portable_types_of(connection.dialect(), *renderer, c);
-      if (types.empty()) {
-        unmapped.emplace_back(ErrorKind::validation, "table " + name + ": column " + c.name + " has the type " +
-                                                         c.type + ", which no portable type stands for");
-        continue;
+      if (types.empty()) {  // compared as written
+        table.column_native[c.name] = c.type;
+        schema.notes.push_back("column " + name + "." + c.name + ": " + c.type +
+                               " has no portable type; it is compared as written");
+        types.push_back(ColumnType{PortableType::text});
       }
       // A one-column key that may be bigint is read as bigint: where a backend keeps one integer
       // type (SQLite's rowid is 64-bit), the wider reading of a key is the true one.
@@ -230,7 +230,9 @@ DeclaredSchema declared_schema_of(Connection& connection, const std::string& led
       if (k.kind == ConstraintInfo::Kind::primary_key && !k.columns.empty()) table.primary_key = k.columns;
       if (k.kind == ConstraintInfo::Kind::unique) table.uniques.push_back({k.name, k.columns});
       // Kept as the catalog spells them, for schema.yaml; not compared (from_database).
-      if (k.kind == ConstraintInfo::Kind::check) table.checks.push_back({k.name, k.expression});
+      // (A driver that cannot read an expression gives none: MariaDB's check of a JSON column.)
+      if (k.kind == ConstraintInfo::Kind::check && !k.expression.empty())
+        table.checks.push_back({k.name, k.expression});
     }
     auto foreign_keys = catalog.foreign_keys(name);
     for (const auto& index : catalog.indexes(name)) {
@@ -252,15 +254,17 @@ DeclaredSchema declared_schema_of(Connection& connection, const std::string& led
       });
       if (!of_unique && !made_for_key) table.indexes.push_back({index.name, index.columns, index.unique});
     }
-    for (const auto& k : foreign_keys)
-      table.foreign_keys.push_back({k.name, k.columns, k.referenced_table, k.referenced_columns, action_of(k.on_delete),
-                                    action_of(k.on_update)});
+    for (const auto& k : foreign_keys) {
+      // A backend whose key listing has no names (SQLite's pragma) may name it among the constraints.
+      std::string key_name = k.name;
+      for (const auto& c : constraints)
+        if (key_name.empty() && c.kind == ConstraintInfo::Kind::foreign_key && c.columns == k.columns &&
+            c.referenced_table == k.referenced_table)
+          key_name = c.name;
+      table.foreign_keys.push_back({key_name, k.columns, k.referenced_table, k.referenced_columns,
+                                    action_of(k.on_delete), action_of(k.on_update)});
+    }
     schema.tables.push_back(std::move(table));
-  }
-  if (!unmapped.empty()) {
-    std::string message = "the schema has columns of types with no portable equivalent:";
-    for (const auto& u : unmapped) message += "\n  " + u.message();
-    throw Error(ErrorKind::validation, message).with_problems(std::move(unmapped));
   }
   return normalize(std::move(schema));
 }

@@ -263,6 +263,7 @@ class Reader {
     if (!columns.IsSequence() || columns.size() == 0) fail(columns, "a table needs a list of columns");
     for (const auto& c : columns) {
       ops::Column column = column_of(c, true);
+      if (c["native"]) t.column_native[column.name] = text(c["native"]);
       if (t.column(column.name)) fail(c, "the column " + column.name + " is declared twice in table " + t.name);
       if (c["renamed_from"]) t.column_renamed_from[column.name] = text(c["renamed_from"]);
       t.columns.push_back(std::move(column));
@@ -422,15 +423,20 @@ class Reader {
   Column column_of(const YAML::Node& c, bool declared = false) {
     if (declared)
       allow(c, "a column",
-            {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression", "primary_key",
-             "auto_increment", "unique", "renamed_from"});
+            {"name", "type", "native", "length", "precision", "scale", "nullable", "default", "default_expression",
+             "primary_key", "auto_increment", "unique", "renamed_from"});
     else
       allow(c, "a column",
             {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression", "primary_key",
              "auto_increment", "unique"});
     Column column;
     column.name = text(required(c, "a column", "name"));
-    column.type = type_of(c);
+    if (declared && c["native"]) {  // a type no portable type stands for, compared as written
+      if (c["type"]) fail(c["native"], "a column takes `type` or `native`, not both");
+      column.type = ColumnType{PortableType::text};
+    } else {
+      column.type = type_of(c);
+    }
     column.primary_key = flag(c, "primary_key");
     column.nullable = c["nullable"] ? boolean(c["nullable"]) : !column.primary_key;
     if (column.primary_key && column.nullable) fail(c["nullable"], "a primary key column cannot be nullable");

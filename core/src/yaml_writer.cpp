@@ -68,9 +68,13 @@ void type(YAML::Emitter& out, const ColumnType& t) {
     out << text;
 }
 
-void column(YAML::Emitter& out, const ops::Column& c, const std::string& renamed_from = {}) {
+void column(YAML::Emitter& out, const ops::Column& c, const std::string& renamed_from = {},
+            const std::string& native = {}) {
   out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name;
-  type(out, c.type);
+  if (native.empty())
+    type(out, c.type);
+  else
+    out << YAML::Key << "native" << YAML::Value << YAML::DoubleQuoted << native;
   if (c.primary_key) out << YAML::Key << "primary_key" << YAML::Value << true;
   if (c.auto_increment) out << YAML::Key << "auto_increment" << YAML::Value << true;
   if (!c.nullable && !c.primary_key) out << YAML::Key << "nullable" << YAML::Value << false;
@@ -262,7 +266,9 @@ std::string to_yaml(const DeclaredSchema& schema) {
       // A one-column key is written on its column, as people write it.
       c.primary_key = t.primary_key.size() == 1 && t.primary_key[0] == c.name;
       auto renamed = t.column_renamed_from.find(c.name);
-      column(out, c, renamed == t.column_renamed_from.end() ? std::string() : renamed->second);
+      auto native = t.column_native.find(c.name);
+      column(out, c, renamed == t.column_renamed_from.end() ? std::string() : renamed->second,
+             native == t.column_native.end() ? std::string() : native->second);
     }
     out << YAML::EndSeq;
     if (t.primary_key.size() > 1) names(out, "primary_key", t.primary_key);

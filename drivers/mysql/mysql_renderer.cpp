@@ -21,7 +21,47 @@ std::string canonical(std::string_view type) {
 
 }  // namespace
 
+// MySQL's and MariaDB's built-in types as information_schema names them, and what each stands
+// for (docs/operations.md's types table). TINYINT(1) is boolean (see canonical).
+constexpr NativeType mysql_types[] = {
+    {"tinyint", PortableType::smallint},
+    {"smallint", PortableType::smallint},
+    {"mediumint", PortableType::integer},
+    {"int", PortableType::integer},
+    {"integer", PortableType::integer},
+    {"bigint", PortableType::bigint},
+    {"tinyint unsigned", PortableType::smallint},
+    {"smallint unsigned", PortableType::integer},
+    {"mediumint unsigned", PortableType::integer},
+    {"int unsigned", PortableType::bigint},
+    {"bigint unsigned", PortableType::bigint},
+    {"year", PortableType::smallint},
+    {"float", PortableType::real},
+    {"double", PortableType::double_precision},
+    {"double precision", PortableType::double_precision},
+    {"real", PortableType::double_precision},
+    {"decimal", PortableType::decimal},
+    {"numeric", PortableType::decimal},
+    {"char", PortableType::string},
+    {"varchar", PortableType::string},
+    {"binary", PortableType::binary},
+    {"varbinary", PortableType::binary},
+    {"tinyblob", PortableType::binary},
+    {"blob", PortableType::binary},
+    {"mediumblob", PortableType::binary},
+    {"longblob", PortableType::binary},
+    {"date", PortableType::date},
+    {"time", PortableType::time},
+    {"datetime", PortableType::timestamp},
+    {"datetime", PortableType::timestamptz},
+    {"timestamp", PortableType::timestamptz},
+    {"timestamp", PortableType::timestamp},
+    {"json", PortableType::json},
+};
+
 bool MysqlRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
+  // TINYINT(1) is MySQL's BOOLEAN, and nothing else.
+  if (canonical(column.type) == "boolean") return type.type == PortableType::boolean;
   // MariaDB's JSON is LONGTEXT with a JSON_VALID check, and information_schema says longtext.
   if (type.type == PortableType::json && mariadb_ && canonical(column.type) == "longtext") return true;
   // TEXT, MEDIUMTEXT and LONGTEXT are all unbounded text to a portable schema.
@@ -29,7 +69,7 @@ bool MysqlRenderer::same_type(const ColumnType& type, const ColumnInfo& column) 
   if ((type.type == PortableType::text || (type.type == PortableType::string && type.length == 0)) &&
       (have == "text" || have == "mediumtext" || have == "longtext" || have == "tinytext"))
     return true;
-  return canonical(dialect().type_sql(type)) == canonical(column.type);
+  return canonical(dialect().type_sql(type)) == canonical(column.type) || stands_for(type, column.type, mysql_types);
 }
 
 std::string MysqlRenderer::column_definition(const ops::Column& c) const {

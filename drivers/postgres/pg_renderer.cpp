@@ -32,8 +32,33 @@ std::string canonical(std::string_view type) {
 
 }  // namespace
 
+// PostgreSQL's built-in types as format_type names them, and what each stands for
+// (docs/operations.md's types table).
+constexpr NativeType pg_types[] = {
+    {"smallint", PortableType::smallint},
+    {"integer", PortableType::integer},
+    {"bigint", PortableType::bigint},
+    {"real", PortableType::real},
+    {"double precision", PortableType::double_precision},
+    {"numeric", PortableType::decimal},
+    {"character varying", PortableType::string},
+    {"character", PortableType::string},
+    {"text", PortableType::text},
+    {"text", PortableType::string},
+    {"bytea", PortableType::binary},
+    {"boolean", PortableType::boolean},
+    {"date", PortableType::date},
+    {"time without time zone", PortableType::time},
+    {"time with time zone", PortableType::time},
+    {"timestamp without time zone", PortableType::timestamp},
+    {"timestamp with time zone", PortableType::timestamptz},
+    {"uuid", PortableType::uuid},
+    {"json", PortableType::json},
+    {"jsonb", PortableType::json},
+};
+
 bool PgRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
-  return canonical(dialect().type_sql(type)) == canonical(column.type);
+  return canonical(dialect().type_sql(type)) == canonical(column.type) || stands_for(type, column.type, pg_types);
 }
 
 std::vector<RenderedStatement> PgRenderer::render(const ops::Operation& op, Catalog& catalog) const {

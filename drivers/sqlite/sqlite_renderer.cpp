@@ -70,9 +70,46 @@ std::vector<std::string> index_columns(std::string_view index_sql) {
 
 // SQLite keeps the declared type as written. The integer types are one type to SQLite (an
 // auto-increment key must be declared INTEGER whatever its portable type), so they compare equal.
+// Type names SQLite programs commonly declare (it keeps them as written and enforces only their
+// affinity), and what each stands for (docs/operations.md's types table).
+constexpr NativeType sqlite_types[] = {
+    {"tinyint", PortableType::smallint},
+    {"tinyint", PortableType::integer},
+    {"tinyint", PortableType::bigint},
+    {"mediumint", PortableType::integer},
+    {"mediumint", PortableType::bigint},
+    {"bool", PortableType::boolean},
+    {"boolean", PortableType::boolean},
+    {"real", PortableType::real},
+    {"real", PortableType::double_precision},
+    {"float", PortableType::real},
+    {"float", PortableType::double_precision},
+    {"double", PortableType::double_precision},
+    {"double precision", PortableType::double_precision},
+    {"numeric", PortableType::decimal},
+    {"decimal", PortableType::decimal},
+    {"varchar", PortableType::string},
+    {"character varying", PortableType::string},
+    {"char", PortableType::string},
+    {"character", PortableType::string},
+    {"nchar", PortableType::string},
+    {"nvarchar", PortableType::string},
+    {"text", PortableType::text},
+    {"text", PortableType::string},
+    {"clob", PortableType::text},
+    {"blob", PortableType::binary},
+    {"date", PortableType::date},
+    {"time", PortableType::time},
+    {"datetime", PortableType::timestamp},
+    {"timestamp", PortableType::timestamp},
+    {"timestamptz", PortableType::timestamptz},
+    {"uuid", PortableType::uuid},
+    {"json", PortableType::json},
+};
+
 bool SqliteRenderer::same_type(const ColumnType& type, const ColumnInfo& column) const {
   std::string want = compact_upper(dialect().type_sql(type)), have = compact_upper(column.type);
-  return want == have || (integer_family(want) && integer_family(have));
+  return want == have || (integer_family(want) && integer_family(have)) || stands_for(type, column.type, sqlite_types);
 }
 
 // An auto-increment key is SQLite's rowid alias: INTEGER PRIMARY KEY AUTOINCREMENT, exactly.

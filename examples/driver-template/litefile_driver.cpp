@@ -131,6 +131,21 @@ class LitefileDialect final : public Dialect {
 // indexes first, reading them from the catalog. (Operations SqlRenderer::supports() declines,
 // such as alter_column, stay unsupported: strata refuses them before anything runs.)
 
+// The type names SQL files for this backend declare, and the portable type each stands for: what
+// `strata diff` reads a column as (a driver lists its backend's built-in types).
+constexpr NativeType litefile_types[] = {
+    {"tinyint", PortableType::smallint},
+    {"mediumint", PortableType::integer},
+    {"bool", PortableType::boolean},
+    {"float", PortableType::real},
+    {"double precision", PortableType::double_precision},
+    {"numeric", PortableType::decimal},
+    {"char", PortableType::string},
+    {"nvarchar", PortableType::string},
+    {"clob", PortableType::text},
+    {"datetime", PortableType::timestamp},
+};
+
 class LitefileRenderer final : public SqlRenderer {
  public:
   using SqlRenderer::SqlRenderer;
@@ -138,7 +153,7 @@ class LitefileRenderer final : public SqlRenderer {
   bool same_type(const ColumnType& type, const ColumnInfo& column) const override {
     auto integer = [](const std::string& t) { return t == "INTEGER" || t == "BIGINT" || t == "SMALLINT"; };
     std::string want = compact_upper(dialect().type_sql(type)), have = compact_upper(column.type);
-    return want == have || (integer(want) && integer(have));
+    return want == have || (integer(want) && integer(have)) || stands_for(type, column.type, litefile_types);
   }
   std::string column_definition(const ops::Column& column) const override {
     if (!column.auto_increment) return SqlRenderer::column_definition(column);

@@ -55,6 +55,10 @@ struct STRATA_API DeclaredTable {
   // its `type` (a SQLite INTEGER is every integer type, a MySQL DATETIME(3) timestamp and
   // timestamptz). Compared as sets: a declared bigint matches a SQLite INTEGER.
   std::map<std::string, std::vector<ColumnType>> column_also;
+  // A column of a type no portable type stands for (a domain, an enum, an array, money), as the
+  // database spells it (or schema.yaml's `native:`); its `type` is then a placeholder. Compared as
+  // written; no portable operation creates or changes it.
+  std::map<std::string, std::string> column_native;
   int line = 0;  // where a schema.yaml declares it; 0 otherwise
 
   const ops::Column* column(std::string_view column_name) const;
@@ -70,6 +74,8 @@ struct STRATA_API DeclaredSchema {
   bool from_database = false;
   // What it was read from, for messages: "schema.yaml", "migrations up to 7", a URL without password.
   std::string source;
+  // What reading it noticed ("column t.c: money has no portable type; compared as written").
+  std::vector<std::string> notes;
 
   const DeclaredTable* table(std::string_view name) const;
   DeclaredTable* table(std::string_view name);

@@ -36,6 +36,14 @@ struct RenderedStatement {
   std::string what;  // for a check: what a failure means ("foreign keys broken by rebuilding t")
 };
 
+// One of a backend's built-in types, by name without sizes in lower case ("varchar", "double
+// precision", "int unsigned"), and a portable type it stands for (a name may be listed with
+// several); the sizes come from the native spelling: CHAR(36) is string(36).
+struct NativeType {
+  std::string_view name;
+  PortableType type;
+};
+
 class STRATA_API OperationRenderer {
  public:
   virtual ~OperationRenderer();
@@ -82,6 +90,10 @@ class STRATA_API SqlRenderer : public OperationRenderer {
   std::string names(const std::vector<std::string>& identifiers) const;  // "a", "b"
   // A type name as compared: upper case, no spaces ("VARCHAR (32)" -> "VARCHAR(32)").
   static std::string compact_upper(std::string_view text);
+  // Whether `native` (as a catalog spells it) is `type` by the backend's `table`: for a string,
+  // the lengths agree (a native without a length is a string without one, that is text); for a
+  // decimal, precision and scale agree.
+  static bool stands_for(const ColumnType& type, std::string_view native, std::span<const NativeType> table);
   // A literal for DDL (a DEFAULT), where no parameter can be bound: strings quoted and escaped.
   virtual std::string literal(const ops::Literal& value) const;
   virtual std::string default_sql(const ops::Default& value) const;

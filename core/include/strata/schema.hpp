@@ -60,8 +60,8 @@ STRATA_API Schema describe_schema(Connection& connection, const std::string& led
 // `strata schema --format yaml` writes. A native type is read as the portable type it stands
 // for on that backend (and the others it stands for, DeclaredTable::column_also). Checks are read
 // as the catalog spells them where the driver lists them; neither they nor auto-increment are
-// compared (DeclaredSchema::from_database).
-// Throws Error(validation) listing every column whose type has no portable equivalent.
+// compared (DeclaredSchema::from_database). A type no portable type stands for is kept as written
+// (DeclaredTable::column_native) and named in DeclaredSchema::notes.
 STRATA_API DeclaredSchema declared_schema_of(Connection& connection, const std::string& ledger_table);
 
 // Every difference between `a` and `b`, one line each ("table orders: column total: decimal(10,2)
