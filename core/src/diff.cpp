@@ -379,11 +379,14 @@ DeclaredSchema normalize(DeclaredSchema schema) {
   return schema;
 }
 
-DeclaredSchema fold(const std::vector<ops::Operation>& operations, DeclaredSchema start) {
-  DeclaredSchema schema = normalize(std::move(start));
+void fold_into(DeclaredSchema& schema, const std::vector<ops::Operation>& operations) {
   Folder folder(schema);
   for (const auto& op : operations) folder.apply(op);
-  return normalize(std::move(schema));
+}
+
+DeclaredSchema fold(const std::vector<ops::Operation>& operations, DeclaredSchema start) {
+  fold_into(start, operations);
+  return normalize(std::move(start));
 }
 
 // -- The diff ---------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+#include "transaction.hpp"
+
 #include <strata/ledger.hpp>
 #include <strata/render.hpp>
 #include <strata/schema.hpp>
@@ -95,9 +97,19 @@ std::string key_text(const SchemaKey& k) {
   return std::string(k.unique ? "unique key (" : "index (") + join(k.columns) + ")";
 }
 
+// RESTRICT and NO ACTION are one behaviour to compare: InnoDB reports a key declared without a
+// clause as RESTRICT, PostgreSQL as NO ACTION.
+std::string action_text(const std::string& action) {
+  return action == "RESTRICT" ? "NO ACTION" : action;
+}
+
 std::string fk_text(const SchemaForeignKey& k) {
   return "foreign key (" + join(k.columns) + ") -> " + k.references + " (" + join(k.referenced_columns) +
-         ") on delete " + k.on_delete + " on update " + k.on_update;
+         ") on delete " + action_text(k.on_delete) + " on update " + action_text(k.on_update);
+}
+
+std::string primary_key_text(const std::vector<std::string>& columns) {
+  return columns.empty() ? "no primary key" : "primary key (" + join(columns) + ")";
 }
 
 template <class T>
@@ -192,6 +204,7 @@ DeclaredSchema declared_schema_of(Connection& connection, const std::string& led
     throw Error(ErrorKind::validation, "the " + std::string(connection.dialect().name()) +
                                            " driver names no portable types: it cannot describe the schema");
   Catalog& catalog = connection.catalog();
+  detail::Transaction snapshot(connection.session());  // one consistent read, one lock (SQLite)
   DeclaredSchema schema;
   schema.from_database = true;
   schema.source = connection.server_description();
@@ -275,6 +288,7 @@ Schema describe_schema(Connection& connection, const std::string& ledger_table) 
     throw Error(ErrorKind::validation, "the " + std::string(connection.dialect().name()) +
                                            " driver names no portable types: it cannot describe the schema");
   Catalog& catalog = connection.catalog();
+  detail::Transaction snapshot(connection.session());  // one consistent read, one lock (SQLite)
   Schema schema;
   schema.server = connection.server_description();
   for (const auto& name : catalog.tables()) {
@@ -350,8 +364,8 @@ std::vector<std::string> compare_schemas(const Schema& a, const Schema& b) {
       if (std::none_of(ta.columns.begin(), ta.columns.end(), [&](const auto& c) { return c.name == cb.name; }))
         out.push_back(where + ": column " + cb.name + " only in the second");
     if (ta.primary_key != tb.primary_key)
-      out.push_back(where + ": primary key (" + join(ta.primary_key) + ") in the first, (" + join(tb.primary_key) +
-                    ") in the second");
+      out.push_back(where + ": " + primary_key_text(ta.primary_key) + " in the first, " +
+                    primary_key_text(tb.primary_key) + " in the second");
     compare_sets<SchemaKey>(where, ta.keys, tb.keys, key_text, out);
     compare_sets<SchemaForeignKey>(where, ta.foreign_keys, tb.foreign_keys, fk_text, out);
   }

@@ -137,12 +137,12 @@ DeclaredSchema load_schema(std::string_view source, const Options& options, cons
                  });
       if (!portable) break;
       try {
-        schema = fold(*list, std::move(schema));
+        fold_into(schema, *list);
       } catch (Error& e) {
         throw e.in_file(m.where());
       }
     }
-    if (!portable) schema = replay(o, dev_url);
+    schema = portable ? normalize(std::move(schema)) : replay(o, dev_url);
     schema.source = "the migrations in " + o.dir.string() + (at.empty() ? "" : " up to version " + at);
     return schema;
   }

@@ -46,7 +46,7 @@ TEST_CASE("each difference is named once, with the table and both sides") {
   b.tables[1].columns[1].nullable = true;                   // status: nullable
   b.tables[1].columns.push_back(column("note", {"text"}));  // only in the second
   b.tables[1].keys.clear();                                 // the unique key only in the first
-  b.tables[1].foreign_keys[0].on_delete = "RESTRICT";       // another action
+  b.tables[1].foreign_keys[0].on_delete = "SET NULL";       // another action
   b.tables.erase(b.tables.begin());                         // accounts only in the first
   auto differences = compare_schemas(a, b);
   CHECK(differences == std::vector<std::string>{
@@ -59,7 +59,25 @@ TEST_CASE("each difference is named once, with the table and both sides") {
                            "table runs: unique key (status) only in the first",
                            "table runs: foreign key (id) -> accounts (id) on delete CASCADE on update NO ACTION only "
                            "in the first",
-                           "table runs: foreign key (id) -> accounts (id) on delete RESTRICT on update NO ACTION only "
+                           "table runs: foreign key (id) -> accounts (id) on delete SET NULL on update NO ACTION only "
                            "in the second",
                        });
+}
+
+TEST_CASE("RESTRICT and NO ACTION compare as one action, CASCADE does not, and a missing primary key is said so") {
+  Schema a = runs_schema();
+  Schema b = runs_schema();
+  a.tables[1].foreign_keys[0].on_delete = "NO ACTION";
+  b.tables[1].foreign_keys[0].on_delete = "RESTRICT";  // InnoDB's report of a key with no clause
+  CHECK(compare_schemas(a, b).empty());
+  b.tables[1].foreign_keys[0].on_delete = "CASCADE";
+  CHECK(compare_schemas(a, b).size() == 2);
+  b = runs_schema();
+  b.tables[0].primary_key.clear();
+  CHECK(compare_schemas(a, b) ==
+        std::vector<std::string>{"table accounts: primary key (id) in the first, no primary key in the second",
+                                 "table runs: foreign key (id) -> accounts (id) on delete NO ACTION on update NO "
+                                 "ACTION only in the first",
+                                 "table runs: foreign key (id) -> accounts (id) on delete CASCADE on update NO "
+                                 "ACTION only in the second"});
 }

@@ -102,6 +102,9 @@ STRATA_API std::string to_yaml(const DeclaredSchema& schema);
 // scratch database instead) or one that names a table or column the schema does not have.
 // insert_rows changes no schema and is skipped.
 STRATA_API DeclaredSchema fold(const std::vector<ops::Operation>& operations, DeclaredSchema start = {});
+// The same, in place and without normalizing: for folding a history one migration at a time
+// (normalize once at the end).
+STRATA_API void fold_into(DeclaredSchema& schema, const std::vector<ops::Operation>& operations);
 
 struct DiffOptions {
   // Renames given on the command line (--rename old=new, --rename table.old=new), beside the
