@@ -75,6 +75,12 @@ for backend in $backends; do
       tests/servers/"$backend".sh start "$work/$backend-server" "$work/$backend.conf" "$strata" migrations >/dev/null
       started+=("$backend")
       url=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/$backend.conf")
+      if [ "$backend" = mariadb ]; then  # a database of its own, not the server's `mysql`
+        port=$(echo "$url" | sed -n 's|.*:\([0-9]*\)/mysql$|\1|p')
+        source tests/servers/password.sh
+        MYSQL_PWD="$password" mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot -e "CREATE DATABASE bench"
+        url=${url%/mysql}/bench
+      fi
       "$strata" migrate --url "$url" --dir "$work/yaml/migrations" >/dev/null
       ;;
   esac

@@ -21,7 +21,7 @@ enum class ErrorKind : int {
   validation = 3,    // a defect found before anything runs
   lock_timeout = 4,  // the migration lock was not obtained in time
   connection = 5,    // cannot connect, or cannot load a driver plugin
-  pending = 6,       // `status --check`: something is pending
+  pending = 6,       // `status --check`: something is pending; `diff --check`: the schemas differ
   internal = 70,     // a bug: a driver (or strata) failed with an exception of its own
 };
 
