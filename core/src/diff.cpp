@@ -128,9 +128,12 @@ std::uint32_t stable_hash(std::string_view text) {
   return h;
 }
 
+// At most 60 bytes, cut at a character (never inside a UTF-8 sequence), with a hash of the whole.
 std::string bounded(std::string name) {
   if (name.size() <= 60) return name;
-  return name.substr(0, 53) + "_" + std::to_string(stable_hash(name) % 100000);
+  std::size_t cut = 53;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  return name.substr(0, cut) + "_" + std::to_string(stable_hash(name) % 100000);
 }
 std::string name_for(const char* prefix, const std::string& table, const std::vector<std::string>& columns) {
   return bounded(std::string(prefix) + "_" + table + "_" + join(columns, "_"));

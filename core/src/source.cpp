@@ -1,8 +1,12 @@
+#include "utf8.hpp"
+
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
 #include <strata/script.hpp>
 #include <strata/source.hpp>
+
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -73,25 +77,6 @@ std::string naming_hint(std::string_view file) {
   if (!file.empty() && file[0] == 'R') return "not a migration name: expected R__<description>.sql";
   return "not a migration name: expected V<version>__<description>.sql, R__<description>.sql "
          "or <digits>_<description>.sql";
-}
-
-bool valid_utf8(std::string_view text, std::size_t& bad_offset) {
-  for (std::size_t i = 0; i < text.size();) {
-    auto c = static_cast<unsigned char>(text[i]);
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
-    if (extra < 0 || i + extra >= text.size()) {
-      bad_offset = i;
-      return false;
-    }
-    for (int k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) {
-        bad_offset = i;
-        return false;
-      }
-    }
-    i += extra + 1;
-  }
-  return true;
 }
 
 // Whether the script holds a statement, not only whitespace and comments. A script the
@@ -276,7 +261,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       continue;
     }
     std::size_t bad = 0;
-    if (!valid_utf8(text, bad)) {
+    if (!detail::valid_utf8(text, bad)) {
       refuse(path, "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")");
       continue;
     }

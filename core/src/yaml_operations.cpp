@@ -5,6 +5,8 @@
 //
 // or a mapping {up: [...], down: [...]} when the undo is written out. Every error names the file,
 // line and column, and what would have been right there.
+#include "utf8.hpp"
+
 #include <strata/diff.hpp>
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
@@ -274,6 +276,14 @@ class Reader {
       return list;
     };
     if (f["primary_key"]) t.primary_key = known(f["primary_key"], names(f["primary_key"]));
+    int on_columns = 0;
+    for (const auto& c : t.columns) on_columns += c.primary_key ? 1 : 0;
+    if (on_columns > 0 && !t.primary_key.empty())
+      fail(f["primary_key"], "table " + t.name + " declares its primary key twice: on a column and in primary_key");
+    if (on_columns > 1)
+      fail(columns, "table " + t.name +
+                        " has primary_key: true on several columns: a composite key is declared as "
+                        "primary_key: [a, b]");
     if (f["uniques"])
       for (const auto& u : sequence(f["uniques"], "uniques")) {
         allow(u, "a unique key", {"name", "columns"});
@@ -338,8 +348,19 @@ class Reader {
 
   std::string text(const YAML::Node& node) {
     if (!node.IsScalar()) fail(node, "expected a text value");
-    std::string value = node.Scalar();
+    std::string value = checked(node);
     if (value.empty()) fail(node, "expected a non-empty value");
+    return value;
+  }
+
+  // A scalar's text: no control character but tab and line breaks, and UTF-8 (yaml-cpp reads a
+  // NUL byte in the text as a lone byte that is not).
+  std::string checked(const YAML::Node& node) {
+    const std::string& value = node.Scalar();
+    for (char c : value)
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
+        fail(node, "a control character (byte " + std::to_string(static_cast<int>(c)) + ") in a value");
+    if (std::size_t bad = 0; !detail::valid_utf8(value, bad)) fail(node, "a value that is not UTF-8 text");
     return value;
   }
 
@@ -372,7 +393,7 @@ class Reader {
   Literal literal(const YAML::Node& node) {
     if (node.IsNull()) return nullptr;
     if (!node.IsScalar()) fail(node, "expected a single value (text, number, true/false or null)");
-    const std::string& s = node.Scalar();
+    const std::string s = checked(node);
     if (node.Tag() == "!") return s;  // quoted: always text
     if (s == "true") return true;
     if (s == "false") return false;
@@ -515,6 +536,9 @@ Script parse_yaml(const std::string& text, const std::string& file) {
 namespace strata {
 
 DeclaredSchema parse_declared_schema(const std::string& text, const std::string& file) {
+  if (std::size_t bad = 0; !detail::valid_utf8(text, bad))
+    throw Error(ErrorKind::validation, "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")")
+        .in_file(file);
   return normalize(ops::read_yaml(text, file, [](ops::Reader& r, const YAML::Node& root) { return r.declared(root); }));
 }
 

@@ -272,3 +272,36 @@ TEST_CASE("for generated pairs of schemas, up turns the first into the second an
     CHECK(diff(a, a).empty());
   }
 }
+
+TEST_CASE("a generated name is cut at a character, never inside a UTF-8 sequence (found by fuzzing)") {
+  // 52 ASCII bytes, then two-byte characters: byte 53 falls inside one.
+  std::string table = std::string(49, 't') + "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
+  DeclaredSchema to = schema_of("tables:\n  - name: " + table +
+                                "\n    columns: [{name: id, type: integer, primary_key: true}, {name: c, type: "
+                                "integer}]\n    indexes: [{columns: [c]}]\n");
+  Diff d = diff({}, to);
+  const auto& index = std::get<ops::CreateIndex>(d.up.at(1).change);
+  CHECK(index.name.size() <= 60);
+  CHECK(index.name.starts_with("ix_" + std::string(49, 't') + "_"));  // the é that would be cut goes whole
+  ops::Script back = ops::parse_yaml(to_yaml(d.up, d.down), "V1__x.yaml");
+  CHECK(ops::canonical_text(back.up) == ops::canonical_text(d.up));
+}
+
+TEST_CASE(
+    "schema.yaml text that is not UTF-8, or holds a control character, is refused at its place (found by "
+    "fuzzing)") {
+  // yaml-cpp reads a NUL byte as a lone byte that is not UTF-8; F6 can start no UTF-8 sequence.
+  for (std::string bad : {std::string("legacy\0_*", 9), std::string("legacy\xf6\x9e\xad\x80")}) {
+    try {
+      parse_declared_schema(
+          "unmanaged: [" + bad + "]\ntables:\n  - name: t\n    columns: [{name: id, type: integer}]\n", "schema.yaml");
+      FAIL("accepted");
+    } catch (const Error& e) {
+      CHECK(e.file() == "schema.yaml");
+    }
+  }
+  CHECK_THROWS_WITH(
+      parse_declared_schema("tables:\n  - name: t\n    columns: [{name: id, type: text, default: \"a\\u0001\"}]\n",
+                            "schema.yaml"),
+      Catch::Contains("control character"));
+}
