@@ -14,7 +14,9 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -166,7 +168,16 @@ void add_common(Command& cmd, CLI::App* command) {
 
 }  // namespace
 
+// SIGINT, SIGTERM: no scratch database is left behind; then the signal's own ending.
+extern "C" void on_stop_signal(int signal) {
+  strata::remove_scratch_databases();
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
 int main(int argc, char** argv) {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   CLI::App app{"strata " STRATA_VERSION_STRING ": keeps a database's schema in step with the code that uses it"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "strata " STRATA_VERSION_STRING);
@@ -267,7 +278,19 @@ int main(int argc, char** argv) {
     strata::Engine engine(cmd.options(settings));
     if (schema->parsed() && f.schema_format == "yaml") {
       if (!f.compare_url.empty()) throw Error(ErrorKind::usage, "--format yaml writes one schema: leave out --compare");
-      std::cout << strata::to_yaml(engine.declared_schema());
+      strata::DeclaredSchema live = engine.declared_schema();
+      // Where the database's type stands for several, the one the project's migrations declare.
+      std::error_code ec;
+      if (std::filesystem::is_directory(settings.options().dir, ec)) {
+        try {
+          strata::settle_types(live, strata::load_schema("migrations", cmd.options(settings)));
+        } catch (const Error& e) {
+          std::cerr << "strata: warning: the migrations could not be read to choose between the types a column "
+                       "may have (the first is written): "
+                    << e.what() << '\n';
+        }
+      }
+      std::cout << strata::to_yaml(live);
       return 0;
     }
     if (schema->parsed()) {

@@ -392,6 +392,22 @@ DeclaredSchema fold(const std::vector<ops::Operation>& operations, DeclaredSchem
   return normalize(std::move(start));
 }
 
+void settle_types(DeclaredSchema& read, const DeclaredSchema& other) {
+  for (auto& t : read.tables) {
+    const DeclaredTable* o = other.table(t.name);
+    if (!o) continue;
+    for (auto& c : t.columns) {
+      const ops::Column* oc = o->column(c.name);
+      auto also = t.column_also.find(c.name);
+      if (!oc || also == t.column_also.end() || o->column_native.count(c.name)) continue;
+      if (std::find(also->second.begin(), also->second.end(), oc->type) == also->second.end()) continue;
+      also->second.push_back(c.type);  // the type it had is one of the others now
+      std::erase(also->second, oc->type);
+      c.type = oc->type;
+    }
+  }
+}
+
 // -- The diff ---------------------------------------------------------------------------------
 
 namespace {
@@ -405,7 +421,7 @@ class Differ {
       for (const auto& n : side->notes)
         if (std::find(notes_.begin(), notes_.end(), n) == notes_.end()) notes_.push_back(n);
     if (!exact_)
-      notes_.push_back("checks are not compared: one side was read from a database, whose catalog rewrites them");
+      notes_.emplace_back("checks are not compared: one side was read from a database, whose catalog rewrites them");
   }
 
   Diff run() {
@@ -496,21 +512,6 @@ class Differ {
           emit(ops::RenameColumn{t.name, old_name, new_name});
           f = from_.table(t.name);
         }
-    }
-  }
-
-  // A type read from a database stands for several: where the other side's type is one of them,
-  // that is the type.
-  static void settle_types(DeclaredSchema& read, const DeclaredSchema& other) {
-    for (auto& t : read.tables) {
-      const DeclaredTable* o = other.table(t.name);
-      if (!o) continue;
-      for (auto& c : t.columns) {
-        const ops::Column* oc = o->column(c.name);
-        auto also = t.column_also.find(c.name);
-        if (!oc || also == t.column_also.end() || o->column_native.count(c.name)) continue;
-        if (std::find(also->second.begin(), also->second.end(), oc->type) != also->second.end()) c.type = oc->type;
-      }
     }
   }
 

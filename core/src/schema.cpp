@@ -148,7 +148,7 @@ std::vector<ColumnType> portable_types_of(const Dialect& dialect, const Operatio
     }
     candidates.push_back(candidate);
   }
-  auto compact = [](std::string text) {
+  auto compact = [](const std::string& text) {
     std::string out;
     for (char c : text)
       if (c != ' ') out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

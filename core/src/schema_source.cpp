@@ -10,10 +10,13 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace strata {
@@ -38,8 +41,16 @@ void remove_stale_scratch(const fs::path& dir) {
   }
 }
 
+// The files of the scratch databases open now, for remove_scratch_databases() in a signal
+// handler: fixed buffers, written before a database is created and cleared after it is removed.
+constexpr int max_scratch = 4;
+constexpr std::size_t max_path = 4096;
+constexpr const char* companions[] = {"", "-journal", "-wal", "-shm", ".strata-lock"};
+char scratch_paths[max_scratch][std::size(companions)][max_path];
+std::atomic<bool> scratch_used[max_scratch];
+
 // A SQLite scratch database in the temporary directory, removed with its companions on every way
-// out of its scope.
+// out of its scope (and by remove_scratch_databases on a signal).
 class ScratchFile {
  public:
   ScratchFile() {
@@ -48,11 +59,20 @@ class ScratchFile {
     if (ec) dir_ = "/tmp";
     remove_stale_scratch(dir_);
     stem_ = std::string(scratch_prefix) + std::to_string(::getpid()) + "_" + std::to_string(++count_);
+    std::string db = (dir_ / (stem_ + ".db")).string();
+    for (int slot = 0; slot < max_scratch && slot_ < 0; ++slot) {
+      bool free = false;
+      if (db.size() + 16 < max_path && scratch_used[slot].compare_exchange_strong(free, true)) slot_ = slot;
+    }
+    if (slot_ >= 0)
+      for (std::size_t c = 0; c < std::size(companions); ++c)
+        std::snprintf(scratch_paths[slot_][c], max_path, "%s%s", db.c_str(), companions[c]);
   }
   ~ScratchFile() {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir_, ec))
       if (entry.path().filename().string().starts_with(stem_)) fs::remove(entry.path(), ec);
+    if (slot_ >= 0) scratch_used[slot_] = false;
   }
   ScratchFile(const ScratchFile&) = delete;
   ScratchFile& operator=(const ScratchFile&) = delete;
@@ -63,6 +83,7 @@ class ScratchFile {
   static inline int count_ = 0;
   fs::path dir_;
   std::string stem_;
+  int slot_ = -1;
 };
 
 std::string read_text(const fs::path& file) {
@@ -96,6 +117,12 @@ bool is_url(std::string_view text) {
 }
 
 }  // namespace
+
+void remove_scratch_databases() noexcept {
+  for (int slot = 0; slot < max_scratch; ++slot)
+    if (scratch_used[slot])
+      for (auto& path : scratch_paths[slot]) ::unlink(path);  // async-signal-safe
+}
 
 DeclaredSchema load_schema(std::string_view source, const Options& options, const std::string& dev_url) {
   std::string text(source);

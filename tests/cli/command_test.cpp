@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include <csignal>
 
 using namespace strata::conformance;
 namespace fs = std::filesystem;
@@ -335,4 +338,24 @@ TEST_CASE("diff --json is one document: the operations, their YAML and the undo"
   CHECK(doc.at("operations").at(0).at("summary") == "create_table t");
   CHECK_THAT(doc.at("down_yaml").get<std::string>(), Catch::Contains("drop_table"));
   CHECK(doc.at("created").is_null());
+}
+
+TEST_CASE("a strata stopped by SIGINT while it replays a history leaves no scratch database") {
+  ScratchDir project, tmp;
+  for (int i = 1; i <= 1500; ++i)
+    project.write("migrations/V" + std::to_string(i) + "__t.sql",
+                  "CREATE TABLE t" + std::to_string(i) + " (id INTEGER PRIMARY KEY);\n");
+  project.write("schema.yaml", "tables:\n  - name: t1\n    columns: [{name: id, type: integer, primary_key: true}]\n");
+  Child child(strata_command({"diff"}), {{"TMPDIR=" + tmp.path().string()}, project.path()});
+  // Wait for the scratch database to exist, then stop strata as a terminal's Ctrl-C would.
+  bool seen = false;
+  for (int i = 0; i < 1000 && !seen; ++i) {
+    seen = !scratch_files(tmp.path()).empty();
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(seen);
+  child.kill(SIGINT);
+  ProcessResult r = child.wait();
+  CHECK(r.signal == SIGINT);
+  CHECK(scratch_files(tmp.path()).empty());
 }

@@ -106,6 +106,12 @@ STRATA_API DeclaredSchema fold(const std::vector<ops::Operation>& operations, De
 // (normalize once at the end).
 STRATA_API void fold_into(DeclaredSchema& schema, const std::vector<ops::Operation>& operations);
 
+// Each column of `read` (a schema read from a database) whose native type stands for several
+// portable types takes `other`'s type for it where that is one of them: MySQL's DATETIME(3) is
+// the timestamptz a history declares. What `strata schema --format yaml` does with the project's
+// migrations, so that the schema.yaml it writes says what they say.
+STRATA_API void settle_types(DeclaredSchema& read, const DeclaredSchema& other);
+
 struct DiffOptions {
   // Renames given on the command line (--rename old=new, --rename table.old=new), beside the
   // `renamed_from:` of the target schema.

@@ -112,6 +112,11 @@ class STRATA_API Engine {
 // Takes the Options for the directory, dialects, plugins and timeouts.
 STRATA_API DeclaredSchema load_schema(std::string_view source, const Options& options, const std::string& dev_url = {});
 
+// Removes the scratch databases load_schema has open in this process, now. Async-signal-safe:
+// for a SIGINT or SIGTERM handler, before the process ends (the strata command installs one).
+// Those a SIGKILL leaves are removed by the next load_schema of any process.
+STRATA_API void remove_scratch_databases() noexcept;
+
 // One call at start-up: Engine(options).migrate().
 STRATA_API Report migrate(Options options);
 
