@@ -28,12 +28,17 @@ DiffOptions rename_options(const std::vector<std::string>& renames) {
 struct Compared {
   Diff diff;
   std::string from, to;
+  DeclaredSchema from_schema;
 };
 
 Compared compare(const DiffFlags& flags, const Options& options) {
   DeclaredSchema from = load_schema(flags.from, options, flags.dev_url);
-  DeclaredSchema to = load_schema(flags.to, options, flags.dev_url);
-  return {diff(from, to, rename_options(flags.renames)), from.source, to.source};
+  DeclaredSchema to = load_schema(flags.to.empty() ? options.schema.string() : flags.to, options, flags.dev_url);
+  return {diff(from, to, rename_options(flags.renames)), from.source, to.source, from};
+}
+
+std::string operations(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " operation" : " operations");
 }
 
 void print_hints(const Diff& d) {
@@ -55,10 +60,18 @@ int run_diff(const DiffFlags& flags, const Options& options, bool json) {
     std::cerr << "strata: no difference: " << c.from << " and " << c.to << " are the same schema\n";
     return code;
   }
-  std::cout << to_yaml(c.diff.up, {});
+  if (flags.sql.empty()) {
+    std::cout << to_yaml(c.diff.up, {});
+  } else {
+    for (const auto& statement : render_sql(c.diff.up, c.from_schema, flags.sql, options)) {
+      std::string_view last_line = std::string_view(statement).substr(statement.rfind('\n') + 1);
+      bool ended = statement.ends_with(";") || last_line.starts_with("--");
+      std::cout << statement << (ended ? "\n" : ";\n");
+    }
+  }
   if (flags.check)
-    std::cerr << "strata: " << c.to << " differs from " << c.from << " (" << c.diff.up.size()
-              << " operations): write the migration, e.g. strata generate \"<description>\"\n";
+    std::cerr << "strata: " << c.to << " differs from " << c.from << " (" << operations(c.diff.up.size())
+              << "): write the migration, e.g. strata generate \"<description>\"\n";
   return code;
 }
 
@@ -93,7 +106,7 @@ int run_generate(const DiffFlags& flags, const Options& options, bool json) {
     return 0;
   }
   print_hints(c.diff);
-  std::cout << "created " << file.path.string() << " (" << c.diff.up.size() << " operations):\n";
+  std::cout << "created " << file.path.string() << " (" << operations(c.diff.up.size()) << "):\n";
   for (const auto& op : c.diff.up) std::cout << "  " << op.summary() << '\n';
   return 0;
 }

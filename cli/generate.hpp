@@ -11,10 +11,11 @@ namespace strata::cli {
 
 struct DiffFlags {
   std::string from = "migrations";  // see load_schema
-  std::string to = "schema.yaml";
+  std::string to;  // "": Options::schema
   std::string dev_url;
   std::vector<std::string> renames;  // "old=new" (a table) or "table.old=new" (a column of table)
   bool check = false;                // diff: exit 6 when there is a difference
+  std::string sql;                   // diff: render SQL against `sqlite` (a scratch database) or a URL
   bool no_renames = false;           // generate: what looks like a rename is a drop and an add
   std::string description;           // generate
 };

@@ -230,7 +230,8 @@ int main(int argc, char** argv) {
         ->add_option("--from", f.diff.from,
                      "migrations[@version], a database URL, a schema.yaml (file or directory) or a .sql file")
         ->capture_default_str();
-    command->add_option("--to", f.diff.to, "the same kinds; by default the declared schema")->capture_default_str();
+    command->add_option("--to", f.diff.to, "the same kinds; by default the declared schema (--schema)");
+    cmd.add_setting(command, "schema", "schema.yaml");
     command->add_option("--rename", f.diff.renames,
                         "old=new (a table) or table.old=new (a column): a rename, rows kept");
     command->add_option("--dev-url", f.diff.dev_url,
@@ -240,6 +241,9 @@ int main(int argc, char** argv) {
   auto* diff = app.add_subcommand("diff", "the portable operations that turn one schema into another");
   diff_options(diff);
   diff->add_flag("--check", f.diff.check, "exit 6 when there is a difference (for CI)");
+  diff->add_option("--sql", f.diff.sql,
+                   "print the SQL instead, rendered against `sqlite` (a scratch database) or a database URL (read "
+                   "only)");
   auto* generate = app.add_subcommand("generate",
                                       "write the next migration: the operations that make the declared "
                                       "schema");

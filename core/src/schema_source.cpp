@@ -5,6 +5,7 @@
 // (a SIGKILL) are removed by the next run.
 #include <strata/diff.hpp>
 #include <strata/engine.hpp>
+#include <strata/migration_set.hpp>
 #include <strata/source.hpp>
 #include <strata/url.hpp>
 
@@ -118,6 +119,43 @@ bool is_url(std::string_view text) {
 
 }  // namespace
 
+std::vector<std::string> render_sql(const std::vector<ops::Operation>& operations, const DeclaredSchema& from,
+                                    const std::string& where, const Options& options) {
+  if (operations.empty()) return {};
+  Options o = options;
+  o.dir = "";
+  o.target.reset();
+  o.on_event = {};
+  o.baseline_on_migrate.reset();
+  o.ledger_table = "strata_scratch_ledger";  // on a real database: no ledger, nothing recorded
+  std::optional<ScratchFile> scratch;
+  MigrationSet set;
+  if (where == "sqlite") {  // a scratch SQLite database made as `from`
+    scratch.emplace();
+    o.url = scratch->url();
+    Diff made = diff({}, from);
+    if (!made.up.empty()) {
+      set.operations("V1__from", made.up);
+      o.embedded = set;
+      Engine(o).migrate();
+    }
+  } else if (where.find(':') != std::string::npos) {
+    o.url = where;  // read, never written: a dry run
+  } else {
+    throw Error(ErrorKind::usage, "--sql " + where +
+                                      ": SQL is rendered against a database of that dialect, whose catalog the "
+                                      "guards read: give `sqlite`, or a database URL (postgres://..., mysql://...)");
+  }
+  set.operations("V2__diff", operations);
+  o.embedded = set;
+  o.dry_run = true;
+  Report report = Engine(o).migrate();
+  std::vector<std::string> out;
+  for (const auto& preview : report.dry_run)
+    out.insert(out.end(), preview.statements.begin(), preview.statements.end());
+  return out;
+}
+
 void remove_scratch_databases() noexcept {
   for (int slot = 0; slot < max_scratch; ++slot)
     if (scratch_used[slot])
@@ -170,6 +208,13 @@ DeclaredSchema load_schema(std::string_view source, const Options& options, cons
       }
     }
     schema = portable ? normalize(std::move(schema)) : replay(o, dev_url);
+    for (const auto& m : files)
+      if (m.kind == MigrationKind::repeatable) {
+        schema.notes.push_back("repeatable migrations (" + m.script +
+                               ", ...) are outside the table model: the views and functions they make are not "
+                               "compared");
+        break;
+      }
     schema.source = "the migrations in " + o.dir.string() + (at.empty() ? "" : " up to version " + at);
     return schema;
   }

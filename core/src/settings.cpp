@@ -95,6 +95,8 @@ const std::vector<Entry>& entries() {
       {{"url", "a database URL", "the database (sqlite:app.db, postgres://..., mysql://...)"},
        [](Options& o, auto shown, auto v) { o.url = text(shown, v); }},
       {{"dir", "a directory", "the migrations directory"}, [](Options& o, auto, auto v) { o.dir = std::string(v); }},
+      {{"schema", "a file or directory", "the declared schema that diff and generate compare with (schema.yaml)"},
+       [](Options& o, auto shown, auto v) { o.schema = text(shown, v); }},
       {{"ledger-table", "a table name", "the ledger table"},
        [](Options& o, auto shown, auto v) { o.ledger_table = text(shown, v); }},
       {{"lock-timeout", "seconds", "how long to wait for the migration lock"},
@@ -228,7 +230,7 @@ bool Settings::read_file(const std::filesystem::path& path) {
       throw at(node.source(), name + " takes " + std::string(entry->info.takes));
     }
     for (auto& value : values) {
-      if (entry->info.name == "dir" && !value.empty()) {  // relative to the file
+      if ((entry->info.name == "dir" || entry->info.name == "schema") && !value.empty()) {  // relative to the file
         std::filesystem::path p(value);
         if (!p.is_absolute() && !base.empty()) value = (base / p).string();
       }

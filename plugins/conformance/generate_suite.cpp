@@ -146,6 +146,14 @@ TEST_CASE("a database diffs clean against its own schema.yaml, and diff --check 
   project.write("schema.yaml", changed);
   ProcessResult drift = strata_in(project, {"diff", "--check"});
   CHECK(drift.exit_code == 6);
+  // The SQL it would run here, rendered against this database's catalog, which it leaves as it was.
+  std::string before = Inspector(url).schema_snapshot();
+  ProcessResult sql = strata_in(project, {"diff", "--from", url, "--sql", url});
+  INFO(sql.out << sql.err);
+  CHECK(sql.exit_code == 0);
+  CHECK_THAT(sql.out, Catch::Contains("runbook_version") && Catch::Contains("ALTER TABLE"));
+  CHECK(Inspector(url).schema_snapshot() == before);
+  CHECK_FALSE(Inspector(url).has_table("strata_scratch_ledger"));
   CHECK_THAT(drift.out, Catch::Contains("add_column") && Catch::Contains("runbook_version"));
   CHECK_THAT(drift.err, Catch::Contains("strata generate"));
   REQUIRE(strata_in(project, {"generate", "add runbook version"}).exit_code == 0);

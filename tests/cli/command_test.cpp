@@ -328,6 +328,22 @@ TEST_CASE("a schema.yaml with an error stops diff and generate with exit 3, nami
   CHECK_FALSE(fs::exists(project.path() / "migrations"));
 }
 
+TEST_CASE("diff --sql sqlite renders the operations against a scratch database made as the first schema") {
+  ScratchDir project, tmp;
+  project.write("migrations/V1__t.yaml",
+                "- create_table: {table: t, columns: [{name: id, type: integer, primary_key: true}]}\n");
+  project.write("schema.yaml",
+                "tables:\n  - name: t\n    columns: [{name: id, type: integer, primary_key: true}, "
+                "{name: note, type: string(40)}]\n");
+  ProcessResult r = run_strata({"diff", "--sql", "sqlite"}, {{"TMPDIR=" + tmp.path().string()}, project.path()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("ALTER TABLE \"t\" ADD COLUMN \"note\" VARCHAR(40)"));
+  CHECK(scratch_files(tmp.path()).empty());
+  ProcessResult refused = run_strata({"diff", "--sql", "postgres"}, {{}, project.path()});
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("a database URL"));
+}
+
 TEST_CASE("diff --json is one document: the operations, their YAML and the undo") {
   ScratchDir project;
   project.write("schema.yaml", "tables:\n  - name: t\n    columns: [{name: id, type: integer, primary_key: true}]\n");
@@ -358,4 +374,20 @@ TEST_CASE("a strata stopped by SIGINT while it replays a history leaves no scrat
   ProcessResult r = child.wait();
   CHECK(r.signal == SIGINT);
   CHECK(scratch_files(tmp.path()).empty());
+}
+
+TEST_CASE("strata.toml names the declared schema, relative to the file, and --schema beats it") {
+  ScratchDir project;
+  project.write("config/strata.toml", "schema = \"../model\"\ndir = \"../db\"\n");
+  project.write("model/tables.yaml",
+                "tables:\n  - name: a\n    columns: [{name: id, type: integer, primary_key: true}]\n");
+  project.write("other.yaml", "tables:\n  - name: b\n    columns: [{name: id, type: integer, primary_key: true}]\n");
+  ProcessResult r = run_strata({"diff", "--config", "config/strata.toml"}, {{}, project.path()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("create_table") && Catch::Contains("table: a"));
+  ProcessResult other =
+      run_strata({"diff", "--config", "config/strata.toml", "--schema", "other.yaml"}, {{}, project.path()});
+  CHECK_THAT(other.out, Catch::Contains("table: b"));
+  CHECK(run_strata({"generate", "first", "--config", "config/strata.toml"}, {{}, project.path()}).exit_code == 0);
+  CHECK(fs::exists(project.path() / "db" / "V1__first.yaml"));
 }

@@ -32,9 +32,10 @@
 namespace strata {
 
 struct Options {
-  std::string url;                           // the database, e.g. "sqlite:app.db"
-  std::filesystem::path dir = "migrations";  // "" for none (only embedded migrations)
-  std::optional<MigrationSet> embedded{};    // migrations compiled into the product
+  std::string url;                               // the database, e.g. "sqlite:app.db"
+  std::filesystem::path dir = "migrations";      // "" for none (only embedded migrations)
+  std::filesystem::path schema = "schema.yaml";  // the declared schema (a file or a directory): diff, generate
+  std::optional<MigrationSet> embedded{};        // migrations compiled into the product
   std::string ledger_table = "strata_history";
   std::chrono::milliseconds lock_timeout{60'000};
   std::chrono::milliseconds statement_timeout{0};  // 0: none
@@ -111,6 +112,13 @@ class STRATA_API Engine {
 //   anything else: a schema.yaml file, or a directory of them (read_declared_schema).
 // Takes the Options for the directory, dialects, plugins and timeouts.
 STRATA_API DeclaredSchema load_schema(std::string_view source, const Options& options, const std::string& dev_url = {});
+
+// The SQL `operations` (a diff from `from`) run, rendered with their guards against a catalog:
+// `where` is "sqlite" (a scratch SQLite database made as `from`, removed afterwards) or a database
+// URL (read only: a dry run, nothing recorded). Throws Error(usage) for anything else.
+STRATA_API std::vector<std::string> render_sql(const std::vector<ops::Operation>& operations,
+                                               const DeclaredSchema& from, const std::string& where,
+                                               const Options& options);
 
 // Removes the scratch databases load_schema has open in this process, now. Async-signal-safe:
 // for a SIGINT or SIGTERM handler, before the process ends (the strata command installs one).
