@@ -11,7 +11,7 @@ namespace strata::cli {
 
 struct DiffFlags {
   std::string from = "migrations";  // see load_schema
-  std::string to;  // "": Options::schema
+  std::string to;                   // "": Options::schema
   std::string dev_url;
   std::vector<std::string> renames;  // "old=new" (a table) or "table.old=new" (a column of table)
   bool check = false;                // diff: exit 6 when there is a difference
