@@ -3,6 +3,8 @@
 // database), a live database, a schema.yaml, or a file of DDL. A scratch database is strata's
 // own, named strata_scratch_<pid>, and removed on every way out; those of processes that died
 // (a SIGKILL) are removed by the next run.
+#include "target.hpp"
+
 #include <strata/diff.hpp>
 #include <strata/engine.hpp>
 #include <strata/migration_set.hpp>
@@ -18,6 +20,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 namespace strata {
@@ -95,22 +99,104 @@ std::string read_text(const fs::path& file) {
   return text.str();
 }
 
+// This machine, in a scratch schema's name: a server's stale scratch schemas are those of this
+// machine's processes that are gone (another machine's process ids mean nothing here).
+std::string host_tag() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (const char* c = name; *c; ++c) h = (h ^ static_cast<unsigned char>(*c)) * 16777619u;
+  char out[16];
+  std::snprintf(out, sizeof out, "%06x", h % 0xFFFFFFu);
+  return out;
+}
+
+// A scratch schema (PostgreSQL) or database (MySQL) on the server of --dev-url, made on
+// construction and dropped on every way out; those a killed strata of this machine left are
+// dropped first. Never the dev URL's own schema.
+class ServerScratch {
+ public:
+  ServerScratch(const Options& options, const std::string& dev_url) : options_(options) {
+    options_.url = dev_url;
+    options_.on_event = {};
+    target_ = std::make_unique<detail::Target>(options_, [](auto&&...) {});
+    target_->connect(detail::Access::may_create);  // a database that is one file may be new
+    Connection& c = target_->connection();
+    if (c.target_schema().empty()) return;  // a database that is one file: see file_backed()
+    drop_stale(c);
+    name_ =
+        std::string(scratch_prefix) + std::to_string(::getpid()) + "_" + std::to_string(++count_) + "_" + host_tag();
+    c.session().execute("CREATE SCHEMA " + c.dialect().quote_identifier(name_));
+    // A backend with schemas inside a database names it in the URL's query; one whose schemas
+    // are databases, in its path.
+    if (c.capabilities().schemas) {
+      url_ = dev_url + (dev_url.find('?') == std::string::npos ? "?" : "&") + "schema=" + name_;
+    } else {
+      auto authority = dev_url.find("://");
+      auto path = dev_url.find('/', authority == std::string::npos ? 0 : authority + 3);
+      auto query = dev_url.find('?');
+      url_ = dev_url.substr(0, path == std::string::npos ? query : path) + "/" + name_ +
+             (query == std::string::npos ? "" : dev_url.substr(query));
+    }
+  }
+  ~ServerScratch() {
+    if (name_.empty()) return;
+    try {
+      drop(target_->connection(), name_);
+    } catch (const Error& e) {  // the next run drops it
+      std::fprintf(stderr, "strata: warning: the scratch schema %s was not dropped (the next run drops it): %s\n",
+                   name_.c_str(), e.what());
+    }
+  }
+  ServerScratch(const ServerScratch&) = delete;
+  ServerScratch& operator=(const ServerScratch&) = delete;
+
+  bool file_backed() const { return name_.empty(); }
+  const std::string& url() const { return url_; }
+
+ private:
+  static void drop(Connection& c, const std::string& name) {
+    // With schemas inside a database, its objects go with it (CASCADE); a MySQL schema is a
+    // database, whose DROP takes its tables.
+    c.session().execute("DROP SCHEMA " + c.dialect().quote_identifier(name) +
+                        (c.capabilities().schemas ? " CASCADE" : ""));
+  }
+  static void drop_stale(Connection& c) {
+    std::string mine = "_" + host_tag();
+    for (const auto& row : c.session().query("SELECT schema_name FROM information_schema.schemata")) {
+      if (row.empty() || !std::holds_alternative<std::string>(row[0])) continue;
+      const std::string& name = std::get<std::string>(row[0]);
+      if (!name.starts_with(scratch_prefix) || !name.ends_with(mine)) continue;
+      long pid = std::strtol(name.c_str() + scratch_prefix.size(), nullptr, 10);
+      if (!process_alive(pid)) drop(c, name);
+    }
+  }
+
+  static inline int count_ = 0;
+  Options options_;
+  std::unique_ptr<detail::Target> target_;
+  std::string name_, url_;
+};
+
 // Runs `migrations` (Options::dir or embedded, up to `target`) into a scratch database and reads
-// what they made.
+// what they made: a SQLite file of strata's own, or a scratch schema on --dev-url's server.
 DeclaredSchema replay(Options options, const std::string& dev_url) {
-  if (!dev_url.empty() && !dev_url.starts_with("sqlite:"))
-    throw Error(ErrorKind::usage,
-                "--dev-url: a scratch schema on a PostgreSQL or MySQL/MariaDB server is not supported yet; "
-                "leave --dev-url out to replay into a SQLite scratch database");
-  ScratchFile scratch;
-  options.url = scratch.url();
   options.on_event = {};
   options.dry_run = false;
   options.baseline_on_migrate.reset();
+  options.create_schema = false;
+  std::optional<ServerScratch> server;
+  std::optional<ScratchFile> file;
+  if (!dev_url.empty() && !dev_url.starts_with("sqlite:")) server.emplace(options, dev_url);
+  if (server && !server->file_backed()) {
+    options.url = server->url();
+  } else {  // no --dev-url, or one of a database that is one file: a scratch SQLite file
+    file.emplace();
+    options.url = file->url();
+  }
   Engine engine(options);
   engine.migrate();
-  DeclaredSchema schema = engine.declared_schema();
-  return schema;
+  return engine.declared_schema();
 }
 
 bool is_url(std::string_view text) {

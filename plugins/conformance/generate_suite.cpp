@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include <csignal>
 
 using namespace strata;
 using namespace strata::conformance;
@@ -369,4 +372,57 @@ TEST_CASE("the example project (SQL with dialect variants, YAML, a repeatable) d
   std::vector<std::string> left;
   for (const auto& e : fs::directory_iterator(tmp.path())) left.push_back(e.path().filename().string());
   CHECK(left.empty());  // no scratch database left behind
+}
+
+namespace {
+
+// The scratch schemas of the strata process `pid` on the server of `url` (a MySQL server's
+// databases are the server's: other tests' scratch schemas are there too).
+std::vector<std::string> scratch_schemas(const std::string& url, pid_t pid) {
+  Inspector db(url);
+  std::string prefix = "strata_scratch_" + std::to_string(pid) + "_";
+  std::vector<std::string> out;
+  for (const auto& row : db.connection().session().query("SELECT schema_name FROM information_schema.schemata"))
+    if (!row.empty() && std::holds_alternative<std::string>(row[0]) &&
+        std::get<std::string>(row[0]).starts_with(prefix))
+      out.push_back(std::get<std::string>(row[0]));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("with a dev URL a history is replayed in a scratch schema of that server, gone after success and a SIGKILL",
+          "[backend]") {
+  std::string url = fresh_database_url(), dev = fresh_database_url();
+  ScratchDir project, tmp;
+  for (int i = 1; i <= 120; ++i)
+    project.write("migrations/V" + std::to_string(i) + "__t.sql",
+                  "CREATE TABLE t" + std::to_string(i) + " (id INTEGER PRIMARY KEY, name VARCHAR(20));\n");
+  ChildOptions here{{"TMPDIR=" + tmp.path().string()}, project.path()};
+  REQUIRE(run_strata({"migrate", "--url", url}, here).exit_code == 0);
+  // Each dialect's own spelling replayed on its own server: the database diffs clean against it.
+  std::vector<std::string> diff =
+      strata_command({"diff", "--check", "--from", url, "--to", "migrations", "--dev-url", dev});
+  Child clean_run(diff, here);
+  ProcessResult clean = clean_run.wait();
+  INFO(clean.out << clean.err);
+  CHECK(clean.exit_code == 0);
+  if (Inspector(dev).connection().target_schema().empty()) {  // a database that is one file
+    CHECK(fs::is_empty(tmp.path()));                          // replayed into a scratch file, gone
+    return;
+  }
+  CHECK(scratch_schemas(dev, clean_run.pid()).empty());
+  // Killed while it replays: the scratch schema stays until the next run drops it.
+  Child child(diff, here);
+  bool seen = false;
+  for (int i = 0; i < 2000 && !seen; ++i) {
+    seen = !scratch_schemas(dev, child.pid()).empty();
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(seen);
+  child.kill(SIGKILL);
+  child.wait();
+  CHECK(scratch_schemas(dev, child.pid()).size() == 1);
+  CHECK(run_strata(std::vector<std::string>(diff.begin() + 1, diff.end()), here).exit_code == 0);
+  CHECK(scratch_schemas(dev, child.pid()).empty());
 }
