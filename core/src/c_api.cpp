@@ -2,6 +2,7 @@
 // for the commands, the JSON documents for what comes back. No C++ exception leaves a function
 // here; no state is shared between option objects.
 #include <strata/strata.h>
+#include <strata/generate.hpp>
 #include <strata/json.hpp>
 #include <strata/settings.hpp>
 #include <strata/strata.hpp>
@@ -16,11 +17,12 @@
 struct strata_options {
   strata::Settings settings;
   // The commands' own options, checked when the command runs.
-  std::optional<strata::Version> rollback_to;
+  std::string to;  // rollback: a version; diff, generate: a schema source
   int steps = 1;
   std::optional<strata::Version> baseline_version;
-  std::string description = "baseline";
+  std::optional<std::string> description;
   bool check = false;
+  strata::DiffRequest diff;  // diff, generate: from, dev-url, rename, no-renames
   std::string error;
   strata_event_callback events = nullptr;
   void* payload = nullptr;
@@ -82,8 +84,23 @@ std::optional<strata::Version> version_of(const char* key, const char* value) {
 }
 
 void set_command_option(strata_options& o, std::string_view key, const char* value) {
+  auto yes_no = [&](const char* name) {
+    std::string v(value);
+    if (v != "true" && v != "false" && v != "1" && v != "0")
+      throw Error(ErrorKind::usage,
+                  std::string(name) + " takes true or false, not '" + strata::without_passwords(value) + "'");
+    return v == "true" || v == "1";
+  };
   if (key == "to") {
-    o.rollback_to = version_of("to", value);
+    o.to = value;  // read by the command that runs
+  } else if (key == "from") {
+    o.diff.from = value;
+  } else if (key == "dev-url" || key == "dev_url") {
+    o.diff.dev_url = value;
+  } else if (key == "rename") {
+    o.diff.renames.emplace_back(value);  // each call adds one
+  } else if (key == "no-renames" || key == "no_renames") {
+    o.diff.no_renames = yes_no("no-renames");
   } else if (key == "steps") {
     char* end = nullptr;
     long steps = std::strtol(value, &end, 10);
@@ -96,10 +113,7 @@ void set_command_option(strata_options& o, std::string_view key, const char* val
   } else if (key == "description") {
     o.description = value;
   } else if (key == "check") {
-    std::string v(value);
-    if (v != "true" && v != "false" && v != "1" && v != "0")
-      throw Error(ErrorKind::usage, "check takes true or false, not '" + strata::without_passwords(value) + "'");
-    o.check = v == "true" || v == "1";
+    o.check = yes_no("check");
   } else {
     o.settings.set(key, value);
   }
@@ -116,6 +130,18 @@ std::string run(const strata_options& o, std::string_view command, int& code) {
     };
   }
   code = 0;
+  if (command == "diff" || command == "generate") {
+    strata::DiffRequest request = o.diff;
+    request.to = o.to;
+    if (command == "diff") {
+      strata::Compared c = strata::compare(request, options);
+      if (o.check && !c.diff.empty()) code = strata::exit_code(ErrorKind::pending);
+      return strata::to_json(c.diff, c.from, c.to);
+    }
+    if (!o.description) throw Error(ErrorKind::usage, "generate needs the option description");
+    strata::Generated g = strata::generate(*o.description, request, options);
+    return strata::to_json(g.compared.diff, g.compared.from, g.compared.to, g.file.string());
+  }
   strata::Engine engine(std::move(options));
   if (command == "migrate") return strata::to_json(engine.migrate());
   if (command == "validate") return strata::to_json(engine.validate());
@@ -130,14 +156,18 @@ std::string run(const strata_options& o, std::string_view command, int& code) {
                                       : 0;
     return strata::to_json(report);
   }
-  if (command == "rollback")
-    return strata::to_json(engine.rollback({o.rollback_to, o.steps, o.settings.options().resume}));
+  if (command == "rollback") {
+    std::optional<strata::Version> to;
+    if (!o.to.empty()) to = version_of("to", o.to.c_str());
+    return strata::to_json(engine.rollback({to, o.steps, o.settings.options().resume}));
+  }
   if (command == "baseline") {
     if (!o.baseline_version) throw Error(ErrorKind::usage, "baseline needs the option version");
-    return strata::to_json(engine.baseline(*o.baseline_version, o.description));
+    return strata::to_json(engine.baseline(*o.baseline_version, o.description.value_or("baseline")));
   }
-  throw Error(ErrorKind::usage, "unknown command '" + std::string(command) +
-                                    "' (known: migrate, status, validate, rollback, baseline, repair, schema)");
+  throw Error(ErrorKind::usage,
+              "unknown command '" + std::string(command) +
+                  "' (known: migrate, status, validate, rollback, baseline, repair, schema, diff, generate)");
 }
 
 }  // namespace

@@ -236,3 +236,25 @@ def repair(url: Optional[str] = None, dir: Optional[str] = None, *, on_event: Op
 def schema(url: Optional[str] = None, *, on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Dict[str, Any]:
     """The database's schema in portable terms, as ``strata schema --json`` prints it."""
     return _run("schema", dict(url=url, **options), on_event).document
+
+
+def diff(*, source: str = "migrations", to: Optional[str] = None, check: bool = False, dir: Optional[str] = None,
+         rename: Optional[List[str]] = None, dev_url: Optional[str] = None,
+         on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """The portable operations that turn ``source`` (``--from``: "migrations", "migrations@7", a URL,
+    a schema.yaml or a .sql file) into ``to`` (by default the declared schema, ``schema.yaml``), as
+    ``strata diff --json`` prints them: ``differs``, ``operations``, ``yaml``, ``down_yaml``,
+    ``hints``, ``notes``. With ``check=True`` a difference is not an error (``differs`` says it)."""
+    return _run("diff", {"from": source, "to": to, "dir": dir, "check": check, "rename": rename,
+                         "dev-url": dev_url, **options}, on_event, allow_pending=True)
+
+
+def generate(description: str, *, source: str = "migrations", to: Optional[str] = None, dir: Optional[str] = None,
+             rename: Optional[List[str]] = None, no_renames: bool = False, dev_url: Optional[str] = None,
+             on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """Writes the next migration, ``V<n>__<description>.yaml`` in ``dir``, with the operations
+    that make ``to`` (by default ``schema.yaml``) and their undo; ``created`` is its path, None
+    when there was no difference. A change that may be a rename raises ValidationFailed naming
+    the ``renamed_from:`` to write, and nothing is written."""
+    return _run("generate", {"from": source, "to": to, "dir": dir, "description": description, "rename": rename,
+                             "no-renames": no_renames, "dev-url": dev_url, **options}, on_event)

@@ -135,6 +135,31 @@ int main(void) {
   CHECK(seen.count > seen.applied);
   strata_options_set_events(options, NULL, NULL);
   strata_options_free(options);
+
+  /* diff and generate: the database (at version 2) against a declared schema with one more column. */
+  strata_options* diff = NULL;
+  CHECK(strata_options_new(&diff) == 0);
+  snprintf(file, sizeof file, "%s/schema.yaml", dir);
+  write_file(file,
+             "tables:\n  - name: runbook_executions\n    columns:\n"
+             "      - {name: id, type: integer, primary_key: true}\n"
+             "      - {name: status, type: text, nullable: false}\n"
+             "      - {name: runbook_version, type: integer, nullable: false, default: 1}\n"
+             "      - {name: note, type: string(40)}\n");
+  CHECK(strata_options_set(diff, "dir", migrations) == 0);
+  CHECK(strata_options_set(diff, "from", database) == 0);
+  CHECK(strata_options_set(diff, "to", file) == 0);
+  CHECK(strata_options_set(diff, "check", "true") == 0);
+  CHECK(strata_run(diff, "diff", &json) == 6);
+  CHECK(json && strstr(json, "\"differs\": true") && strstr(json, "add_column runbook_executions.note"));
+  strata_free(json);
+  CHECK(strata_run(diff, "generate", &json) == 2); /* no description */
+  strata_free(json);
+  CHECK(strata_options_set(diff, "description", "add note") == 0);
+  CHECK(strata_run(diff, "generate", &json) == 0); /* from the database; numbered after the broken V3 */
+  CHECK(json && strstr(json, "V4__add_note.yaml"));
+  strata_free(json);
+  strata_options_free(diff);
   strata_options_free(NULL);
   strata_free(NULL);
 

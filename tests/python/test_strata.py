@@ -95,3 +95,34 @@ def test_rollback_repair_baseline_and_schema(tmp_path):
         strata.baseline(url=url, dir=str(EXAMPLE), version="1")
     tables = [t["name"] for t in strata.schema(url=url)["tables"]]
     assert "runbook_executions" in tables
+
+
+def test_diff_and_generate_write_the_migration_a_declared_schema_needs(tmp_path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "V1__runbooks.yaml").write_text(
+        "- create_table:\n    name: runbooks\n    columns:\n"
+        "      - {name: id, type: bigint, primary_key: true}\n"
+        "      - {name: title, type: string(200), nullable: false}\n")
+    declared = tmp_path / "schema.yaml"
+    declared.write_text(
+        "tables:\n  - name: runbooks\n    columns:\n"
+        "      - {name: id, type: bigint, primary_key: true}\n"
+        "      - {name: title, type: string(200), nullable: false}\n"
+        "      - {name: runbook_version, type: integer, nullable: false, default: 1}\n")
+    report = strata.diff(to=str(declared), dir=str(migrations), check=True)
+    assert report.differs is True
+    assert [op["summary"] for op in report.operations] == ["add_column runbooks.runbook_version"]
+    made = strata.generate("add runbook version", to=str(declared), dir=str(migrations))
+    assert made.created == str(migrations / "V2__add_runbook_version.yaml")
+    assert "drop_column" in (migrations / "V2__add_runbook_version.yaml").read_text()
+    assert strata.diff(to=str(declared), dir=str(migrations), check=True).differs is False
+    url = f"sqlite:{tmp_path / 'app.db'}"
+    strata.migrate(url=url, dir=str(migrations))
+    assert strata.diff(source=url, to=str(declared), check=True).differs is False
+    # A rename is never guessed: nothing written, the hint names renamed_from.
+    declared.write_text(declared.read_text().replace("name: title", "name: heading"))
+    with pytest.raises(strata.ValidationFailed) as refused:
+        strata.generate("rename title", to=str(declared), dir=str(migrations))
+    assert "renamed_from: title" in str(refused.value)
+    assert sorted(p.name for p in migrations.iterdir()) == ["V1__runbooks.yaml", "V2__add_runbook_version.yaml"]

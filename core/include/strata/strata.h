@@ -17,7 +17,9 @@
  * Options are key/value strings named as the command line's long options and strata.toml's keys
  * ("url", "dir", "lock-timeout" or "lock_timeout", ...; see strata::Settings), plus the commands'
  * own: "to" and "steps" (rollback), "version" and "description" (baseline), "check" (status:
- * exit 6 when something is pending).
+ * exit 6 when something is pending; diff: exit 6 when the schemas differ), "from", "to",
+ * "dev-url", "rename" (each call adds one) and "no-renames" (diff and generate, whose
+ * "description" names the migration written; "schema" is the declared schema's path).
  *
  * Results are JSON documents, the very ones `--json` prints, so this ABI does not change when a
  * report gains a field. No C++ exception crosses it: an unexpected one is an error document with
@@ -75,7 +77,8 @@ typedef void (*strata_event_callback)(const char* event_json, void* payload);
 /* Events of the runs of `options` go to `callback` (NULL: none). Returns 0. */
 STRATA_C_API int strata_options_set_events(strata_options* options, strata_event_callback callback, void* payload);
 
-/* Runs `command` ("migrate", "status", "validate", "rollback", "baseline", "repair", "schema")
+/* Runs `command` ("migrate", "status", "validate", "rollback", "baseline", "repair", "schema",
+ * "diff", "generate")
  * with `options`. Returns the exit code the command line gives, and puts into *json (when json
  * is not NULL) the document `--json` prints: the report, or {"error": {...}}. Free *json with
  * strata_free. */

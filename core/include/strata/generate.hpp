@@ -1,0 +1,62 @@
+// `strata diff` and `strata generate` as library calls: what the command line, the C ABI and a
+// language package run. A value in, a value (or a file) out; no printing.
+#pragma once
+
+#include <strata/diff.hpp>
+#include <strata/engine.hpp>
+#include <strata/export.hpp>
+#include <strata/version.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+// What to compare (see load_schema for the sources).
+struct DiffRequest {
+  std::string from = "migrations";
+  std::string to;  // "": Options::schema
+  std::string dev_url;
+  std::vector<std::string> renames;  // "old=new" (a table) or "table.old=new" (a column of table, its new name)
+  bool no_renames = false;           // generate: what looks like a rename is a drop and an add
+};
+
+struct Compared {
+  Diff diff;
+  std::string from, to;        // what each side was read from, for messages
+  DeclaredSchema from_schema;  // for render_sql
+};
+
+// Reads both sides and diffs them. Throws Error(usage) for a malformed rename, and whatever
+// load_schema and diff throw.
+STRATA_API Compared compare(const DiffRequest& request, const Options& options);
+
+struct Generated {
+  Compared compared;
+  std::filesystem::path file;  // the migration written; empty when there was no difference
+  std::string version;         // its version; "" when none
+};
+
+// Writes the next V<n>__<description>.yaml in Options::dir with the operations and their down,
+// or nothing when there is no difference. Throws Error(validation) listing every change that
+// may be a rename (Diff::hints), writing nothing, unless DiffRequest::no_renames; Error(usage)
+// for a description that cannot be a file name or a file already there.
+STRATA_API Generated generate(const std::string& description, const DiffRequest& request, const Options& options);
+
+// The version after `existing`: a timestamp-style project (one part of 8 digits or more) gets
+// the current UTC time, YYYYMMDDHHMMSS; a dotted one increments its last part; otherwise the
+// number after the newest.
+STRATA_API Version next_version(const std::vector<Version>& existing);
+
+struct NewFile {
+  std::filesystem::path path;
+  Version version;
+};
+// Writes `content` to V<next>__<description><extension> in `dir` (made if missing), numbered
+// after every migration there. Throws Error(usage) for a description that cannot be a file name
+// (letters, digits, spaces, '-' and '_'), or a file already there.
+STRATA_API NewFile write_next_migration(const std::filesystem::path& dir, const std::string& description,
+                                        const std::string& extension, const std::string& content);
+
+}  // namespace strata
