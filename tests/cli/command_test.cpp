@@ -391,3 +391,14 @@ TEST_CASE("strata.toml names the declared schema, relative to the file, and --sc
   CHECK(run_strata({"generate", "first", "--config", "config/strata.toml"}, {{}, project.path()}).exit_code == 0);
   CHECK(fs::exists(project.path() / "db" / "V1__first.yaml"));
 }
+
+TEST_CASE("a history that fails to replay stops diff with the migration's error, and leaves no scratch database") {
+  ScratchDir project, tmp;
+  project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+  project.write("migrations/V2__b.sql", "INSERT INTO missing VALUES (1);\n");
+  project.write("schema.yaml", "tables:\n  - name: a\n    columns: [{name: id, type: integer, primary_key: true}]\n");
+  ProcessResult r = run_strata({"diff"}, {{"TMPDIR=" + tmp.path().string()}, project.path()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("V2__b.sql") && Catch::Contains("missing"));
+  CHECK(scratch_files(tmp.path()).empty());
+}
