@@ -402,3 +402,17 @@ TEST_CASE("a history that fails to replay stops diff with the migration's error,
   CHECK_THAT(r.err, Catch::Contains("V2__b.sql") && Catch::Contains("missing"));
   CHECK(scratch_files(tmp.path()).empty());
 }
+
+TEST_CASE("plain DDL is a source: run in a scratch database and read back") {
+  ScratchDir project, tmp;
+  project.write("model.sql",
+                "CREATE TABLE runbooks (id INTEGER PRIMARY KEY, title VARCHAR(200) NOT NULL);\n"
+                "CREATE INDEX ix_runbooks_title ON runbooks (title);\n");
+  ChildOptions here{{"TMPDIR=" + tmp.path().string()}, project.path()};
+  ProcessResult r = run_strata({"generate", "runbooks", "--to", "model.sql"}, here);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("create_table runbooks") && Catch::Contains("create_index ix_runbooks_title"));
+  CHECK(run_strata({"diff", "--check", "--to", "model.sql"}, here).exit_code == 0);
+  CHECK(scratch_files(tmp.path()).empty());
+}
