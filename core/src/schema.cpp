@@ -32,45 +32,6 @@ std::vector<int> sizes_of(const std::string& native) {
 constexpr const char* any_length = "string(any length)";
 constexpr const char* any_precision = "decimal(any precision)";
 
-std::vector<std::string> portable_types(const OperationRenderer& renderer, const ColumnInfo& column) {
-  std::vector<int> sizes = sizes_of(column.type);
-  static constexpr PortableType order[] = {PortableType::boolean,
-                                           PortableType::integer,
-                                           PortableType::bigint,
-                                           PortableType::smallint,
-                                           PortableType::decimal,
-                                           PortableType::real,
-                                           PortableType::double_precision,
-                                           PortableType::string,
-                                           PortableType::text,
-                                           PortableType::binary,
-                                           PortableType::date,
-                                           PortableType::time,
-                                           PortableType::timestamp,
-                                           PortableType::timestamptz,
-                                           PortableType::uuid,
-                                           PortableType::json};
-  std::vector<std::string> out;
-  for (PortableType t : order) {
-    ColumnType candidate{t};
-    if (t == PortableType::string && !sizes.empty()) candidate.length = sizes[0];
-    if (t == PortableType::decimal) {
-      if (sizes.size() < 2) {
-        if (renderer.same_type(ColumnType{PortableType::decimal, 0, 10, 2}, column)) out.emplace_back(any_precision);
-        continue;
-      }
-      candidate.precision = sizes[0];
-      candidate.scale = sizes[1];
-    }
-    if (!renderer.same_type(candidate, column)) continue;
-    // A backend that keeps no length (every string is TEXT) stands for a string of any length.
-    bool lengthless = t == PortableType::string && candidate.length == 0 &&
-                      renderer.same_type(ColumnType{PortableType::string, 255}, column);
-    out.push_back(lengthless ? any_length : to_string(candidate));
-  }
-  return out;
-}
-
 std::string join(const std::vector<std::string>& list, const char* separator = ", ") {
   std::string out;
   for (const auto& s : list) out += (out.empty() ? "" : separator) + s;
@@ -142,9 +103,9 @@ std::vector<ColumnType> portable_types_of(const Dialect& dialect, const Operatio
       candidate.length = sizes[0];
     }
     if (t == PortableType::decimal) {
-      if (sizes.size() < 2) continue;
+      if (sizes.empty()) continue;
       candidate.precision = sizes[0];
-      candidate.scale = sizes[1];
+      candidate.scale = sizes.size() > 1 ? sizes[1] : 0;
     }
     candidates.push_back(candidate);
   }
@@ -159,6 +120,20 @@ std::vector<ColumnType> portable_types_of(const Dialect& dialect, const Operatio
     if (compact(dialect.type_sql(c)) == compact(column.type)) out.push_back(c);
   for (const auto& c : candidates)
     if (renderer.same_type(c, column) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  return out;
+}
+
+// The same as names, for `strata schema` and --compare: where the backend keeps no length (every
+// string is TEXT) or no precision, a string of any length and a decimal of any precision too.
+std::vector<std::string> portable_types(const Dialect& dialect, const OperationRenderer& renderer,
+                                        const ColumnInfo& column) {
+  std::vector<std::string> out;
+  for (const auto& t : portable_types_of(dialect, renderer, column)) out.push_back(to_string(t));
+  if (sizes_of(column.type).empty()) {
+    if (renderer.same_type(ColumnType{PortableType::string}, column))
+      out.emplace_back(renderer.same_type(ColumnType{PortableType::string, 255}, column) ? any_length : "string");
+    if (renderer.same_type(ColumnType{PortableType::decimal, 0, 10, 2}, column)) out.emplace_back(any_precision);
+  }
   return out;
 }
 
@@ -296,7 +271,7 @@ Schema describe_schema(Connection& connection, const std::string& ledger_table) 
     SchemaTable table;
     table.name = name;
     for (const auto& c : catalog.columns(name)) {
-      SchemaColumn column{c.name, c.type, portable_types(*renderer, c), c.nullable || false, ""};
+      SchemaColumn column{c.name, c.type, portable_types(connection.dialect(), *renderer, c), c.nullable || false, ""};
       if (c.default_sql) column.default_value = SqlRenderer::comparable_default(*c.default_sql);
       if (c.primary_key) {
         table.primary_key.push_back(c.name);

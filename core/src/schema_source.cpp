@@ -85,7 +85,7 @@ class ScratchFile {
   std::string url() const { return "sqlite:" + (dir_ / (stem_ + ".db")).string(); }
 
  private:
-  static inline int count_ = 0;
+  static inline std::atomic<int> count_ = 0;  // load_schema may run on several threads at once
   fs::path dir_;
   std::string stem_;
   int slot_ = -1;
@@ -172,7 +172,7 @@ class ServerScratch {
     }
   }
 
-  static inline int count_ = 0;
+  static inline std::atomic<int> count_ = 0;  // load_schema may run on several threads at once
   Options options_;
   std::unique_ptr<detail::Target> target_;
   std::string name_, url_;
