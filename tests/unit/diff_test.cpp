@@ -305,3 +305,16 @@ TEST_CASE(
                             "schema.yaml"),
       Catch::Contains("control character"));
 }
+
+TEST_CASE("an up whose undo no portable operation makes (a native column dropped) has no down, and a note says why") {
+  DeclaredSchema from = schema_of(
+      "tables:\n  - name: odd\n    columns: [{name: id, type: integer, primary_key: true}, {name: shape, native: "
+      "money}]\n  - name: kept\n    columns: [{name: id, type: integer, primary_key: true}]\n");
+  DeclaredSchema to =
+      schema_of("tables:\n  - name: kept\n    columns: [{name: id, type: integer, primary_key: true}]\n");
+  Diff d = diff(from, to);
+  CHECK(names_of(d.up) == std::vector<std::string>{"drop_table odd"});
+  CHECK(d.down.empty());
+  REQUIRE_FALSE(d.notes.empty());
+  CHECK_THAT(d.notes.back(), Catch::StartsWith("no down is written: table odd: column shape has the type money"));
+}

@@ -126,7 +126,8 @@ struct Diff {
   // parents. Every create and drop is guarded (if_missing / if_exists).
   std::vector<ops::Operation> up;
   // The inverse: the diff from `to` back to `from`, renames reversed. Schema-exact, not
-  // data-exact (what a drop removed does not come back).
+  // data-exact (what a drop removed does not come back). Empty, with a note saying why, when no
+  // portable operation can undo `up` (it drops a column of a native type).
   std::vector<ops::Operation> down;
   // Changes that may be renames the generator will not guess: a table dropped and another
   // created with the same columns, a column dropped and another added with the same type and
