@@ -137,6 +137,29 @@ std::vector<std::string> portable_types(const Dialect& dialect, const OperationR
   return out;
 }
 
+// The driver's renderer, which says what portable types a native type stands for.
+const OperationRenderer& renderer_of(Connection& connection) {
+  const OperationRenderer* renderer = connection.renderer();
+  if (!renderer)
+    throw Error(ErrorKind::validation, "the " + std::string(connection.dialect().name()) +
+                                           " driver names no portable types: it cannot describe the schema");
+  return *renderer;
+}
+
+// A table of the schema: not strata's ledger or its state table, not SQLite's own.
+bool user_table(const std::string& name, const std::string& ledger_table) {
+  return !is_ledger_table(name, ledger_table) && !name.starts_with("sqlite_");
+}
+
+// The index InnoDB makes for a foreign key (named after the key, or after its first column when
+// the key has no name of its own) belongs to the key, not to the schema.
+bool made_for_key(const IndexInfo& index, const std::vector<ForeignKeyInfo>& foreign_keys) {
+  return std::any_of(foreign_keys.begin(), foreign_keys.end(), [&](const ForeignKeyInfo& k) {
+    return !index.unique && k.columns == index.columns &&
+           (k.name == index.name || (!k.columns.empty() && index.name == k.columns.front()));
+  });
+}
+
 ops::Action action_of(const std::string& sql) {
   if (sql == "CASCADE") return ops::Action::cascade;
   if (sql == "SET NULL") return ops::Action::set_null;
@@ -174,23 +197,20 @@ std::optional<ops::Default> default_of(const std::string& sql, const ColumnType&
 }  // namespace
 
 DeclaredSchema declared_schema_of(Connection& connection, const std::string& ledger_table) {
-  const OperationRenderer* renderer = connection.renderer();
-  if (!renderer)
-    throw Error(ErrorKind::validation, "the " + std::string(connection.dialect().name()) +
-                                           " driver names no portable types: it cannot describe the schema");
+  const OperationRenderer& renderer = renderer_of(connection);
   Catalog& catalog = connection.catalog();
   detail::Transaction snapshot(connection.session());  // one consistent read, one lock (SQLite)
   DeclaredSchema schema;
   schema.from_database = true;
   schema.source = connection.server_description();
   for (const auto& name : catalog.tables()) {
-    if (is_ledger_table(name, ledger_table) || name.starts_with("sqlite_")) continue;
+    if (!user_table(name, ledger_table)) continue;
     DeclaredTable table;
     table.name = name;
     for (const auto& c : catalog.columns(name)) {
       ops::Column column;
       column.name = c.name;
-      auto types = portable_types_of(connection.dialect(), *renderer, c);
+      auto types = portable_types_of(connection.dialect(), renderer, c);
       if (types.empty()) {  // compared as written
         table.column_native[c.name] = c.type;
         schema.notes.push_back("column " + name + "." + c.name + ": " + c.type +
@@ -233,14 +253,11 @@ DeclaredSchema declared_schema_of(Connection& connection, const std::string& led
           table.uniques.push_back(u);
         continue;
       }
-      // A unique constraint's own index; the index InnoDB makes for a foreign key.
+      // Not a unique constraint's own index, nor the index InnoDB makes for a foreign key.
       bool of_unique = index.unique && std::any_of(table.uniques.begin(), table.uniques.end(),
                                                    [&](const auto& u) { return u.columns == index.columns; });
-      bool made_for_key = std::any_of(foreign_keys.begin(), foreign_keys.end(), [&](const ForeignKeyInfo& k) {
-        return !index.unique && k.columns == index.columns &&
-               (k.name == index.name || (!k.columns.empty() && index.name == k.columns.front()));
-      });
-      if (!of_unique && !made_for_key) table.indexes.push_back({index.name, index.columns, index.unique});
+      if (!of_unique && !made_for_key(index, foreign_keys))
+        table.indexes.push_back({index.name, index.columns, index.unique});
     }
     for (const auto& k : foreign_keys) {
       // A backend whose key listing has no names (SQLite's pragma) may name it among the constraints.
@@ -258,20 +275,17 @@ DeclaredSchema declared_schema_of(Connection& connection, const std::string& led
 }
 
 Schema describe_schema(Connection& connection, const std::string& ledger_table) {
-  const OperationRenderer* renderer = connection.renderer();
-  if (!renderer)
-    throw Error(ErrorKind::validation, "the " + std::string(connection.dialect().name()) +
-                                           " driver names no portable types: it cannot describe the schema");
+  const OperationRenderer& renderer = renderer_of(connection);
   Catalog& catalog = connection.catalog();
   detail::Transaction snapshot(connection.session());  // one consistent read, one lock (SQLite)
   Schema schema;
   schema.server = connection.server_description();
   for (const auto& name : catalog.tables()) {
-    if (is_ledger_table(name, ledger_table) || name.starts_with("sqlite_")) continue;
+    if (!user_table(name, ledger_table)) continue;
     SchemaTable table;
     table.name = name;
     for (const auto& c : catalog.columns(name)) {
-      SchemaColumn column{c.name, c.type, portable_types(connection.dialect(), *renderer, c), c.nullable || false, ""};
+      SchemaColumn column{c.name, c.type, portable_types(connection.dialect(), renderer, c), c.nullable || false, ""};
       if (c.default_sql) column.default_value = SqlRenderer::comparable_default(*c.default_sql);
       if (c.primary_key) {
         table.primary_key.push_back(c.name);
@@ -282,13 +296,7 @@ Schema describe_schema(Connection& connection, const std::string& ledger_table) 
     }
     auto foreign_keys = catalog.foreign_keys(name);
     for (const auto& index : catalog.indexes(name)) {
-      // The index InnoDB makes for a foreign key (named after the key, or after its first column
-      // when the key has no name of its own) belongs to the key, not to the schema.
-      bool made_for_key = std::any_of(foreign_keys.begin(), foreign_keys.end(), [&](const ForeignKeyInfo& k) {
-        return !index.unique && k.columns == index.columns &&
-               (k.name == index.name || (!k.columns.empty() && index.name == k.columns.front()));
-      });
-      if (!index.primary && !made_for_key) table.keys.push_back({index.columns, index.unique});
+      if (!index.primary && !made_for_key(index, foreign_keys)) table.keys.push_back({index.columns, index.unique});
     }
     try {  // a unique constraint is a unique key, whether or not the backend shows its index
       for (const auto& c : catalog.constraints(name))

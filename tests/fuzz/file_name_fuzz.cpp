@@ -1,5 +1,7 @@
 // Migration file-name parsing on any name. A name that parses re-forms (from what was read:
 // kind, version, description, dialect tag, form) to a name that parses to the same identity.
+#include "invariant.hpp"
+
 #include <strata/source.hpp>
 
 #include <algorithm>
@@ -9,11 +11,6 @@
 #include <string>
 
 namespace {
-
-[[noreturn]] void violated(const char* what, const std::string& name) {
-  std::fprintf(stderr, "invariant violated: %s: '%s'\n", what, name.c_str());
-  std::abort();
-}
 
 // The Flyway spelling of what a name means: V<version>__<description>[.<tag>].sql.
 std::string re_formed(const strata::MigrationName& n) {

@@ -1,6 +1,8 @@
 // goose and dbmate direction markers on any text of a numbered SQL file. Only strata::Error may
 // leave the reader, naming a line; what it reads never runs both directions: no section it
 // makes holds a direction marker, and the migration keeps the whole file's checksum.
+#include "invariant.hpp"
+
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
 #include <strata/source.hpp>
@@ -12,11 +14,6 @@
 #include <string>
 
 namespace {
-
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "invariant violated: %s\n", what);
-  std::abort();
-}
 
 // Whether `text` holds a line that is a direction marker of either tool (in any case): "--",
 // spaces, then "+goose up|down" or "migrate:up|down".

@@ -2,6 +2,8 @@
 // leave the reader, naming the file; what it accepts writes back (to_yaml) to the same schema,
 // diffs empty against itself, and from nothing its diff (which checks itself: the operations,
 // folded, must give the schema) writes a migration the operations reader reads back.
+#include "invariant.hpp"
+
 #include <strata/diff.hpp>
 #include <strata/error.hpp>
 
@@ -9,15 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-namespace {
-
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "invariant violated: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

@@ -2,6 +2,8 @@
 // (only strata::Error may leave it), the statements must be what the script holds: each one a
 // byte range of the input at its offset, line and column, the ranges ordered and disjoint, and
 // between them nothing but whitespace, comments, terminators and DELIMITER commands.
+#include "invariant.hpp"
+
 #include <strata/error.hpp>
 #include <strata/script.hpp>
 
@@ -30,11 +32,6 @@ constexpr bool nested_comments = false;
 #include <vector>
 
 namespace {
-
-[[noreturn]] void violated(const char* what, std::size_t offset) {
-  std::fprintf(stderr, "invariant violated: %s (at byte %zu)\n", what, offset);
-  std::abort();
-}
 
 bool space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -79,7 +76,8 @@ class Gap {
       } else if (rest[0] == ';') {
         ++i;
       } else {
-        violated("text between statements that is neither whitespace, comment nor terminator", i);
+        violated("text between statements that is neither whitespace, comment nor terminator",
+                 "at byte " + std::to_string(i));
       }
     }
   }
@@ -98,7 +96,7 @@ class Gap {
         ++i;
       }
     }
-    violated("an unterminated comment between statements", i);
+    violated("an unterminated comment between statements", "at byte " + std::to_string(i));
   }
 
   bool delimiter_command(std::string_view script, std::size_t& i, std::size_t to) {
@@ -133,12 +131,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Gap gap;
   std::size_t previous_end = 0;
   for (const auto& s : statements) {
-    if (s.offset < previous_end) violated("statements overlap or are out of order", s.offset);
+    if (s.offset < previous_end)
+      violated("statements overlap or are out of order", "at byte " + std::to_string(s.offset));
     if (s.offset + s.text.size() > script.size() || script.substr(s.offset, s.text.size()) != s.text)
-      violated("a statement is not the bytes of the script at its offset", s.offset);
-    if (s.text.empty()) violated("an empty statement", s.offset);
+      violated("a statement is not the bytes of the script at its offset", "at byte " + std::to_string(s.offset));
+    if (s.text.empty()) violated("an empty statement", "at byte " + std::to_string(s.offset));
     strata::TextPosition at = strata::position_of(script, s.offset);
-    if (at.line != s.line || at.column != s.column) violated("a statement's line or column is wrong", s.offset);
+    if (at.line != s.line || at.column != s.column)
+      violated("a statement's line or column is wrong", "at byte " + std::to_string(s.offset));
     gap.check(script, previous_end, s.offset, previous_end > 0);
     previous_end = s.offset + s.text.size();
   }

@@ -1,6 +1,8 @@
 // Database URL parsing on any text. Only strata::Error may leave it, and its message never holds
 // the password. The redacted form, the only one strata prints, carries nothing of the password:
 // it is the same whatever the password (or a secret query parameter) is.
+#include "invariant.hpp"
+
 #include <strata/error.hpp>
 #include <strata/url.hpp>
 
@@ -10,11 +12,6 @@
 #include <string>
 
 namespace {
-
-[[noreturn]] void violated(const char* what, const std::string& text) {
-  std::fprintf(stderr, "invariant violated: %s: '%s'\n", what, text.c_str());
-  std::abort();
-}
 
 bool secret_key(const std::string& key) {
   return key == "password" || key == "sslpassword" || key == "pass";

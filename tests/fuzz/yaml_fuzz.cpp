@@ -1,6 +1,8 @@
 // The portable operations reader (YAML) on any bytes. Only strata::Error may leave it, and that
 // error names the file and a line; what it accepts has a canonical form and a checksum that do
 // not depend on anything but the text, and a derived undo (or the reason there is none).
+#include "invariant.hpp"
+
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
 
@@ -8,15 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-namespace {
-
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "invariant violated: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
