@@ -47,6 +47,7 @@ const char* type_name(strata::Event::Type type) {
     case T::operation_skipped: return "operation_skipped";
     case T::drift: return "drift";
     case T::session_restored: return "session_restored";
+    case T::backfilled: return "backfilled";
   }
   return "unknown";
 }

@@ -322,7 +322,12 @@ class Folder {
                 std::erase_if(t.checks, [&](const auto& c) { return c.name == o.name; });
     if (!gone && !o.if_exists) refuse(op, "the constraint " + o.name + " does not exist at this point of the history");
   }
-  void apply(const ops::Operation&, const ops::InsertRows&) {}  // data, not schema
+  void apply(const ops::Operation&, const ops::InsertRows&) {}    // data, not schema
+  void apply(const ops::Operation& op, const ops::Backfill& o) {  // data; its column must be there
+    DeclaredTable& t = table(op, o.table);
+    if (!t.column(o.column))
+      refuse(op, "the column " + o.table + "." + o.column + " does not exist at this point of the history");
+  }
   void apply(const ops::Operation& op, const ops::Sql&) {
     refuse(op, "SQL cannot be folded without a database; the history is replayed into a scratch database instead");
   }
@@ -675,7 +680,7 @@ class Differ {
       emit(std::move(a));
     }
     for (const auto& c : std::vector<ops::Column>(f.columns))
-      if (!t.column(c.name)) emit(ops::DropColumn{t.name, c.name, true});
+      if (!t.column(c.name)) emit(ops::DropColumn{t.name, c.name, true, false});
   }
 
   void add_keys_and_indexes() {
@@ -717,7 +722,7 @@ class Differ {
       if (ready == pending.end()) ready = pending.begin();
       std::string name = *ready;
       pending.erase(ready);
-      emit(ops::DropTable{name, true});
+      emit(ops::DropTable{name, true, false});
     }
   }
 

@@ -256,7 +256,21 @@ void Executor::run_operation(const ops::Operation& op) {
     warn(Event::Type::drift, message + "; left as it is");
     return;
   }
+  require_empty(op, connection_);
   Session& session = connection_.session();
+  if (const auto* backfill = std::get_if<ops::Backfill>(&op.change)) {
+    // Batch after batch, each committed on its own (a backfill runs outside a transaction):
+    // until a batch changes no row.
+    std::int64_t total = 0;
+    for (const auto& statement : renderer.render(op, connection_.catalog()))
+      for (std::int64_t changed = session.execute(statement.sql, statement.params); changed > 0;
+           changed = session.execute(statement.sql, statement.params)) {
+        total += changed;
+        emit_(Event::Type::backfilled, op.summary() + ": " + std::to_string(total) + " rows set so far", nullptr, {});
+        failpoint("exit-after-backfill-batch", static_cast<int>(total / backfill->batch_size));
+      }
+    return;
+  }
   for (const auto& statement : renderer.render(op, connection_.catalog())) {
     if (statement.check != RenderedStatement::Check::none) {
       auto rows = session.query(statement.sql, statement.params);

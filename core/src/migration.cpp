@@ -2,6 +2,8 @@
 #include <strata/migration.hpp>
 #include <strata/operations.hpp>
 
+#include <algorithm>
+
 namespace strata {
 
 const char* to_string(MigrationKind kind) {
@@ -45,8 +47,15 @@ Migration Migration::sql(const MigrationName& name, std::string script, std::str
 
 Migration Migration::portable(const MigrationName& name, std::string script, std::vector<ops::Operation> operations,
                               std::string checksum, std::string origin) {
-  return named(name, std::move(script), std::move(checksum), std::move(origin),
-               PortableOperations{std::make_shared<const std::vector<ops::Operation>>(std::move(operations))});
+  // A backfill commits batch by batch: the migration runs outside one transaction, its progress
+  // recorded operation by operation, on every backend.
+  bool backfills = std::any_of(operations.begin(), operations.end(), [](const ops::Operation& op) {
+    return std::holds_alternative<ops::Backfill>(op.change);
+  });
+  Migration m = named(name, std::move(script), std::move(checksum), std::move(origin),
+                      PortableOperations{std::make_shared<const std::vector<ops::Operation>>(std::move(operations))});
+  m.transactional = !backfills;
+  return m;
 }
 
 Migration Migration::cpp(Version version, std::string description, std::string script,

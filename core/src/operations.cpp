@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <set>
 
 namespace strata {
 namespace {
@@ -162,13 +163,18 @@ std::string text_of(const Change& change) {
             for (const auto& k : o.foreign_keys) s += key_text(k);
             return s + "]" + flag("if_missing", o.if_missing);
           },
-          [](const DropTable& o) { return "table=" + quoted(o.table) + flag("if_exists", o.if_exists); },
+          [](const DropTable& o) {
+            // Written only when set, so that the checksums of migrations written before it stay.
+            return "table=" + quoted(o.table) + flag("if_exists", o.if_exists) +
+                   (o.require_empty ? flag("require_empty", true) : "");
+          },
           [](const RenameTable& o) { return "table=" + quoted(o.table) + " to=" + quoted(o.to); },
           [](const AddColumn& o) {
             return "table=" + quoted(o.table) + " column=" + column_text(o.column) + flag("if_missing", o.if_missing);
           },
           [](const DropColumn& o) {
-            return "table=" + quoted(o.table) + " column=" + quoted(o.column) + flag("if_exists", o.if_exists);
+            return "table=" + quoted(o.table) + " column=" + quoted(o.column) + flag("if_exists", o.if_exists) +
+                   (o.require_empty ? flag("require_empty", true) : "");
           },
           [](const RenameColumn& o) {
             return "table=" + quoted(o.table) + " column=" + quoted(o.column) + " to=" + quoted(o.to);
@@ -225,6 +231,10 @@ std::string text_of(const Change& change) {
             for (const auto& [dialect, text] : o.by_dialect) s += (s.empty() ? "" : " ") + dialect + "=" + quoted(text);
             return s;
           },
+          [](const Backfill& o) {
+            return "table=" + quoted(o.table) + " column=" + quoted(o.column) + " value=" + literal(o.value) +
+                   " batch_size=" + std::to_string(o.batch_size);
+          },
       },
       change);
 }
@@ -264,7 +274,7 @@ std::string Operation::summary() const {
                  [](const InsertRows& o) {
                    return o.table + " (" + std::to_string(o.rows.size()) + (o.rows.size() == 1 ? " row)" : " rows)");
                  },
-                 [](const Sql&) { return std::string(); }},
+                 [](const Sql&) { return std::string(); }, [](const Backfill& o) { return o.table + "." + o.column; }},
       change);
   return object.empty() ? name() : name() + " " + object;
 }
@@ -284,17 +294,24 @@ std::string checksum(const Script& script) {
 DerivedUndo derive_undo(const std::vector<Operation>& up) {
   std::vector<Operation> undo;
   const Operation* missing = nullptr;
+  // Columns this migration adds: dropping one undoes its backfill and the NOT NULL set after it.
+  std::set<std::pair<std::string, std::string>> added;
+  for (const auto& op : up)
+    if (const auto* a = std::get_if<AddColumn>(&op.change)) added.emplace(a->table, a->column.name);
+  auto of_added = [&](const std::string& table, const std::string& column) { return added.count({table, column}) > 0; };
   for (auto it = up.rbegin(); it != up.rend(); ++it) {
     const Operation& op = *it;
+    if (const auto* b = std::get_if<Backfill>(&op.change); b && of_added(b->table, b->column)) continue;
+    if (const auto* a = std::get_if<AlterColumn>(&op.change); a && of_added(a->table, a->column)) continue;
     std::optional<Change> inverse =
         std::visit(overloaded{[](const CreateTable& o) -> std::optional<Change> {
-                                return DropTable{o.table, true};
+                                return DropTable{o.table, true, false};
                               },
                               [](const RenameTable& o) -> std::optional<Change> {
                                 return RenameTable{o.to, o.table};
                               },
                               [](const AddColumn& o) -> std::optional<Change> {
-                                return DropColumn{o.table, o.column.name, true};
+                                return DropColumn{o.table, o.column.name, true, false};
                               },
                               [](const RenameColumn& o) -> std::optional<Change> {
                                 return RenameColumn{o.table, o.to, o.column};
@@ -320,7 +337,8 @@ DerivedUndo derive_undo(const std::vector<Operation>& up) {
                               [](const DropForeignKey&) -> std::optional<Change> { return std::nullopt; },
                               [](const DropConstraint&) -> std::optional<Change> { return std::nullopt; },
                               [](const InsertRows&) -> std::optional<Change> { return std::nullopt; },
-                              [](const Sql&) -> std::optional<Change> { return std::nullopt; }},
+                              [](const Sql&) -> std::optional<Change> { return std::nullopt; },
+                              [](const Backfill&) -> std::optional<Change> { return std::nullopt; }},
                    op.change);
     if (!inverse) {  // read back to front: the last one found is the first written, the one named
       missing = &op;

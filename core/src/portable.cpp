@@ -3,6 +3,7 @@
 #include "portable.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace strata::detail {
 namespace {
@@ -250,7 +251,11 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
             require_table(op, catalog, o.table);
             return apply();  // each row is guarded by its key in its own statement
           },
-          [&](const Sql&) { return apply(); }},
+          [&](const Sql&) { return apply(); },
+          [&](const Backfill& o) {
+            if (!named(table_columns(op, catalog, o.table), o.column)) cannot(op, "the column does not exist");
+            return apply();  // it sets only what is still NULL: a re-run finishes the job
+          }},
       op.change);
 }
 
@@ -282,6 +287,49 @@ const OperationRenderer& renderer_for(Connection& connection, const ops::Operati
       }() + ")");
   }
   return *renderer;
+}
+
+std::int64_t count_up_to(Session& session, const std::string& from, std::span<const Value> params, std::int64_t limit) {
+  auto rows = session.query(
+      "SELECT COUNT(*) FROM (SELECT 1 FROM " + from + " LIMIT " + std::to_string(limit + 1) + ") strata_probe", params);
+  if (rows.size() == 1 && rows[0].size() == 1) {
+    if (const auto* n = std::get_if<std::int64_t>(&rows[0][0])) return *n;
+    if (const auto* text = std::get_if<std::string>(&rows[0][0])) return std::strtoll(text->c_str(), nullptr, 10);
+  }
+  throw Error(ErrorKind::apply_failed, "counting the rows of " + from + " gave no number");
+}
+
+std::string rows_text(std::int64_t count, std::int64_t limit) {
+  auto grouped = [](std::int64_t n) {
+    std::string digits = std::to_string(n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      if (i && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return out;
+  };
+  if (count > limit) return "more than " + grouped(limit) + " rows";
+  return grouped(count) + (count == 1 ? " row" : " rows");
+}
+
+void require_empty(const ops::Operation& op, Connection& connection) {
+  constexpr std::int64_t limit = 10'000;
+  const Dialect& d = connection.dialect();
+  Session& session = connection.session();
+  if (const auto* drop = std::get_if<ops::DropTable>(&op.change); drop && drop->require_empty) {
+    std::int64_t n = count_up_to(session, d.quote_identifier(drop->table), {}, limit);
+    if (n > 0)
+      cannot(op, "require_empty: the table holds " + rows_text(n, limit) +
+                     "; nothing was dropped (empty it first, or remove require_empty)");
+  }
+  if (const auto* drop = std::get_if<ops::DropColumn>(&op.change); drop && drop->require_empty) {
+    std::int64_t n = count_up_to(
+        session, d.quote_identifier(drop->table) + " WHERE " + d.quote_identifier(drop->column) + " IS NOT NULL", {},
+        limit);
+    if (n > 0)
+      cannot(op, "require_empty: " + rows_text(n, limit) + " hold a value in the column; nothing was dropped (set it " +
+                     "to NULL first, or remove require_empty)");
+  }
 }
 
 std::string preview(const ops::Operation& op, Connection& connection) {

@@ -28,6 +28,16 @@ GuardDecision guard(const ops::Operation& op, Catalog& catalog, const OperationR
 // `sql` operation with no SQL for this dialect.
 const OperationRenderer& renderer_for(Connection& connection, const ops::Operation& op, const std::string& file);
 
+// How many rows `SELECT 1 FROM <from>` returns, counted up to `limit` + 1 and no further: one
+// bounded query. `from` is a quoted table and its WHERE clause.
+std::int64_t count_up_to(Session& session, const std::string& from, std::span<const Value> params, std::int64_t limit);
+// "1 row", "1,234 rows", "more than 10,000 rows" for a count from count_up_to.
+std::string rows_text(std::int64_t count, std::int64_t limit);
+
+// A drop with require_empty: refused (Error(apply_failed), naming the rows) while the table has a
+// row, or the column a value. Nothing for other operations.
+void require_empty(const ops::Operation& op, Connection& connection);
+
 // What --dry-run shows for one operation: a comment with the operation and the guard as decided
 // now, then the SQL that would run.
 std::string preview(const ops::Operation& op, Connection& connection);

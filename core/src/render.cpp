@@ -320,6 +320,29 @@ std::vector<RenderedStatement> SqlRenderer::render(const ops::Operation& op, Cat
             return std::vector<RenderedStatement>{{"ALTER TABLE " + q(o.table) + " DROP CONSTRAINT " + q(o.name), {}}};
           },
           [&](const InsertRows& o) { return insert_rows(o, catalog); }, [&](const Sql& o) { return sql(o); },
+          [&](const Backfill& o) {
+            // One batch: rows still NULL, chosen by primary key through a derived table (which
+            // MySQL needs to read the table it updates). The core runs it until it changes no row.
+            // A table without a primary key is updated in one statement.
+            std::vector<ColumnInfo> columns = catalog.columns(o.table);
+            std::vector<std::string> key;
+            const ColumnInfo* target = nullptr;
+            for (const auto& c : columns) {
+              if (c.primary_key) key.push_back(c.name);
+              if (c.name == o.column) target = &c;
+            }
+            RenderedStatement s;
+            s.params.push_back(bound(o.value));
+            s.sql = "UPDATE " + q(o.table) + " SET " + q(o.column) + " = " + bound_value(1, target) + " WHERE " +
+                    q(o.column) + " IS NULL";
+            if (!key.empty()) {
+              std::string k = key.size() == 1 ? q(key[0]) : "(" + names(key) + ")";
+              s.sql += " AND " + k + " IN (SELECT " + names(key) + " FROM (SELECT " + names(key) + " FROM " +
+                       q(o.table) + " WHERE " + q(o.column) + " IS NULL LIMIT " + std::to_string(o.batch_size) +
+                       ") strata_batch)";
+            }
+            return std::vector<RenderedStatement>{std::move(s)};
+          },
           [&](const AlterColumn&) -> std::vector<RenderedStatement> {  // not standard SQL: see supports()
             throw Error(ErrorKind::apply_failed,
                         op.name() + " is not supported by the " + std::string(dialect_.name()) + " driver");

@@ -198,8 +198,16 @@ void read_directives(Migration& m) {
       m.transactional = false;
       continue;
     }
-    throw Error(ErrorKind::validation,
-                "unknown directive '-- strata:" + std::string(directive) + "' (known: -- strata:no-transaction)")
+    if (directive.starts_with("allow ")) {  // -- strata:allow drop-column, rename
+      std::string codes(directive.substr(6));
+      for (char& c : codes)
+        if (c == ',') c = ' ';
+      std::istringstream words(codes);
+      for (std::string code; words >> code;) m.allow.push_back(code);
+      continue;
+    }
+    throw Error(ErrorKind::validation, "unknown directive '-- strata:" + std::string(directive) +
+                                           "' (known: -- strata:no-transaction, -- strata:allow CODE)")
         .at_line(number, static_cast<int>(first) + 1);
   }
 }
@@ -207,6 +215,7 @@ void read_directives(Migration& m) {
 std::vector<Migration> portable_migrations(const MigrationName& name, const std::string& script,
                                            const std::string& origin, const ops::Script& operations) {
   std::vector<Migration> out{Migration::portable(name, script, operations.up, ops::checksum(operations), origin)};
+  out.front().allow = operations.allow;
   if (name.kind != MigrationKind::versioned) return out;
   std::optional<std::vector<ops::Operation>> undo = operations.down;
   if (!undo) {

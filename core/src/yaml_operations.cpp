@@ -40,10 +40,11 @@ class Reader {
     if (root.IsSequence()) {
       s.up = operations(root);
     } else if (root.IsMap()) {
-      allow(root, "a portable migration", {"up", "down"});
+      allow(root, "a portable migration", {"up", "down", "allow"});
       if (!root["up"]) fail(root, "a portable migration written as a mapping needs `up:`, a list of operations");
       s.up = operations(root["up"]);
       if (root["down"]) s.down = operations(root["down"]);
+      if (root["allow"]) s.allow = names(root["allow"]);
     } else {
       fail(root, "expected a list of operations (- create_table: {...}), or a mapping with up: and down:");
     }
@@ -85,8 +86,30 @@ class Reader {
   std::vector<Operation> operations(const YAML::Node& list) {
     if (!list.IsSequence()) fail(list, "expected a list of operations (- add_column: {...})");
     std::vector<Operation> out;
-    for (const auto& item : list) out.push_back(operation(item));
+    for (const auto& item : list) {
+      Operation op = operation(item);
+      if (auto* add = std::get_if<AddColumn>(&op.change); add && item.begin()->second["backfill"]) {
+        backfilled(out, std::move(*add), item.begin()->second["backfill"], op.line, op.column);
+        continue;
+      }
+      out.push_back(std::move(op));
+    }
     return out;
+  }
+
+  // `add_column ... backfill: <value>` is three operations, each guarded and recorded on its own:
+  // the column added nullable, the backfill, then NOT NULL set (or left, for a nullable column).
+  void backfilled(std::vector<Operation>& out, AddColumn add, const YAML::Node& value, int line, int column) {
+    if (add.column.primary_key) fail(value, "a primary key column cannot be backfilled");
+    Literal fill = literal(value);
+    if (std::holds_alternative<std::nullptr_t>(fill)) fail(value, "backfill needs a value, not null");
+    bool not_null = !add.column.nullable;
+    std::string table = add.table, name = add.column.name;
+    add.column.nullable = true;
+    add.if_missing = true;  // each step guarded: a killed run converges with plain `migrate`
+    out.emplace_back(Change(std::move(add)), line, column);
+    out.emplace_back(Change(Backfill{table, name, std::move(fill)}), line, column);
+    if (not_null) out.emplace_back(Change(AlterColumn{table, name, {}, false, {}}), line, column);
   }
 
   Operation operation(const YAML::Node& item) {
@@ -136,8 +159,8 @@ class Reader {
   }
 
   Change read(std::type_identity<DropTable>, const YAML::Node& f, const std::string& op) {
-    allow(f, op, {"name", "table", "if_exists"});
-    return Change(DropTable{table_name(f, op), flag(f, "if_exists")});
+    allow(f, op, {"name", "table", "if_exists", "require_empty"});
+    return Change(DropTable{table_name(f, op), flag(f, "if_exists"), flag(f, "require_empty")});
   }
 
   Change read(std::type_identity<RenameTable>, const YAML::Node& f, const std::string& op) {
@@ -146,14 +169,15 @@ class Reader {
   }
 
   Change read(std::type_identity<AddColumn>, const YAML::Node& f, const std::string& op) {
-    allow(f, op, {"table", "column", "if_missing"});
+    allow(f, op, {"table", "column", "if_missing", "backfill"});
     return Change(
         AddColumn{text(required(f, op, "table")), column_of(required(f, op, "column")), flag(f, "if_missing")});
   }
 
   Change read(std::type_identity<DropColumn>, const YAML::Node& f, const std::string& op) {
-    allow(f, op, {"table", "column", "if_exists"});
-    return Change(DropColumn{text(required(f, op, "table")), text(required(f, op, "column")), flag(f, "if_exists")});
+    allow(f, op, {"table", "column", "if_exists", "require_empty"});
+    return Change(DropColumn{text(required(f, op, "table")), text(required(f, op, "column")), flag(f, "if_exists"),
+                             flag(f, "require_empty")});
   }
 
   Change read(std::type_identity<RenameColumn>, const YAML::Node& f, const std::string& op) {
@@ -252,6 +276,21 @@ class Reader {
     Sql s;
     for (const auto& entry2 : f) s.by_dialect[entry2.first.as<std::string>()] = text(entry2.second);
     return Change(std::move(s));
+  }
+
+  Change read(std::type_identity<Backfill>, const YAML::Node& f, const std::string& op) {
+    allow(f, op, {"table", "column", "value", "batch_size"});
+    Backfill b{text(required(f, op, "table")), text(required(f, op, "column")), literal(required(f, op, "value"))};
+    if (std::holds_alternative<std::nullptr_t>(b.value)) fail(f["value"], "backfill needs a value, not null");
+    if (f["batch_size"]) {
+      auto n = f["batch_size"].as<std::string>();
+      int size = 0;
+      auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), size);
+      if (ec != std::errc() || end != n.data() + n.size() || size < 1 || size > 1'000'000)
+        fail(f["batch_size"], "batch_size must be a whole number from 1 to 1000000");
+      b.batch_size = size;
+    }
+    return Change(std::move(b));
   }
 
   DeclaredTable declared_table(const YAML::Node& f) {

@@ -145,6 +145,7 @@ void operation(YAML::Emitter& out, const ops::Operation& op) {
                  [&](const ops::DropTable& o) {
                    table(o.table);
                    flag(out, "if_exists", o.if_exists);
+                   flag(out, "require_empty", o.require_empty);
                  },
                  [&](const ops::RenameTable& o) {
                    table(o.table);
@@ -160,6 +161,7 @@ void operation(YAML::Emitter& out, const ops::Operation& op) {
                    table(o.table);
                    out << YAML::Key << "column" << YAML::Value << o.column;
                    flag(out, "if_exists", o.if_exists);
+                   flag(out, "require_empty", o.require_empty);
                  },
                  [&](const ops::RenameColumn& o) {
                    table(o.table);
@@ -233,6 +235,13 @@ void operation(YAML::Emitter& out, const ops::Operation& op) {
                  [&](const ops::Sql& o) {
                    for (const auto& [dialect, sql] : o.by_dialect)
                      out << YAML::Key << dialect << YAML::Value << YAML::Literal << sql;
+                 },
+                 [&](const ops::Backfill& o) {
+                   table(o.table);
+                   out << YAML::Key << "column" << YAML::Value << o.column << YAML::Key << "value" << YAML::Value;
+                   literal(out, o.value);
+                   if (o.batch_size != ops::Backfill{}.batch_size)
+                     out << YAML::Key << "batch_size" << YAML::Value << o.batch_size;
                  },
              },
              op.change);

@@ -1,6 +1,8 @@
 #include "pg_renderer.hpp"
 
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 #include <regex>
 
 namespace strata::postgres {
@@ -66,6 +68,26 @@ std::vector<RenderedStatement> PgRenderer::render(const ops::Operation& op, Cata
   if (!o) return SqlRenderer::render(op, catalog);
   std::string column = q(o->column), actions;
   auto add = [&](const std::string& action) { actions += (actions.empty() ? "" : ", ") + action; };
+  if (o->nullable && !*o->nullable && !o->type) {
+    // NOT NULL without a long exclusive lock: a check added NOT VALID (a moment's lock), validated
+    // under a lock that lets reads and writes go on, then SET NOT NULL, which the valid check
+    // spares its scan. The last two in one simple query, so one implicit transaction: no kill
+    // leaves the check behind a column already NOT NULL, and a re-run starts again from the top.
+    std::uint32_t hash = 2166136261u;
+    for (char c : o->table + "." + o->column) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+    char name[32];
+    std::snprintf(name, sizeof name, "strata_not_null_%08x", hash);
+    std::string table = "ALTER TABLE " + q(o->table) + " ", check = q(name);
+    add("ALTER COLUMN " + column + " SET NOT NULL");
+    if (o->default_value)
+      add("ALTER COLUMN " + column +
+          (*o->default_value ? " SET DEFAULT " + default_sql(**o->default_value) : std::string(" DROP DEFAULT")));
+    return {{table + "DROP CONSTRAINT IF EXISTS " + check + ", ADD CONSTRAINT " + check + " CHECK (" + column +
+                 " IS NOT NULL) NOT VALID",
+             {}},
+            {table + "VALIDATE CONSTRAINT " + check, {}},
+            {table + actions + "; " + table + "DROP CONSTRAINT " + check, {}}};
+  }
   if (o->type) {
     std::string type = dialect().type_sql(*o->type);
     add("ALTER COLUMN " + column + " TYPE " + type + " USING " + column + "::" + type);

@@ -83,6 +83,9 @@ struct STRATA_API Migration {
   // Why a portable versioned migration brings no undo (an operation with no exact inverse and
   // no `down:`); "" otherwise.
   std::string undo_missing;
+  // The lint findings (codes, <strata/lint.hpp>) its author accepts: `allow:` in YAML,
+  // `-- strata:allow CODE` in SQL.
+  std::vector<std::string> allow;
   MigrationBody body;
 
   // The named constructors: the identity from the parsed `name`, `script` the file name (or

@@ -102,6 +102,9 @@ struct DropTable {
   static constexpr std::string_view operation = "drop_table";
   std::string table;
   bool if_exists = false;
+  // Refused at apply time, naming the row count, when the table holds a row (checked by the
+  // core before the renderer is asked; the renderer never sees the difference).
+  bool require_empty = false;
 };
 struct RenameTable {
   static constexpr std::string_view operation = "rename_table";
@@ -119,6 +122,7 @@ struct DropColumn {
   std::string table;
   std::string column;
   bool if_exists = false;
+  bool require_empty = false;  // refused at apply time when a row holds a value in the column
 };
 struct RenameColumn {
   static constexpr std::string_view operation = "rename_column";
@@ -195,10 +199,22 @@ struct Sql {
   static constexpr std::string_view operation = "sql";
   std::map<std::string, std::string> by_dialect;
 };
+// Sets `column` to `value` in every row where it is NULL, in batches of `batch_size` rows each
+// committed on its own (the core runs the rendered UPDATE again until it changes no row). What
+// YAML's `add_column ... backfill: <value>` is read into, between the add (nullable) and the
+// alter_column that sets NOT NULL; a migration holding one runs outside a single transaction,
+// with its progress recorded, on every backend. Idempotent: a re-run updates what is still NULL.
+struct Backfill {
+  static constexpr std::string_view operation = "backfill";
+  std::string table;
+  std::string column;
+  Literal value;
+  int batch_size = 10'000;
+};
 
-using Change =
-    std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, RenameColumn, AlterColumn, CreateIndex,
-                 DropIndex, AddForeignKey, DropForeignKey, AddUnique, AddCheck, DropConstraint, InsertRows, Sql>;
+using Change = std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, RenameColumn, AlterColumn,
+                            CreateIndex, DropIndex, AddForeignKey, DropForeignKey, AddUnique, AddCheck, DropConstraint,
+                            InsertRows, Sql, Backfill>;
 
 // Every operation's name, in the order of Change. Built from the alternatives: an operation
 // without a name does not compile, and no list elsewhere can fall out of step with Change.
@@ -238,10 +254,13 @@ struct Operation {
   STRATA_API std::string summary() const;
 };
 
-// A portable migration's operations, and its undo when written out (`down:`).
+// A portable migration's operations, and its undo when written out (`down:`). `allow`: the lint
+// findings (codes, see <strata/lint.hpp>) its author accepts (`allow: [drop-column]`); not part
+// of the checksum, which covers what runs.
 struct Script {
   std::vector<Operation> up;
   std::optional<std::vector<Operation>> down;
+  std::vector<std::string> allow{};
 };
 
 // One line per operation, fields in a fixed order, strings quoted: what the checksum covers.
@@ -339,6 +358,12 @@ struct Builder {
     change.if_exists = true;
     return *this;
   }
+  // drop_table, drop_column: refused at apply time while there is data to lose
+  Builder& require_empty() requires requires(T t) { t.require_empty; }
+  {
+    change.require_empty = true;
+    return *this;
+  }
   // create_index
   Builder& unique() requires std::is_same_v<T, CreateIndex> {
     change.unique = true;
@@ -386,7 +411,7 @@ inline Builder<CreateTable> create_table(std::string table, std::vector<Column> 
   return {CreateTable{std::move(table), std::move(columns), {}, {}, {}, {}, false}};
 }
 inline Builder<DropTable> drop_table(std::string table) {
-  return {DropTable{std::move(table), false}};
+  return {DropTable{std::move(table), false, false}};
 }
 inline Builder<RenameTable> rename_table(std::string table, std::string to) {
   return {RenameTable{std::move(table), std::move(to)}};
@@ -395,7 +420,10 @@ inline Builder<AddColumn> add_column(std::string table, Column c) {
   return {AddColumn{std::move(table), std::move(c), false}};
 }
 inline Builder<DropColumn> drop_column(std::string table, std::string c) {
-  return {DropColumn{std::move(table), std::move(c), false}};
+  return {DropColumn{std::move(table), std::move(c), false, false}};
+}
+inline Builder<Backfill> backfill(std::string table, std::string c, Literal value) {
+  return {Backfill{std::move(table), std::move(c), std::move(value)}};
 }
 inline Builder<RenameColumn> rename_column(std::string table, std::string c, std::string to) {
   return {RenameColumn{std::move(table), std::move(c), std::move(to)}};

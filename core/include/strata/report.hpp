@@ -28,6 +28,7 @@ struct Event {
     operation_skipped,  // a portable operation found its object already as asked
     drift,              // a portable operation found its object with another shape (a warning)
     session_restored,   // a migration left the session changed (another schema, a role); restored (a warning)
+    backfilled,         // a batch of a backfill committed; the message counts the rows so far
   };
   Type type;
   const MigrationStatus* migration = nullptr;  // for applying / applied
