@@ -100,7 +100,8 @@ class Command {
     bool file = settings.read_file(flags.config);
     if (!file && command->count("--config") > 0)
       throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
-    bool needs_url = !app_.got_subcommand("new") && !app_.got_subcommand("diff") && !app_.got_subcommand("generate");
+    bool needs_url = !app_.got_subcommand("new") && !app_.got_subcommand("diff") &&
+                     !app_.got_subcommand("generate") && !app_.got_subcommand("lint");
     if (!settings.is_set("url") && needs_url)
       throw Error(ErrorKind::usage,
                   "no database URL: give --url, set STRATA_DATABASE_URL or DATABASE_URL, or put url in strata.toml");
@@ -190,7 +191,8 @@ int main(int argc, char** argv) {
 
   auto* migrate = app.add_subcommand("migrate", "apply pending migrations");
   add_common(cmd, migrate);
-  for (const char* name : {"target", "out-of-order", "single-transaction", "dry-run", "strict", "baseline-on-migrate"})
+  for (const char* name : {"target", "out-of-order", "single-transaction", "dry-run", "strict", "baseline-on-migrate",
+                           "check-drift", "dev-url"})
     cmd.add_setting(migrate, name);
   migrate->add_flag("--resume{resume}", f.given["resume"],
                     "continue a migration that failed part-way; --resume=retry or --resume=skip for a statement in "
@@ -251,6 +253,20 @@ int main(int argc, char** argv) {
   generate->add_option("description", f.diff.description, "what the migration does")->required();
   generate->add_flag("--no-renames", f.diff.no_renames,
                      "what looks like a rename is not one: drop and add as declared (the dropped values are lost)");
+  generate->add_option("--allow", f.diff.allow, "a lint code to accept (written as the migration's allow:)");
+  auto* lint = app.add_subcommand("lint",
+                                  "what migrations would do to the data already there; with a database (--url), "
+                                  "asked of its data");
+  add_common(cmd, lint);
+  lint->add_option("files", f.diff.files,
+                   "migrations to check (by default: those pending on --url; without one, the newest)");
+  lint->add_option("--latest", f.diff.latest, "without files or a database: check the newest N versions")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  lint->add_option("--allow", f.diff.allow, "a code to accept in every migration checked (docs/lint.md)");
+  auto* drift = app.add_subcommand("drift", "compare the schema with what the applied migrations make");
+  add_common(cmd, drift);
+  cmd.add_setting(drift, "dev-url");
   auto* drivers = app.add_subcommand("drivers", "list the driver plugins found, and those refused and why");
   add_common(cmd, drivers);
 
@@ -279,6 +295,8 @@ int main(int argc, char** argv) {
       return strata::cli::create_migration(settings.options().dir, f.new_description, f.new_yaml, f.json);
     if (diff->parsed()) return strata::cli::run_diff(f.diff, cmd.options(settings), f.json);
     if (generate->parsed()) return strata::cli::run_generate(f.diff, cmd.options(settings), f.json);
+    if (lint->parsed()) return strata::cli::run_lint(f.diff, cmd.options(settings), f.json);
+    if (drift->parsed()) return strata::cli::run_drift(cmd.options(settings), f.json);
     strata::Engine engine(cmd.options(settings));
     if (schema->parsed() && f.schema_format == "yaml") {
       if (!f.compare_url.empty()) throw Error(ErrorKind::usage, "--format yaml writes one schema: leave out --compare");

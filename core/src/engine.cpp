@@ -4,12 +4,14 @@
 #include "executor.hpp"
 #include "portable.hpp"
 #include "prepare.hpp"
+#include "schema_source.hpp"
 #include "target.hpp"
 
 #include <strata/engine.hpp>
 #include <strata/source.hpp>
 
 #include <algorithm>
+#include <set>
 
 namespace strata {
 namespace {
@@ -132,6 +134,56 @@ struct Engine::Impl {
     report.actions.push_back(baseline.action);
   }
 
+  // The live schema against what the migrations the ledger records as applied make.
+  DriftReport drift_of(std::span<const Migration> migrations, std::span<const LedgerRow> rows) {
+    DriftReport report;
+    report.database = target.url().redacted();
+    std::set<std::string> applied;
+    std::optional<Version> baseline;
+    for (const auto& row : rows) {
+      if (!row.version) continue;
+      if (row.kind == MigrationKind::baseline && (!baseline || *row.version > *baseline)) baseline = row.version;
+      if (row.kind == MigrationKind::versioned && row.success) applied.insert(row.version->str());
+      if (row.kind == MigrationKind::undo && row.success) applied.erase(row.version->str());
+      if (!row.success)
+        report.notes.push_back(row.script + " failed part-way: what it changed is compared as not applied (see "
+                                            "`strata status`)");
+    }
+    auto include = [&](const Migration& m) {
+      return applied.count(m.version->str()) > 0 || (baseline && *m.version <= *baseline);
+    };
+    std::size_t count = static_cast<std::size_t>(
+        std::count_if(migrations.begin(), migrations.end(),
+                      [&](const Migration& m) { return m.kind == MigrationKind::versioned && include(m); }));
+    Options history = options;
+    history.target.reset();
+    history.on_event = {};
+    DeclaredSchema expected = history_schema(history, options.dev_url, include);
+    DeclaredSchema live = declared_schema_of(target.connection(), options.ledger_table);
+    // A replay reads a database too: the same types settle both ways.
+    settle_types(live, expected);
+    report.expected = "the " + std::to_string(count) + (count == 1 ? " migration" : " migrations") +
+                      " the ledger records as applied";
+    Diff changed = diff(expected, live);
+    for (const auto& op : changed.up) report.differences.push_back(op.summary());
+    report.to_revert = changed.down;
+    report.notes.insert(report.notes.end(), expected.notes.begin(), expected.notes.end());
+    report.notes.insert(report.notes.end(), changed.notes.begin(), changed.notes.end());
+    return report;
+  }
+
+  // migrate --check-drift: refused, naming each difference, before anything runs.
+  void refuse_drift(std::span<const Migration> migrations, std::span<const LedgerRow> rows) {
+    if (!options.check_drift) return;
+    DriftReport d = drift_of(migrations, rows);
+    if (!d.drifted()) return;
+    std::string message = "the schema of " + d.database + " differs from what " + d.expected +
+                          " make (--check-drift); nothing was applied:";
+    for (const auto& line : d.differences) message += "\n  " + line;
+    message += "\nRun `strata drift` to see the operations that would revert it, or make a migration of the change.";
+    throw Error(ErrorKind::validation, message);
+  }
+
   Report dry_run(std::span<const Migration> migrations, Report report, Plan plan) {
     Capabilities capabilities = target.connection().capabilities();
     for (const auto& script : prepare(migrations, plan)) {
@@ -169,6 +221,11 @@ DeclaredSchema Engine::declared_schema() {
   return schema;
 }
 
+DriftReport Engine::drift() {
+  auto migrations = impl_->open(Access::read_only);
+  return impl_->drift_of(migrations, impl_->target.ledger_rows());
+}
+
 Report Engine::status() {
   auto migrations = impl_->open(Access::read_only);
   return impl_->finish(impl_->new_report("status"), impl_->plan_from(migrations));
@@ -191,6 +248,7 @@ Report Engine::migrate() {
   Plan plan = impl.plan_from(migrations);  // step 0: no lock
   if (impl.options.dry_run) return impl.dry_run(migrations, std::move(report), std::move(plan));
   if (plan.up_to_date()) {
+    impl.refuse_drift(migrations, impl.target.ledger_rows());
     impl.emit(Event::Type::up_to_date, "the schema is up to date");
     return impl.finish(std::move(report), std::move(plan));
   }
@@ -202,6 +260,7 @@ Report Engine::migrate() {
   if (baseline_wanted) impl.write_baseline(*impl.options.baseline_on_migrate, "baseline on migrate", report);
   auto rows = target.ledger().read();  // under the lock: they cannot change until we write
   target.wait_for_orphans(rows);
+  impl.refuse_drift(migrations, rows);  // under the lock: nobody migrates while it is judged
   plan = impl.plan_from(migrations, rows);
   auto scripts = impl.prepare(migrations, plan);  // step 3
   auto executor = impl.executor();                // step 4

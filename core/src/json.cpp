@@ -180,6 +180,34 @@ std::string to_json(const Diff& diff, const std::string& from, const std::string
                      {"created", created.empty() ? nlohmann::json() : nlohmann::json(created)}};
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+std::string to_json(const LintReport& report) {
+  nlohmann::json findings = nlohmann::json::array();
+  int errors = 0, warnings = 0;
+  for (const auto& f : report.findings) {
+    findings.push_back({{"code", f.code},
+                        {"severity", to_string(f.severity)},
+                        {"file", f.file},
+                        {"version", f.version},
+                        {"line", f.line > 0 ? nlohmann::json(f.line) : nlohmann::json()},
+                        {"message", f.message},
+                        {"remedy", f.remedy},
+                        {"allowed", f.allowed}});
+    errors += f.severity == Severity::error && !f.allowed;
+    warnings += f.severity == Severity::warning && !f.allowed;
+  }
+  nlohmann::json doc{{"linted", report.linted},   {"findings", findings}, {"data_checked", report.data_checked},
+                     {"notes", report.notes},     {"errors", errors},     {"warnings", warnings}};
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+std::string to_json(const DriftReport& report) {
+  nlohmann::json doc{{"database", report.database},
+                     {"expected", report.expected},
+                     {"drifted", report.drifted()},
+                     {"differences", report.differences},
+                     {"to_revert", report.to_revert.empty() ? "" : to_yaml(report.to_revert, {})},
+                     {"notes", report.notes}};
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 std::string to_json(const plugin::Loader& loader) {
   return document(loader).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }

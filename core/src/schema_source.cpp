@@ -3,6 +3,7 @@
 // database), a live database, a schema.yaml, or a file of DDL. A scratch database is strata's
 // own, named strata_scratch_<pid>, and removed on every way out; those of processes that died
 // (a SIGKILL) are removed by the next run.
+#include "schema_source.hpp"
 #include "target.hpp"
 
 #include <strata/diff.hpp>
@@ -205,6 +206,62 @@ bool is_url(std::string_view text) {
 
 }  // namespace
 
+DeclaredSchema history_schema(const Options& options, const std::string& dev_url,
+                              const std::function<bool(const Migration&)>& include) {
+  Options o = options;
+  // No directory yet is no history yet: what the first `generate` starts from.
+  std::error_code ec;
+  bool none = o.dir.empty() || !fs::exists(o.dir, ec);
+  std::vector<Migration> files = none ? std::vector<Migration>{} : load_directory(o.dir, o.dialects);
+  if (o.embedded) {
+    auto embedded = o.embedded->migrations();
+    files.insert(files.end(), embedded.begin(), embedded.end());
+  }
+  auto wanted = [&](const Migration& m) {
+    return m.kind == MigrationKind::versioned && !(o.target && *m.version > *o.target) && (!include || include(m));
+  };
+  // Folded in memory while every migration is portable, for every database alike.
+  DeclaredSchema schema;
+  bool portable = true;
+  std::optional<Version> newest;
+  for (const auto& m : files) {
+    if (!wanted(m)) continue;
+    if (!newest || *m.version > *newest) newest = m.version;
+    const auto* list = m.operations();
+    portable = list && m.dialect.empty() && std::none_of(list->begin(), list->end(), [](const ops::Operation& op) {
+                 return std::holds_alternative<ops::Sql>(op.change);
+               });
+    if (!portable) break;
+    try {
+      fold_into(schema, *list);
+    } catch (Error& e) {
+      throw e.in_file(m.where());
+    }
+  }
+  if (portable) {
+    schema = normalize(std::move(schema));
+  } else {
+    // Replayed up to the newest wanted version; one left out below it runs too, and is named.
+    if (include)
+      for (const auto& m : files)
+        if (m.kind == MigrationKind::versioned && !wanted(m) && newest && *m.version < *newest)
+          schema.notes.push_back(m.script + " is not among them, but is replayed with them (SQL is replayed in "
+                                            "version order up to the newest)");
+    if (newest) o.target = newest;
+    std::vector<std::string> notes = std::move(schema.notes);
+    schema = newest ? replay(o, dev_url) : DeclaredSchema{};
+    schema.notes.insert(schema.notes.end(), notes.begin(), notes.end());
+  }
+  for (const auto& m : files)
+    if (m.kind == MigrationKind::repeatable) {
+      schema.notes.push_back("repeatable migrations (" + m.script +
+                             ", ...) are outside the table model: the views and functions they make are not "
+                             "compared");
+      break;
+    }
+  return schema;
+}
+
 std::vector<std::string> render_sql(const std::vector<ops::Operation>& operations, const DeclaredSchema& from,
                                     const std::string& where, const Options& options) {
   if (operations.empty()) return {};
@@ -269,38 +326,7 @@ DeclaredSchema load_schema(std::string_view source, const Options& options, cons
       o.target = Version::parse(at);
       if (!o.target) throw Error(ErrorKind::usage, "'" + at + "' in '" + text + "' is not a version (e.g. 7, 1.2)");
     }
-    // No directory yet is no history yet: what the first `generate` starts from.
-    std::error_code ec;
-    bool none = o.dir.empty() || !fs::exists(o.dir, ec);
-    std::vector<Migration> files = none ? std::vector<Migration>{} : load_directory(o.dir, o.dialects);
-    if (o.embedded) {
-      auto embedded = o.embedded->migrations();
-      files.insert(files.end(), embedded.begin(), embedded.end());
-    }
-    // Folded in memory while every migration is portable, for every database alike.
-    DeclaredSchema schema;
-    bool portable = true;
-    for (const auto& m : files) {
-      if (m.kind != MigrationKind::versioned || (o.target && *m.version > *o.target)) continue;
-      const auto* list = m.operations();
-      portable = list && m.dialect.empty() && std::none_of(list->begin(), list->end(), [](const ops::Operation& op) {
-                   return std::holds_alternative<ops::Sql>(op.change);
-                 });
-      if (!portable) break;
-      try {
-        fold_into(schema, *list);
-      } catch (Error& e) {
-        throw e.in_file(m.where());
-      }
-    }
-    schema = portable ? normalize(std::move(schema)) : replay(o, dev_url);
-    for (const auto& m : files)
-      if (m.kind == MigrationKind::repeatable) {
-        schema.notes.push_back("repeatable migrations (" + m.script +
-                               ", ...) are outside the table model: the views and functions they make are not "
-                               "compared");
-        break;
-      }
+    DeclaredSchema schema = history_schema(o, dev_url.empty() ? options.dev_url : dev_url, {});
     schema.source = "the migrations in " + o.dir.string() + (at.empty() ? "" : " up to version " + at);
     return schema;
   }

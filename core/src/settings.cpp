@@ -130,6 +130,12 @@ const std::vector<Entry>& entries() {
        [](Options& o, auto shown, auto v) { o.dry_run = flag(shown, v); }},
       {{"strict", "true/false", "a portable operation that finds drift fails the migration"},
        [](Options& o, auto shown, auto v) { o.strict = flag(shown, v); }},
+      {{"check-drift", "true/false",
+        "migrate: refuse to apply when the schema differs from what the applied migrations make"},
+       [](Options& o, auto shown, auto v) { o.check_drift = flag(shown, v); }},
+      {{"dev-url", "a database URL",
+        "where SQL migrations are replayed to know what they make (a SQLite file of strata's own by default)"},
+       [](Options& o, auto shown, auto v) { o.dev_url = text(shown, v); }},
       {{"baseline-on-migrate", "a version", "on a non-empty database without a ledger, baseline at this version first"},
        [](Options& o, auto shown, auto v) { o.baseline_on_migrate = version(shown, v); }},
   };

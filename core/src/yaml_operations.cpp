@@ -307,6 +307,11 @@ class Reader {
       if (c["native"]) t.column_native[column.name] = text(c["native"]);
       if (t.column(column.name)) fail(c, "the column " + column.name + " is declared twice in table " + t.name);
       if (c["renamed_from"]) t.column_renamed_from[column.name] = text(c["renamed_from"]);
+      if (c["backfill"]) {
+        Literal fill = literal(c["backfill"]);
+        if (std::holds_alternative<std::nullptr_t>(fill)) fail(c["backfill"], "backfill needs a value, not null");
+        t.column_backfill[column.name] = std::move(fill);
+      }
       t.columns.push_back(std::move(column));
     }
     auto known = [&](const YAML::Node& at, const std::vector<std::string>& list) {
@@ -484,7 +489,7 @@ class Reader {
     if (declared)
       allow(c, "a column",
             {"name", "type", "native", "length", "precision", "scale", "nullable", "default", "default_expression",
-             "primary_key", "auto_increment", "unique", "renamed_from"});
+             "primary_key", "auto_increment", "unique", "renamed_from", "backfill"});
     else
       allow(c, "a column",
             {"name", "type", "length", "precision", "scale", "nullable", "default", "default_expression", "primary_key",

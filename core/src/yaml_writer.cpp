@@ -306,15 +306,19 @@ std::string to_yaml(const DeclaredSchema& schema) {
 }
 
 std::string to_yaml(const std::vector<ops::Operation>& up, const std::vector<ops::Operation>& down,
-                    const std::vector<std::string>& header) {
+                    const std::vector<std::string>& header, const std::vector<std::string>& allow) {
   YAML::Emitter out;
-  if (down.empty()) {
+  if (down.empty() && allow.empty()) {
     operations(out, up);
   } else {
-    out << YAML::BeginMap << YAML::Key << "up" << YAML::Value;
+    out << YAML::BeginMap;
+    if (!allow.empty()) names(out, "allow", allow);
+    out << YAML::Key << "up" << YAML::Value;
     operations(out, up);
-    out << YAML::Key << "down" << YAML::Value;
-    operations(out, down);
+    if (!down.empty()) {
+      out << YAML::Key << "down" << YAML::Value;
+      operations(out, down);
+    }
     out << YAML::EndMap;
   }
   return comments(header) + out.c_str() + "\n";

@@ -59,6 +59,10 @@ struct STRATA_API DeclaredTable {
   // database spells it (or schema.yaml's `native:`); its `type` is then a placeholder. Compared as
   // written; no portable operation creates or changes it.
   std::map<std::string, std::string> column_native;
+  // A schema.yaml's `backfill:`: the value a column added to this table (which may hold rows)
+  // is filled with before it is set NOT NULL (the generator writes add_column, backfill,
+  // alter_column). Not part of the shape: never compared, never set by a fold or a database.
+  std::map<std::string, ops::Literal> column_backfill;
   int line = 0;  // where a schema.yaml declares it; 0 otherwise
 
   const ops::Column* column(std::string_view column_name) const;
@@ -145,8 +149,9 @@ struct Diff {
 STRATA_API Diff diff(const DeclaredSchema& from, const DeclaredSchema& to, const DiffOptions& options = {});
 
 // A portable migration holding `up` and `down`, as `strata generate` writes it: parse_yaml reads
-// it back to the same operations (and checksum). `header` lines are written as comments first.
+// it back to the same operations (and checksum). `header` lines are written as comments first;
+// `allow` (lint codes) as its `allow:`.
 STRATA_API std::string to_yaml(const std::vector<ops::Operation>& up, const std::vector<ops::Operation>& down,
-                               const std::vector<std::string>& header = {});
+                               const std::vector<std::string>& header = {}, const std::vector<std::string>& allow = {});
 
 }  // namespace strata

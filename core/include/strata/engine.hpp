@@ -13,6 +13,7 @@
 #pragma once
 
 #include <strata/diff.hpp>
+#include <strata/drift.hpp>
 #include <strata/error.hpp>
 #include <strata/export.hpp>
 #include <strata/migration_set.hpp>
@@ -48,6 +49,12 @@ struct Options {
   bool single_transaction = false;                   // every pending migration in one transaction
   bool dry_run = false;                              // plan and print the SQL; change nothing
   bool strict = false;                               // drift of a portable operation is an error
+  // migrate: compare the schema with what the applied migrations make, under the lock before
+  // anything runs, and refuse (exit 3) when they differ (see Engine::drift)
+  bool check_drift = false;
+  // Where SQL migrations are replayed to know what they make (drift, diff, generate, lint): a
+  // database URL whose server strata may create a scratch schema on; "": a SQLite file of its own.
+  std::string dev_url{};
   std::optional<Version> baseline_on_migrate{};      // baseline a non-empty database without a ledger
   std::vector<std::filesystem::path> plugin_dirs{};  // searched before STRATA_PLUGIN_PATH
   // The project's own dialect tags in migration names, beyond those strata knows (a
@@ -96,6 +103,11 @@ class STRATA_API Engine {
   Schema schema();
   // The same in the declared model (see <strata/diff.hpp>), names of keys and indexes kept.
   DeclaredSchema declared_schema();
+  // The schema against what the migrations the ledger records as applied make (folded in memory
+  // when they are all portable, else replayed in a scratch database: Options::dev_url). Pending
+  // migrations are not drift; strata's own tables are never compared. Takes no lock; changes
+  // nothing.
+  DriftReport drift();
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 
 #include <strata/diff.hpp>
 #include <strata/engine.hpp>
+#include <strata/lint.hpp>
 #include <strata/export.hpp>
 #include <strata/version.hpp>
 
@@ -20,6 +21,7 @@ struct DiffRequest {
   std::string dev_url;
   std::vector<std::string> renames;  // "old=new" (a table) or "table.old=new" (a column of table, its new name)
   bool no_renames = false;           // generate: what looks like a rename is a drop and an add
+  std::vector<std::string> allow;    // generate: lint codes accepted (written as the migration's allow:)
 };
 
 struct Compared {
@@ -36,11 +38,14 @@ struct Generated {
   Compared compared;
   std::filesystem::path file;  // the migration written; empty when there was no difference
   std::string version;         // its version; "" when none
+  LintReport lint;             // the operations linted (with data when Options::url is set)
 };
 
 // Writes the next V<n>__<description>.yaml in Options::dir with the operations and their down,
 // or nothing when there is no difference. Throws Error(validation) listing every change that
-// may be a rename (Diff::hints), writing nothing, unless DiffRequest::no_renames; Error(usage)
+// may be a rename (Diff::hints), writing nothing, unless DiffRequest::no_renames; Error(validation)
+// naming each error-level lint finding not allowed (with Options::url, the data is asked: a NOT
+// NULL column added to a table with rows is refused, naming the remedy), writing nothing; Error(usage)
 // for a description that cannot be a file name or a file already there.
 STRATA_API Generated generate(const std::string& description, const DiffRequest& request, const Options& options);
 

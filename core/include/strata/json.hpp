@@ -9,6 +9,7 @@
 
 #include <strata/engine.hpp>
 #include <strata/export.hpp>
+#include <strata/lint.hpp>
 
 #include <string>
 #include <vector>
@@ -34,6 +35,12 @@ STRATA_API std::string to_json(const Schema& first, const Schema& second, const 
 // hints, notes, and created (the file generate wrote; null when none).
 STRATA_API std::string to_json(const Diff& diff, const std::string& from, const std::string& to,
                                const std::string& created = {});
+// `strata lint`: linted (scripts), findings [{code, severity, file, version, line, message, remedy,
+// allowed}], data_checked, notes, errors (error-level findings not allowed), warnings.
+STRATA_API std::string to_json(const LintReport& report);
+// `strata drift`: database, expected, drifted, differences, to_revert (a portable migration's
+// YAML; "" when none), notes.
+STRATA_API std::string to_json(const DriftReport& report);
 // The drivers a loader finds (`strata drivers`): search_path, plugins.
 STRATA_API std::string to_json(const plugin::Loader& loader);
 
