@@ -10,7 +10,7 @@ namespace strata::cli {
 namespace {
 
 DiffRequest request_of(const DiffFlags& flags) {
-  return {flags.from, flags.to, flags.dev_url, flags.renames, flags.no_renames, flags.allow};
+  return {flags.from, flags.to, {}, flags.renames, flags.no_renames, flags.allow};
 }
 
 std::string operations(std::size_t n) {

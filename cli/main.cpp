@@ -236,9 +236,7 @@ int main(int argc, char** argv) {
     cmd.add_setting(command, "schema", "schema.yaml");
     command->add_option("--rename", f.diff.renames,
                         "old=new (a table) or table.old=new (a column): a rename, rows kept");
-    command->add_option("--dev-url", f.diff.dev_url,
-                        "where to replay SQL migrations (a SQLite file of strata's own by "
-                        "default)");
+    cmd.add_setting(command, "dev-url");
   };
   auto* diff = app.add_subcommand("diff", "the portable operations that turn one schema into another");
   diff_options(diff);

@@ -224,9 +224,10 @@ DeclaredSchema history_schema(const Options& options, const std::string& dev_url
   DeclaredSchema schema;
   bool portable = true;
   std::optional<Version> newest;
+  for (const auto& m : files)
+    if (wanted(m) && (!newest || *m.version > *newest)) newest = m.version;
   for (const auto& m : files) {
     if (!wanted(m)) continue;
-    if (!newest || *m.version > *newest) newest = m.version;
     const auto* list = m.operations();
     portable = list && m.dialect.empty() && std::none_of(list->begin(), list->end(), [](const ops::Operation& op) {
                  return std::holds_alternative<ops::Sql>(op.change);

@@ -67,11 +67,12 @@ TEST_CASE("generated migrations turn one declared schema into the next, with no 
     if (!supported(url, project.path() / "migrations" / migration_files(project.path() / "migrations").back()))
       continue;
     REQUIRE(strata_in(project, {"migrate", "--url", url}).exit_code == 0);
-    ProcessResult second = strata_in(project, {"generate", "schema b", "--to", "b.yaml"});
+    // Linted with the database's data: its tables are empty, so no drop or narrowing loses a row.
+    ProcessResult second = strata_in(project, {"generate", "schema b", "--to", "b.yaml", "--url", url});
     INFO(second.out << second.err);
     if (second.exit_code == 3) {  // a drop and an add that may be a rename: the user says it is not
       CHECK_THAT(second.err, Catch::Contains("renamed_from:"));
-      second = strata_in(project, {"generate", "schema b", "--to", "b.yaml", "--no-renames"});
+      second = strata_in(project, {"generate", "schema b", "--to", "b.yaml", "--no-renames", "--url", url});
     }
     REQUIRE(second.exit_code == 0);
     fs::path generated = project.path() / "migrations" / migration_files(project.path() / "migrations").back();
