@@ -20,7 +20,8 @@ std::string operations(std::size_t n) {
 void print_findings(std::ostream& out, const LintReport& r, bool with_ok) {
   for (const auto& f : r.findings) {
     if (f.severity == Severity::info && !with_ok) continue;
-    std::string where = f.file.empty() ? std::string() : f.file + (f.line > 0 ? ":" + std::to_string(f.line) : "") + ": ";
+    std::string where =
+        f.file.empty() ? std::string() : f.file + (f.line > 0 ? ":" + std::to_string(f.line) : "") + ": ";
     std::string level = f.allowed ? "allowed" : f.severity == Severity::info ? "ok" : to_string(f.severity);
     out << where << level << " " << f.code << ": " << f.message << '\n';
     if (!f.remedy.empty() && !f.allowed && f.severity != Severity::info) out << "  fix: " << f.remedy << '\n';

@@ -10,8 +10,8 @@
 namespace strata::cli {
 
 struct DiffFlags {
-  std::string from = "migrations";  // see load_schema
-  std::string to;                   // "": Options::schema
+  std::string from = "migrations";   // see load_schema
+  std::string to;                    // "": Options::schema
   std::vector<std::string> renames;  // "old=new" (a table) or "table.old=new" (a column of table)
   bool check = false;                // diff: exit 6 when there is a difference
   std::string sql;                   // diff: render SQL against `sqlite` (a scratch database) or a URL

@@ -100,8 +100,8 @@ class Command {
     bool file = settings.read_file(flags.config);
     if (!file && command->count("--config") > 0)
       throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
-    bool needs_url = !app_.got_subcommand("new") && !app_.got_subcommand("diff") &&
-                     !app_.got_subcommand("generate") && !app_.got_subcommand("lint");
+    bool needs_url = !app_.got_subcommand("new") && !app_.got_subcommand("diff") && !app_.got_subcommand("generate") &&
+                     !app_.got_subcommand("lint");
     if (!settings.is_set("url") && needs_url)
       throw Error(ErrorKind::usage,
                   "no database URL: give --url, set STRATA_DATABASE_URL or DATABASE_URL, or put url in strata.toml");

@@ -146,15 +146,17 @@ struct Engine::Impl {
       if (row.kind == MigrationKind::versioned && row.success) applied.insert(row.version->str());
       if (row.kind == MigrationKind::undo && row.success) applied.erase(row.version->str());
       if (!row.success)
-        report.notes.push_back(row.script + " failed part-way: what it changed is compared as not applied (see "
-                                            "`strata status`)");
+        report.notes.push_back(row.script +
+                               " failed part-way: what it changed is compared as not applied (see "
+                               "`strata status`)");
     }
     auto include = [&](const Migration& m) {
       return applied.count(m.version->str()) > 0 || (baseline && *m.version <= *baseline);
     };
-    std::size_t count = static_cast<std::size_t>(
-        std::count_if(migrations.begin(), migrations.end(),
-                      [&](const Migration& m) { return m.kind == MigrationKind::versioned && include(m); }));
+    std::size_t count =
+        static_cast<std::size_t>(std::count_if(migrations.begin(), migrations.end(), [&](const Migration& m) {
+          return m.kind == MigrationKind::versioned && include(m);
+        }));
     Options history = options;
     history.target.reset();
     history.on_event = {};
@@ -162,8 +164,8 @@ struct Engine::Impl {
     DeclaredSchema live = declared_schema_of(target.connection(), options.ledger_table);
     // A replay reads a database too: the same types settle both ways.
     settle_types(live, expected);
-    report.expected = "the " + std::to_string(count) + (count == 1 ? " migration" : " migrations") +
-                      " the ledger records as applied";
+    report.expected =
+        "the " + std::to_string(count) + (count == 1 ? " migration" : " migrations") + " the ledger records as applied";
     Diff changed = diff(expected, live);
     for (const auto& op : changed.up) report.differences.push_back(op.summary());
     report.to_revert = changed.down;

@@ -195,8 +195,8 @@ std::string to_json(const LintReport& report) {
     errors += f.severity == Severity::error && !f.allowed;
     warnings += f.severity == Severity::warning && !f.allowed;
   }
-  nlohmann::json doc{{"linted", report.linted},   {"findings", findings}, {"data_checked", report.data_checked},
-                     {"notes", report.notes},     {"errors", errors},     {"warnings", warnings}};
+  nlohmann::json doc{{"linted", report.linted}, {"findings", findings}, {"data_checked", report.data_checked},
+                     {"notes", report.notes},   {"errors", errors},     {"warnings", warnings}};
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 std::string to_json(const DriftReport& report) {

@@ -31,14 +31,14 @@ constexpr std::int64_t count_limit = 1'000;
 // A data question: how many rows match. None: the finding is harmless on this data.
 struct Question {
   enum class Kind {
-    rows,           // the table has a row
-    values,         // a row holds a value in the column
-    nulls,          // a row holds NULL in the column
-    too_long,       // a value longer than `length` characters
-    out_of_range,   // an integer outside [low, high]
-    too_wide,       // a decimal of `length` digits or more before the point
-    lost_scale,     // a decimal with more than `length` digits after the point
-    duplicates,     // a value of `columns` held by two rows
+    rows,          // the table has a row
+    values,        // a row holds a value in the column
+    nulls,         // a row holds NULL in the column
+    too_long,      // a value longer than `length` characters
+    out_of_range,  // an integer outside [low, high]
+    too_wide,      // a decimal of `length` digits or more before the point
+    lost_scale,    // a decimal with more than `length` digits after the point
+    duplicates,    // a value of `columns` held by two rows
   };
   Kind kind = Kind::rows;
   std::string table;
@@ -122,8 +122,9 @@ std::optional<Narrowing> narrowing(const ColumnType& from, const ColumnType& to,
     if (!wide && !scale) return std::nullopt;
     Question q = ask(wide ? Question::Kind::too_wide : Question::Kind::lost_scale);
     q.length = wide ? to.precision - to.scale : to.scale;
-    std::string why = wide ? "a value of more than " + std::to_string(q.length) + " digits before the point does not fit"
-                           : "digits after the " + std::to_string(to.scale) + "th decimal place are lost";
+    std::string why = wide
+                          ? "a value of more than " + std::to_string(q.length) + " digits before the point does not fit"
+                          : "digits after the " + std::to_string(to.scale) + "th decimal place are lost";
     // Both narrowed: the wider question asked; the scale is named in the message.
     if (wide && scale) why += ", and digits after the " + std::to_string(to.scale) + "th decimal place are lost";
     return Narrowing{change + ": " + why, q};
@@ -198,8 +199,8 @@ class Analysis {
   void check(const ops::Operation& op, const ops::DropTable& o) {
     if (!schema_.table(o.table)) return;
     if (o.require_empty) {
-      add("drop-table", Severity::info, "drops " + o.table + ", refused at apply time if it holds a row (require_empty)",
-          "");
+      add("drop-table", Severity::info,
+          "drops " + o.table + ", refused at apply time if it holds a row (require_empty)", "");
       return;
     }
     Question q = about(Question::Kind::rows, o.table);
@@ -216,8 +217,8 @@ class Analysis {
     if (!t || !t->column(o.column)) return;
     std::string what = o.table + "." + o.column;
     if (o.require_empty) {
-      add("drop-column", Severity::info, "drops " + what + ", refused at apply time if a row holds a value (require_empty)",
-          "");
+      add("drop-column", Severity::info,
+          "drops " + what + ", refused at apply time if a row holds a value (require_empty)", "");
       return;
     }
     Question q = about(Question::Kind::values, o.table, {o.column});
@@ -231,8 +232,9 @@ class Analysis {
   }
   void check(const ops::Operation& op, const ops::RenameTable& o) {
     add("rename", Severity::warning,
-        op.summary() + ": replicas still running the previous release use " + o.table + " and fail until they are "
-                                                                               "replaced",
+        op.summary() + ": replicas still running the previous release use " + o.table +
+            " and fail until they are "
+            "replaced",
         "add the new table (or a view) first and drop the old one in a later release, or accept it with allow: "
         "[rename]");
   }
@@ -248,8 +250,8 @@ class Analysis {
     const DeclaredTable* t = schema_.table(o.table);
     if (t && t->column(c.name) && o.if_missing) return;  // already there: a no-op
     Question q = about(Question::Kind::rows, o.table);
-    q.if_none = "adds NOT NULL column " + o.table + "." + c.name + " without a default to " + o.table +
-                ", which is empty";
+    q.if_none =
+        "adds NOT NULL column " + o.table + "." + c.name + " without a default to " + o.table + ", which is empty";
     q.if_some = "adds NOT NULL column " + o.table + "." + c.name + " without a default: it fails on " + o.table +
                 ", which holds";
     add("not-null-no-default", Severity::error,
@@ -293,8 +295,8 @@ class Analysis {
     Question q = about(Question::Kind::duplicates, table, columns);
     q.if_none = op.summary() + ": no two rows share a value of (" + join(columns) + ")";
     q.if_some = op.summary() + ": a value of (" + join(columns) + ") is shared by rows, in";
-    add("new-unique", Severity::warning, op.summary() + ": a unique key over (" + join(columns) +
-                                             ") fails if two rows already share a value",
+    add("new-unique", Severity::warning,
+        op.summary() + ": a unique key over (" + join(columns) + ") fails if two rows already share a value",
         "remove the duplicates first, check it with --url, or accept it with allow: [new-unique]", q);
   }
   void check(const ops::Operation& op, const ops::AddUnique& o) {
@@ -368,7 +370,8 @@ std::vector<SqlStatement> statements_of(const std::string& sql) {
     auto skip_to = [&](std::string_view end) {
       std::size_t at = sql.find(end, i + 1);
       std::size_t stop = at == std::string::npos ? sql.size() : at + end.size();
-      line += static_cast<int>(std::count(sql.begin() + static_cast<long>(i), sql.begin() + static_cast<long>(stop), '\n'));
+      line +=
+          static_cast<int>(std::count(sql.begin() + static_cast<long>(i), sql.begin() + static_cast<long>(stop), '\n'));
       i = stop - 1;
     };
     if (c == '\n') ++line;
@@ -413,9 +416,9 @@ bool has(const std::string& words, std::string_view phrase) {
 
 // Whether an ALTER TABLE drops a column: DROP [COLUMN] [IF EXISTS] name, not DROP INDEX/KEY/...
 bool drops_column(const std::string& words) {
-  static const std::set<std::string> not_columns = {"INDEX",   "KEY",     "CONSTRAINT", "FOREIGN",  "PRIMARY",
-                                                    "CHECK",   "PARTITION", "DEFAULT",  "NOT",      "IDENTITY",
-                                                    "EXPRESSION", "SYSTEM", "TRIGGER",  "UNIQUE"};
+  static const std::set<std::string> not_columns = {"INDEX",      "KEY",       "CONSTRAINT", "FOREIGN", "PRIMARY",
+                                                    "CHECK",      "PARTITION", "DEFAULT",    "NOT",     "IDENTITY",
+                                                    "EXPRESSION", "SYSTEM",    "TRIGGER",    "UNIQUE"};
   std::vector<std::string> tokens;
   std::string token;
   for (char c : words + " ") {
@@ -620,7 +623,8 @@ LintReport lint_change(const std::vector<ops::Operation>& operations, const Decl
 
 LintReport lint(const LintRequest& request, const Options& options) {
   LintReport report;
-  std::vector<Migration> all = options.dir.empty() ? std::vector<Migration>{} : load_directory(options.dir, options.dialects);
+  std::vector<Migration> all =
+      options.dir.empty() ? std::vector<Migration>{} : load_directory(options.dir, options.dialects);
   if (options.embedded)
     for (auto& m : options.embedded->migrations(options.dialects)) all.push_back(std::move(m));
   std::stable_sort(all.begin(), all.end(), applies_before);
@@ -659,13 +663,15 @@ LintReport lint(const LintRequest& request, const Options& options) {
   } else {
     std::vector<Version> versions;
     for (const auto& m : pool)
-      if (m.kind == MigrationKind::versioned && std::find(versions.begin(), versions.end(), *m.version) == versions.end())
+      if (m.kind == MigrationKind::versioned &&
+          std::find(versions.begin(), versions.end(), *m.version) == versions.end())
         versions.push_back(*m.version);
     std::sort(versions.begin(), versions.end());
     std::size_t keep = static_cast<std::size_t>(std::max(request.latest, 0));
     if (versions.size() > keep) versions.erase(versions.begin(), versions.end() - static_cast<long>(keep));
     for (const auto& m : pool)
-      if (m.kind == MigrationKind::versioned && std::find(versions.begin(), versions.end(), *m.version) != versions.end())
+      if (m.kind == MigrationKind::versioned &&
+          std::find(versions.begin(), versions.end(), *m.version) != versions.end())
         chosen.push_back(&m);
   }
 
@@ -692,8 +698,9 @@ LintReport lint(const LintRequest& request, const Options& options) {
           }
         }
         if (!rolling_known)
-          report.notes.push_back(m->script + " is checked against the schema before the SQL migrations pending "
-                                             "ahead of it, which strata does not parse");
+          report.notes.push_back(m->script +
+                                 " is checked against the schema before the SQL migrations pending "
+                                 "ahead of it, which strata does not parse");
         before = rolling;
       } else {
         const Migration* previous = nullptr;

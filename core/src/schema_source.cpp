@@ -246,8 +246,9 @@ DeclaredSchema history_schema(const Options& options, const std::string& dev_url
     if (include)
       for (const auto& m : files)
         if (m.kind == MigrationKind::versioned && !wanted(m) && newest && *m.version < *newest)
-          schema.notes.push_back(m.script + " is not among them, but is replayed with them (SQL is replayed in "
-                                            "version order up to the newest)");
+          schema.notes.push_back(m.script +
+                                 " is not among them, but is replayed with them (SQL is replayed in "
+                                 "version order up to the newest)");
     if (newest) o.target = newest;
     std::vector<std::string> notes = std::move(schema.notes);
     schema = newest ? replay(o, dev_url) : DeclaredSchema{};

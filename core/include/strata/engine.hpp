@@ -46,9 +46,9 @@ struct Options {
   std::optional<Version> target{};                 // migrate up to and including this version
   bool out_of_order = false;
   Resume resume = Resume::none;
-  bool single_transaction = false;                   // every pending migration in one transaction
-  bool dry_run = false;                              // plan and print the SQL; change nothing
-  bool strict = false;                               // drift of a portable operation is an error
+  bool single_transaction = false;  // every pending migration in one transaction
+  bool dry_run = false;             // plan and print the SQL; change nothing
+  bool strict = false;              // drift of a portable operation is an error
   // migrate: compare the schema with what the applied migrations make, under the lock before
   // anything runs, and refuse (exit 3) when they differ (see Engine::drift)
   bool check_drift = false;

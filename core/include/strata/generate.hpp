@@ -4,8 +4,8 @@
 
 #include <strata/diff.hpp>
 #include <strata/engine.hpp>
-#include <strata/lint.hpp>
 #include <strata/export.hpp>
+#include <strata/lint.hpp>
 #include <strata/version.hpp>
 
 #include <filesystem>

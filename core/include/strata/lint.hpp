@@ -35,11 +35,11 @@ STRATA_API const char* to_string(Severity severity);
 struct Finding {
   std::string code;  // "drop-column" (docs/lint.md lists them)
   Severity severity = Severity::error;
-  std::string file;     // where the migration was read ("migrations/V8__x.yaml")
-  std::string version;  // the migration's label ("8")
-  int line = 0;         // of the operation or statement in `file`; 0 when not known
-  std::string message;  // what it does to the data, with the count the database gave
-  std::string remedy;   // what to write instead, or how to accept it
+  std::string file;      // where the migration was read ("migrations/V8__x.yaml")
+  std::string version;   // the migration's label ("8")
+  int line = 0;          // of the operation or statement in `file`; 0 when not known
+  std::string message;   // what it does to the data, with the count the database gave
+  std::string remedy;    // what to write instead, or how to accept it
   bool allowed = false;  // accepted (allow:, -- strata:allow, --allow): reported, never refuses
 };
 
@@ -54,8 +54,8 @@ struct LintRequest {
 struct STRATA_API LintReport {
   std::vector<std::string> linted;  // the scripts checked, in order
   std::vector<Finding> findings;
-  bool data_checked = false;        // a database answered the data questions
-  std::vector<std::string> notes;   // what could not be checked, and why
+  bool data_checked = false;       // a database answered the data questions
+  std::vector<std::string> notes;  // what could not be checked, and why
   // An error-level finding that is not allowed: the command's exit code is 3.
   bool refused() const;
 };
