@@ -597,6 +597,9 @@ std::vector<Checked> of_migration(const Migration& m, const DeclaredSchema& befo
   return out;
 }
 
+// Lint reads; it reports nothing of the connection's own progress.
+void quiet(Event::Type, const std::string&, const MigrationStatus*, std::chrono::milliseconds) {}
+
 bool named_by(const Migration& m, const std::string& file) {
   fs::path p(file);
   return p.filename().string() == m.script || file == m.where();
@@ -609,7 +612,7 @@ LintReport lint_change(const std::vector<ops::Operation>& operations, const Decl
   LintReport report;
   std::vector<Checked> checked = Analysis(before, "", "").run(operations);
   if (!options.url.empty()) {
-    detail::Target target(options, [](Event::Type, std::string, const MigrationStatus*, std::chrono::milliseconds) {});
+    detail::Target target(options, quiet);
     target.load_driver();
     target.connect(detail::Access::read_only);
     DeclaredSchema live = declared_schema_of(target.connection(), options.ledger_table);
@@ -634,7 +637,7 @@ LintReport lint(const LintRequest& request, const Options& options) {
   std::vector<const Migration*> pending;
   std::vector<Migration> selected_for_dialect;
   if (!options.url.empty()) {
-    target.emplace(options, [](Event::Type, std::string, const MigrationStatus*, std::chrono::milliseconds) {});
+    target.emplace(options, quiet);
     target->load_driver();
     target->connect(detail::Access::read_only);
     selected_for_dialect = select_for_dialect(all, target->connection().dialect().suffixes());
@@ -724,7 +727,7 @@ LintReport lint(const LintRequest& request, const Options& options) {
       ++next_pending;
     }
   }
-  if (report.data_checked && chosen.empty()) report.notes.push_back("nothing is pending on the database");
+  if (report.data_checked && chosen.empty()) report.notes.emplace_back("nothing is pending on the database");
   return report;
 }
 
