@@ -22,7 +22,8 @@ struct strata_options {
   std::optional<strata::Version> baseline_version;
   std::optional<std::string> description;
   bool check = false;
-  strata::DiffRequest diff;  // diff, generate: from, dev-url, rename, no-renames
+  strata::DiffRequest diff;  // diff, generate: from, rename, no-renames, allow
+  strata::LintRequest lint;  // lint: file, latest
   std::string error;
   strata_event_callback events = nullptr;
   void* payload = nullptr;
@@ -96,8 +97,17 @@ void set_command_option(strata_options& o, std::string_view key, const char* val
     o.to = value;  // read by the command that runs
   } else if (key == "from") {
     o.diff.from = value;
-  } else if (key == "dev-url" || key == "dev_url") {
-    o.diff.dev_url = value;
+  } else if (key == "allow") {
+    o.diff.allow.emplace_back(value);  // generate, lint: each call adds one
+  } else if (key == "file") {
+    o.lint.files.emplace_back(value);  // lint: each call adds one
+  } else if (key == "latest") {
+    char* end = nullptr;
+    long latest = std::strtol(value, &end, 10);
+    if (!*value || *end || latest < 1 || latest > 1'000'000)
+      throw Error(ErrorKind::usage,
+                  "latest takes a whole number from 1, not '" + strata::without_passwords(value) + "'");
+    o.lint.latest = static_cast<int>(latest);
   } else if (key == "rename") {
     o.diff.renames.emplace_back(value);  // each call adds one
   } else if (key == "no-renames" || key == "no_renames") {
@@ -143,7 +153,19 @@ std::string run(const strata_options& o, std::string_view command, int& code) {
     strata::Generated g = strata::generate(*o.description, request, options);
     return strata::to_json(g.compared.diff, g.compared.from, g.compared.to, g.file.string());
   }
+  if (command == "lint") {
+    strata::LintRequest request = o.lint;
+    request.allow = o.diff.allow;
+    strata::LintReport report = strata::lint(request, options);
+    if (report.refused()) code = strata::exit_code(ErrorKind::validation);
+    return strata::to_json(report);
+  }
   strata::Engine engine(std::move(options));
+  if (command == "drift") {
+    strata::DriftReport report = engine.drift();
+    if (report.drifted()) code = strata::exit_code(ErrorKind::validation);
+    return strata::to_json(report);
+  }
   if (command == "migrate") return strata::to_json(engine.migrate());
   if (command == "validate") return strata::to_json(engine.validate());
   if (command == "repair") return strata::to_json(engine.repair());
@@ -168,7 +190,8 @@ std::string run(const strata_options& o, std::string_view command, int& code) {
   }
   throw Error(ErrorKind::usage,
               "unknown command '" + std::string(command) +
-                  "' (known: migrate, status, validate, rollback, baseline, repair, schema, diff, generate)");
+                  "' (known: migrate, status, validate, rollback, baseline, repair, schema, diff, generate, lint, "
+                  "drift)");
 }
 
 }  // namespace

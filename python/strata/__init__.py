@@ -36,6 +36,14 @@ C_ABI_VERSION = 1
 _logger = logging.getLogger("strata")
 
 
+def _refusal(document: Dict[str, Any]) -> str:
+    """What a report that ends in a refusal (lint, drift) says, as one message."""
+    lines = [f"{f.get('file')}:{f.get('line')}: {f.get('code')}: {f.get('message')}"
+             for f in document.get("findings", []) if f.get("severity") == "error" and not f.get("allowed")]
+    lines += [f"drift: {d}" for d in document.get("differences", [])]
+    return "\n".join(lines) or "strata failed"
+
+
 class StrataError(Exception):
     """A command that failed. ``exit_code`` is the command line's; ``file``, ``line``,
     ``column``, ``statement`` and ``version`` are set where strata knows them; ``problems``
@@ -45,7 +53,7 @@ class StrataError(Exception):
 
     def __init__(self, document: Dict[str, Any]):
         error = document.get("error", {})
-        super().__init__(error.get("description", "strata failed"))
+        super().__init__(error.get("description") or _refusal(document))
         self.document = document
         self.message: str = error.get("message", "")
         self.file: Optional[str] = error.get("file")
@@ -251,10 +259,32 @@ def diff(*, source: str = "migrations", to: Optional[str] = None, check: bool = 
 
 def generate(description: str, *, source: str = "migrations", to: Optional[str] = None, dir: Optional[str] = None,
              rename: Optional[List[str]] = None, no_renames: bool = False, dev_url: Optional[str] = None,
+             allow: Optional[List[str]] = None,
              on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
     """Writes the next migration, ``V<n>__<description>.yaml`` in ``dir``, with the operations
     that make ``to`` (by default ``schema.yaml``) and their undo; ``created`` is its path, None
     when there was no difference. A change that may be a rename raises ValidationFailed naming
-    the ``renamed_from:`` to write, and nothing is written."""
+    the ``renamed_from:`` to write, and nothing is written; so does a lint finding that refuses
+    (with ``url``, asked of its data: a NOT NULL column added to a table with rows), unless its
+    code is in ``allow``."""
     return _run("generate", {"from": source, "to": to, "dir": dir, "description": description, "rename": rename,
-                             "no-renames": no_renames, "dev-url": dev_url, **options}, on_event)
+                             "no-renames": no_renames, "dev-url": dev_url, "allow": allow, **options}, on_event)
+
+
+def lint(url: Optional[str] = None, dir: Optional[str] = None, *, files: Optional[List[str]] = None,
+         latest: Optional[int] = None, allow: Optional[List[str]] = None,
+         on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """What the migrations would do to the data already there, as ``strata lint --json`` prints it:
+    ``findings`` (code, severity, file, line, message, remedy, allowed), ``errors``, ``warnings``.
+    With ``url`` the pending migrations are checked and the data is asked. A finding that refuses
+    raises ValidationFailed, whose ``document`` holds the report."""
+    return _run("lint", {"url": url, "dir": dir, "file": files, "latest": latest, "allow": allow, **options},
+                on_event)
+
+
+def drift(url: Optional[str] = None, dir: Optional[str] = None, *,
+          on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """The database's schema against what its applied migrations make, as ``strata drift --json``
+    prints it: ``drifted``, ``differences``, ``to_revert``. Drift raises ValidationFailed, whose
+    ``document`` holds the report."""
+    return _run("drift", {"url": url, "dir": dir, **options}, on_event)

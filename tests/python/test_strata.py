@@ -126,3 +126,35 @@ def test_diff_and_generate_write_the_migration_a_declared_schema_needs(tmp_path)
         strata.generate("rename title", to=str(declared), dir=str(migrations))
     assert "renamed_from: title" in str(refused.value)
     assert sorted(p.name for p in migrations.iterdir()) == ["V1__runbooks.yaml", "V2__add_runbook_version.yaml"]
+
+
+def test_lint_asks_the_data_and_drift_names_a_change_made_by_hand(tmp_path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "V1__runs.yaml").write_text(
+        "- create_table:\n    name: runs\n    columns:\n"
+        "      - {name: id, type: bigint, primary_key: true}\n"
+        "      - {name: status, type: string(20)}\n")
+    url = f"sqlite:{tmp_path / 'app.db'}"
+    strata.migrate(url=url, dir=str(migrations))
+    db = sqlite3.connect(tmp_path / "app.db")
+    db.execute("INSERT INTO runs (id, status) VALUES (1, 'done')")
+    db.commit()
+    (migrations / "V2__version.yaml").write_text(
+        "- add_column: {table: runs, column: {name: runbook_version, type: integer, nullable: false}}\n")
+    with pytest.raises(strata.ValidationFailed) as refused:
+        strata.lint(url=url, dir=str(migrations))
+    finding = refused.value.document["findings"][0]
+    assert finding["code"] == "not-null-no-default"
+    assert finding["message"].endswith("it fails on runs, which holds 1 row")
+    assert "V2__version.yaml:1: not-null-no-default" in str(refused.value)
+    report = strata.lint(url=url, dir=str(migrations), allow=["not-null-no-default"])
+    assert report.findings[0]["allowed"] is True
+
+    assert strata.drift(url=url, dir=str(migrations)).drifted is False
+    db.execute("ALTER TABLE runs ADD COLUMN hotfix TEXT")
+    db.commit()
+    with pytest.raises(strata.ValidationFailed) as drifted:
+        strata.drift(url=url, dir=str(migrations))
+    assert drifted.value.document["differences"] == ["add_column runs.hotfix"]
+    assert "drift: add_column runs.hotfix" in str(drifted.value)

@@ -19,7 +19,9 @@
  * own: "to" and "steps" (rollback), "version" and "description" (baseline), "check" (status:
  * exit 6 when something is pending; diff: exit 6 when the schemas differ), "from", "to",
  * "dev-url", "rename" (each call adds one) and "no-renames" (diff and generate, whose
- * "description" names the migration written; "schema" is the declared schema's path).
+ * "description" names the migration written; "schema" is the declared schema's path), "allow"
+ * (generate and lint; each call adds one lint code), "file" (lint; each call adds one migration)
+ * and "latest" (lint).
  *
  * Results are JSON documents, the very ones `--json` prints, so this ABI does not change when a
  * report gains a field. No C++ exception crosses it: an unexpected one is an error document with
@@ -78,7 +80,7 @@ typedef void (*strata_event_callback)(const char* event_json, void* payload);
 STRATA_C_API int strata_options_set_events(strata_options* options, strata_event_callback callback, void* payload);
 
 /* Runs `command` ("migrate", "status", "validate", "rollback", "baseline", "repair", "schema",
- * "diff", "generate")
+ * "diff", "generate", "lint" (exit 3 for a finding that refuses), "drift" (exit 3 when drifted))
  * with `options`. Returns the exit code the command line gives, and puts into *json (when json
  * is not NULL) the document `--json` prints: the report, or {"error": {...}}. Free *json with
  * strata_free. */
