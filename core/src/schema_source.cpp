@@ -206,9 +206,7 @@ bool is_url(std::string_view text) {
 
 }  // namespace
 
-DeclaredSchema history_schema(const Options& options, const std::string& dev_url,
-                              const std::function<bool(const Migration&)>& include) {
-  Options o = options;
+std::vector<Migration> history_of(const Options& o) {
   // No directory yet is no history yet: what the first `generate` starts from.
   std::error_code ec;
   bool none = o.dir.empty() || !fs::exists(o.dir, ec);
@@ -217,6 +215,12 @@ DeclaredSchema history_schema(const Options& options, const std::string& dev_url
     auto embedded = o.embedded->migrations();
     files.insert(files.end(), embedded.begin(), embedded.end());
   }
+  return files;
+}
+
+DeclaredSchema history_schema(const Options& options, const std::string& dev_url,
+                              const std::function<bool(const Migration&)>& include, std::span<const Migration> files) {
+  Options o = options;
   auto wanted = [&](const Migration& m) {
     return m.kind == MigrationKind::versioned && !(o.target && *m.version > *o.target) && (!include || include(m));
   };
@@ -328,7 +332,7 @@ DeclaredSchema load_schema(std::string_view source, const Options& options, cons
       o.target = Version::parse(at);
       if (!o.target) throw Error(ErrorKind::usage, "'" + at + "' in '" + text + "' is not a version (e.g. 7, 1.2)");
     }
-    DeclaredSchema schema = history_schema(o, dev_url.empty() ? options.dev_url : dev_url, {});
+    DeclaredSchema schema = history_schema(o, dev_url.empty() ? options.dev_url : dev_url, {}, history_of(o));
     schema.source = "the migrations in " + o.dir.string() + (at.empty() ? "" : " up to version " + at);
     return schema;
   }

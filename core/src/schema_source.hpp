@@ -5,14 +5,20 @@
 #include <strata/engine.hpp>
 
 #include <functional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace strata {
 
-// The versioned migrations of Options::dir (and embedded ones) up to Options::target, those
-// `include` accepts (every one when it is empty): folded in memory when every one is portable,
-// else replayed into a scratch database (`dev_url`, or a SQLite file of strata's own).
+// The migrations of Options::dir and the embedded ones, as read (no dialect chosen).
+std::vector<Migration> history_of(const Options& options);
+
+// The versioned migrations of `files` (read from Options::dir and embedded) up to
+// Options::target, those `include` accepts (every one when it is empty): folded in memory when
+// every one is portable, else replayed into a scratch database (`dev_url`, or a SQLite file of
+// strata's own) from Options::dir.
 DeclaredSchema history_schema(const Options& options, const std::string& dev_url,
-                              const std::function<bool(const Migration&)>& include);
+                              const std::function<bool(const Migration&)>& include, std::span<const Migration> files);
 
 }  // namespace strata
