@@ -223,7 +223,7 @@ class Analysis {
     }
     Question q = about(Question::Kind::values, o.table, {o.column});
     q.if_none = "drops " + what + ", in which no row holds a value";
-    q.if_some = "drops " + what + ", in which a value is held by";
+    q.if_some = "drops " + what + ", which holds a value in {n}";
     add("drop-column", Severity::error, "drops " + what + " and every value in it",
         "add require_empty: true (refused at apply time while a row holds a value), check it with --url, or accept "
         "it with allow: [drop-column]",
@@ -280,7 +280,7 @@ class Analysis {
     if (o.nullable && !*o.nullable && c->nullable && rows && !backfilled_.count(what)) {
       Question q = about(Question::Kind::nulls, o.table, {o.column});
       q.if_none = "sets " + what + " NOT NULL; no row holds NULL";
-      q.if_some = "sets " + what + " NOT NULL, but NULL is held by";
+      q.if_some = "sets " + what + " NOT NULL, but it is NULL in {n}";
       add("set-not-null", Severity::warning, "sets " + what + " NOT NULL: it fails if a row holds NULL",
           "fill the NULLs first (backfill), check it with --url, or accept it with allow: [set-not-null]", q);
     }
@@ -294,7 +294,7 @@ class Analysis {
     if (!had_rows_before(table)) return;
     Question q = about(Question::Kind::duplicates, table, columns);
     q.if_none = op.summary() + ": no two rows share a value of (" + join(columns) + ")";
-    q.if_some = op.summary() + ": a value of (" + join(columns) + ") is shared by rows, in";
+    q.if_some = op.summary() + ": rows already share a value of (" + join(columns) + ") ({n})";
     add("new-unique", Severity::warning,
         op.summary() + ": a unique key over (" + join(columns) + ") fails if two rows already share a value",
         "remove the duplicates first, check it with --url, or accept it with allow: [new-unique]", q);
@@ -577,7 +577,10 @@ void settle(std::vector<Checked>& checked, Connection* connection, const Declare
       c.finding.remedy.clear();
     } else {
       c.finding.severity = Severity::error;
-      c.finding.message = q.if_some + " " + counted(q.kind, n);
+      std::string count = counted(q.kind, n);
+      std::string text = q.if_some;
+      auto at = text.find("{n}");
+      c.finding.message = at == std::string::npos ? text + " " + count : text.replace(at, 3, count);
     }
   }
 }
