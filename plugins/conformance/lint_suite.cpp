@@ -190,6 +190,34 @@ TEST_CASE("lint: a narrowing change is refused when a value would not fit, allow
   CHECK_THAT(allowed.out, Catch::Contains("allowed narrowing-type"));
 }
 
+TEST_CASE(
+    "lint: a unique key over duplicates and NOT NULL over a NULL are refused naming the count, passed "
+    "without them",
+    "[backend]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__runs.yaml", runs_table);
+  REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+  dir.write("V2__keys.yaml",
+            "- add_unique: {table: runs, name: uq_runs_status, columns: [status]}\n"
+            "- alter_column: {table: runs, column: status, nullable: false}\n");
+  Inspector db(url);
+  db.connection().session().execute(
+      "INSERT INTO runs (id, status) VALUES (1, 'done'), (2, 'done'), (3, 'new'), (4, 'new'), (5, NULL)");
+  ProcessResult refused = run_strata(command_args("lint", url, dir));
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.out, Catch::Contains("error new-unique: add_unique uq_runs_status on runs: rows already share a "
+                                          "value of (status) (2 values)"));
+  CHECK_THAT(refused.out, Catch::Contains("error set-not-null: sets runs.status NOT NULL, but it is NULL in 1 row"));
+
+  db.connection().session().execute("DELETE FROM runs WHERE id IN (2, 4, 5)");
+  ProcessResult passed = run_strata(command_args("lint", url, dir));
+  INFO(passed.out << passed.err);
+  CHECK(passed.exit_code == 0);
+  CHECK_THAT(passed.out, Catch::Contains("ok new-unique") && Catch::Contains("ok set-not-null"));
+}
+
 TEST_CASE("require_empty refuses a drop that would lose data, naming the rows, and drops nothing", "[backend]") {
   std::string url = fresh_database_url();
   ScratchDir dir;
