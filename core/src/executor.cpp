@@ -271,7 +271,20 @@ void Executor::run_operation(const ops::Operation& op) {
       }
     return;
   }
+  // Step by step on a backend with transactional DDL: the operation whole, or not at all (a `sql`
+  // operation runs as written: it may hold a statement no transaction may).
+  Transaction transaction(session, stepwise_ && connection_.capabilities().transactional_ddl &&
+                                       !std::holds_alternative<ops::Sql>(op.change));
+  int ran = 0;
   for (const auto& statement : renderer.render(op, connection_.catalog())) {
+    if (ran > 0) failpoint("exit-in-operation", ran + 1);  // a kill inside an operation's statements
+    if (statement.check == RenderedStatement::Check::commit) {
+      if (stepwise_) {
+        transaction.commit();
+        transaction.begin();
+      }
+      continue;
+    }
     if (statement.check != RenderedStatement::Check::none) {
       auto rows = session.query(statement.sql, statement.params);
       bool ok = statement.check == RenderedStatement::Check::no_rows
@@ -285,7 +298,9 @@ void Executor::run_operation(const ops::Operation& op) {
       session.execute(statement.sql);
     else
       session.execute(statement.sql, statement.params);
+    ++ran;
   }
+  transaction.commit();
 }
 
 // A C++ migration's own exceptions become strata::Error, naming the migration, so that they
@@ -332,6 +347,7 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
 // in doubt, after it the count of statements done moves on. A failure or a kill leaves a row
 // saying exactly where the migration stopped.
 AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
+  Stepwise stepwise(stepwise_);
   MigrationStatus status = status_of(script.migration, MigrationState::pending);
   announce_start(status);
   auto start = Clock::now();

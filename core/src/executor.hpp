@@ -51,6 +51,16 @@ class Executor {
   std::string user_;
   std::string session_;
   bool session_remembered_ = false;
+  // Running a migration step by step (run_with_progress): each portable operation commits on its
+  // own where DDL is transactional. Set for the scope of a Stepwise.
+  bool stepwise_ = false;
+  struct Stepwise {
+    explicit Stepwise(bool& flag) : flag_(flag) { flag_ = true; }
+    ~Stepwise() { flag_ = false; }
+    Stepwise(const Stepwise&) = delete;
+    Stepwise& operator=(const Stepwise&) = delete;
+    bool& flag_;
+  };
   std::vector<std::string> warnings_;
 };
 

@@ -242,7 +242,10 @@ LintReport lint(const LintRequest& request, const Options& options) {
       }
     }
     std::vector<Checked> checked = of_migration(*m, before);
-    if (target && is_pending) settle(checked, &target->connection(), &*live, report);
+    if (target && is_pending)
+      settle(checked, &target->connection(), &*live, report);
+    else if (target)
+      report.notes.push_back(m->script + " is not pending on the database: checked without its data");
     allow(checked, m->allow, request.allow);
     for (auto& c : checked) report.findings.push_back(std::move(c.finding));
     if (live && is_pending && m->operations()) {

@@ -340,7 +340,8 @@ std::string preview(const ops::Operation& op, Connection& connection) {
     GuardDecision d = guard(op, connection.catalog(), *renderer);
     if (d.outcome == GuardDecision::Outcome::already_done) return out + ": skipped, " + d.message;
     if (d.outcome == GuardDecision::Outcome::drift) return out + ": drift, " + d.message;
-    for (const auto& s : renderer->render(op, connection.catalog())) out += "\n" + s.sql + ";";
+    for (const auto& s : renderer->render(op, connection.catalog()))
+      if (s.check != RenderedStatement::Check::commit) out += "\n" + s.sql + ";";
   } catch (const Error& e) {
     // Its object may come from an earlier pending migration: the guard decides when it runs.
     out += "\n--   decided when it runs (now: " + e.message() + ")";

@@ -10,7 +10,7 @@ class Transaction {
  public:
   // `active` false: no transaction (a backend whose DDL is not transactional runs the work
   // statement by statement); commit() and rollback() then do nothing.
-  explicit Transaction(Session& session, bool active = true) : session_(session), open_(active) {
+  explicit Transaction(Session& session, bool active = true) : session_(session), active_(active), open_(active) {
     if (open_) session_.begin();
   }
   ~Transaction() { rollback(); }
@@ -22,6 +22,12 @@ class Transaction {
     if (!open_) return;
     session_.commit();
     open_ = false;
+  }
+  // Begins the next one, after commit(), where this one was active.
+  void begin() {
+    if (!active_ || open_) return;
+    session_.begin();
+    open_ = true;
   }
   // Ends it without its changes, now: what a failure does before anything else (a server that
   // failed a statement accepts no other in the transaction). Never throws: a transaction whose
@@ -37,6 +43,7 @@ class Transaction {
 
  private:
   Session& session_;
+  bool active_;
   bool open_;
 };
 

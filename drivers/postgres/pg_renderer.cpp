@@ -71,8 +71,9 @@ std::vector<RenderedStatement> PgRenderer::render(const ops::Operation& op, Cata
   if (o->nullable && !*o->nullable && !o->type) {
     // NOT NULL without a long exclusive lock: a check added NOT VALID (a moment's lock), validated
     // under a lock that lets reads and writes go on, then SET NOT NULL, which the valid check
-    // spares its scan. The last two in one simple query, so one implicit transaction: no kill
-    // leaves the check behind a column already NOT NULL, and a re-run starts again from the top.
+    // spares its scan. Each a step of its own where the migration runs step by step (the commit
+    // points); the last two in one statement, so that no kill leaves the check behind a column
+    // already NOT NULL, and a re-run starts again from the top.
     std::uint32_t hash = 2166136261u;
     for (char c : o->table + "." + o->column) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
     char name[32];
@@ -82,10 +83,13 @@ std::vector<RenderedStatement> PgRenderer::render(const ops::Operation& op, Cata
     if (o->default_value)
       add("ALTER COLUMN " + column +
           (*o->default_value ? " SET DEFAULT " + default_sql(**o->default_value) : std::string(" DROP DEFAULT")));
+    RenderedStatement commit_point{"", {}, RenderedStatement::Check::commit};
     return {{table + "DROP CONSTRAINT IF EXISTS " + check + ", ADD CONSTRAINT " + check + " CHECK (" + column +
                  " IS NOT NULL) NOT VALID",
              {}},
+            commit_point,
             {table + "VALIDATE CONSTRAINT " + check, {}},
+            commit_point,
             {table + actions + "; " + table + "DROP CONSTRAINT " + check, {}}};
   }
   if (o->type) {

@@ -23,8 +23,16 @@ namespace strata {
 // check is a query whose answer decides: `no_rows` fails when it returns any row (SQLite's
 // foreign_key_check), `ok` unless it returns the single value "ok" (integrity_check); the
 // failure names `what` and the rows found.
+//
+// Where a migration runs step by step on a backend with transactional DDL (a migration holding a
+// backfill), each operation's statements run in a transaction of their own, so that a kill never
+// leaves half an operation (half a SQLite table rebuild). `commit` (no SQL) marks a point where the
+// statements before it may commit on their own: the core commits there and begins anew, so that a
+// long statement after it holds no lock taken before (PostgreSQL's validated NOT NULL). The
+// statements between two points must converge when run again. Where the migration runs in one
+// transaction, the point is ignored.
 struct RenderedStatement {
-  enum class Check { none, no_rows, ok };
+  enum class Check { none, no_rows, ok, commit };
   RenderedStatement() = default;
   RenderedStatement(std::string text, std::vector<Value> values = {}, Check check_by = Check::none,
                     std::string failure = {})
