@@ -8,6 +8,7 @@
 #              values    drop_column of a column whose first row holds a value
 #              nulls     set NOT NULL on a column that holds no NULL (proving none: a scan)
 #              too_long  string(64) to string(8) where no value is longer (proving none: a scan)
+#              duplicates a unique key over a column every row holds the same value in (grouping it)
 #            against `strata status` on the same database (the process, connection and ledger
 #            read that any lint --url pays).
 #
@@ -38,7 +39,7 @@ for i in $(seq 1 "$n"); do
     "$i" "$fk" "$i" "$i" > "$work/tables/V${i}__t$i.yaml"
 done
 # One project per question: V1 makes the table, V2 is the migration linted.
-questions="rows values nulls too_long"
+questions="rows values nulls too_long duplicates"
 for q in $questions; do
   mkdir -p "$work/$q"
   printf -- '- create_table:\n    name: runs\n    columns:\n      - {name: id, type: bigint, primary_key: true}\n      - {name: status, type: string(64)}\n      - {name: counter, type: bigint}\n' > "$work/$q/V1__runs.yaml"
@@ -47,6 +48,7 @@ echo '- add_column: {table: runs, column: {name: owner, type: integer, nullable:
 echo '- drop_column: {table: runs, column: status}' > "$work/values/V2__x.yaml"
 echo '- alter_column: {table: runs, column: counter, nullable: false}' > "$work/nulls/V2__x.yaml"
 echo '- alter_column: {table: runs, column: status, type: string, length: 8}' > "$work/too_long/V2__x.yaml"
+echo '- add_unique: {table: runs, name: uq_runs_status, columns: [status]}' > "$work/duplicates/V2__x.yaml"
 
 # Rows 1..count in runs, by a cross join of a table of ten digits: one statement.
 fill_sql() {

@@ -67,7 +67,7 @@ int run_generate(const DiffFlags& flags, const Options& options, bool json) {
   Generated g = generate(flags.description, request_of(flags), options);
   const Compared& c = g.compared;
   if (json) {
-    std::cout << to_json(c.diff, c.from, c.to, g.file.string()) << '\n';
+    std::cout << to_json(g) << '\n';
     return 0;
   }
   print_hints(c.diff);

@@ -151,7 +151,7 @@ std::string run(const strata_options& o, std::string_view command, int& code) {
     }
     if (!o.description) throw Error(ErrorKind::usage, "generate needs the option description");
     strata::Generated g = strata::generate(*o.description, request, options);
-    return strata::to_json(g.compared.diff, g.compared.from, g.compared.to, g.file.string());
+    return strata::to_json(g);
   }
   if (command == "lint") {
     strata::LintRequest request = o.lint;

@@ -668,13 +668,8 @@ class Differ {
       std::string native_was = native_of(f, c.name), native = native_of(t, c.name);
       if (!was) {
         if (!native.empty()) refuse_native(t, c.name, native);
-        if (auto fill = t.column_backfill.find(c.name); fill != t.column_backfill.end() && !c.primary_key) {
-          // Added nullable, filled, then NOT NULL: what `add_column ... backfill:` reads into.
-          ops::Column added = c;
-          added.nullable = true;
-          emit(ops::AddColumn{t.name, added, true});
-          emit(ops::Backfill{t.name, c.name, fill->second});
-          if (!c.nullable) emit(ops::AlterColumn{t.name, c.name, {}, false, {}});
+        if (auto fill = t.column_backfill.find(c.name); fill != t.column_backfill.end()) {
+          for (auto& step : ops::backfilled(ops::AddColumn{t.name, c, true}, fill->second)) emit(std::move(step));
           continue;
         }
         emit(ops::AddColumn{t.name, c, true});

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
 #include <set>
 
 namespace strata {
@@ -64,23 +65,9 @@ struct Engine::Impl {
   std::vector<Migration> open(Access access) {
     start = Clock::now();
     target.load_driver();
-    std::vector<Migration> files = read_files();
+    std::vector<Migration> files = history_of(options);
     target.connect(access);
     return select_for_dialect(std::move(files), target.connection().dialect().suffixes());
-  }
-
-  // The migrations of the directory and the embedded ones, in apply order; no dialect chosen yet.
-  std::vector<Migration> read_files() const {
-    std::vector<Migration> files;
-    if (!options.dir.empty()) files = load_directory(options.dir, options.dialects);
-    if (options.embedded) {
-      for (auto& m : options.embedded->migrations(options.dialects)) {
-        refuse_duplicate(files, m);
-        files.push_back(std::move(m));
-      }
-      std::stable_sort(files.begin(), files.end(), applies_before);
-    }
-    return files;
   }
 
   Report new_report(std::string command) {
@@ -146,20 +133,22 @@ struct Engine::Impl {
                        std::optional<DeclaredSchema> read = std::nullopt) {
     DriftReport report;
     report.database = target.url().redacted();
-    std::set<std::string> applied;
+    // Each version's latest row says its state.
+    std::map<std::string, const LedgerRow*> latest;
     std::optional<Version> baseline;
     for (const auto& row : rows) {
       if (!row.version) continue;
       if (row.kind == MigrationKind::baseline && (!baseline || *row.version > *baseline)) baseline = row.version;
-      if (row.kind == MigrationKind::versioned && row.success) applied.insert(row.version->str());
-      if (row.kind == MigrationKind::undo && row.success) applied.erase(row.version->str());
-      if (!row.success)
-        report.notes.push_back(row.script +
-                               " failed part-way: what it changed is compared as not applied (see "
-                               "`strata status`)");
+      if (row.kind == MigrationKind::versioned || row.kind == MigrationKind::undo) latest[row.version->str()] = &row;
     }
+    auto state_of = [&](const Migration& m) -> const LedgerRow* {
+      auto it = latest.find(m.version->str());
+      return it == latest.end() ? nullptr : it->second;
+    };
     auto include = [&](const Migration& m) {
-      return applied.count(m.version->str()) > 0 || (baseline && *m.version <= *baseline);
+      const LedgerRow* row = state_of(m);
+      if (row) return row->kind == MigrationKind::versioned && row->success;
+      return baseline && *m.version <= *baseline;
     };
     std::size_t count =
         static_cast<std::size_t>(std::count_if(migrations.begin(), migrations.end(), [&](const Migration& m) {
@@ -168,15 +157,49 @@ struct Engine::Impl {
     Options history = options;
     history.target.reset();
     history.on_event = {};
+    history.check_drift = false;
     DeclaredSchema expected = history_schema(history, options.dev_url, include, migrations);
+    // A portable migration stopped part-way (killed, or failed at an operation) made what its
+    // first operations make; the operation in doubt, either way. A SQL one cannot be told.
+    std::vector<DeclaredSchema> candidates{expected};
+    for (const auto& m : migrations) {
+      const LedgerRow* row = m.kind == MigrationKind::versioned ? state_of(m) : nullptr;
+      if (!row || row->success || row->kind != MigrationKind::versioned) continue;
+      const auto* list = m.operations();
+      if (!list) {
+        report.notes.push_back(m.script + " stopped part-way: what it changed is compared as not applied");
+        continue;
+      }
+      std::vector<DeclaredSchema> next;
+      for (const auto& start : candidates)
+        for (int extra = 0; extra <= (row->in_doubt ? 1 : 0); ++extra) {
+          auto done =
+              static_cast<std::size_t>(std::min<int>(row->statements_done + extra, static_cast<int>(list->size())));
+          try {
+            next.push_back(fold({list->begin(), list->begin() + static_cast<std::ptrdiff_t>(done)}, start));
+          } catch (const Error&) {
+          }
+        }
+      if (!next.empty()) candidates = std::move(next);
+      report.notes.push_back(m.script + " stopped part-way: compared with its first " +
+                             std::to_string(row->statements_done) + " operations applied" +
+                             (row->in_doubt ? ", and with the one in doubt too" : ""));
+    }
     DeclaredSchema live = read ? std::move(*read) : declared_schema_of(target.connection(), options.ledger_table);
-    // A replay reads a database too: the same types settle both ways.
-    settle_types(live, expected);
+    // A replay reads a database too: the same types settle both ways. Of several candidates, the
+    // one closest to the database.
+    std::optional<Diff> changed;
+    for (const auto& candidate : candidates) {
+      DeclaredSchema settled = live;
+      settle_types(settled, candidate);
+      Diff d = diff(candidate, settled);
+      if (!changed || d.up.size() < changed->up.size()) changed = std::move(d);
+    }
     report.expected =
         "the " + std::to_string(count) + (count == 1 ? " migration" : " migrations") + " the ledger records as applied";
-    Diff changed = diff(expected, live);
-    for (const auto& op : changed.up) report.differences.push_back(op.summary());
-    report.to_revert = changed.down;
+    report.changes = changed->up;
+    for (const auto& op : changed->up) report.differences.push_back(op.summary());
+    report.to_revert = changed->down;
     // (The diff's own notes say that checks are not compared with a live database: always so here,
     // and said once in the guide rather than at every run.)
     report.notes.insert(report.notes.end(), expected.notes.begin(), expected.notes.end());
@@ -238,7 +261,7 @@ DriftReport Engine::drift() {
   Impl& impl = *impl_;
   impl.start = Clock::now();
   impl.target.load_driver();
-  auto files = std::async(std::launch::async, [&impl] { return impl.read_files(); });
+  auto files = std::async(std::launch::async, [&impl] { return history_of(impl.options); });
   impl.target.connect(Access::read_only);
   DeclaredSchema live = declared_schema_of(impl.target.connection(), impl.options.ledger_table);
   auto rows = impl.target.ledger_rows();

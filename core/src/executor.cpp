@@ -260,15 +260,20 @@ void Executor::run_operation(const ops::Operation& op) {
   Session& session = connection_.session();
   if (const auto* backfill = std::get_if<ops::Backfill>(&op.change)) {
     // Batch after batch, each committed on its own (a backfill runs outside a transaction):
-    // until a batch changes no row.
+    // until a batch changes no row. Then the checks the renderer asks for (foreign keys, where
+    // they are off), once.
+    auto statements = renderer.render(op, connection_.catalog());
     std::int64_t total = 0;
-    for (const auto& statement : renderer.render(op, connection_.catalog()))
+    for (const auto& statement : statements) {
+      if (statement.check != RenderedStatement::Check::none) continue;
       for (std::int64_t changed = session.execute(statement.sql, statement.params); changed > 0;
            changed = session.execute(statement.sql, statement.params)) {
         total += changed;
         emit_(Event::Type::backfilled, op.summary() + ": " + std::to_string(total) + " rows set so far", nullptr, {});
         failpoint("exit-after-backfill-batch", static_cast<int>(total / backfill->batch_size));
       }
+    }
+    for (const auto& statement : statements) verify(statement);
     return;
   }
   // Step by step on a backend with transactional DDL: the operation whole, or not at all (a `sql`
@@ -286,12 +291,7 @@ void Executor::run_operation(const ops::Operation& op) {
       continue;
     }
     if (statement.check != RenderedStatement::Check::none) {
-      auto rows = session.query(statement.sql, statement.params);
-      bool ok = statement.check == RenderedStatement::Check::no_rows
-                    ? rows.empty()
-                    : rows.size() == 1 && rows[0].size() == 1 && std::get_if<std::string>(&rows[0][0]) &&
-                          std::get<std::string>(rows[0][0]) == "ok";
-      if (!ok) throw Error(ErrorKind::apply_failed, statement.what + ": " + rows_text(rows));
+      verify(statement);
       continue;
     }
     if (statement.params.empty())
@@ -301,6 +301,18 @@ void Executor::run_operation(const ops::Operation& op) {
     ++ran;
   }
   transaction.commit();
+}
+
+// A rendered check (no_rows, ok): its query run, and a failure naming what it means and the rows.
+// Nothing for a statement that is no check.
+void Executor::verify(const RenderedStatement& statement) {
+  if (statement.check != RenderedStatement::Check::no_rows && statement.check != RenderedStatement::Check::ok) return;
+  auto rows = connection_.session().query(statement.sql, statement.params);
+  bool ok = statement.check == RenderedStatement::Check::no_rows
+                ? rows.empty()
+                : rows.size() == 1 && rows[0].size() == 1 && std::get_if<std::string>(&rows[0][0]) &&
+                      std::get<std::string>(rows[0][0]) == "ok";
+  if (!ok) throw Error(ErrorKind::apply_failed, statement.what + ": " + rows_text(rows));
 }
 
 // A C++ migration's own exceptions become strata::Error, naming the migration, so that they

@@ -6,6 +6,7 @@
 #include "prepare.hpp"
 
 #include <strata/ledger.hpp>
+#include <strata/render.hpp>
 #include <strata/report.hpp>
 
 #include <functional>
@@ -40,6 +41,7 @@ class Executor {
   void announce_start(const MigrationStatus& status);
   AppliedMigration announce_end(const PreparedScript& script, MigrationStatus& status,
                                 std::chrono::milliseconds elapsed);
+  void verify(const RenderedStatement& statement);
   void remember_session();
   void restore_session(const Migration& m);
   void restore_session_after_failure(const Migration& m) noexcept;

@@ -180,7 +180,10 @@ std::string to_json(const Diff& diff, const std::string& from, const std::string
                      {"created", created.empty() ? nlohmann::json() : nlohmann::json(created)}};
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
-std::string to_json(const LintReport& report) {
+namespace {
+
+// A lint report's findings and its counts, as `strata lint --json` and `generate --json` write them.
+nlohmann::json lint_document(const LintReport& report) {
   nlohmann::json findings = nlohmann::json::array();
   int errors = 0, warnings = 0;
   for (const auto& f : report.findings) {
@@ -195,8 +198,19 @@ std::string to_json(const LintReport& report) {
     errors += f.severity == Severity::error && !f.allowed;
     warnings += f.severity == Severity::warning && !f.allowed;
   }
-  nlohmann::json doc{{"linted", report.linted}, {"findings", findings}, {"data_checked", report.data_checked},
-                     {"notes", report.notes},   {"errors", errors},     {"warnings", warnings}};
+  return {{"linted", report.linted}, {"findings", findings}, {"data_checked", report.data_checked},
+          {"notes", report.notes},   {"errors", errors},     {"warnings", warnings}};
+}
+
+}  // namespace
+
+std::string to_json(const LintReport& report) {
+  return lint_document(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+std::string to_json(const Generated& generated) {
+  nlohmann::json doc = nlohmann::json::parse(
+      to_json(generated.compared.diff, generated.compared.from, generated.compared.to, generated.file.string()));
+  doc["lint"] = lint_document(generated.lint);
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 std::string to_json(const DriftReport& report) {
@@ -204,6 +218,13 @@ std::string to_json(const DriftReport& report) {
                      {"expected", report.expected},
                      {"drifted", report.drifted()},
                      {"differences", report.differences},
+                     {"changes",
+                      [&] {
+                        nlohmann::json changes = nlohmann::json::array();
+                        for (const auto& op : report.changes)
+                          changes.push_back({{"operation", op.name()}, {"summary", op.summary()}});
+                        return changes;
+                      }()},
                      {"to_revert", report.to_revert.empty() ? "" : to_yaml(report.to_revert, {})},
                      {"notes", report.notes}};
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);

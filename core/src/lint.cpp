@@ -2,6 +2,7 @@
 // database, one bounded count per question; the migrations to check chosen.
 #include "lint_analysis.hpp"
 #include "portable.hpp"
+#include "schema_source.hpp"
 #include "target.hpp"
 
 #include <strata/lint.hpp>
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 
 namespace strata {
 namespace {
@@ -45,13 +47,18 @@ std::int64_t ask(Connection& connection, const Question& q) {
       params.emplace_back(q.low);
       params.emplace_back(q.high);
       break;
-    case Question::Kind::too_wide:
-      from += " WHERE ABS(" + c + ") >= " + d.placeholder(1);
-      params.emplace_back(std::pow(10.0, q.length));
+    case Question::Kind::decimal_fit: {
+      std::string wide, lost;
+      if (q.length >= 0) {  // 10^length, bound as an integer (length < 19): the column's own type takes it
+        std::int64_t bound = 1;
+        for (int i = 0; i < q.length; ++i) bound *= 10;
+        params.emplace_back(bound);
+        wide = "ABS(" + c + ") >= " + d.placeholder(1);
+      }
+      if (q.scale >= 0) lost = c + " <> ROUND(" + c + ", " + std::to_string(q.scale) + ")";
+      from += " WHERE " + wide + (wide.empty() || lost.empty() ? "" : " OR ") + lost;
       break;
-    case Question::Kind::lost_scale:
-      from += " WHERE " + c + " <> ROUND(" + c + ", " + std::to_string(q.length) + ")";
-      break;
+    }
     case Question::Kind::duplicates: {
       std::string columns, not_null;
       for (const auto& col : q.columns) {
@@ -66,34 +73,37 @@ std::int64_t ask(Connection& connection, const Question& q) {
   return detail::count_up_to(connection.session(), from, params, count_limit);
 }
 
+// The count as the finding says it: rows, or (for duplicates) values held by several rows.
 std::string counted(Question::Kind kind, std::int64_t n) {
   std::string rows = detail::rows_text(n, count_limit);
-  if (kind == Question::Kind::duplicates) {
-    if (n > count_limit) return "more than " + std::to_string(count_limit) + " values";
-    return std::to_string(n) + (n == 1 ? " value" : " values");
-  }
-  return rows;
+  if (kind != Question::Kind::duplicates) return rows;
+  return rows.replace(rows.rfind("row"), 3, "value");
 }
 
-// Asks each question of the database (the live schema says which tables exist: a table a pending
-// migration creates is empty) and settles its finding.
-void settle(std::vector<Checked>& checked, Connection* connection, const DeclaredSchema* live, LintReport& report) {
+// Asks each question of the database and settles its finding. A table or column the database does
+// not have (yet: a pending migration before makes or renames it) is judged without data.
+void settle(std::vector<Checked>& checked, Connection& connection, const DeclaredSchema& live, LintReport& report) {
   for (auto& c : checked) {
     if (!c.question) continue;
     const Question& q = *c.question;
-    if (!connection) continue;
+    const DeclaredTable* t = live.table(q.table);
+    bool there = t && std::all_of(q.columns.begin(), q.columns.end(),
+                                  [&](const std::string& col) { return t->column(col) != nullptr; });
+    if (!there) {
+      report.notes.push_back(c.finding.code + " in " + c.finding.file + ": " + q.table +
+                             " is not in the database as the migration finds it (a migration before it makes it): "
+                             "judged without data");
+      continue;
+    }
     std::int64_t n = 0;
     try {
-      const DeclaredTable* t = live ? live->table(q.table) : nullptr;
-      bool columns_there = t && std::all_of(q.columns.begin(), q.columns.end(),
-                                            [&](const std::string& col) { return t->column(col) != nullptr; });
-      if (t && !columns_there && q.kind != Question::Kind::rows) continue;  // made by a pending migration: unknown
-      n = t ? ask(*connection, q) : 0;
+      n = ask(connection, q);
     } catch (const Error& e) {
       report.notes.push_back(c.finding.code + " in " + c.finding.file + ": the data question failed (" + e.message() +
                              "); judged without data");
       continue;
     }
+    report.data_checked = true;
     if (n == 0) {
       c.finding.severity = Severity::info;
       c.finding.message = q.if_none;
@@ -108,15 +118,24 @@ void settle(std::vector<Checked>& checked, Connection* connection, const Declare
   }
 }
 
+// What the target's driver runs with foreign keys off around it (a SQLite rebuild).
+detail::RebuildTest rebuild_test(Connection& connection) {
+  const OperationRenderer* renderer = connection.renderer();
+  return [renderer](const ops::Operation& op) {
+    return renderer && !renderer->before_transaction(std::span(&op, 1)).empty();
+  };
+}
+
 void allow(std::vector<Checked>& checked, const std::vector<std::string>& mine, const std::vector<std::string>& all) {
   for (auto& c : checked)
     c.finding.allowed = std::find(mine.begin(), mine.end(), c.finding.code) != mine.end() ||
                         std::find(all.begin(), all.end(), c.finding.code) != all.end();
 }
 
-std::vector<Checked> of_migration(const Migration& m, const DeclaredSchema& before) {
+std::vector<Checked> of_migration(const Migration& m, const DeclaredSchema& before,
+                                  const detail::RebuildTest& rebuilds) {
   std::string version = m.label();
-  if (const auto* list = m.operations()) return detail::analyse(*list, before, m.where(), version);
+  if (const auto* list = m.operations()) return detail::analyse(*list, before, m.where(), version, rebuilds);
   std::vector<Checked> out;
   if (const auto* sql = m.sql_script())
     for (auto& f : lint_sql(sql->text, m.where(), version)) out.push_back({std::move(f), std::nullopt});
@@ -136,15 +155,17 @@ bool named_by(const Migration& m, const std::string& file) {
 LintReport lint_change(const std::vector<ops::Operation>& operations, const DeclaredSchema& before,
                        const std::vector<std::string>& allowed, const Options& options) {
   LintReport report;
-  std::vector<Checked> checked = detail::analyse(operations, before, "", "");
-  if (!options.url.empty()) {
-    detail::Target target(options, quiet);
-    target.load_driver();
-    target.connect(detail::Access::read_only);
-    DeclaredSchema live = declared_schema_of(target.connection(), options.ledger_table);
-    settle(checked, &target.connection(), &live, report);
-    report.data_checked = true;
+  if (options.url.empty()) {
+    std::vector<Checked> checked = detail::analyse(operations, before, "", "", {});
+    allow(checked, {}, allowed);
+    for (auto& c : checked) report.findings.push_back(std::move(c.finding));
+    return report;
   }
+  detail::Target target(options, quiet);
+  target.load_driver();
+  target.connect(detail::Access::read_only);
+  std::vector<Checked> checked = detail::analyse(operations, before, "", "", rebuild_test(target.connection()));
+  settle(checked, target.connection(), declared_schema_of(target.connection(), options.ledger_table), report);
   allow(checked, {}, allowed);
   for (auto& c : checked) report.findings.push_back(std::move(c.finding));
   return report;
@@ -152,11 +173,7 @@ LintReport lint_change(const std::vector<ops::Operation>& operations, const Decl
 
 LintReport lint(const LintRequest& request, const Options& options) {
   LintReport report;
-  std::vector<Migration> all =
-      options.dir.empty() ? std::vector<Migration>{} : load_directory(options.dir, options.dialects);
-  if (options.embedded)
-    for (auto& m : options.embedded->migrations(options.dialects)) all.push_back(std::move(m));
-  std::stable_sort(all.begin(), all.end(), applies_before);
+  std::vector<Migration> all = history_of(options);
 
   std::optional<detail::Target> target;
   std::optional<DeclaredSchema> live;
@@ -172,7 +189,6 @@ LintReport lint(const LintRequest& request, const Options& options) {
       for (const auto& m : selected_for_dialect)
         if (m.script == p.migration.script && m.kind == p.migration.kind) pending.push_back(&m);
     live = declared_schema_of(target->connection(), options.ledger_table);
-    report.data_checked = true;
   }
   const std::vector<Migration>& pool = target ? selected_for_dialect : all;
 
@@ -180,13 +196,19 @@ LintReport lint(const LintRequest& request, const Options& options) {
   std::vector<const Migration*> chosen;
   if (!request.files.empty()) {
     for (const auto& file : request.files) {
-      auto before = chosen.size();
+      bool found = false;
       for (const auto& m : pool)
-        if (m.kind != MigrationKind::undo && named_by(m, file)) chosen.push_back(&m);
-      if (chosen.size() == before)
+        if (m.kind != MigrationKind::undo && named_by(m, file)) {
+          found = true;
+          if (std::find(chosen.begin(), chosen.end(), &m) == chosen.end()) chosen.push_back(&m);
+        }
+      if (!found)
         throw Error(ErrorKind::usage, file + ": not a migration of the project in " + options.dir.string() +
                                           (target ? " for this database's dialect" : ""));
     }
+    // Checked in the order they apply: each against the schema the ones before it leave.
+    std::stable_sort(chosen.begin(), chosen.end(),
+                     [](const Migration* a, const Migration* b) { return applies_before(*a, *b); });
   } else if (target) {
     chosen = pending;
   } else {
@@ -196,7 +218,7 @@ LintReport lint(const LintRequest& request, const Options& options) {
           std::find(versions.begin(), versions.end(), *m.version) == versions.end())
         versions.push_back(*m.version);
     std::sort(versions.begin(), versions.end());
-    std::size_t keep = static_cast<std::size_t>(std::max(request.latest, 0));
+    std::size_t keep = static_cast<std::size_t>(std::max(request.latest, 1));
     if (versions.size() > keep) versions.erase(versions.begin(), versions.end() - static_cast<long>(keep));
     for (const auto& m : pool)
       if (m.kind == MigrationKind::versioned &&
@@ -235,15 +257,21 @@ LintReport lint(const LintRequest& request, const Options& options) {
         const Migration* previous = nullptr;
         for (const auto& other : pool)
           if (other.kind == MigrationKind::versioned && m->version && *other.version < *m->version) previous = &other;
-        if (previous && m->kind == MigrationKind::versioned)
-          before = load_schema(options.dir.string() + "@" + previous->version->str(), options);
-        else if (m->kind != MigrationKind::versioned)
-          before = load_schema("migrations", options);
+        try {
+          if (previous && m->kind == MigrationKind::versioned)
+            before = load_schema(options.dir.string() + "@" + previous->version->str(), options);
+          else if (m->kind != MigrationKind::versioned)
+            before = load_schema("migrations", options);
+        } catch (const Error& e) {
+          report.notes.push_back(m->script + " is checked against no schema: the migrations before it could not be " +
+                                 "read or replayed (" + e.message() + "); give --dev-url for SQL of one dialect");
+        }
       }
     }
-    std::vector<Checked> checked = of_migration(*m, before);
+    std::vector<Checked> checked =
+        of_migration(*m, before, target ? rebuild_test(target->connection()) : detail::RebuildTest{});
     if (target && is_pending)
-      settle(checked, &target->connection(), &*live, report);
+      settle(checked, target->connection(), *live, report);
     else if (target)
       report.notes.push_back(m->script + " is not pending on the database: checked without its data");
     allow(checked, m->allow, request.allow);
@@ -256,7 +284,7 @@ LintReport lint(const LintRequest& request, const Options& options) {
       ++next_pending;
     }
   }
-  if (report.data_checked && chosen.empty()) report.notes.emplace_back("nothing is pending on the database");
+  if (target && chosen.empty()) report.notes.emplace_back("nothing is pending on the database");
   return report;
 }
 

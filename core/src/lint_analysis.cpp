@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <map>
 #include <set>
 
 namespace strata {
@@ -14,6 +15,7 @@ namespace {
 
 using detail::Checked;
 using detail::Question;
+using detail::RebuildTest;
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
@@ -36,6 +38,14 @@ bool textual(PortableType t) {
   return t == PortableType::string || t == PortableType::text;
 }
 
+Question question(Question::Kind kind, const std::string& table, std::vector<std::string> columns = {}) {
+  Question q;
+  q.kind = kind;
+  q.table = table;
+  q.columns = std::move(columns);
+  return q;
+}
+
 // Whether every value of `from` fits `to` unchanged; when it may not, the question that tells.
 // nullopt: widening (or the same).
 struct Narrowing {
@@ -45,13 +55,7 @@ struct Narrowing {
 std::optional<Narrowing> narrowing(const ColumnType& from, const ColumnType& to, const std::string& table,
                                    const std::string& column) {
   if (from == to) return std::nullopt;
-  auto ask = [&](Question::Kind kind) {
-    Question q;
-    q.kind = kind;
-    q.table = table;
-    q.columns = {column};
-    return q;
-  };
+  auto ask = [&](Question::Kind kind) { return question(kind, table, {column}); };
   std::string change = to_string(from) + " to " + to_string(to);
   if (textual(from.type) && textual(to.type)) {
     int was = from.type == PortableType::text ? 0 : from.length;
@@ -73,26 +77,28 @@ std::optional<Narrowing> narrowing(const ColumnType& from, const ColumnType& to,
   }
   if (was && to.type == PortableType::decimal) {  // an integer into a decimal: its digits before the point
     int digits = to.precision - to.scale;
-    if (digits >= 19) return std::nullopt;
-    Question q = ask(Question::Kind::too_wide);
+    int holds = from.type == PortableType::smallint ? 5 : from.type == PortableType::integer ? 10 : 19;
+    if (digits >= holds) return std::nullopt;
+    Question q = ask(Question::Kind::decimal_fit);
     q.length = digits;
     return Narrowing{change + ": a value of more than " + std::to_string(digits) + " digits does not fit", q};
   }
   if (from.type == PortableType::decimal && to.type == PortableType::decimal) {
     bool wide = to.precision - to.scale < from.precision - from.scale, scale = to.scale < from.scale;
     if (!wide && !scale) return std::nullopt;
-    Question q = ask(wide ? Question::Kind::too_wide : Question::Kind::lost_scale);
-    q.length = wide ? to.precision - to.scale : to.scale;
-    std::string why = wide
-                          ? "a value of more than " + std::to_string(q.length) + " digits before the point does not fit"
-                          : "digits after the " + std::to_string(to.scale) + "th decimal place are lost";
-    // Both narrowed: the wider question asked; the scale is named in the message.
-    if (wide && scale) why += ", and digits after the " + std::to_string(to.scale) + "th decimal place are lost";
+    Question q = ask(Question::Kind::decimal_fit);
+    q.length = wide ? to.precision - to.scale : -1;
+    q.scale = scale ? to.scale : -1;
+    std::string why;
+    if (wide) why = "a value of more than " + std::to_string(q.length) + " digits before the point does not fit";
+    if (scale)
+      why += std::string(wide ? ", and " : "") + "digits beyond " + std::to_string(to.scale) +
+             (to.scale == 1 ? " decimal place" : " decimal places") + " are lost";
     return Narrowing{change + ": " + why, q};
   }
   if (from.type == PortableType::real && to.type == PortableType::double_precision) return std::nullopt;
   if (from.type == PortableType::timestamp && to.type == PortableType::timestamptz) return std::nullopt;
-  if (textual(to.type) && to.type == PortableType::text) return std::nullopt;  // anything reads as text
+  if (to.type == PortableType::text) return std::nullopt;  // anything reads as text
   if (from.type == PortableType::timestamptz && to.type == PortableType::timestamp)
     return Narrowing{change + ": every value loses its time zone", ask(Question::Kind::values)};
   // Any other conversion (text to integer, json to string(n), ...) may fail or lose: only a
@@ -111,8 +117,8 @@ std::vector<std::string> cascading_children(const DeclaredSchema& schema, const 
 
 class Analysis {
  public:
-  Analysis(const DeclaredSchema& before, std::string file, std::string version)
-      : schema_(before), file_(std::move(file)), version_(std::move(version)) {
+  Analysis(const DeclaredSchema& before, std::string file, std::string version, const RebuildTest& rebuilds)
+      : schema_(before), file_(std::move(file)), version_(std::move(version)), rebuilds_(rebuilds) {
     for (const auto& t : before.tables) existed_.insert(t.name);
   }
 
@@ -129,25 +135,33 @@ class Analysis {
   }
 
  private:
+  // A question is asked of the tables and columns as they were before this migration: a rename
+  // earlier in it is followed back.
   Checked& add(std::string code, Severity severity, std::string message, std::string remedy,
                std::optional<Question> question = std::nullopt) {
     Finding f{std::move(code), severity, file_, version_, line_, std::move(message), std::move(remedy), false};
+    if (question) {
+      for (auto& c : question->columns) c = original_column(question->table, c);
+      question->table = original_table(question->table);
+    }
     out_.push_back({std::move(f), std::move(question)});
     return out_.back();
   }
-  Question about(Question::Kind kind, const std::string& table, std::vector<std::string> columns = {}) {
-    Question q;
-    q.kind = kind;
-    q.table = table;
-    q.columns = std::move(columns);
-    return q;
+  std::string original_table(const std::string& table) const {
+    auto it = table_was_.find(table);
+    return it == table_was_.end() ? table : it->second;
+  }
+  std::string original_column(const std::string& table, const std::string& column) const {
+    auto it = column_was_.find({original_table(table), column});
+    return it == column_was_.end() ? column : it->second;
   }
   // Existed before this migration: a table it creates holds no rows yet.
-  bool had_rows_before(const std::string& table) const { return existed_.count(table) > 0; }
+  bool had_rows_before(const std::string& table) const { return existed_.count(original_table(table)) > 0; }
 
   // A SQLite rebuild (a new table, the rows copied, the old one dropped) of a table others
   // reference with ON DELETE CASCADE.
   void rebuild(const ops::Operation& op, const std::string& table) {
+    if (rebuilds_ && !rebuilds_(op)) return;
     auto children = cascading_children(schema_, table);
     if (children.empty() || !schema_.table(table)) return;
     add("rebuild-cascade", Severity::warning,
@@ -164,7 +178,7 @@ class Analysis {
           "drops " + o.table + ", refused at apply time if it holds a row (require_empty)", "");
       return;
     }
-    Question q = about(Question::Kind::rows, o.table);
+    Question q = question(Question::Kind::rows, o.table);
     q.if_none = "drops " + o.table + ", which is empty";
     q.if_some = "drops " + o.table + ", which holds";
     add("drop-table", Severity::error, "drops " + o.table + " and every row in it",
@@ -182,7 +196,7 @@ class Analysis {
           "drops " + what + ", refused at apply time if a row holds a value (require_empty)", "");
       return;
     }
-    Question q = about(Question::Kind::values, o.table, {o.column});
+    Question q = question(Question::Kind::values, o.table, {o.column});
     q.if_none = "drops " + what + ", in which no row holds a value";
     q.if_some = "drops " + what + ", which holds a value in {n}";
     add("drop-column", Severity::error, "drops " + what + " and every value in it",
@@ -192,6 +206,9 @@ class Analysis {
     rebuild(op, o.table);
   }
   void check(const ops::Operation& op, const ops::RenameTable& o) {
+    std::string was = original_table(o.table);
+    table_was_.erase(o.table);
+    table_was_[o.to] = was;
     add("rename", Severity::warning,
         op.summary() + ": replicas still running the previous release use " + o.table +
             " and fail until they are "
@@ -200,6 +217,9 @@ class Analysis {
         "[rename]");
   }
   void check(const ops::Operation& op, const ops::RenameColumn& o) {
+    std::string was = original_column(o.table, o.column);
+    column_was_.erase({original_table(o.table), o.column});
+    column_was_[{original_table(o.table), o.to}] = was;
     add("rename", Severity::warning,
         op.summary() + ": replicas still running the previous release use " + o.table + "." + o.column +
             " and fail until they are replaced",
@@ -210,7 +230,7 @@ class Analysis {
     if (!had_rows_before(o.table) || c.nullable || c.default_value || c.auto_increment || c.primary_key) return;
     const DeclaredTable* t = schema_.table(o.table);
     if (t && t->column(c.name) && o.if_missing) return;  // already there: a no-op
-    Question q = about(Question::Kind::rows, o.table);
+    Question q = question(Question::Kind::rows, o.table);
     q.if_none =
         "adds NOT NULL column " + o.table + "." + c.name + " without a default to " + o.table + ", which is empty";
     q.if_some = "adds NOT NULL column " + o.table + "." + c.name + " without a default: it fails on " + o.table +
@@ -239,7 +259,7 @@ class Analysis {
       }
     }
     if (o.nullable && !*o.nullable && c->nullable && rows && !backfilled_.count(what)) {
-      Question q = about(Question::Kind::nulls, o.table, {o.column});
+      Question q = question(Question::Kind::nulls, o.table, {o.column});
       q.if_none = "sets " + what + " NOT NULL; no row holds NULL";
       q.if_some = "sets " + what + " NOT NULL, but it is NULL in {n}";
       add("set-not-null", Severity::warning, "sets " + what + " NOT NULL: it fails if a row holds NULL",
@@ -253,7 +273,7 @@ class Analysis {
   }
   void unique(const ops::Operation& op, const std::string& table, const std::vector<std::string>& columns) {
     if (!had_rows_before(table)) return;
-    Question q = about(Question::Kind::duplicates, table, columns);
+    Question q = question(Question::Kind::duplicates, table, columns);
     q.if_none = op.summary() + ": no two rows share a value of (" + join(columns) + ")";
     q.if_some = op.summary() + ": rows already share a value of (" + join(columns) + ") ({n})";
     add("new-unique", Severity::warning,
@@ -271,21 +291,32 @@ class Analysis {
   void check(const ops::Operation& op, const ops::DropForeignKey& o) { rebuild(op, o.table); }
   void check(const ops::Operation& op, const ops::AddCheck& o) { rebuild(op, o.table); }
   void check(const ops::Operation& op, const ops::DropConstraint& o) { rebuild(op, o.table); }
+  // Each dialect's SQL by keywords; a finding the first dialect has is not repeated for the others
+  // (they say the same thing in their own SQL).
   void check(const ops::Operation&, const ops::Sql& o) {
-    std::set<std::string> seen;
-    for (const auto& [dialect, text] : o.by_dialect)
-      for (auto& f : lint_sql(text, file_, version_))
-        if (seen.insert(f.code).second) {
-          f.line = line_;
-          f.message += " (in its " + dialect + " SQL)";
-          out_.push_back({std::move(f), std::nullopt});
-        }
+    std::set<std::string> before;
+    for (const auto& [dialect, text] : o.by_dialect) {
+      std::set<std::string> here;
+      for (auto& f : lint_sql(text, file_, version_)) {
+        here.insert(f.code);
+        if (before.count(f.code)) continue;
+        f.line = line_;
+        f.message += " (in its " + dialect + " SQL)";
+        f.remedy =
+            f.remedy.substr(0, f.remedy.rfind(", or accept it with")) + ", or accept it with allow: [" + f.code + "]";
+        out_.push_back({std::move(f), std::nullopt});
+      }
+      before.insert(here.begin(), here.end());
+    }
   }
   template <class T>
   void check(const ops::Operation&, const T&) {}
 
   DeclaredSchema schema_;
   std::set<std::string> existed_;
+  std::map<std::string, std::string> table_was_;                           // renamed: now -> before
+  std::map<std::pair<std::string, std::string>, std::string> column_was_;  // (table before, now) -> before
+  const RebuildTest& rebuilds_;
   std::set<std::string> backfilled_;
   std::string file_, version_;
   int line_ = 0;
@@ -403,8 +434,8 @@ bool drops_column(const std::string& words) {
 }  // namespace
 
 std::vector<Checked> detail::analyse(const std::vector<ops::Operation>& operations, const DeclaredSchema& before,
-                                     const std::string& file, const std::string& version) {
-  return Analysis(before, file, version).run(operations);
+                                     const std::string& file, const std::string& version, const RebuildTest& rebuilds) {
+  return Analysis(before, file, version, rebuilds).run(operations);
 }
 
 const char* to_string(Severity severity) {
@@ -442,7 +473,7 @@ std::vector<Finding> lint_sql(const std::string& script, const std::string& file
     if (alter && has(w, "SET NOT NULL"))
       add(s, "set-not-null", Severity::warning, "sets a column NOT NULL: it fails if a row holds NULL",
           "fill the NULLs first");
-    if (w.starts_with("CREATE UNIQUE ") || (alter && (has(w, "ADD UNIQUE") || has(w, "UNIQUE"))))
+    if (w.starts_with("CREATE UNIQUE ") || (alter && has(w, "UNIQUE")))
       add(s, "new-unique", Severity::warning, "adds a unique key: it fails if two rows already share a value",
           "remove the duplicates first");
     if (w.starts_with("TRUNCATE "))
@@ -461,7 +492,7 @@ std::vector<Finding> lint_sql(const std::string& script, const std::string& file
 std::vector<Finding> lint_operations(const std::vector<ops::Operation>& operations, const DeclaredSchema& before,
                                      const std::string& file, const std::string& version) {
   std::vector<Finding> out;
-  for (auto& c : detail::analyse(operations, before, file, version)) out.push_back(std::move(c.finding));
+  for (auto& c : detail::analyse(operations, before, file, version, {})) out.push_back(std::move(c.finding));
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <strata/lint.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,8 +21,8 @@ struct Question {
     nulls,         // a row holds NULL in the column
     too_long,      // a value longer than `length` characters
     out_of_range,  // an integer outside [low, high]
-    too_wide,      // a decimal of `length` digits or more before the point
-    lost_scale,    // a decimal with more than `length` digits after the point
+    decimal_fit,   // a number of more than `length` digits before the point (length >= 0), or of
+                   // more than `scale` after it (scale >= 0)
     duplicates,    // a value of `columns` held by two rows
   };
   Kind kind = Kind::rows;
@@ -29,6 +30,7 @@ struct Question {
   std::vector<std::string> columns;
   std::int64_t low = 0, high = 0;
   int length = 0;
+  int scale = -1;
   // The finding when the answer is none, and the words before the count when it is some.
   std::string if_none, if_some;
 };
@@ -38,9 +40,14 @@ struct Checked {
   std::optional<Question> question;
 };
 
+// Whether the target's driver runs an operation with foreign keys off around it (a SQLite table
+// rebuild: what its renderer's before_transaction says); empty when no database is known, and the
+// operations SQLite rebuilds are taken.
+using RebuildTest = std::function<bool(const ops::Operation&)>;
+
 // The findings of one migration's operations applied to `before`, in order. Never throws: an
 // operation on something the schema lacks is judged without it (its guard decides at apply time).
 std::vector<Checked> analyse(const std::vector<ops::Operation>& operations, const DeclaredSchema& before,
-                             const std::string& file, const std::string& version);
+                             const std::string& file, const std::string& version, const RebuildTest& rebuilds);
 
 }  // namespace strata::detail

@@ -291,6 +291,16 @@ std::string checksum(const Script& script) {
   return sha256_hex(text);
 }
 
+std::vector<Change> backfilled(AddColumn add, Literal value) {
+  bool not_null = !add.column.nullable;
+  std::string table = add.table, column = add.column.name;
+  add.column.nullable = true;
+  add.if_missing = true;  // each step guarded: a killed run converges with plain `migrate`
+  std::vector<Change> out{Change(std::move(add)), Change(Backfill{table, column, std::move(value)})};
+  if (not_null) out.emplace_back(AlterColumn{table, column, {}, false, {}});
+  return out;
+}
+
 DerivedUndo derive_undo(const std::vector<Operation>& up) {
   std::vector<Operation> undo;
   const Operation* missing = nullptr;

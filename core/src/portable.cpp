@@ -313,7 +313,7 @@ std::string rows_text(std::int64_t count, std::int64_t limit) {
 }
 
 void require_empty(const ops::Operation& op, Connection& connection) {
-  constexpr std::int64_t limit = 10'000;
+  constexpr std::int64_t limit = 1'000;
   const Dialect& d = connection.dialect();
   Session& session = connection.session();
   if (const auto* drop = std::get_if<ops::DropTable>(&op.change); drop && drop->require_empty) {

@@ -184,6 +184,7 @@ class ServerScratch {
 DeclaredSchema replay(Options options, const std::string& dev_url) {
   options.on_event = {};
   options.dry_run = false;
+  options.check_drift = false;  // the scratch database is the history's: judging it would replay again
   options.baseline_on_migrate.reset();
   options.create_schema = false;
   std::optional<ServerScratch> server;
@@ -206,14 +207,16 @@ bool is_url(std::string_view text) {
 
 }  // namespace
 
-std::vector<Migration> history_of(const Options& o) {
-  // No directory yet is no history yet: what the first `generate` starts from.
+std::vector<Migration> history_of(const Options& o, bool missing_dir_is_empty) {
   std::error_code ec;
-  bool none = o.dir.empty() || !fs::exists(o.dir, ec);
+  bool none = o.dir.empty() || (missing_dir_is_empty && !fs::exists(o.dir, ec));
   std::vector<Migration> files = none ? std::vector<Migration>{} : load_directory(o.dir, o.dialects);
   if (o.embedded) {
-    auto embedded = o.embedded->migrations();
-    files.insert(files.end(), embedded.begin(), embedded.end());
+    for (auto& m : o.embedded->migrations(o.dialects)) {
+      refuse_duplicate(files, m);
+      files.push_back(std::move(m));
+    }
+    std::stable_sort(files.begin(), files.end(), applies_before);
   }
   return files;
 }
@@ -275,6 +278,7 @@ std::vector<std::string> render_sql(const std::vector<ops::Operation>& operation
   o.dir = "";
   o.target.reset();
   o.on_event = {};
+  o.check_drift = false;
   o.baseline_on_migrate.reset();
   o.ledger_table = "strata_scratch_ledger";  // on a real database: no ledger, nothing recorded
   std::optional<ScratchFile> scratch;
@@ -332,7 +336,7 @@ DeclaredSchema load_schema(std::string_view source, const Options& options, cons
       o.target = Version::parse(at);
       if (!o.target) throw Error(ErrorKind::usage, "'" + at + "' in '" + text + "' is not a version (e.g. 7, 1.2)");
     }
-    DeclaredSchema schema = history_schema(o, dev_url.empty() ? options.dev_url : dev_url, {}, history_of(o));
+    DeclaredSchema schema = history_schema(o, dev_url.empty() ? options.dev_url : dev_url, {}, history_of(o, true));
     schema.source = "the migrations in " + o.dir.string() + (at.empty() ? "" : " up to version " + at);
     return schema;
   }

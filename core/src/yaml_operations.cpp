@@ -89,7 +89,7 @@ class Reader {
     for (const auto& item : list) {
       Operation op = operation(item);
       if (auto* add = std::get_if<AddColumn>(&op.change); add && item.begin()->second["backfill"]) {
-        backfilled(out, std::move(*add), item.begin()->second["backfill"], op.line, op.column);
+        add_backfilled(out, std::move(*add), item.begin()->second["backfill"], op.line, op.column);
         continue;
       }
       out.push_back(std::move(op));
@@ -97,19 +97,12 @@ class Reader {
     return out;
   }
 
-  // `add_column ... backfill: <value>` is three operations, each guarded and recorded on its own:
-  // the column added nullable, the backfill, then NOT NULL set (or left, for a nullable column).
-  void backfilled(std::vector<Operation>& out, AddColumn add, const YAML::Node& value, int line, int column) {
+  // `add_column ... backfill: <value>`: the steps it stands for (ops::backfilled), at its line.
+  void add_backfilled(std::vector<Operation>& out, AddColumn add, const YAML::Node& value, int line, int column) {
     if (add.column.primary_key) fail(value, "a primary key column cannot be backfilled");
     Literal fill = literal(value);
     if (std::holds_alternative<std::nullptr_t>(fill)) fail(value, "backfill needs a value, not null");
-    bool not_null = !add.column.nullable;
-    std::string table = add.table, name = add.column.name;
-    add.column.nullable = true;
-    add.if_missing = true;  // each step guarded: a killed run converges with plain `migrate`
-    out.emplace_back(Change(std::move(add)), line, column);
-    out.emplace_back(Change(Backfill{table, name, std::move(fill)}), line, column);
-    if (not_null) out.emplace_back(Change(AlterColumn{table, name, {}, false, {}}), line, column);
+    for (auto& step : ops::backfilled(std::move(add), std::move(fill))) out.emplace_back(std::move(step), line, column);
   }
 
   Operation operation(const YAML::Node& item) {
@@ -310,6 +303,7 @@ class Reader {
       if (c["backfill"]) {
         Literal fill = literal(c["backfill"]);
         if (std::holds_alternative<std::nullptr_t>(fill)) fail(c["backfill"], "backfill needs a value, not null");
+        if (column.primary_key) fail(c["backfill"], "a primary key column cannot be backfilled");
         t.column_backfill[column.name] = std::move(fill);
       }
       t.columns.push_back(std::move(column));

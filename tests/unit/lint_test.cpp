@@ -84,13 +84,20 @@ TEST_CASE("lint: each narrowing the issue names, and the widenings it leaves alo
         "narrowing-type: changes runs.counter from bigint to integer: a value outside -2147483648..2147483647 does "
         "not fit");
   CHECK(codes("column: amount, type: decimal, precision: 12, scale: 2") ==
-        "narrowing-type: changes runs.amount from decimal(12,4) to decimal(12,2): digits after the 2th decimal place "
-        "are lost");
+        "narrowing-type: changes runs.amount from decimal(12,4) to decimal(12,2): digits beyond 2 decimal places are "
+        "lost");
+  CHECK(codes("column: amount, type: decimal, precision: 6, scale: 2") ==
+        "narrowing-type: changes runs.amount from decimal(12,4) to decimal(6,2): a value of more than 4 digits before "
+        "the point does not fit, and digits beyond 2 decimal places are lost");
+  CHECK(codes("column: counter, type: decimal, precision: 12, scale: 2") ==
+        "narrowing-type: changes runs.counter from bigint to decimal(12,2): a value of more than 10 digits does not "
+        "fit");
   CHECK(codes("column: at, type: timestamp") ==
         "narrowing-type: changes runs.at from timestamptz to timestamp: every value loses its time zone");
   CHECK(codes("column: status, type: text") == "none");
   CHECK(codes("column: status, type: string, length: 100") == "none");
   CHECK(codes("column: counter, type: decimal, precision: 30, scale: 2") == "none");
+  CHECK(codes("column: counter, type: decimal, precision: 21, scale: 2") == "none");
   CHECK(codes("column: status, type: integer")
             .starts_with("narrowing-type: changes runs.status from string(64) to "
                          "integer: a value may not convert"));

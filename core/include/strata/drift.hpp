@@ -17,6 +17,9 @@ struct DriftReport {
   // (the database has a column they do not make), "drop_index ix_status on runs" (they make an
   // index it lacks).
   std::vector<std::string> differences;
+  // The same differences as operations: those that would make the migrations' schema into the
+  // database's (what was done by hand), in the order a migration would run them.
+  std::vector<ops::Operation> changes;
   // The operations that would make the database as its migrations say (undoing the changes made
   // by hand; what a drop takes does not come back). For review, never run by strata.
   std::vector<ops::Operation> to_revert;

@@ -104,9 +104,11 @@ class STRATA_API Engine {
   // The same in the declared model (see <strata/diff.hpp>), names of keys and indexes kept.
   DeclaredSchema declared_schema();
   // The schema against what the migrations the ledger records as applied make (folded in memory
-  // when they are all portable, else replayed in a scratch database: Options::dev_url). Pending
-  // migrations are not drift; strata's own tables are never compared. Takes no lock; changes
-  // nothing.
+  // when they are all portable, else replayed in a scratch database: a SQLite file of strata's
+  // own, or a scratch schema on Options::dev_url's server, removed afterwards). Pending migrations
+  // are not drift; strata's own tables are never compared; a portable migration stopped part-way
+  // counts with the operations its row records as done. Takes no lock; changes nothing in the
+  // database.
   DriftReport drift();
 
  private:

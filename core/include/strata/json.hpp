@@ -9,6 +9,7 @@
 
 #include <strata/engine.hpp>
 #include <strata/export.hpp>
+#include <strata/generate.hpp>
 #include <strata/lint.hpp>
 
 #include <string>
@@ -38,8 +39,11 @@ STRATA_API std::string to_json(const Diff& diff, const std::string& from, const 
 // `strata lint`: linted (scripts), findings [{code, severity, file, version, line, message, remedy,
 // allowed}], data_checked, notes, errors (error-level findings not allowed), warnings.
 STRATA_API std::string to_json(const LintReport& report);
-// `strata drift`: database, expected, drifted, differences, to_revert (a portable migration's
-// YAML; "" when none), notes.
+// `strata generate`: the diff's document (created: the file written) and `lint`, the document
+// of the lint of the operations written (as `strata lint --json`).
+STRATA_API std::string to_json(const Generated& generated);
+// `strata drift`: database, expected, drifted, differences, changes (each {operation, summary}),
+// to_revert (a portable migration's YAML; "" when none), notes.
 STRATA_API std::string to_json(const DriftReport& report);
 // The drivers a loader finds (`strata drivers`): search_path, plugins.
 STRATA_API std::string to_json(const plugin::Loader& loader);

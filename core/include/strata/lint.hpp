@@ -7,9 +7,13 @@
 //
 // With a database (Options::url), the findings that depend on the data are decided by asking it:
 // a drop of an empty table passes, NOT NULL over a column holding a NULL is refused naming the
-// count. Each question is one query bounded by a LIMIT (a count stops at 1,000), run under
-// Options::statement_timeout; one that cannot be answered leaves the finding as it is without
-// data. The codes and what each means are listed in docs/lint.md.
+// count. Each question is one query bounded by a LIMIT (it counts up to 1,000 matching rows and
+// says "more than 1,000" beyond), run under Options::statement_timeout; one that cannot be
+// answered (a timeout, a table the database does not have yet) leaves the finding at its level
+// without data, with a note. The codes and what each means are listed in docs/lint.md.
+//
+// Threads: every function here may run on several threads at once. lint_operations and lint_sql
+// are pure; lint and lint_change open a connection of their own for each call, and only read.
 //
 //   strata::LintReport r = strata::lint({.files = {"migrations/V8__drop_legacy.yaml"}}, options);
 //   if (r.refused()) ...  // an error-level finding not allowed: `strata lint` exits 3
@@ -26,8 +30,10 @@
 namespace strata {
 
 enum class Severity {
-  info,     // decided by the data: nothing is lost ("the table is empty")
-  warning,  // may break something the data cannot tell (a rename, running replicas)
+  info,     // nothing to refuse: the data showed nothing is lost ("the table is empty"), or a
+            // guard decides at apply time (require_empty)
+  warning,  // may break something: a rename (running replicas), or, without data, a change that
+            // fails only on some rows (NOT NULL over a NULL, a unique key over duplicates)
   error,    // loses data or fails on rows: refused unless allowed
 };
 STRATA_API const char* to_string(Severity severity);
@@ -47,7 +53,7 @@ struct LintRequest {
   // Migration files to check (paths, or names in Options::dir). None: the migrations pending on
   // the database when Options::url is set, else the newest `latest` versioned migrations.
   std::vector<std::string> files;
-  int latest = 1;
+  int latest = 1;                  // at least 1
   std::vector<std::string> allow;  // codes accepted for every migration checked (--allow)
 };
 
@@ -72,11 +78,14 @@ STRATA_API std::vector<Finding> lint_sql(const std::string& script, const std::s
                                          const std::string& version = {});
 
 // Checks what the request names (see LintRequest) and, with Options::url, asks the data. Throws
-// Error(usage) for a file that is not a migration of the project, and what load_schema throws.
+// Error(usage) for a file that is not a migration of the project, and what reading the
+// migrations and connecting throw. A history that cannot be folded or replayed to know the
+// schema before a migration is a note, and that migration is checked against no schema.
 STRATA_API LintReport lint(const LintRequest& request, const Options& options);
 
 // Findings of `operations` applied to `before`, with the data questions asked of the database at
-// `url` when it is not empty: what `generate` runs. `allow` as in LintRequest.
+// Options::url when it is set: what `generate` runs. `allow` as in LintRequest. Throws what
+// connecting throws (Error(cannot_connect), a driver that cannot be loaded).
 STRATA_API LintReport lint_change(const std::vector<ops::Operation>& operations, const DeclaredSchema& before,
                                   const std::vector<std::string>& allow, const Options& options);
 

@@ -277,6 +277,12 @@ struct DerivedUndo {
 };
 STRATA_API DerivedUndo derive_undo(const std::vector<Operation>& up);
 
+// What `add_column ... backfill: <value>` stands for (in a migration, and where the generator adds
+// a column whose schema.yaml says `backfill:`): the column added nullable (if_missing), the
+// backfill, then, for a NOT NULL column, alter_column setting NOT NULL. Each step guarded and
+// recorded on its own.
+STRATA_API std::vector<Change> backfilled(AddColumn add, Literal value);
+
 // Reads a portable migration from YAML text. Throws Error(validation) naming `file`, line and
 // column for anything that is not a well-formed operation list.
 STRATA_API Script parse_yaml(const std::string& text, const std::string& file);
