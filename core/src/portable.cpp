@@ -3,6 +3,7 @@
 #include "portable.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 
 namespace strata::detail {
@@ -330,6 +331,55 @@ void require_empty(const ops::Operation& op, Connection& connection) {
       cannot(op, "require_empty: " + rows_text(n, limit) + " hold a value in the column; nothing was dropped (set it " +
                      "to NULL first, or remove require_empty)");
   }
+}
+
+namespace {
+
+// An integer as a driver returns it: a number, or its decimal text (MySQL's results are text).
+std::optional<std::int64_t> integer_of(const Value& v) {
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
+  const auto* text = std::get_if<std::string>(&v);
+  if (!text || text->empty()) return std::nullopt;
+  std::int64_t out = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), out);
+  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+bool backfill_by_key_range(Connection& connection, const ops::Backfill& b, const Value& value,
+                           const std::function<void(std::int64_t)>& batch_done) {
+  std::vector<std::string> key;
+  for (const auto& c : connection.catalog().columns(b.table))
+    if (c.primary_key) key.push_back(c.name);
+  if (key.size() != 1) return false;
+  const Dialect& d = connection.dialect();
+  Session& session = connection.session();
+  std::string table = d.quote_identifier(b.table), column = d.quote_identifier(b.column),
+              pk = d.quote_identifier(key[0]);
+  auto rows = session.query("SELECT MIN(" + pk + "), MAX(" + pk + "), COUNT(*) FROM " + table + " WHERE " + column +
+                            " IS NULL");
+  if (rows.size() != 1 || rows[0].size() != 3) return false;
+  if (std::holds_alternative<std::nullptr_t>(rows[0][0])) return true;  // nothing is NULL
+  auto low = integer_of(rows[0][0]), high = integer_of(rows[0][1]), count = integer_of(rows[0][2]);
+  if (!low || !high || !count || *high < *low) return false;
+  // Ranges pay while the keys are dense enough: no more than four ranges per full batch of rows.
+  const std::int64_t batch = b.batch_size;
+  std::uint64_t span = static_cast<std::uint64_t>(*high) - static_cast<std::uint64_t>(*low);
+  std::uint64_t ranges = span / static_cast<std::uint64_t>(batch),
+                full = static_cast<std::uint64_t>(*count / batch) + 1;
+  if (ranges > 4 * full + 100) return false;
+  std::string sql = "UPDATE " + table + " SET " + column + " = " + d.placeholder(1) + " WHERE " + column +
+                    " IS NULL AND " + pk + " >= " + d.placeholder(2) + " AND " + pk + " <= " + d.placeholder(3);
+  for (std::int64_t start = *low;;) {
+    std::int64_t end = *high - start < batch ? *high : start + batch - 1;
+    std::vector<Value> params{value, start, end};
+    batch_done(session.execute(sql, params));
+    if (end == *high) break;
+    start = end + 1;
+  }
+  return true;
 }
 
 std::string preview(const ops::Operation& op, Connection& connection) {

@@ -4,6 +4,7 @@
 
 #include <strata/render.hpp>
 
+#include <functional>
 #include <string>
 
 namespace strata::detail {
@@ -37,6 +38,15 @@ std::string rows_text(std::int64_t count, std::int64_t limit);
 // A drop with require_empty: refused (Error(apply_failed), naming the rows) while the table has a
 // row, or the column a value. Nothing for other operations.
 void require_empty(const ops::Operation& op, Connection& connection);
+
+// A backfill over an integer one-column primary key, walked in ranges of batch_size keys: one
+// UPDATE per range of the rows still NULL (an index range scan each), so that the whole backfill
+// reads each row about once, where picking batches by LIMIT rereads the rows already set.
+// `value` is the bound value; `batch_done` is called with each range's count. Returns false, having
+// changed nothing, where the key is not one integer column or is too sparse for ranges to pay
+// (the caller then batches by LIMIT).
+bool backfill_by_key_range(Connection& connection, const ops::Backfill& backfill, const Value& value,
+                           const std::function<void(std::int64_t)>& batch_done);
 
 // What --dry-run shows for one operation: a comment with the operation and the guard as decided
 // now, then the SQL that would run.

@@ -153,6 +153,32 @@ TEST_CASE("a backfill killed between its steps converges with plain migrate", "[
   }
 }
 
+TEST_CASE("a backfill fills every row whatever the key: sparse integers, text, none", "[backend]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__tables.yaml",
+            "- create_table: {name: sparse, columns: [{name: id, type: bigint, primary_key: true}]}\n"
+            "- create_table: {name: named, columns: [{name: code, type: string, length: 10, primary_key: true}]}\n"
+            "- create_table: {name: keyless, columns: [{name: n, type: integer}]}\n"
+            "- insert_rows: {table: sparse, rows: [{id: 1}, {id: 2}, {id: 1000000000000}]}\n"
+            "- insert_rows: {table: named, rows: [{code: a}, {code: b}, {code: c}]}\n"
+            "- insert_rows: {table: keyless, rows: [{n: 1}, {n: 1}, {n: 2}]}\n");
+  const std::string fill =
+      "- add_column: {table: sparse, column: {name: v, type: integer, nullable: false}, backfill: 5}\n"
+      "- add_column: {table: named, column: {name: v, type: integer, nullable: false}, backfill: 5}\n"
+      "- add_column: {table: keyless, column: {name: v, type: integer, nullable: false}, backfill: 5}\n";
+  if (!supported(url, fill)) return;
+  dir.write("V2__fill.yaml", fill);
+  ProcessResult applied = run_strata(command_args("migrate", url, dir));
+  INFO(applied.out << applied.err);
+  REQUIRE(applied.exit_code == 0);
+  Inspector db(url);
+  for (const char* table : {"sparse", "named", "keyless"}) {
+    INFO(table);
+    CHECK(db.count(std::string("SELECT COUNT(*) FROM ") + table + " WHERE v = 5") == 3);
+  }
+}
+
 TEST_CASE("lint: a narrowing change is refused when a value would not fit, allowed when none would", "[backend]") {
   std::string url = fresh_database_url();
   ScratchDir dir;
