@@ -171,7 +171,7 @@ class Analysis {
         "apply it with strata only; on SQLite, never replay its rendered SQL with foreign keys on");
   }
 
-  void check(const ops::Operation& op, const ops::DropTable& o) {
+  void check(const ops::Operation&, const ops::DropTable& o) {
     if (!schema_.table(o.table)) return;
     if (o.require_empty) {
       add("drop-table", Severity::info,
@@ -185,7 +185,6 @@ class Analysis {
         "add require_empty: true (refused at apply time while it holds a row), check it with --url, or accept it "
         "with allow: [drop-table]",
         q);
-    (void)op;
   }
   void check(const ops::Operation& op, const ops::DropColumn& o) {
     const DeclaredTable* t = schema_.table(o.table);
@@ -211,8 +210,7 @@ class Analysis {
     table_was_[o.to] = was;
     add("rename", Severity::warning,
         op.summary() + ": replicas still running the previous release use " + o.table +
-            " and fail until they are "
-            "replaced",
+            " and fail until they are replaced",
         "add the new table (or a view) first and drop the old one in a later release, or accept it with allow: "
         "[rename]");
   }
@@ -267,10 +265,7 @@ class Analysis {
     }
     rebuild(op, o.table);
   }
-  void check(const ops::Operation& op, const ops::Backfill& o) {
-    backfilled_.insert(o.table + "." + o.column);
-    (void)op;
-  }
+  void check(const ops::Operation&, const ops::Backfill& o) { backfilled_.insert(o.table + "." + o.column); }
   void unique(const ops::Operation& op, const std::string& table, const std::vector<std::string>& columns) {
     if (!had_rows_before(table)) return;
     Question q = question(Question::Kind::duplicates, table, columns);

@@ -416,3 +416,60 @@ TEST_CASE("plain DDL is a source: run in a scratch database and read back") {
   CHECK(run_strata({"diff", "--check", "--to", "model.sql"}, here).exit_code == 0);
   CHECK(scratch_files(tmp.path()).empty());
 }
+
+TEST_CASE(
+    "lint without a database checks the newest migration, --latest more, names a file that is none, and "
+    "--json is one document") {
+  ScratchDir project;
+  project.write("migrations/V1__t.yaml",
+                "- create_table: {name: t, columns: [{name: id, type: integer, primary_key: true}, {name: a, type: "
+                "text}]}\n");
+  project.write("migrations/V2__drop.yaml", "- drop_column: {table: t, column: a}\n");
+  project.write("migrations/V3__truncate.sql", "-- strata:allow truncate\nTRUNCATE t;\nDELETE FROM t;\n");
+  ChildOptions here{{}, project.path()};
+
+  ProcessResult newest = run_strata({"lint"}, here);
+  INFO(newest.out << newest.err);
+  CHECK(newest.exit_code == 3);
+  CHECK_THAT(newest.out, Catch::Contains("migrations/V3__truncate.sql:2: allowed truncate") &&
+                             Catch::Contains("migrations/V3__truncate.sql:3: error delete-all") &&
+                             Catch::Contains("1 migration checked: 1 error, 0 warnings"));
+  CHECK_THAT(newest.out, !Catch::Contains("drop-column"));
+
+  ProcessResult two = run_strata({"lint", "--latest", "2", "--allow", "delete-all", "--json"}, here);
+  INFO(two.out << two.err);
+  CHECK(two.exit_code == 3);  // the drop of V2 is still an error
+  auto doc = nlohmann::json::parse(two.out);
+  CHECK(doc.at("linted") == nlohmann::json::array({"V2__drop.yaml", "V3__truncate.sql"}));
+  CHECK(doc.at("errors") == 1);
+  CHECK(doc.at("data_checked") == false);
+  CHECK(doc.at("findings").at(0).at("code") == "drop-column");
+  CHECK(doc.at("findings").at(0).at("line") == 1);
+  CHECK(doc.at("findings").at(0).at("severity") == "error");
+
+  CHECK(run_strata({"lint", "migrations/V1__t.yaml"}, here).exit_code == 0);
+  ProcessResult none = run_strata({"lint", "V9__nothing.yaml"}, here);
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.err, Catch::Contains("V9__nothing.yaml: not a migration of the project in migrations"));
+}
+
+TEST_CASE("drift --json names each change made by hand as an operation, and the YAML that reverts it") {
+  ScratchDir project;
+  project.write("migrations/V1__t.yaml",
+                "- create_table: {name: t, columns: [{name: id, type: integer, primary_key: true}]}\n");
+  ChildOptions here{{}, project.path()};
+  REQUIRE(run_strata({"migrate", "--url", "sqlite:app.db"}, here).exit_code == 0);
+  Inspector("sqlite:" + (project.path() / "app.db").string())
+      .connection()
+      .session()
+      .execute("CREATE INDEX ix_by_hand ON t (id)");
+  ProcessResult r = run_strata({"drift", "--url", "sqlite:app.db", "--json"}, here);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 3);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc.at("drifted") == true);
+  CHECK(doc.at("differences") == nlohmann::json::array({"create_index ix_by_hand on t"}));
+  CHECK(doc.at("changes").at(0).at("operation") == "create_index");
+  CHECK_THAT(doc.at("to_revert").get<std::string>(), Catch::Contains("drop_index"));
+  CHECK(doc.at("expected") == "the 1 migration the ledger records as applied");
+}
