@@ -27,3 +27,19 @@ alembic_python() {
   done
   true
 }
+# A work directory ($work), removed on exit with every server start_server started in it.
+bench_workdir() {
+  work=$(mktemp -d)
+  started=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for b in "${started[@]}"; do tests/servers/"$b".sh stop "$work/$b-server" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+# start_server <backend>: a throwaway server of tests/servers/<backend>.sh on loopback, its
+# URLs in $work/<backend>.conf; stopped on exit.
+start_server() {
+  tests/servers/"$1".sh start "$work/$1-server" "$work/$1.conf" "$strata" migrations >/dev/null
+  started+=("$1")
+}

@@ -19,13 +19,7 @@ backends=${3:-sqlite postgres mariadb}
 strata=$(strata_binary)
 fold_bench="$PWD/build/bin/strata-bench-fold"
 
-work=$(mktemp -d)
-started=()
-cleanup() {
-  for b in "${started[@]}"; do tests/servers/"$b".sh stop "$work/$b-server" >/dev/null 2>&1 || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
 mkdir -p "$work/yaml/migrations" "$work/sql/migrations"
 : > "$work/all.sql"
@@ -72,8 +66,7 @@ for backend in $backends; do
   case $backend in
     sqlite) url="sqlite:$work/made.db" ;;
     *)
-      tests/servers/"$backend".sh start "$work/$backend-server" "$work/$backend.conf" "$strata" migrations >/dev/null
-      started+=("$backend")
+      start_server "$backend"
       url=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/$backend.conf")
       if [ "$backend" = mariadb ]; then  # a database of its own, not the server's `mysql`
         port=$(echo "$url" | sed -n 's|.*:\([0-9]*\)/mysql$|\1|p')

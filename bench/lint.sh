@@ -22,13 +22,7 @@ runs=${2:-7}
 backends=${3:-sqlite postgres mariadb}
 strata=$(strata_binary)
 
-work=$(mktemp -d)
-started=()
-cleanup() {
-  for b in "${started[@]}"; do tests/servers/"$b".sh stop "$work/$b-server" >/dev/null 2>&1 || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
 mkdir -p "$work/tables"
 for i in $(seq 1 "$n"); do
@@ -99,8 +93,7 @@ source tests/servers/password.sh
 echo "strata drift and lint --url, whole process, median of $runs paired runs"
 for backend in $backends; do
   if [ "$backend" != sqlite ]; then
-    tests/servers/"$backend".sh start "$work/$backend-server" "$work/$backend.conf" "$strata" migrations >/dev/null
-    started+=("$backend")
+    start_server "$backend"
   fi
   url=$(url_of "$backend" bench_tables)
   "$strata" migrate --url "$url" --dir "$work/tables" >/dev/null

@@ -22,13 +22,7 @@ runs=${2:-3}
 backends=${3:-postgres mariadb}
 strata=$(strata_binary)
 
-work=$(mktemp -d)
-started=()
-cleanup() {
-  for b in "${started[@]}"; do tests/servers/"$b".sh stop "$work/$b-server" >/dev/null 2>&1 || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
 mkdir "$work/sql" "$work/yaml"
 : > "$work/tables.sql"; : > "$work/floor.sql"; : > "$work/ledger-postgres.sql"; : > "$work/ledger-mariadb.sql"
@@ -48,8 +42,7 @@ for i in $(seq 1 "$n"); do
 done
 
 for backend in $backends; do
-  tests/servers/"$backend".sh start "$work/$backend-server" "$work/$backend.conf" "$strata" migrations >/dev/null
-  started+=("$backend")
+  start_server "$backend"
   admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/$backend.conf")
   case $backend in
     postgres)
