@@ -93,6 +93,14 @@ void set_command_option(strata_options& o, std::string_view key, const char* val
                   std::string(name) + " takes true or false, not '" + strata::without_passwords(value) + "'");
     return v == "true" || v == "1";
   };
+  auto counting = [&](const char* name) {
+    char* end = nullptr;
+    long n = std::strtol(value, &end, 10);
+    if (!*value || *end || n < 1 || n > 1'000'000)
+      throw Error(ErrorKind::usage,
+                  std::string(name) + " takes a whole number from 1, not '" + strata::without_passwords(value) + "'");
+    return static_cast<int>(n);
+  };
   if (key == "to") {
     o.to = value;  // read by the command that runs
   } else if (key == "from") {
@@ -102,23 +110,13 @@ void set_command_option(strata_options& o, std::string_view key, const char* val
   } else if (key == "file") {
     o.lint.files.emplace_back(value);  // lint: each call adds one
   } else if (key == "latest") {
-    char* end = nullptr;
-    long latest = std::strtol(value, &end, 10);
-    if (!*value || *end || latest < 1 || latest > 1'000'000)
-      throw Error(ErrorKind::usage,
-                  "latest takes a whole number from 1, not '" + strata::without_passwords(value) + "'");
-    o.lint.latest = static_cast<int>(latest);
+    o.lint.latest = counting("latest");
   } else if (key == "rename") {
     o.diff.renames.emplace_back(value);  // each call adds one
   } else if (key == "no-renames" || key == "no_renames") {
     o.diff.no_renames = yes_no("no-renames");
   } else if (key == "steps") {
-    char* end = nullptr;
-    long steps = std::strtol(value, &end, 10);
-    if (!*value || *end || steps < 1 || steps > 1'000'000)
-      throw Error(ErrorKind::usage,
-                  "steps takes a whole number from 1, not '" + strata::without_passwords(value) + "'");
-    o.steps = static_cast<int>(steps);
+    o.steps = counting("steps");
   } else if (key == "version") {
     o.baseline_version = version_of("version", value);
   } else if (key == "description") {
