@@ -57,16 +57,19 @@ std::vector<std::string> words(std::string_view text) {
   throw Error(ErrorKind::validation, "`" + marker + "`: " + why).at_line(line, 1);
 }
 
-// goose reads a comment line holding "+goose" as an annotation: `-- +goose <word>`, the word in
-// any letter case (and so does strata with "+GOOSE", which must not pass for a comment).
+// goose reads a comment line whose text starts with "+goose" as an annotation: `-- +goose <word>`,
+// in any letter case (and so does strata with "+GOOSE", which must not pass for a comment). A
+// comment that only mentions "+goose" later is a comment to goose, and so to strata: read as an
+// annotation, `-- migrate:down +goose envsub off` would have hidden a dbmate marker in the SQL.
 std::optional<Marker> goose_marker(std::string_view line, int number) {
   std::string_view text = trim(line);
-  if (!text.starts_with("--") || lower(text).find("+goose") == std::string::npos) return std::nullopt;
+  if (!text.starts_with("--")) return std::nullopt;
+  std::string_view rest = trim(text.substr(2));
+  if (!lower(rest).starts_with("+goose")) return std::nullopt;
   Marker m{Tool::goose, Marker::Kind::nothing, true, std::string(text), number};
   if (line.front() == ' ' || line.front() == '\t')
     refuse(m.text, number, "a goose annotation starts at the beginning of its line (goose refuses it indented)");
-  std::string_view rest = text.substr(2);
-  rest.remove_prefix(lower(rest).find("+goose") + 6);
+  rest.remove_prefix(6);
   std::string word;
   for (const auto& w : words(rest)) word += (word.empty() ? "" : " ") + lower(w);
   if (word == "up")
