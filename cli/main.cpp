@@ -127,9 +127,10 @@ class Command {
   }
 
   // Prints a report as text or JSON; returns the exit code.
-  int report(const strata::Report& r, void (*text)(std::ostream&, const strata::Report&), int code = 0) const {
+  int report(const strata::Report& r, void (*text)(std::ostream&, const strata::Report&), int code = 0,
+             strata::Listing listing = strata::Listing::every_migration) const {
     if (flags.json) {
-      std::cout << strata::to_json(r) << '\n';
+      std::cout << strata::to_json(r, listing) << '\n';
       return code;
     }
     for (const auto& w : r.warnings)  // those shown as they happened are not shown twice
@@ -192,7 +193,7 @@ int main(int argc, char** argv) {
   auto* migrate = app.add_subcommand("migrate", "apply pending migrations");
   add_common(cmd, migrate);
   for (const char* name : {"target", "out-of-order", "single-transaction", "dry-run", "strict", "baseline-on-migrate",
-                           "check-drift", "dev-url"})
+                           "check-drift", "dev-url", "list-migrations"})
     cmd.add_setting(migrate, name);
   migrate->add_flag("--resume{resume}", f.given["resume"],
                     "continue a migration that failed part-way; --resume=retry or --resume=skip for a statement in "
@@ -337,8 +338,8 @@ int main(int argc, char** argv) {
     }
     if (migrate->parsed()) {
       auto r = engine.migrate();
-      return cmd.report(r,
-                        settings.options().dry_run ? strata::cli::print_dry_run : strata::cli::print_migrate_summary);
+      return cmd.report(r, settings.options().dry_run ? strata::cli::print_dry_run : strata::cli::print_migrate_summary,
+                        0, strata::listing_for("migrate", settings.options()));
     }
     if (status->parsed()) {
       auto r = engine.status();

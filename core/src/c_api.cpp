@@ -158,13 +158,14 @@ std::string run(const strata_options& o, std::string_view command, int& code) {
     if (report.refused()) code = strata::exit_code(ErrorKind::validation);
     return strata::to_json(report);
   }
+  strata::Listing listing = strata::listing_for(command, options);
   strata::Engine engine(std::move(options));
   if (command == "drift") {
     strata::DriftReport report = engine.drift();
     if (report.drifted()) code = strata::exit_code(ErrorKind::validation);
     return strata::to_json(report);
   }
-  if (command == "migrate") return strata::to_json(engine.migrate());
+  if (command == "migrate") return strata::to_json(engine.migrate(), listing);
   if (command == "validate") return strata::to_json(engine.validate());
   if (command == "repair") return strata::to_json(engine.repair());
   if (command == "schema") return strata::to_json(engine.schema());

@@ -55,24 +55,25 @@ json array_of(const std::vector<T>& items) {
   return out;
 }
 
-json document(const Report& report) {
+json document(const Report& report, Listing listing) {
   json counts = json::object();
   for (const auto& m : report.migrations) counts[to_string(m.state)] = report.count(m.state);
-  return {{"command", report.command},
-          {"url", report.url},
-          {"server", report.server},
-          {"ledger_table", report.ledger_table},
-          {"current_version", version_json(report.current_version)},
-          {"pending", report.count(MigrationState::pending) + report.count(MigrationState::undone)},
-          {"counts", counts},
-          {"lock_taken", report.lock_taken},
-          {"elapsed_ms", report.elapsed.count()},
-          {"applied", array_of(report.applied)},
-          {"migrations", array_of(report.migrations)},
-          {"warnings", report.warnings},
-          {"problems", report.problems},
-          {"actions", report.actions},
-          {"dry_run", array_of(report.dry_run)}};
+  json out{{"command", report.command},
+           {"url", report.url},
+           {"server", report.server},
+           {"ledger_table", report.ledger_table},
+           {"current_version", version_json(report.current_version)},
+           {"pending", report.count(MigrationState::pending) + report.count(MigrationState::undone)},
+           {"counts", counts},
+           {"lock_taken", report.lock_taken},
+           {"elapsed_ms", report.elapsed.count()},
+           {"applied", array_of(report.applied)},
+           {"warnings", report.warnings},
+           {"problems", report.problems},
+           {"actions", report.actions},
+           {"dry_run", array_of(report.dry_run)}};
+  if (listing == Listing::every_migration) out["migrations"] = array_of(report.migrations);
+  return out;
 }
 
 json error_fields(const Error& error) {
@@ -153,8 +154,12 @@ json document(const plugin::Loader& loader) {
 
 // Text that is not UTF-8 (a file name, a server's message) is written with U+FFFD in its place:
 // a document is always written, never an exception.
-std::string to_json(const Report& report) {
-  return document(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+Listing listing_for(std::string_view command, const Options& options) {
+  return command == "migrate" && !options.list_migrations ? Listing::counts_only : Listing::every_migration;
+}
+
+std::string to_json(const Report& report, Listing listing) {
+  return document(report, listing).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 std::string to_json(const Error& error) {
   return document(error).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);

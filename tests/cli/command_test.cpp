@@ -143,6 +143,38 @@ TEST_CASE("json output is one document and nothing else on stdout, errors includ
   CHECK(status.at("counts").at("pending") == 1);
 }
 
+TEST_CASE("migrate --json lists what it applied and the counts, and every migration only with --list-migrations") {
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  dir.write("V2__b.sql", "CREATE TABLE b (id INTEGER);\n");
+  ScratchDir data;
+  std::string url = "sqlite:" + (data.path() / "app.db").string();
+  auto migrate = [&](std::vector<std::string> more) {
+    std::vector<std::string> args{"migrate", "--url", url, "--dir", dir.path().string(), "--json"};
+    args.insert(args.end(), more.begin(), more.end());
+    ProcessResult r = run_strata(args);
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(r.out);
+  };
+  auto first = migrate({"--target", "1"});
+  CHECK(first.at("applied").size() == 1);
+  CHECK_FALSE(first.contains("migrations"));
+  CHECK(first.at("counts").at("applied") == 1);
+  CHECK(first.at("counts").at("pending") == 1);
+  CHECK(first.at("pending") == 1);
+
+  auto listed = migrate({"--list-migrations"});
+  CHECK(listed.at("applied").size() == 1);
+  REQUIRE(listed.at("migrations").size() == 2);
+  CHECK(listed.at("migrations")[1].at("ledger").at("success") == true);
+
+  auto up_to_date = migrate({});
+  CHECK(up_to_date.at("applied").empty());
+  CHECK_FALSE(up_to_date.contains("migrations"));
+  CHECK(up_to_date.at("counts").at("applied") == 2);
+  CHECK(up_to_date.at("lock_taken") == false);
+}
+
 TEST_CASE("a bad flag is a usage error") {
   ProcessResult r = run_strata({"migrate", "--no-such-flag"});
   CHECK(r.exit_code == 2);

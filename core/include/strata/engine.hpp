@@ -52,6 +52,9 @@ struct Options {
   // migrate: compare the schema with what the applied migrations make, under the lock before
   // anything runs, and refuse (exit 3) when they differ (see Engine::drift)
   bool check_drift = false;
+  // migrate: its JSON report lists every migration (`migrations`), as status's does; without it,
+  // what was applied and the counts (a start-up check need not carry a thousand entries)
+  bool list_migrations = false;
   // Where SQL migrations are replayed to know what they make (drift, diff, generate, lint): a
   // database URL whose server strata may create a scratch schema on; "": a SQLite file of its own.
   std::string dev_url{};

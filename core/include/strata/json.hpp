@@ -13,6 +13,7 @@
 #include <strata/lint.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace strata {
@@ -21,9 +22,17 @@ namespace plugin {
 class Loader;
 }
 
+// How much of a report its document lists.
+enum class Listing {
+  every_migration,  // `migrations`: each with its state, checksum and latest ledger row
+  counts_only,      // no `migrations`; `counts` and `pending` still say how many are in each state
+};
+// The listing a command's document has: every migration, except for migrate without
+// Options::list_migrations (`--list-migrations`).
+STRATA_API Listing listing_for(std::string_view command, const Options& options);
 // A command's report: command, url, server, ledger_table, current_version, pending, counts,
-// lock_taken, elapsed_ms, applied, migrations, warnings, problems, actions, dry_run.
-STRATA_API std::string to_json(const Report& report);
+// lock_taken, elapsed_ms, applied, migrations (per `listing`), warnings, problems, actions, dry_run.
+STRATA_API std::string to_json(const Report& report, Listing listing = Listing::every_migration);
 // {"error": {kind, exit_code, message, description, file, line, column, statement, version,
 // sqlstate, server_code, problems}}; the place fields only where known.
 STRATA_API std::string to_json(const Error& error);
