@@ -13,27 +13,27 @@ strata knows them. Events go to ``on_event`` (a callable taking a dict) or, by d
 
 Pure Python over ctypes: nothing to compile. The library is found through the environment
 variable STRATA_LIBRARY (a path to libstrata-c.so), else the system's library path; it is
-loaded at the first call, not at import.
+loaded at the first call, not at import. Importing the package imports no other module:
+ctypes, json and logging are imported at the first call, so that an application that imports
+strata pays for them only when it runs a command.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import json
-import logging
 import os
-import threading
-from typing import Any, Callable, Dict, List, Optional
+import _thread
+
+TYPE_CHECKING = False  # typing itself costs an import: the hints below are never evaluated
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 __all__ = [
-    "migrate", "status", "validate", "rollback", "baseline", "repair", "schema",
+    "migrate", "status", "validate", "rollback", "baseline", "repair", "schema", "diff", "generate", "lint", "drift",
     "Report", "StrataError", "MigrationFailed", "UsageError", "ValidationFailed", "LockTimeout",
     "ConnectionFailed", "InternalError",
 ]
 
 C_ABI_VERSION = 1
-_logger = logging.getLogger("strata")
 
 
 def _refusal(document: Dict[str, Any]) -> str:
@@ -120,18 +120,46 @@ class Report:
         return f"<strata.Report {self.document.get('command')} at version {self.document.get('current_version')}>"
 
 
-_EVENT_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_void_p)
 _library = None
-_library_lock = threading.Lock()
+_library_lock = _thread.allocate_lock()
+_EVENT_CALLBACK = None  # the callback's ctypes type, made with the library
+
+
+def _open_library(ctypes: Any) -> Any:
+    """STRATA_LIBRARY; else, installed, the library of the package's own prefix; else the library
+    by its soname on the system's path; else what ldconfig knows by the name strata-c
+    (ctypes.util runs it: only when the others fail)."""
+    path = os.environ.get("STRATA_LIBRARY")
+    if path:
+        return ctypes.CDLL(path)
+    try:
+        from ._location import LIBRARY  # written by cmake --install
+    except ImportError:
+        LIBRARY = None
+    if LIBRARY:
+        beside = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), LIBRARY))
+        if os.path.exists(beside):
+            return ctypes.CDLL(beside)
+    try:
+        return ctypes.CDLL("libstrata-c.so.1")
+    except OSError:
+        import ctypes.util
+
+        found = ctypes.util.find_library("strata-c")
+        if not found:
+            raise
+        return ctypes.CDLL(found)
 
 
 def _load():
-    global _library
+    global _library, _EVENT_CALLBACK
     with _library_lock:
         if _library is not None:
             return _library
-        path = os.environ.get("STRATA_LIBRARY") or ctypes.util.find_library("strata-c") or "libstrata-c.so.1"
-        lib = ctypes.CDLL(path)
+        import ctypes
+
+        lib = _open_library(ctypes)
+        path = lib._name
         lib.strata_abi_version.restype = ctypes.c_int
         if lib.strata_abi_version() != C_ABI_VERSION:
             raise ImportError(f"{path} has strata C ABI {lib.strata_abi_version()}, this package needs {C_ABI_VERSION}")
@@ -141,6 +169,7 @@ def _load():
         lib.strata_options_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
         lib.strata_options_error.argtypes = [ctypes.c_void_p]
         lib.strata_options_error.restype = ctypes.c_char_p
+        _EVENT_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_void_p)
         lib.strata_options_set_events.argtypes = [ctypes.c_void_p, _EVENT_CALLBACK, ctypes.c_void_p]
         lib.strata_run.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
         lib.strata_free.argtypes = [ctypes.c_void_p]
@@ -156,13 +185,30 @@ def _text(value: Any) -> str:
 
 
 def _log_event(event: Dict[str, Any]) -> None:
+    import logging
+
     level = logging.WARNING if event.get("type") in ("drift", "session_restored") else logging.INFO
-    _logger.log(level, event.get("message", ""))
+    logging.getLogger("strata").log(level, event.get("message", ""))
+
+
+def _take_document(lib: Any, out: Any) -> Dict[str, Any]:
+    """The document strata_run returned (a ctypes.c_void_p), parsed (json.loads reads the UTF-8
+    bytes as they are); freed by the library's own function."""
+    import ctypes
+    import json
+
+    try:
+        return json.loads(ctypes.string_at(out.value)) if out.value else {}
+    finally:
+        lib.strata_free(out)
 
 
 def _run(command: str, options: Dict[str, Any], on_event: Optional[Callable[[Dict[str, Any]], None]],
          allow_pending: bool = False) -> Report:
     lib = _load()
+    import ctypes
+    import json
+
     handle = ctypes.c_void_p()
     if lib.strata_options_new(ctypes.byref(handle)) != 0:
         raise MemoryError("strata_options_new failed")
@@ -188,10 +234,7 @@ def _run(command: str, options: Dict[str, Any], on_event: Optional[Callable[[Dic
         lib.strata_options_set_events(handle, callback, None)
         out = ctypes.c_void_p()
         code = lib.strata_run(handle, command.encode(), ctypes.byref(out))
-        try:
-            document = json.loads(ctypes.string_at(out.value).decode()) if out.value else {}
-        finally:
-            lib.strata_free(out)
+        document = _take_document(lib, out)
         if errors:
             raise errors[0]
         if code == 0 or (code == 6 and allow_pending):

@@ -30,6 +30,25 @@ fi
 (cd "$work" && "$prefix/bin/strata" migrate --url "sqlite:$work/cli.db" --dir "$source/migrations") |
   grep -q "6 migrations applied" || { echo "FAIL: the installed strata did not migrate the example project"; exit 1; }
 
+# The installed Python package finds the library of its own prefix: no STRATA_LIBRARY, no
+# library path.
+python_dir="$prefix/lib/python3/dist-packages"
+version=$(cd "$work" && env -u STRATA_LIBRARY PYTHONPATH="$python_dir" /usr/bin/python3 -c "
+import strata
+print(strata.migrate(url='sqlite:$work/python.db', dir='$source/migrations').current_version, strata._library._name)") ||
+  { echo "FAIL: the installed Python package did not migrate"; exit 1; }
+[[ $version == "9 $prefix/"* ]] || { echo "$version"; echo "FAIL: the installed Python package used another library"; exit 1; }
+
+# cpack makes the two Debian packages: strata, and python3-strata depending on it.
+(cd "$build" && cpack -G DEB -B "$work/deb" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; echo "FAIL: cpack"; exit 1; }
+deb_python=$(ls "$work"/deb/python3-strata_*_all.deb) && deb_strata=$(ls "$work"/deb/strata_*.deb) ||
+  { ls "$work/deb"; echo "FAIL: cpack did not make strata and python3-strata"; exit 1; }
+[[ $(dpkg-deb -f "$deb_python" Depends) == "strata (= "*"), python3" ]] ||
+  { dpkg-deb -f "$deb_python" Depends; echo "FAIL: python3-strata's dependencies"; exit 1; }
+in_python=$(dpkg-deb -c "$deb_python") in_strata=$(dpkg-deb -c "$deb_strata")
+[[ $in_python == *"/usr/lib/python3/dist-packages/strata/__init__.py"* && $in_strata == *"libstrata-c.so.1"* &&
+  $in_strata != *"dist-packages"* ]] || { echo "FAIL: the packages' contents"; exit 1; }
+
 # A directory means the same whatever plugins are installed: reading it loads no plugin, and a
 # file's dialect tag never depends on them. The plan is the same with three, two and one.
 if ! $static; then
@@ -101,4 +120,4 @@ if ! $static; then
   grep -q "100% tests passed" "$work/litefile.log" || { cat "$work/litefile.log"; exit 1; }
 fi
 $static && echo "(drivers linked in: one binary)"
-echo "installed strata: drivers found, examples/startup built with find_package(strata) and pkg-config, start-up migrated and refused as it should; examples/driver-template passed the installed conformance suite"
+echo "installed strata: drivers found, the Python package finds its library, cpack makes strata and python3-strata, examples/startup built with find_package(strata) and pkg-config, start-up migrated and refused as it should; examples/driver-template passed the installed conformance suite"

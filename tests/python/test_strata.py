@@ -5,6 +5,8 @@ import logging
 import os
 import pathlib
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -28,6 +30,24 @@ def test_migrate_applies_the_example_project_and_a_second_run_is_up_to_date(tmp_
     again = strata.migrate(url=url, dir=str(EXAMPLE))
     assert again.applied == []
     assert again.lock_taken is False  # the lock-free check: nothing pending, no lock
+
+
+def test_a_migrate_report_lists_every_migration_only_on_request(tmp_path):
+    url = f"sqlite:{tmp_path / 'app.db'}"
+    report = strata.migrate(url=url, dir=str(EXAMPLE), target="3")
+    assert "migrations" not in report.document
+    assert report.counts["applied"] == len(report.applied) and report.pending > 0
+    listed = strata.migrate(url=url, dir=str(EXAMPLE), list_migrations=True)
+    assert {m["state"] for m in listed.migrations} == {"applied"}
+    assert len(listed.migrations) == sum(listed.counts.values())
+    assert len(strata.status(url=url, dir=str(EXAMPLE)).migrations) == len(listed.migrations)
+
+
+def test_importing_the_package_loads_neither_the_library_nor_ctypes_json_or_logging():
+    code = ("import sys, strata; "
+            "print(sorted(m for m in ('ctypes', 'json', 'logging', 'typing') if m in sys.modules), strata._library)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] None"
 
 
 def test_status_with_check_reports_pending_instead_of_raising(tmp_path):
