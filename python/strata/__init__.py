@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional
 
 __all__ = [
-    "migrate", "status", "validate", "rollback", "baseline", "repair", "schema", "diff", "generate", "lint", "drift",
+    "migrate", "status", "validate", "rollback", "baseline", "repair", "schema", "diff", "generate", "lint", "drift", "autogenerate",
     "Report", "StrataError", "MigrationFailed", "UsageError", "ValidationFailed", "LockTimeout",
     "ConnectionFailed", "InternalError",
 ]
@@ -142,12 +142,13 @@ def _open_library(ctypes: Any) -> Any:
             return ctypes.CDLL(beside)
     try:
         return ctypes.CDLL("libstrata-c.so.1")
-    except OSError:
+    except OSError as e:
         import ctypes.util
 
         found = ctypes.util.find_library("strata-c")
         if not found:
-            raise
+            raise OSError("strata: libstrata-c.so.1 was not found: install the strata package (or cmake --install), "
+                          "or set STRATA_LIBRARY to the library's path") from e
         return ctypes.CDLL(found)
 
 
@@ -331,3 +332,11 @@ def drift(url: Optional[str] = None, dir: Optional[str] = None, *,
     prints it: ``drifted``, ``differences``, ``to_revert``. Drift raises ValidationFailed, whose
     ``document`` holds the report."""
     return _run("drift", {"url": url, "dir": dir, **options}, on_event)
+
+
+def autogenerate(metadata: Any, description: str, **options: Any) -> Optional[str]:
+    """Writes the next migration from SQLAlchemy models: see :func:`strata.sqlalchemy.autogenerate`
+    (imported, with SQLAlchemy, only when called)."""
+    from .sqlalchemy import autogenerate as write
+
+    return write(metadata, description, **options)
