@@ -171,12 +171,12 @@ struct Engine::Impl {
         continue;
       }
       std::vector<DeclaredSchema> next;
-      for (const auto& start : candidates)
+      for (const auto& before : candidates)
         for (int extra = 0; extra <= (row->in_doubt ? 1 : 0); ++extra) {
           auto done =
               static_cast<std::size_t>(std::min<int>(row->statements_done + extra, static_cast<int>(list->size())));
           try {
-            next.push_back(fold({list->begin(), list->begin() + static_cast<std::ptrdiff_t>(done)}, start));
+            next.push_back(fold({list->begin(), list->begin() + static_cast<std::ptrdiff_t>(done)}, before));
           } catch (const Error&) {
           }
         }

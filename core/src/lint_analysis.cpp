@@ -118,7 +118,7 @@ std::vector<std::string> cascading_children(const DeclaredSchema& schema, const 
 class Analysis {
  public:
   Analysis(const DeclaredSchema& before, std::string file, std::string version, const RebuildTest& rebuilds)
-      : schema_(before), file_(std::move(file)), version_(std::move(version)), rebuilds_(rebuilds) {
+      : schema_(before), rebuilds_(rebuilds), file_(std::move(file)), version_(std::move(version)) {
     for (const auto& t : before.tables) existed_.insert(t.name);
   }
 
