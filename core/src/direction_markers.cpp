@@ -57,21 +57,23 @@ std::vector<std::string> words(std::string_view text) {
   throw Error(ErrorKind::validation, "`" + marker + "`: " + why).at_line(line, 1);
 }
 
-// goose reads a comment line whose text starts with "+goose" as an annotation: `-- +goose <word>`,
-// in any letter case (and so does strata with "+GOOSE", which must not pass for a comment). A
-// comment that only mentions "+goose" later is a comment to goose, and so to strata: read as an
-// annotation, `-- migrate:down +goose envsub off` would have hidden a dbmate marker in the SQL.
+// goose reads every comment line holding "+goose" as an annotation: `-- +goose <word>`, the word
+// in any letter case (and so does strata with "+GOOSE", which must not pass for a comment). Its
+// annotation is the whole line less its "--" and the "+goose": text before "+goose" is part of
+// it, so that `-- migrate:down +goose envsub off` is no annotation goose knows, and refused, where
+// reading only the words after "+goose" had kept a dbmate marker in the SQL as a goose setting.
 std::optional<Marker> goose_marker(std::string_view line, int number) {
   std::string_view text = trim(line);
-  if (!text.starts_with("--")) return std::nullopt;
-  std::string_view rest = trim(text.substr(2));
-  if (!lower(rest).starts_with("+goose")) return std::nullopt;
+  if (!text.starts_with("--") || lower(text).find("+goose") == std::string::npos) return std::nullopt;
   Marker m{Tool::goose, Marker::Kind::nothing, true, std::string(text), number};
   if (line.front() == ' ' || line.front() == '\t')
     refuse(m.text, number, "a goose annotation starts at the beginning of its line (goose refuses it indented)");
-  rest.remove_prefix(6);
+  std::string annotation(text);
+  annotation.erase(lower(annotation).find("+goose"), 6);
+  for (auto dashes = annotation.find("--"); dashes != std::string::npos; dashes = annotation.find("--"))
+    annotation.erase(dashes, 2);
   std::string word;
-  for (const auto& w : words(rest)) word += (word.empty() ? "" : " ") + lower(w);
+  for (const auto& w : words(annotation)) word += (word.empty() ? "" : " ") + lower(w);
   if (word == "up")
     m.kind = Marker::Kind::up;
   else if (word == "down")
