@@ -12,8 +12,9 @@ strata knows them. Events go to ``on_event`` (a callable taking a dict) or, by d
 ``logging`` logger "strata".
 
 Pure Python over ctypes: nothing to compile. The library is found through the environment
-variable STRATA_LIBRARY (a path to libstrata-c.so), else the system's library path; it is
-loaded at the first call, not at import. Importing the package imports no other module:
+variable STRATA_LIBRARY (a path to libstrata-c.so), else the one installed with this package
+(its prefix's, named by _location.py), else the system's library path; it is loaded at the
+first call, not at import. Importing the package imports no other module:
 ctypes, json and logging are imported at the first call, so that an application that imports
 strata pays for them only when it runs a command.
 """

@@ -22,6 +22,7 @@ Works with SQLAlchemy 1.4 and 2.0.
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 import re
@@ -85,7 +86,7 @@ def _portable(column: Any, hints: Mapping[Any, str]) -> str:
         if isinstance(t, sqltypes.Numeric):
             if t.precision is None:
                 raise UnmappedType(f"{where}: Numeric without a precision; strata's decimal needs one: "
-                                   f"Numeric({', '.join(['10', '2'])}), or map it with types=")
+                                   f"Numeric(10, 2), or map it with types=")
             return f"decimal({t.precision},{t.scale or 0})"
         if isinstance(t, sqltypes.Text):
             return "text"
@@ -99,7 +100,7 @@ def _portable(column: Any, hints: Mapping[Any, str]) -> str:
             return "time"
         if isinstance(t, sqltypes.JSON):
             return "json"
-        if isinstance(t, sqltypes.LargeBinary):
+        if isinstance(t, sqltypes._Binary):  # LargeBinary, BINARY, VARBINARY
             return "binary"
         if type(t).__name__ in ("Uuid", "UUID") and type(t).__module__.startswith("sqlalchemy.sql"):
             return "uuid"
@@ -109,11 +110,13 @@ def _portable(column: Any, hints: Mapping[Any, str]) -> str:
         f"decimal(p,s), string(n), text, binary, date, time, timestamp, timestamptz, uuid, json), or change the column")
 
 
-_NUMERIC = ("smallint", "integer", "bigint", "real", "double")
+_INTEGERS = ("smallint", "integer", "bigint")
 
 
 def _default(column: Any, portable: str) -> Dict[str, Any]:
-    """The column's server_default as schema.yaml's default or default_expression."""
+    """The column's server_default as schema.yaml's default or default_expression: a value typed
+    as the column is (a number for a number, exactly for a decimal; a boolean), the text of a
+    text column as written."""
     server = column.server_default
     if server is None:
         return {}
@@ -121,34 +124,34 @@ def _default(column: Any, portable: str) -> Dict[str, Any]:
     where = f"{column.table.name}.{column.name}"
     if isinstance(arg, (sqlelements.True_, sqlelements.False_)):  # sa.true(), sa.false()
         return {"default": isinstance(arg, sqlelements.True_)}
-    if isinstance(arg, sqlfunctions.FunctionElement):
-        if arg.name.lower() in ("now", "current_timestamp", "localtimestamp"):
+    if isinstance(arg, sqlfunctions.FunctionElement) and arg.name.lower() in ("now", "current_timestamp",
+                                                                                "localtimestamp"):
+        return {"default_expression": "current_timestamp"}
+    if isinstance(arg, str):
+        value = arg
+    elif isinstance(getattr(arg, "text", None), str):  # text("...")
+        text = arg.text.strip()
+        literal = re.fullmatch(r"'((?:[^']|'')*)'", text)
+        if text.lower() in ("current_timestamp", "now()", "current_timestamp()"):
             return {"default_expression": "current_timestamp"}
-    elif isinstance(arg, str) or hasattr(arg, "text"):
-        text = arg if isinstance(arg, str) else arg.text
-        if not isinstance(arg, str):
-            if text.strip().lower() in ("current_timestamp", "now()", "current_timestamp()"):
-                return {"default_expression": "current_timestamp"}
-            literal = re.fullmatch(r"\s*'((?:[^']|'')*)'\s*", text)
-            if literal:
-                return {"default": literal.group(1).replace("''", "'")}
-            if not re.fullmatch(r"\s*-?\d+(\.\d+)?\s*|\s*(true|false)\s*", text, re.IGNORECASE):
-                raise UnmappedType(f"{where}: server_default {text!r} is an expression strata has no portable form "
-                                   f"for (it writes current_timestamp and literal values)")
-        value = text.strip()
-        if portable == "boolean" and value.lower() in ("true", "false", "1", "0"):
-            return {"default": value.lower() in ("true", "1")}
-        if portable in _NUMERIC or portable.startswith("decimal"):
-            try:
-                return {"default": int(value)}
-            except ValueError:
-                try:
-                    return {"default": float(value)}
-                except ValueError:
-                    pass
-        return {"default": value}
-    raise UnmappedType(f"{where}: server_default {server!r} has no portable form in strata "
-                       f"(it writes current_timestamp and literal values)")
+        if literal:
+            value = literal.group(1).replace("''", "'")
+        elif re.fullmatch(r"-?\d+(\.\d+)?|true|false", text, re.IGNORECASE):
+            value = text
+        else:
+            raise UnmappedType(f"{where}: server_default {text!r} is an expression strata has no portable form "
+                               f"for (it writes current_timestamp and literal values)")
+    else:
+        raise UnmappedType(f"{where}: server_default {arg!r} has no portable form in strata "
+                           f"(it writes current_timestamp and literal values)")
+    number = value.strip()
+    if portable == "boolean" and number.lower() in ("true", "false", "1", "0"):
+        return {"default": number.lower() in ("true", "1")}
+    if portable in _INTEGERS and re.fullmatch(r"-?\d+", number):
+        return {"default": int(number)}
+    if (portable in ("real", "double") or portable.startswith("decimal")) and re.fullmatch(r"-?\d+(\.\d+)?", number):
+        return {"default": decimal.Decimal(number)}  # written as it reads: no float rounding
+    return {"default": value}
 
 
 def _action(value: Optional[str]) -> Optional[str]:
@@ -215,7 +218,8 @@ def schema(metadata: Any, *, types: Optional[Mapping[Any, str]] = None,
             elif isinstance(constraint, sqlalchemy.CheckConstraint):
                 if getattr(constraint, "_type_bound", False):
                     continue  # made by a Boolean or Enum type itself, not declared
-                c: Dict[str, Any] = {"expression": str(constraint.sqltext)}
+                expression = constraint.sqltext.compile(compile_kwargs={"literal_binds": True, "include_table": False})
+                c: Dict[str, Any] = {"expression": str(expression)}
                 if _name(constraint):
                     c = {"name": _name(constraint), **c}
                 checks.append(c)
@@ -260,12 +264,12 @@ _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return str(value)
     text = str(value)
     if _PLAIN.match(text) and "," not in text and text.lower() not in _RESERVED:
         return text
-    return json.dumps(text)  # a double-quoted YAML scalar
+    return json.dumps(text, ensure_ascii=False)  # a double-quoted YAML scalar (no \\u escapes: yaml-cpp refuses surrogates)
 
 
 def _flow(item: Any) -> str:
@@ -348,11 +352,16 @@ def autogenerate(metadata: Any, description: str, *, dir: str = "migrations", ur
     finally:
         if not schema_file:
             os.unlink(path)
-    if report.created and not schema_file:  # the header names the schema generate read: not a temporary file
+    if report.created:  # the header names what generate read: the models, and the directory as the project does
         with open(report.created, encoding="utf-8") as f:
-            written = f.read()
+            header, _, body = f.read().partition("\nup:\n")
+        if not schema_file:
+            header = header.replace(path, "the SQLAlchemy models", 1)
+        if os.path.isabs(dir):
+            relative = os.path.relpath(dir)
+            header = header.replace(dir, os.path.basename(dir) if relative.startswith("..") else relative, 1)
         with open(report.created, "w", encoding="utf-8") as f:
-            f.write(written.replace(path, "the SQLAlchemy models", 1))
+            f.write(header + "\nup:\n" + body)
     return report.created
 
 
@@ -375,16 +384,17 @@ def _main(argv: List[str]) -> int:
         print(f"strata.sqlalchemy: cannot load {args.models}: {e}", file=sys.stderr)
         return 2
     try:
-        text = to_yaml(target)
+        declared = schema(target)
     except UnmappedType as e:
         print(f"strata.sqlalchemy: error: {e}", file=sys.stderr)
         return 2
+    text = to_yaml(declared)
     if args.output == "-":
         sys.stdout.write(text)
     else:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)
-        count = len(schema(target)["tables"])
+        count = len(declared["tables"])
         print(f"wrote {args.output} ({count} table{'' if count == 1 else 's'})", file=sys.stderr)
     return 0
 

@@ -10,5 +10,9 @@ mkdir -p "$work"
 cp "$here/package.json" "$here/package-lock.json" "$here/status.mjs" "$work/"
 rm -f "$work/node.db"
 cd "$work"
-[ -d node_modules/koffi ] || npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+# Installed again whenever the lock file changed: the koffi tested is the one it pins.
+if ! cmp -s package-lock.json installed-lock.json; then
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+  cp package-lock.json installed-lock.json
+fi
 node status.mjs "$library" "$migrations" "$work"

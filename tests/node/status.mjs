@@ -1,6 +1,6 @@
 // strata's C ABI from Node.js through koffi (an FFI package from npm): the ABI is not
-// Python-shaped. Migrates the example project into a new SQLite file, then asks `status`,
-// with events delivered to a JavaScript callback on the calling thread.
+// Python-shaped. Migrates the example project into a new SQLite file, its events delivered to a
+// JavaScript callback on the calling thread, then asks `status`.
 //
 //   node status.mjs <libstrata-c.so> <example migrations> <work dir>
 import assert from "node:assert/strict";

@@ -13,7 +13,7 @@ import logging
 import os
 import pathlib
 from typing import Any, Dict, Optional
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
@@ -45,7 +45,9 @@ def sqlalchemy_url(url: str) -> str:
         return "sqlite:///" + path
     parts = urlsplit(url)
     if parts.scheme in ("postgres", "postgresql"):
-        return urlunsplit(("postgresql+psycopg2", parts.netloc, parts.path, "", ""))
+        # libpq's parameters (sslmode, ...) go to psycopg2 too; strata's own (schema) do not.
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k not in ("schema", "search_path")])
+        return urlunsplit(("postgresql+psycopg2", parts.netloc, parts.path, query, ""))
     raise ValueError(f"this example speaks SQLite and PostgreSQL, not {parts.scheme}")
 
 
@@ -84,7 +86,7 @@ def as_dict(row: RunbookExecution) -> Dict[str, Any]:
 
 @app.get("/health")
 def health() -> Dict[str, Any]:
-    return {"status": "ok", **startup}
+    return {"status": "ok", "pid": os.getpid(), **startup}
 
 
 @app.post("/executions", status_code=201)

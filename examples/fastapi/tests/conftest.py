@@ -66,48 +66,67 @@ def post(port: int, path: str, body: dict) -> tuple[int, dict]:
 
 
 class App:
-    """One uvicorn process of the example app."""
+    """One uvicorn process of the example app. A port another process took between free_port()
+    and uvicorn's bind is noticed (uvicorn exits saying so) and another one is tried; an answer
+    from a process that is not this one (its pid in /health) is never taken for this app's."""
 
     def __init__(self, url: str, log: pathlib.Path, migrations: pathlib.Path = MIGRATIONS):
+        self.url, self.log, self.migrations = url, log, migrations
+        self.served = False  # whether this app ever answered a request
+        self._spawn()
+
+    def _spawn(self) -> None:
         self.port = free_port()
-        self.log = log
-        env = dict(os.environ, DATABASE_URL=url, STRATA_MIGRATIONS=str(migrations))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=EXAMPLE, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        self.served = False  # whether any request was ever answered
+        env = dict(os.environ, DATABASE_URL=self.url, STRATA_MIGRATIONS=str(self.migrations))
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port)],
+                cwd=EXAMPLE, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def _respawned(self) -> bool:
+        """After the process ended: whether it lost its port to another, and was started again."""
+        if "address already in use" not in self.log.read_text().lower():
+            return False
+        self._spawn()
+        return True
 
     def poll_health(self):
         try:
             health = get(self.port, "/health")
-            self.served = True
-            return health
         except (urllib.error.URLError, ConnectionError, OSError):
             return None
+        if health.get("pid") != self.process.pid:
+            return None
+        self.served = True
+        return health
 
     def wait_ready(self, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if (health := self.poll_health()) is not None:
                 return health
-            if self.process.poll() is not None:
+            if self.process.poll() is not None and not self._respawned():
                 pytest.fail(f"the app exited with {self.process.returncode}:\n{self.log.read_text()}")
             time.sleep(0.05)
         pytest.fail(f"the app was not ready in {timeout} s:\n{self.log.read_text()}")
 
     def wait_exit(self, timeout: float = 120) -> int:
         deadline = time.monotonic() + timeout
-        while self.process.poll() is None and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             self.poll_health()
+            if self.process.poll() is not None and not self._respawned():
+                return self.process.returncode
             time.sleep(0.05)
-        if self.process.poll() is None:
-            pytest.fail(f"the app did not exit:\n{self.log.read_text()}")
-        return self.process.returncode
+        pytest.fail(f"the app did not exit:\n{self.log.read_text()}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 @pytest.fixture
@@ -118,37 +137,27 @@ def apps():
         app.stop()
 
 
-def ledger(url: str) -> list[tuple[str, bool]]:
-    """(version, success) of every versioned row, in the order applied."""
-    query = "SELECT version, success FROM strata_history WHERE version IS NOT NULL ORDER BY installed_rank"
+def execute(url: str, sql: str, parameters: tuple = ()) -> list[tuple]:
+    """Runs one statement on the database at strata's `url`, committed; its rows. `parameters`
+    are bound (SQLite's ? or psycopg2's %s, written as {} in `sql`)."""
     if url.startswith("sqlite:"):
         with sqlite3.connect(url[len("sqlite:"):]) as db:
-            return [(v, bool(s)) for v, s in db.execute(query)]
+            return db.execute(sql.replace("{}", "?"), parameters).fetchall()
     import psycopg2
 
     with psycopg2.connect(url) as db, db.cursor() as cursor:
-        cursor.execute(query)
-        return [(v, bool(s)) for v, s in cursor.fetchall()]
+        cursor.execute(sql.replace("{}", "%s"), parameters)
+        return cursor.fetchall() if cursor.description else []
+
+
+def ledger(url: str) -> list[tuple[str, bool]]:
+    """(version, success) of every versioned row, in the order applied."""
+    rows = execute(url, "SELECT version, success FROM strata_history WHERE version IS NOT NULL ORDER BY installed_rank")
+    return [(v, bool(s)) for v, s in rows]
 
 
 def columns(url: str, table: str) -> set[str]:
     if url.startswith("sqlite:"):
-        with sqlite3.connect(url[len("sqlite:"):]) as db:
-            return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-    import psycopg2
-
-    with psycopg2.connect(url) as db, db.cursor() as cursor:
-        cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,))
-        return {row[0] for row in cursor.fetchall()}
-
-
-def execute(url: str, sql: str) -> list[tuple]:
-    """Runs one statement on the database at strata's `url`, committed; its rows."""
-    if url.startswith("sqlite:"):
-        with sqlite3.connect(url[len("sqlite:"):]) as db:
-            return db.execute(sql).fetchall()
-    import psycopg2
-
-    with psycopg2.connect(url) as db, db.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchall() if cursor.description else []
+        return {row[1] for row in execute(url, f"PRAGMA table_info({table})")}
+    return {row[0] for row in execute(url, "SELECT column_name FROM information_schema.columns WHERE table_name = {}",
+                                      (table,))}
