@@ -13,9 +13,16 @@ strata_binary() {
   [ -x "$strata" ] || { echo "build strata first (scripts/build)" >&2; exit 2; }
   echo "$strata"
 }
-# dbmate from PATH or bench/node_modules (npm package `dbmate`); "" when absent.
+# dbmate's own Go binary: the one the npm package `dbmate` installs for this platform
+# (npm install --prefix bench dbmate: bench/node_modules/@dbmate/linux-x64/bin/dbmate), else a
+# dbmate on PATH that is not a script (the npm package's bin/dbmate is a Node.js wrapper that adds
+# Node's start-up to every call); "" when absent.
 dbmate_binary() {
-  command -v dbmate || { [ -x "$PWD/bench/node_modules/.bin/dbmate" ] && echo "$PWD/bench/node_modules/.bin/dbmate"; } || true
+  local go="$PWD/bench/node_modules/@dbmate/linux-x64/bin/dbmate" found
+  [ -x "$go" ] && { echo "$go"; return; }
+  found=$(command -v dbmate) || return 0
+  found=$(readlink -f "$found")
+  head -c 2 "$found" | grep -q '#!' || echo "$found"
 }
 # A Python interpreter that can import alembic (Debian package python3-alembic), the first
 # python3 on PATH that can; "" when none can. Run Alembic as "$python" -m alembic, and write
