@@ -33,7 +33,14 @@ fi
 # The installed Python package finds the library of its own prefix: no STRATA_LIBRARY, no
 # library path.
 python_dir="$prefix/lib/python3/dist-packages"
-version=$(cd "$work" && env -u STRATA_LIBRARY PYTHONPATH="$python_dir" /usr/bin/python3 -c "
+python_env=(env -u STRATA_LIBRARY PYTHONPATH="$python_dir")
+if grep -q '^STRATA_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+  # Python is not built with the sanitizers: their runtimes must be loaded first (as for the
+  # Python tests). Leaks are the C test's to find.
+  python_env+=(LD_PRELOAD="$(c++ -print-file-name=libasan.so):$(c++ -print-file-name=libubsan.so)"
+    ASAN_OPTIONS=detect_leaks=0)
+fi
+version=$(cd "$work" && "${python_env[@]}" /usr/bin/python3 -c "
 import strata
 print(strata.migrate(url='sqlite:$work/python.db', dir='$source/migrations').current_version, strata._library._name)") ||
   { echo "FAIL: the installed Python package did not migrate"; exit 1; }
