@@ -6,7 +6,7 @@
 # Starts a throwaway cluster (tests/servers/postgres.sh). Floors: psql running the same
 # statements and ledger inserts with the same transaction boundaries (applying); a minimal
 # libpq program reading the ledger plus `cat migrations/* | sha256sum` (the up-to-date check).
-# dbmate (npm package `dbmate`, found on PATH or in bench/node_modules) runs the same SQL in its
+# dbmate (its Go binary: see dbmate_binary in bench/common.sh) runs the same SQL in its
 # own format. Prints medians of interleaved runs and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."

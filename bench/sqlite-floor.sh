@@ -6,8 +6,8 @@
 #   bench/sqlite-floor.sh [N migrations, default 1000] [runs, default 5]
 #
 # Also: --single-transaction, 8 concurrent migrators on one fresh database against one, the
-# in-process up-to-date check (strata::migrate), dbmate (npm package `dbmate`, on PATH or in
-# bench/node_modules) and Alembic (Debian package python3-alembic, run by the first python3 on
+# in-process up-to-date check (strata::migrate), dbmate (its Go binary, from the npm package `dbmate`:
+# see dbmate_binary in bench/common.sh) and Alembic (Debian package python3-alembic, run by the first python3 on
 # PATH that can import it; bench/alembic-project.py writes its project: alembic.ini, env.py
 # with one transaction per migration, one revision per migration running the same statements
 # with op.execute) on the same SQL. Each is skipped when absent. Prints medians of interleaved
