@@ -57,7 +57,10 @@ json array_of(const std::vector<T>& items) {
 
 json document(const Report& report, Listing listing) {
   json counts = json::object();
-  for (const auto& m : report.migrations) counts[to_string(m.state)] = report.count(m.state);
+  for (const auto& m : report.migrations) {  // one pass: this runs at every start-up check
+    json& n = counts[to_string(m.state)];
+    n = n.is_null() ? 1 : n.get<std::size_t>() + 1;
+  }
   json out{{"command", report.command},
            {"url", report.url},
            {"server", report.server},

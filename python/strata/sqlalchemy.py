@@ -53,6 +53,22 @@ class UnmappedType(strata.UsageError):
 # The portable type of each SQLAlchemy type, looked up along the type's class hierarchy (most
 # derived first). Refused first: types that derive from a mapped one but mean something else.
 _REFUSED = (sqltypes.Enum, sqltypes.ARRAY, sqltypes.Interval, sqltypes.PickleType)
+# The rest, most derived first: the first class a type is an instance of gives its portable type.
+_PORTABLE = (
+    (sqltypes.Boolean, lambda t: "boolean"),
+    (sqltypes.SmallInteger, lambda t: "smallint"),
+    (sqltypes.BigInteger, lambda t: "bigint"),
+    (sqltypes.Integer, lambda t: "integer"),
+    (sqltypes.Float, lambda t: "real" if isinstance(t, sqltypes.REAL) or (t.precision or 53) <= 24 else "double"),
+    (sqltypes.Numeric, lambda t: f"decimal({t.precision},{t.scale or 0})"),
+    (sqltypes.Text, lambda t: "text"),
+    (sqltypes.String, lambda t: f"string({t.length})" if t.length else "text"),
+    (sqltypes.DateTime, lambda t: "timestamptz" if t.timezone else "timestamp"),
+    (sqltypes.Date, lambda t: "date"),
+    (sqltypes.Time, lambda t: "time"),
+    (sqltypes.JSON, lambda t: "json"),
+    (sqltypes._Binary, lambda t: "binary"),  # LargeBinary, BINARY, VARBINARY
+)
 
 
 def _portable(column: Any, hints: Mapping[Any, str]) -> str:
@@ -73,35 +89,12 @@ def _portable(column: Any, hints: Mapping[Any, str]) -> str:
         break
     refused = isinstance(t, _REFUSED) or type(t).__module__.startswith("sqlalchemy.dialects")
     if not refused:
-        if isinstance(t, sqltypes.Boolean):
-            return "boolean"
-        if isinstance(t, sqltypes.SmallInteger):
-            return "smallint"
-        if isinstance(t, sqltypes.BigInteger):
-            return "bigint"
-        if isinstance(t, sqltypes.Integer):
-            return "integer"
-        if isinstance(t, sqltypes.Float):
-            return "real" if isinstance(t, sqltypes.REAL) or (t.precision or 53) <= 24 else "double"
-        if isinstance(t, sqltypes.Numeric):
-            if t.precision is None:
-                raise UnmappedType(f"{where}: Numeric without a precision; strata's decimal needs one: "
-                                   f"Numeric(10, 2), or map it with types=")
-            return f"decimal({t.precision},{t.scale or 0})"
-        if isinstance(t, sqltypes.Text):
-            return "text"
-        if isinstance(t, sqltypes.String):
-            return f"string({t.length})" if t.length else "text"
-        if isinstance(t, sqltypes.DateTime):
-            return "timestamptz" if t.timezone else "timestamp"
-        if isinstance(t, sqltypes.Date):
-            return "date"
-        if isinstance(t, sqltypes.Time):
-            return "time"
-        if isinstance(t, sqltypes.JSON):
-            return "json"
-        if isinstance(t, sqltypes._Binary):  # LargeBinary, BINARY, VARBINARY
-            return "binary"
+        for cls, portable in _PORTABLE:
+            if isinstance(t, cls):
+                if cls is sqltypes.Numeric and t.precision is None:
+                    raise UnmappedType(f"{where}: Numeric without a precision; strata's decimal needs one: "
+                                       f"Numeric(10, 2), or map it with types=")
+                return portable(t)
         if type(t).__name__ in ("Uuid", "UUID") and type(t).__module__.startswith("sqlalchemy.sql"):
             return "uuid"
     raise UnmappedType(
