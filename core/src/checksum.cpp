@@ -9,9 +9,12 @@
 namespace strata {
 
 std::string sha256_hex(std::string_view bytes) {
+  // Fetched once: EVP_sha256() alone makes every digest look its implementation up again.
+  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr),
+                                                                      &EVP_MD_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1)
+  if (!sha256 || EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, sha256.get(), nullptr) != 1)
     throw std::runtime_error("SHA-256 failed");
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
@@ -26,6 +29,7 @@ std::string sha256_hex(std::string_view bytes) {
 std::string normalise_script(std::string_view text) {
   constexpr std::string_view bom = "\xEF\xBB\xBF";
   if (text.starts_with(bom)) text.remove_prefix(bom.size());
+  if (text.find('\r') == std::string_view::npos) return std::string(text);
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -35,8 +39,12 @@ std::string normalise_script(std::string_view text) {
   return out;
 }
 
+bool is_normal_script(std::string_view text) {
+  return !text.starts_with("\xEF\xBB\xBF") && text.find('\r') == std::string_view::npos;
+}
+
 std::string script_checksum(std::string_view text) {
-  return sha256_hex(normalise_script(text));
+  return is_normal_script(text) ? sha256_hex(text) : sha256_hex(normalise_script(text));
 }
 
 }  // namespace strata

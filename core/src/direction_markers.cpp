@@ -288,13 +288,32 @@ bool holds_statements(const std::vector<ScriptPart>& parts) {
   });
 }
 
+// {a, b...} as a vector, moved: a braced list would copy each migration, text and all.
+template <class... More>
+std::vector<Migration> moved(Migration&& first, More&&... more) {
+  std::vector<Migration> out;
+  out.reserve(1 + sizeof...(more));
+  out.push_back(std::move(first));
+  (out.push_back(std::move(more)), ...);
+  return out;
+}
+
+// Whether `text` holds `word` (lower case) in any letter case: a file without "+goose" or
+// "migrate:" holds no marker, and is not read line by line for one.
+bool holds_word(std::string_view text, std::string_view word) {
+  auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  return std::search(text.begin(), text.end(), word.begin(), word.end(), same) != text.end();
+}
+
 }  // namespace
 
 std::vector<Migration> sql_migrations(Migration base) {
-  if (!base.sql_script()) return {std::move(base)};  // no text: no directives, no markers
+  if (!base.sql_script()) return moved(std::move(base));  // no text: no directives, no markers
   read_directives(base);
-  SectionReader reader(base.sql_script()->text);
-  if (!reader.read()) return {std::move(base)};
+  const std::string& text = base.sql_script()->text;
+  if (!holds_word(text, "+goose") && !holds_word(text, "migrate:")) return moved(std::move(base));
+  SectionReader reader(text);
+  if (!reader.read()) return moved(std::move(base));
   const Section& down = reader.down();
   if (base.kind == MigrationKind::undo)
     refuse(reader.first().text, reader.first().line,
@@ -305,19 +324,19 @@ std::vector<Migration> sql_migrations(Migration base) {
   Migration up = base;
   std::get<SqlScript>(up.body).parts = reader.up().parts;
   up.transactional = base.transactional && !reader.no_transaction() && reader.up().transactional;
-  if (base.kind != MigrationKind::versioned) return {std::move(up)};
+  if (base.kind != MigrationKind::versioned) return moved(std::move(up));
   if (!holds_statements(down.parts)) {
     up.undo_missing = down.line ? "the Down section of " + base.script + " (line " + std::to_string(down.line) +
                                       ") holds no statement"
                                 : base.script + " has no Down section";
-    return {std::move(up)};
+    return moved(std::move(up));
   }
   Migration undo = base;
   undo.kind = MigrationKind::undo;
   std::get<SqlScript>(undo.body).parts = down.parts;
   undo.transactional = base.transactional && !reader.no_transaction() && down.transactional;
   undo.origin = base.where() + " (down)";
-  return {std::move(up), std::move(undo)};
+  return moved(std::move(up), std::move(undo));
 }
 
 }  // namespace strata

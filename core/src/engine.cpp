@@ -11,6 +11,7 @@
 #include <strata/source.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <future>
 #include <map>
 #include <set>
@@ -60,14 +61,32 @@ struct Engine::Impl {
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
-  // The driver first, so that a wrong URL or plugin is reported before anything else; then the
-  // migrations; then the connection, whose dialect chooses among the files' variants.
-  std::vector<Migration> open(Access access) {
+  // The driver first, so that a wrong URL or plugin is reported before anything else. Then the
+  // migrations, read on a thread of their own while the connection is made and `read` reads the
+  // database (the ledger, the catalog): a defective file is still reported before anything the
+  // database says, and nothing is created before the files are known good (the early connection
+  // creates nothing; when it fails, the ordinary one is made after the files, and reports what
+  // was wrong). The connection's dialect chooses among the files' variants.
+  std::vector<Migration> open(Access access, const std::function<void()>& read = {}) {
     start = Clock::now();
     target.load_driver();
-    std::vector<Migration> files = history_of(options);
-    target.connect(access);
-    return select_for_dialect(std::move(files), target.connection().dialect().suffixes());
+    auto files = std::async(std::launch::async | std::launch::deferred, [this] { return history_of(options); });
+    std::exception_ptr read_error;
+    bool early = target.try_connect();
+    if (early && read) {
+      try {
+        read();
+      } catch (...) {
+        read_error = std::current_exception();
+      }
+    }
+    std::vector<Migration> migrations = files.get();
+    if (!early) {
+      target.connect(access);
+      if (read) read();
+    }
+    if (read_error) std::rethrow_exception(read_error);
+    return select_for_dialect(std::move(migrations), target.connection().dialect().suffixes());
   }
 
   Report new_report(std::string command) {
@@ -256,42 +275,44 @@ DeclaredSchema Engine::declared_schema() {
 }
 
 DriftReport Engine::drift() {
-  // The two reads drift needs, at once: the migrations (parsed and checksummed) on a thread of
-  // their own while the catalog is read.
+  // The catalog and the ledger are read while the migrations are parsed and checksummed.
   Impl& impl = *impl_;
-  impl.start = Clock::now();
-  impl.target.load_driver();
-  auto files = std::async(std::launch::async, [&impl] { return history_of(impl.options); });
-  impl.target.connect(Access::read_only);
-  DeclaredSchema live = declared_schema_of(impl.target.connection(), impl.options.ledger_table);
-  auto rows = impl.target.ledger_rows();
-  auto migrations = select_for_dialect(files.get(), impl.target.connection().dialect().suffixes());
+  std::optional<DeclaredSchema> live;
+  std::vector<LedgerRow> rows;
+  auto migrations = impl.open(Access::read_only, [&] {
+    live = declared_schema_of(impl.target.connection(), impl.options.ledger_table);
+    rows = impl.target.ledger_rows();
+  });
   return impl.drift_of(migrations, rows, std::move(live));
 }
 
 Report Engine::status() {
-  auto migrations = impl_->open(Access::read_only);
-  return impl_->finish(impl_->new_report("status"), impl_->plan_from(migrations));
+  std::vector<LedgerRow> rows;
+  auto migrations = impl_->open(Access::read_only, [&] { rows = impl_->target.ledger_rows(); });
+  return impl_->finish(impl_->new_report("status"), impl_->plan_from(migrations, rows));
 }
 
 Report Engine::validate() {
   Impl& impl = *impl_;
-  auto migrations = impl.open(Access::read_only);
-  Plan plan = impl.plan_from(migrations);
+  std::vector<LedgerRow> rows;
+  auto migrations = impl.open(Access::read_only, [&] { rows = impl.target.ledger_rows(); });
+  Plan plan = impl.plan_from(migrations, rows);
   impl.prepare(migrations, plan);
   return impl.finish(impl.new_report("validate"), std::move(plan));
 }
 
 Report Engine::migrate() {
   Impl& impl = *impl_;
-  auto migrations = impl.open(impl.options.dry_run ? Access::read_only : Access::may_create);
+  std::vector<LedgerRow> step0_rows;
+  auto migrations = impl.open(impl.options.dry_run ? Access::read_only : Access::may_create,
+                              [&] { step0_rows = impl.target.ledger_rows(); });
   if (auto problem = detail::target_problem(migrations, impl.options.target)) throw *problem;
   Report report = impl.new_report("migrate");
 
-  Plan plan = impl.plan_from(migrations);  // step 0: no lock
+  Plan plan = impl.plan_from(migrations, step0_rows);  // step 0: no lock
   if (impl.options.dry_run) return impl.dry_run(migrations, std::move(report), std::move(plan));
   if (plan.up_to_date()) {
-    impl.refuse_drift(migrations, impl.target.ledger_rows());
+    impl.refuse_drift(migrations, step0_rows);
     impl.emit(Event::Type::up_to_date, "the schema is up to date");
     return impl.finish(std::move(report), std::move(plan));
   }

@@ -144,6 +144,16 @@ std::string text_of(const Value& v, const Place& at, std::string_view column) {
   return *text;
 }
 
+// As optional_text_of and text_of, moving the text out of a value read once.
+std::optional<std::string> take_optional_text(Value& v, const Place& at, std::string_view column) {
+  if (auto s = std::get_if<std::string>(&v)) return std::move(*s);
+  return optional_text_of(v, at, column);
+}
+std::string take_text(Value& v, const Place& at, std::string_view column) {
+  if (auto s = std::get_if<std::string>(&v)) return std::move(*s);
+  return text_of(v, at, column);
+}
+
 Value text_or_null(const std::string& text) {
   return text.empty() ? Value{nullptr} : Value{text};
 }
@@ -178,9 +188,10 @@ std::optional<Version> version_of(const Value& v, MigrationKind kind, const Plac
   return version;
 }
 
-LedgerRow row_of(const Row& r, const std::string& table) {
-  Place at{"the ledger " + table, ""};
+// The row `r`, whose texts it takes; `at` names the ledger, and the row once its rank is read.
+LedgerRow row_of(Row& r, Place& at) {
   LedgerRow row;
+  at.row.clear();
   row.installed_rank = count_of(r.at(0), at, "installed_rank", 1);  // first: it names the row from here on
   at.row = "installed_rank " + std::to_string(row.installed_rank);
   std::string kind = text_of(r.at(3), at, "kind");
@@ -188,20 +199,20 @@ LedgerRow row_of(const Row& r, const std::string& table) {
   if (!parsed_kind) refuse(at, "kind", "unknown kind " + shown(r.at(3)));
   row.kind = *parsed_kind;
   row.version = version_of(r.at(1), row.kind, at);
-  row.description = text_of(r.at(2), at, "description");
-  row.script = text_of(r.at(4), at, "script");
-  auto checksum = optional_text_of(r.at(5), at, "checksum");
+  row.description = take_text(r.at(2), at, "description");
+  row.script = take_text(r.at(4), at, "script");
+  auto checksum = take_optional_text(r.at(5), at, "checksum");
   if (!checksum && row.kind != MigrationKind::baseline)  // only a baseline ran no script
     refuse(at, "checksum", "NULL, but a " + kind + " row needs a checksum");
-  row.checksum = checksum.value_or("");
-  row.installed_by = text_of(r.at(6), at, "installed_by");
-  row.installed_on = text_of(r.at(7), at, "installed_on");
+  row.checksum = std::move(checksum).value_or("");
+  row.installed_by = take_text(r.at(6), at, "installed_by");
+  row.installed_on = take_text(r.at(7), at, "installed_on");
   row.execution_ms = integer_of(r.at(8), at, "execution_ms", 0, std::numeric_limits<std::int64_t>::max());
   row.success = boolean_of(r.at(9), at, "success");
   row.statements_done = count_of(r.at(10), at, "statements_done", 0);
   row.in_doubt = boolean_of(r.at(11), at, "in_doubt");
-  if (r.size() > 12) row.progress_checksum = optional_text_of(r.at(12), at, "progress_checksum").value_or("");
-  if (r.size() > 13) row.session_id = optional_text_of(r.at(13), at, "session_id").value_or("");
+  if (r.size() > 12) row.progress_checksum = take_optional_text(r.at(12), at, "progress_checksum").value_or("");
+  if (r.size() > 13) row.session_id = take_optional_text(r.at(13), at, "session_id").value_or("");
   return row;
 }
 
@@ -416,8 +427,11 @@ std::vector<LedgerRow> Ledger::read() {
                     " WHERE " + d.quote_identifier("kind") + " <> " + d.placeholder(1) + " ORDER BY " +
                     d.quote_identifier("installed_rank");
   std::vector<Value> kind{std::string(format_row_kind)};
+  std::vector<Row> read = connection_.session().query(sql, kind);
   std::vector<LedgerRow> rows;
-  for (const Row& r : connection_.session().query(sql, kind)) rows.push_back(row_of(r, table_));
+  rows.reserve(read.size());
+  Place at{"the ledger " + table_, ""};
+  for (Row& r : read) rows.push_back(row_of(r, at));
   last_rank_ = rows.empty() ? 0 : rows.back().installed_rank;
   return rows;
 }

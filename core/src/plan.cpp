@@ -65,8 +65,10 @@ MigrationStatus status_of(const Migration& m, const LedgerRow* row, MigrationSta
 
 class Planner {
  public:
-  Planner(std::span<const LedgerRow> ledger, const PlanOptions& options)
-      : index_(ledger), options_(options), newest_(index_.newest_applied()), baseline_(index_.baseline_version()) {}
+  Planner(std::span<const LedgerRow> ledger, const PlanOptions& options, std::size_t files)
+      : index_(ledger), options_(options), newest_(index_.newest_applied()), baseline_(index_.baseline_version()) {
+    plan_.migrations.reserve(files);
+  }
 
   void add_versioned(const Migration& m) {
     const LedgerRow* row = find(index_.by_version, *m.version);
@@ -242,7 +244,7 @@ std::optional<Version> Plan::current_version() const {
 }
 
 Plan make_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger, const PlanOptions& options) {
-  Planner planner(ledger, options);
+  Planner planner(ledger, options, migrations.size());
   for (const auto& m : migrations) {
     if (m.kind == MigrationKind::versioned)
       planner.add_versioned(m);

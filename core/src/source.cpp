@@ -1,5 +1,3 @@
-#include "utf8.hpp"
-
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
@@ -9,11 +7,18 @@
 #include "utf8.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <exception>
 #include <map>
 #include <sstream>
+#include <thread>
 #include <tuple>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace strata {
 namespace {
@@ -80,8 +85,25 @@ std::string naming_hint(std::string_view file) {
 }
 
 // Whether the script holds a statement, not only whitespace and comments. A script the
-// generic rules cannot split has content; its own dialect reports the defect later.
+// generic rules cannot split has content; its own dialect reports the defect later. Most files
+// show a statement's first character after a few comments: only a script that is all comments,
+// or starts with ';', is split to find out.
 bool has_content(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      ++i;
+    } else if (text.compare(i, 2, "--") == 0) {
+      i = text.find('\n', i);
+    } else if (text.compare(i, 2, "/*") == 0) {
+      std::size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? end : end + 2;
+    } else {
+      if (c != ';') return true;
+      break;
+    }
+  }
   try {
     return !split_script(text, SplitRules{}).empty();
   } catch (const Error&) {
@@ -89,12 +111,34 @@ bool has_content(std::string_view text) {
   }
 }
 
+// The whole file, read with one allocation and no stream: as many bytes as its size says (a file
+// that says none, such as a pipe, is read to its end).
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::validation, "cannot read the file").in_file(path.string());
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
+  auto cannot = [&] { return Error(ErrorKind::validation, "cannot read the file").in_file(path.string()); };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw cannot();
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0;
+  bool sized = ok && st.st_size > 0;
+  std::string out(sized ? static_cast<std::size_t>(st.st_size) : 0, '\0');
+  std::size_t got = 0;
+  while (ok) {
+    if (got == out.size()) {
+      if (sized) break;
+      out.resize(out.size() + 4096);
+    }
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (!ok) throw cannot();
+  out.resize(got);
+  return out;
 }
 
 }  // namespace
@@ -182,14 +226,20 @@ std::optional<MigrationName> parse_migration_name(std::string_view file_name, st
 void read_directives(Migration& m) {
   const SqlScript* sql = m.sql_script();
   if (!sql) return;
-  std::istringstream lines{normalise_script(sql->text)};
+  // The lines of the text as normalise_script makes them (no BOM, CRLF as LF), without a copy.
+  std::string_view text = sql->text;
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   int number = 0;
-  for (std::string line; std::getline(lines, line);) {
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = std::min(text.find('\n', at), text.size());
+    std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    if (line.ends_with('\r') && end < text.size()) line.remove_suffix(1);
     ++number;
     auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos) continue;
+    if (first == std::string_view::npos) continue;
     if (line.compare(first, 2, "--") != 0) return;  // directives stand before the first statement
-    std::string_view comment = std::string_view(line).substr(first + 2);
+    std::string_view comment = line.substr(first + 2);
     comment.remove_prefix(std::min(comment.find_first_not_of(' '), comment.size()));
     if (!comment.starts_with("strata:")) continue;
     std::string_view directive = comment.substr(7);
@@ -234,73 +284,138 @@ std::vector<Migration> portable_migrations(const MigrationName& name, const std:
   return out;
 }
 
+namespace {
+
+// One file of a migrations directory, read: what a thread can do alone, before the files are
+// compared with each other.
+struct FileRead {
+  fs::path path;
+  std::optional<MigrationName> name;  // empty: refused by `problem` before it was read
+  std::string problem;                // why the file is refused ("": it was read)
+  std::vector<Migration> read;        // the migration, then the undo it brings
+  std::exception_ptr error;           // thrown while reading: rethrown in the files' order
+};
+
+void read_one(FileRead& f, std::span<const std::string> declared) {
+  try {
+    std::string file = f.path.filename().string();
+    f.name = parse_migration_name(file, declared);
+    if (!f.name) {
+      f.problem = naming_hint(file);
+      return;
+    }
+    std::string text = read_file(f.path);
+    std::size_t bad = 0;
+    if (!detail::valid_utf8(text, bad)) {
+      f.problem = "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")";
+      return;
+    }
+    std::string normalised;  // only when the text is not already normal
+    std::string_view normal = text;
+    if (!is_normal_script(text)) normal = normalised = normalise_script(text);
+    if (!has_content(normal)) {
+      f.problem = "the file is empty (nothing but whitespace and comments)";
+      return;
+    }
+    try {
+      if (f.name->portable) {
+        f.read =
+            portable_migrations(*f.name, file, f.path.string(), ops::parse_yaml(std::string(normal), f.path.string()));
+      } else {
+        f.read = sql_migrations(Migration::sql(*f.name, file, std::move(text), f.path.string()));
+      }
+    } catch (const Error& e) {
+      f.problem = (e.line() > 0 ? "line " + std::to_string(e.line()) +
+                                      (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": "
+                                : "") +
+                  e.message();
+    }
+  } catch (...) {
+    f.error = std::current_exception();
+  }
+}
+
+// Reads every file, on as many threads as the machine has cores (at most 8), each taking the
+// next unread file; a few files are read on the calling thread.
+void read_all(std::vector<FileRead>& files, std::span<const std::string> declared) {
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < files.size();)
+      read_one(files[i], declared);
+  };
+  std::size_t helpers = std::min<std::size_t>({std::thread::hardware_concurrency(), 8, files.size() / 16});
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < helpers; ++i) {
+    try {
+      threads.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the calling thread reads the rest
+    }
+  }
+  work();
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+
 std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> declared) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw Error(ErrorKind::usage, "the migrations directory '" + dir.string() + "' does not exist");
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-
+  std::vector<FileRead> files;
   std::vector<std::string> problems;
   auto refuse = [&](const fs::path& path, const std::string& why) { problems.push_back(path.string() + ": " + why); };
-
-  std::vector<Migration> migrations;
-  std::map<std::string, fs::path> seen;                    // identity (with dialect) -> file
-  std::map<std::string, std::pair<fs::path, bool>> forms;  // identity -> a file, and whether portable
-  std::vector<Migration> derived_undo;                     // the undo portable migrations bring
-  for (const auto& path : files) {
-    std::string file = path.filename().string();
-    if (is_ignored_file(file)) continue;
-    if (fs::is_directory(path)) {
-      refuse(path, "a directory: migrations are read from one flat directory");
-      continue;
-    }
-    auto name = parse_migration_name(file, declared);
-    if (!name) {
-      refuse(path, naming_hint(file));
-      continue;
-    }
-    std::string text = read_file(path);
-    std::string identity = migration_identity(*name);
-    auto [form, first_form] = forms.emplace(identity, std::pair{path, name->portable});
-    if (!first_form && form->second.second != name->portable) {
-      refuse(path, identity + " is written both as SQL and as portable operations (" +
-                       form->second.first.filename().string() + "): one migration has one form");
-      continue;
-    }
-    std::size_t bad = 0;
-    if (!detail::valid_utf8(text, bad)) {
-      refuse(path, "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")");
-      continue;
-    }
-    if (!has_content(normalise_script(text))) {
-      refuse(path, "the file is empty (nothing but whitespace and comments)");
-      continue;
-    }
-    std::vector<Migration> read;
-    try {
-      if (name->portable) {
-        read = portable_migrations(*name, file, path.string(), ops::parse_yaml(normalise_script(text), path.string()));
-      } else {
-        read = sql_migrations(Migration::sql(*name, file, std::move(text), path.string()));
-      }
-    } catch (const Error& e) {
-      refuse(path, (e.line() > 0 ? "line " + std::to_string(e.line()) +
-                                       (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": "
-                                 : "") +
-                       e.message());
-      continue;
-    }
-    std::string variant = identity + (read.front().dialect.empty() ? "" : " for " + read.front().dialect);
-    auto [it, inserted] = seen.emplace(variant, path);
-    if (!inserted) {
-      refuse(path, variant + " is also defined by " + it->second.string());
-      continue;
-    }
-    migrations.push_back(std::move(read.front()));
-    for (std::size_t i = 1; i < read.size(); ++i) derived_undo.push_back(std::move(read[i]));
+  std::vector<fs::path> directories;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (is_ignored_file(entry.path().filename().string())) continue;
+    if (entry.is_directory(ec))  // the type the directory listing gives: no stat per file
+      directories.push_back(entry.path());
+    else
+      files.push_back(FileRead{entry.path(), {}, {}, {}, {}});
   }
+  std::sort(files.begin(), files.end(), [](const FileRead& a, const FileRead& b) { return a.path < b.path; });
+  read_all(files, declared);
+
+  // The files in order: the first of several problems, or a file read wrongly, is the first by name.
+  std::sort(directories.begin(), directories.end());
+  auto directory = directories.begin();
+  std::vector<Migration> migrations;
+  migrations.reserve(files.size());
+  std::map<std::string, const fs::path*> seen;   // identity (with dialect) -> file
+  std::map<std::string, const FileRead*> forms;  // identity -> its first file (SQL or portable)
+  std::vector<Migration> derived_undo;           // the undo portable migrations bring
+  auto directories_before = [&](const fs::path* path) {
+    for (; directory != directories.end() && (!path || *directory < *path); ++directory)
+      refuse(*directory, "a directory: migrations are read from one flat directory");
+  };
+  for (auto& f : files) {
+    directories_before(&f.path);
+    if (f.error) std::rethrow_exception(f.error);
+    if (!f.name) {
+      refuse(f.path, f.problem);
+      continue;
+    }
+    std::string identity = migration_identity(*f.name);
+    auto [form, first_form] = forms.emplace(identity, &f);
+    if (!first_form && form->second->name->portable != f.name->portable) {
+      refuse(f.path, identity + " is written both as SQL and as portable operations (" +
+                         form->second->path.filename().string() + "): one migration has one form");
+      continue;
+    }
+    if (!f.problem.empty()) {
+      refuse(f.path, f.problem);
+      continue;
+    }
+    std::string variant = identity + (f.read.front().dialect.empty() ? "" : " for " + f.read.front().dialect);
+    auto [it, inserted] = seen.emplace(std::move(variant), &f.path);
+    if (!inserted) {
+      refuse(f.path, it->first + " is also defined by " + it->second->string());
+      continue;
+    }
+    migrations.push_back(std::move(f.read.front()));
+    for (std::size_t i = 1; i < f.read.size(); ++i) derived_undo.push_back(std::move(f.read[i]));
+  }
+  directories_before(nullptr);
   // The undo a portable migration brings stands unless an undo file of that version exists; a
   // Down section beside an undo file leaves it unclear which one undoes the version.
   for (auto& undo : derived_undo) {
@@ -309,7 +424,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       migrations.push_back(std::move(undo));
     else if (!undo.operations())
       problems.push_back(undo.origin + ": " + migration_identity(undo) + " is also defined by " +
-                         file->second.string() + ": keep one of them");
+                         file->second->string() + ": keep one of them");
   }
   if (!problems.empty()) {
     std::string message = problems.size() == 1 ? "" : std::to_string(problems.size()) + " defective migration files:";
@@ -321,6 +436,8 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
 }
 
 std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::span<const std::string> suffixes) {
+  // Without variants, every file is chosen (load_directory has refused two files of one identity).
+  if (std::all_of(files.begin(), files.end(), [](const Migration& m) { return m.dialect.empty(); })) return files;
   std::vector<std::string> preferred;  // as tags: a driver may declare an alias (postgresql)
   for (const auto& s : suffixes) preferred.push_back(dialect_tag(s).value_or(s));
   auto rank = [&](const Migration& m) {

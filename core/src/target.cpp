@@ -36,17 +36,26 @@ void Target::load_driver() {
   if (!driver_) driver_ = plugin::Loader(options_.plugin_dirs).load(url_.scheme);
 }
 
+namespace {
+
+ConnectOptions connect_options(const Options& options, const DatabaseUrl& url, Access access) {
+  ConnectOptions o{url};
+  o.statement_timeout = options.statement_timeout;
+  o.lock_wait_timeout = options.ddl_lock_timeout;
+  o.create_schema = options.create_schema;
+  o.create_database = access == Access::may_create;
+  return o;
+}
+
+}  // namespace
+
 void Target::connect(Access access) {
   if (connection_) return;
   load_driver();
-  ConnectOptions connect_options{url_};
-  connect_options.statement_timeout = options_.statement_timeout;
-  connect_options.lock_wait_timeout = options_.ddl_lock_timeout;
-  connect_options.create_schema = options_.create_schema;
-  connect_options.create_database = access == Access::may_create;
+  ConnectOptions options = connect_options(options_, url_, access);
   for (int attempt = 0;; ++attempt) {
     try {
-      connection_ = keep_alive(driver_->connect(connect_options), driver_);
+      connection_ = keep_alive(driver_->connect(options), driver_);
       break;
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::connection || attempt >= options_.connect_retries) throw;
@@ -58,6 +67,20 @@ void Target::connect(Access access) {
     }
   }
   ledger_ = std::make_unique<Ledger>(*connection_, options_.ledger_table);
+}
+
+bool Target::try_connect() {
+  if (connection_) return true;
+  try {
+    load_driver();
+    ConnectOptions options = connect_options(options_, url_, Access::read_only);
+    options.create_schema = false;
+    connection_ = keep_alive(driver_->connect(options), driver_);
+  } catch (const Error&) {
+    return false;
+  }
+  ledger_ = std::make_unique<Ledger>(*connection_, options_.ledger_table);
+  return true;
 }
 
 std::vector<LedgerRow> Target::ledger_rows() {

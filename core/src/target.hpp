@@ -50,6 +50,10 @@ class Target {
   void load_driver();
   // Connects (once), retrying a connection error up to Options::connect_retries times, 1 s apart.
   void connect(Access access);
+  // Connects once, without retrying and without creating a database or schema: whether it did.
+  // For reading the ledger while the migrations are read; when false, connect() connects and
+  // reports what was wrong.
+  bool try_connect();
   bool connected() const { return connection_ != nullptr; }
 
   // Valid after connect(), for the life of this Target.

@@ -163,6 +163,7 @@ std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view
     if (!collect) continue;
     Row row;
     int columns = sqlite3_column_count(statement);
+    row.reserve(static_cast<std::size_t>(columns));
     for (int i = 0; i < columns; ++i) {
       switch (sqlite3_column_type(statement, i)) {
         case SQLITE_NULL: row.emplace_back(nullptr); break;

@@ -158,8 +158,7 @@ Loader::Loader(const std::vector<fs::path>& explicit_dirs) {
     add_directory(search_path_, seen, fs::path(STRATA_PLUGIN_BUILD_DIR), "build tree");
 }
 
-const std::vector<PluginFile>& Loader::discover() const {
-  if (discovered_) return *discovered_;
+std::vector<PluginFile> Loader::read_files(const std::function<bool(const PluginFile&)>& enough) const {
   std::vector<PluginFile> files;
   std::set<std::string> served;
   for (const auto& driver : builtin_registry()) {
@@ -173,6 +172,7 @@ const std::vector<PluginFile>& Loader::discover() const {
                     .shadowed = false};
     served.insert(file.schemes.begin(), file.schemes.end());
     files.push_back(std::move(file));
+    if (enough(files.back())) return files;
   }
   for (const auto& dir : search_path_) {
     if (!dir.problem.empty()) continue;
@@ -192,9 +192,14 @@ const std::vector<PluginFile>& Loader::discover() const {
         served.insert(file.schemes.begin(), file.schemes.end());
       }
       files.push_back(std::move(file));
+      if (enough(files.back())) return files;
     }
   }
-  discovered_ = std::move(files);
+  return files;
+}
+
+const std::vector<PluginFile>& Loader::discover() const {
+  if (!discovered_) discovered_ = read_files([](const PluginFile&) { return false; });
   return *discovered_;
 }
 
@@ -203,12 +208,18 @@ std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
     if (dir.origin == "--plugin-dir" && !dir.problem.empty())
       throw Error(ErrorKind::connection,
                   "the plugin directory " + dir.path.string() + " (--plugin-dir) " + dir.problem);
-  const auto& files = discover();
   auto declares = [&](const PluginFile& f) {
     return std::find(f.schemes.begin(), f.schemes.end(), scheme) != f.schemes.end();
   };
+  auto serves = [&](const PluginFile& f) { return f.refusal.empty() && declares(f); };
+  // Only as far as the file that serves it: the others need not be read.
+  if (!discovered_) {
+    auto read = read_files(serves);
+    if (!read.empty() && serves(read.back())) return load_file(read.back());
+  }
+  const auto& files = discover();
   for (const auto& file : files)
-    if (file.refusal.empty() && declares(file)) return load_file(file);
+    if (serves(file)) return load_file(file);
 
   std::string refused;
   for (const auto& file : files)

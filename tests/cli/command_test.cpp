@@ -239,6 +239,32 @@ TEST_CASE("read-only commands report a missing SQLite file with exit 5 and creat
   CHECK(run_strata({"status", "--check", "--url", url, "--dir", dir}).exit_code == 0);
 }
 
+TEST_CASE("a defective migration is reported before anything about the database, and nothing is created") {
+  // The migrations are read while the connection is made: their error still comes first.
+  ScratchDir project;
+  fs::create_directory(project.path() / "migrations");
+  project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  project.write("migrations/V2__empty.sql", "-- nothing yet\n");
+  std::string dir = (project.path() / "migrations").string();
+  fs::path missing = project.path() / "new.db";
+  for (const std::string& url :
+       {"sqlite:" + missing.string(), std::string("postgres://u:p@127.0.0.1:1/x?connect_timeout=1")}) {
+    ProcessResult r = run_strata({"migrate", "--url", url, "--dir", dir});
+    INFO(url + ": " + r.err);
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains("V2__empty.sql: the file is empty"));
+    CHECK_THAT(r.err, !Catch::Contains("connect"));
+  }
+  CHECK_FALSE(fs::exists(missing));
+  // An existing database is read while the files are, and the same error comes first.
+  fs::remove(project.path() / "migrations/V2__empty.sql");
+  REQUIRE(run_strata({"migrate", "--url", "sqlite:" + missing.string(), "--dir", dir}).exit_code == 0);
+  project.write("migrations/V2__empty.sql", "-- nothing yet\n");
+  ProcessResult again = run_strata({"status", "--url", "sqlite:" + missing.string(), "--dir", dir});
+  CHECK(again.exit_code == 3);
+  CHECK_THAT(again.err, Catch::Contains("V2__empty.sql: the file is empty"));
+}
+
 TEST_CASE("strata.toml declares a project's own dialect tags, and refuses one a file name cannot carry") {
   ScratchDir project;
   fs::create_directory(project.path() / "migrations");

@@ -131,6 +131,48 @@ TEST_CASE("empty files and files that are not UTF-8 are refused") {
   CHECK_THAT(message, Catch::Contains("V3__block.sql: the file is empty"));
 }
 
+TEST_CASE("a file of nothing but semicolons and comments is empty, a statement after comments is content") {
+  ScratchDir dir;
+  dir.write("V1__semicolons.sql", "-- a\n;\n /* b */ ;;\n");
+  dir.write("V2__after_comments.sql", "-- a\n/* b\n c */\n\tCREATE TABLE t (id INTEGER);\n");
+  dir.write("V3__unclosed.sql", "/* never closed\n");
+  std::string message = load_error(dir.path);
+  CHECK_THAT(message, Catch::Contains("V1__semicolons.sql: the file is empty"));
+  CHECK_THAT(message, !Catch::Contains("V2__after_comments.sql"));
+  // A comment never closed is not taken for an empty file: the dialect's splitting names it.
+  CHECK_THAT(message, !Catch::Contains("V3__unclosed.sql"));
+}
+
+TEST_CASE("directives are read from a file with a byte-order mark and CRLF line ends") {
+  ScratchDir dir;
+  dir.write("V1__bom.sql", "\xEF\xBB\xBF-- strata:no-transaction\r\n-- strata:allow drop-column\r\nDROP TABLE t;\r\n");
+  auto migrations = strata::load_directory(dir.path);
+  REQUIRE(migrations.size() == 1);
+  CHECK_FALSE(migrations[0].transactional);
+  CHECK(migrations[0].allow == std::vector<std::string>{"drop-column"});
+  CHECK(migrations[0].checksum ==
+        strata::sha256_hex("-- strata:no-transaction\n-- strata:allow drop-column\nDROP TABLE t;\n"));
+}
+
+TEST_CASE("many files are read on several threads and come back in order, every problem named once") {
+  ScratchDir dir;
+  for (int i = 1; i <= 300; ++i)
+    dir.write("V" + std::to_string(i) + "__t" + std::to_string(i) + ".sql", "SELECT " + std::to_string(i) + ";\n");
+  auto migrations = strata::load_directory(dir.path);
+  REQUIRE(migrations.size() == 300);
+  for (int i = 0; i < 300; ++i) CHECK(migrations[static_cast<std::size_t>(i)].version->str() == std::to_string(i + 1));
+  dir.write("V77__empty.sql", "-- nothing\n");
+  fs::create_directory(dir.path / "V150_folder");
+  dir.write("V250__t250_again.sql", "SELECT 0;\n");
+  std::string message = load_error(dir.path);
+  CHECK_THAT(message, Catch::Contains("3 defective migration files"));
+  // In the order of the names (as the directory is listed, sorted), the directory among them.
+  auto folder = message.find("V150_folder"), again = message.find("V250__t250_again.sql"),
+       empty = message.find("V77__empty.sql");
+  CHECK(folder < again);
+  CHECK(again < empty);
+}
+
 TEST_CASE("a missing migrations directory is a usage error") {
   try {
     strata::load_directory("/nonexistent/strata/migrations");

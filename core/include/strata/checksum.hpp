@@ -18,5 +18,7 @@ STRATA_API std::string script_checksum(std::string_view text);
 STRATA_API std::string sha256_hex(std::string_view bytes);
 // The text as it is checksummed: BOM removed, CRLF read as LF.
 STRATA_API std::string normalise_script(std::string_view text);
+// Whether normalise_script would return the text unchanged (no BOM, no CR).
+STRATA_API bool is_normal_script(std::string_view text);
 
 }  // namespace strata

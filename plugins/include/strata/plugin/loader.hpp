@@ -18,6 +18,7 @@
 #include <strata/export.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,13 +56,17 @@ class STRATA_API Loader {
   const std::vector<SearchDirectory>& search_path() const noexcept { return search_path_; }
   // Every candidate file in the search path, read without loading (once per Loader).
   const std::vector<PluginFile>& discover() const;
-  // Loads the plugin serving `scheme` and makes its driver. Throws Error(connection) naming
-  // the scheme, every directory searched, and every file refused and why.
+  // Loads the plugin serving `scheme` (the first usable file in the search path that declares
+  // it, reading files only as far as that one) and makes its driver. Throws Error(connection)
+  // naming the scheme, every directory searched, and every file refused and why.
   std::shared_ptr<Driver> load(std::string_view scheme) const;
   // Loads the plugin in `file` (already discovered and not refused) and makes its driver.
   std::shared_ptr<Driver> load_file(const PluginFile& file) const;
 
  private:
+  // Reads the candidate files in order until `enough` says so; every file when it never does.
+  std::vector<PluginFile> read_files(const std::function<bool(const PluginFile&)>& enough) const;
+
   std::vector<SearchDirectory> search_path_;
   mutable std::optional<std::vector<PluginFile>> discovered_;
 };

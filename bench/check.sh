@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The up-to-date check a product pays at every start, whole processes, on SQLite, PostgreSQL and
+# MariaDB: strata against dbmate (its Go binary) and against the physical floor, a minimal C
+# program doing the work no checksum-verifying tool can avoid (bench/floor.c: connect, one ledger
+# query, open, read and SHA-256 every migration file).
+#
+#   bench/check.sh [N migrations, default 1000] [runs, default 15] [backends, default "sqlite postgres mariadb"]
+#
+# Each migration is one table and one index. Starts throwaway servers (tests/servers/*.sh),
+# applies the migrations with strata and with dbmate, then runs the three checks in turn, round
+# after round (strata, dbmate, floor; the next round starts where the last one ended), and a
+# fourth pass of each for peak memory (GNU time's maximum RSS). Prints medians and ratios.
+# Fails, naming it, when dbmate or a floor program is missing: never a silent skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/common.sh
+source tests/servers/password.sh
+n=${1:-1000}
+runs=${2:-15}
+backends=${3:-sqlite postgres mariadb}
+strata=$(strata_binary)
+dbmate=$(dbmate_binary)
+[ -n "$dbmate" ] || { echo "no dbmate Go binary: npm install --prefix bench dbmate" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs GNU time (Debian package time)" >&2; exit 2; }
+for b in $backends; do
+  [ -x "build/bin/strata-floor-$b" ] || { echo "no build/bin/strata-floor-$b: build strata (bench/floor.c)" >&2; exit 2; }
+done
+
+bench_workdir
+mkdir "$work/migrations" "$work/dbmate"
+for i in $(seq 1 "$n"); do
+  sql="CREATE TABLE t$i (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, created_at TIMESTAMP NULL);
+CREATE INDEX ix_t${i}_name ON t$i (name);"
+  printf '%s\n' "$sql" > "$work/migrations/V${i}__table_$i.sql"
+  printf -- '-- migrate:up\n%s\n\n-- migrate:down\nDROP TABLE t%s;\n' "$sql" "$i" > "$work/dbmate/$(printf '%06d' "$i")_table_$i.sql"
+done
+
+# peak <file> <command...>: appends the command's maximum resident set, in KB.
+peak() { local out=$1; shift; /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null; cat "$work/rss" >> "$out"; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+echo "up-to-date check, $n migrations (one table + one index each), median of $runs rounds; $(nproc) cores"
+printf '%-22s %9s %9s %9s   %-13s %-13s %9s %9s %9s\n' backend strata dbmate floor "strata/dbmate" "strata/floor" "strata MB" "dbmate MB" "floor MB"
+for b in $backends; do
+  case $b in
+    sqlite)
+      strata_url="sqlite:$work/strata.db"
+      dbmate_url="sqlite:$work/dbmate.db"
+      floor=(build/bin/strata-floor-sqlite "$work/strata.db" "$work/migrations")
+      ;;
+    postgres | mariadb)
+      start_server "$b"
+      admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/$b.conf")
+      base=${admin%/*}
+      port=${base##*:}
+      if [ "$b" = postgres ]; then
+        psql -q -X "$admin" -c "CREATE DATABASE strata_db" -c "CREATE DATABASE dbmate_db" >/dev/null
+        dbmate_url="$base/dbmate_db?sslmode=disable"
+        floor=(build/bin/strata-floor-postgres "$base/strata_db" "$work/migrations")
+      else
+        MYSQL_PWD=$password mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot \
+          -e "CREATE DATABASE strata_db; CREATE DATABASE dbmate_db"
+        dbmate_url="$base/dbmate_db"
+        floor=(env MYSQL_PWD="$password" build/bin/strata-floor-mariadb 127.0.0.1 "$port" root strata_db "$work/migrations")
+      fi
+      strata_url="$base/strata_db"
+      ;;
+    *) echo "unknown backend '$b' (sqlite, postgres, mariadb)" >&2; exit 2 ;;
+  esac
+  "$strata" migrate --url "$strata_url" --dir "$work/migrations" >/dev/null
+  "$dbmate" --url "$dbmate_url" --migrations-dir "$work/dbmate" --no-dump-schema up >/dev/null
+  # Both up to date, and the floor reads every row and file.
+  [ "$("$strata" migrate --url "$strata_url" --dir "$work/migrations" --json | grep -c '"lock_taken": *false')" = 1 ] ||
+    { echo "$b: strata's check is not on its up-to-date path" >&2; exit 1; }
+  "${floor[@]}" | grep -q " ledger rows, $n files hashed$" ||
+    { echo "$b: the floor did not read $n ledger rows and $n files: $("${floor[@]}")" >&2; exit 1; }
+  for k in strata dbmate floor; do : > "$work/$b-$k"; : > "$work/$b-$k-rss"; done
+  check_strata() { "$strata" migrate --url "$strata_url" --dir "$work/migrations"; }
+  check_dbmate() { "$dbmate" --url "$dbmate_url" --migrations-dir "$work/dbmate" --no-dump-schema up; }
+  check_floor() { "${floor[@]}"; }
+  for r in $(seq 1 "$runs"); do
+    order=(strata dbmate floor)
+    [ $((r % 3)) -eq 1 ] && order=(dbmate floor strata)
+    [ $((r % 3)) -eq 2 ] && order=(floor strata dbmate)
+    for k in "${order[@]}"; do timed "$work/$b-$k" "check_$k"; done
+  done
+  for r in 1 2 3; do
+    peak "$work/$b-strata-rss" "$strata" migrate --url "$strata_url" --dir "$work/migrations"
+    peak "$work/$b-dbmate-rss" "$dbmate" --url "$dbmate_url" --migrations-dir "$work/dbmate" --no-dump-schema up
+    peak "$work/$b-floor-rss" "${floor[@]}"
+  done
+  s=$(median < "$work/$b-strata"); d=$(median < "$work/$b-dbmate"); f=$(median < "$work/$b-floor")
+  printf '%-22s %6s ms %6s ms %6s ms   %-13s %-13s %9s %9s %9s\n' "$b" "$s" "$d" "$f" "$(ratio "$s" "$d")" "$(ratio "$s" "$f")" \
+    "$(mb "$(median < "$work/$b-strata-rss")")" "$(mb "$(median < "$work/$b-dbmate-rss")")" "$(mb "$(median < "$work/$b-floor-rss")")"
+done

@@ -1,0 +1,112 @@
+/* The physical floor of strata's up-to-date check: the work no migration tool that verifies
+ * checksums can avoid, in one minimal process. Connect (or open the file), run one query reading
+ * the ledger, then open, read and SHA-256 every file of the migrations directory.
+ *
+ *   strata-floor-sqlite   <database file> <migrations dir>
+ *   strata-floor-postgres <libpq conninfo or URL> <migrations dir>
+ *   strata-floor-mariadb  <host> <port> <user> <database> <migrations dir>   (password: MYSQL_PWD)
+ *
+ * One program, built once per backend (FLOOR_SQLITE, FLOOR_POSTGRES, FLOOR_MARIADB). Prints the
+ * number of ledger rows and of files hashed; exits 1 on any failure. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LEDGER_QUERY "SELECT installed_rank, version, checksum, success FROM strata_history"
+
+#if defined(FLOOR_SQLITE)
+#include <sqlite3.h>
+static long read_ledger(char** argv) {
+  sqlite3* db = NULL;
+  sqlite3_stmt* statement = NULL;
+  long rows = 0;
+  if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, LEDGER_QUERY, -1, &statement, NULL) != SQLITE_OK) {
+    fprintf(stderr, "%s\n", sqlite3_errmsg(db));
+    return -1;
+  }
+  while (sqlite3_step(statement) == SQLITE_ROW) ++rows;
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return rows;
+}
+#define ARGS 3
+#elif defined(FLOOR_POSTGRES)
+#include <libpq-fe.h>
+static long read_ledger(char** argv) {
+  PGconn* conn = PQconnectdb(argv[1]);
+  if (PQstatus(conn) != CONNECTION_OK) {
+    fprintf(stderr, "%s", PQerrorMessage(conn));
+    return -1;
+  }
+  PGresult* result = PQexec(conn, LEDGER_QUERY);
+  long rows = PQresultStatus(result) == PGRES_TUPLES_OK ? PQntuples(result) : -1;
+  if (rows < 0) fprintf(stderr, "%s", PQerrorMessage(conn));
+  PQclear(result);
+  PQfinish(conn);
+  return rows;
+}
+#define ARGS 3
+#elif defined(FLOOR_MARIADB)
+#include <mysql.h>
+static long read_ledger(char** argv) {
+  MYSQL* conn = mysql_init(NULL);
+  if (!mysql_real_connect(conn, argv[1], argv[3], getenv("MYSQL_PWD"), argv[4], (unsigned)atoi(argv[2]), NULL, 0) ||
+      mysql_query(conn, LEDGER_QUERY) != 0) {
+    fprintf(stderr, "%s\n", mysql_error(conn));
+    return -1;
+  }
+  MYSQL_RES* result = mysql_store_result(conn);
+  long rows = result ? (long)mysql_num_rows(result) : -1;
+  mysql_free_result(result);
+  mysql_close(conn);
+  return rows;
+}
+#define ARGS 6
+#else
+#error "define FLOOR_SQLITE, FLOOR_POSTGRES or FLOOR_MARIADB"
+#endif
+
+/* Reads and hashes every regular file of `dir`; the number hashed, or -1. */
+static long hash_files(const char* dir) {
+  DIR* d = opendir(dir);
+  if (!d) return -1;
+  long hashed = 0;
+  size_t capacity = 1 << 16;
+  char* buffer = malloc(capacity);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  char path[4096];
+  for (struct dirent* e; (e = readdir(d)) != NULL;) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) return -1;
+    if ((size_t)st.st_size > capacity) buffer = realloc(buffer, capacity = (size_t)st.st_size);
+    ssize_t got = read(fd, buffer, (size_t)st.st_size);
+    close(fd);
+    if (got != st.st_size) return -1;
+    SHA256((const unsigned char*)buffer, (size_t)got, digest);
+    ++hashed;
+  }
+  closedir(d);
+  free(buffer);
+  return hashed;
+}
+
+int main(int argc, char** argv) {
+  if (argc != ARGS) {
+    fprintf(stderr, "wrong arguments: see the comment at the top of bench/floor.c\n");
+    return 2;
+  }
+  long rows = read_ledger(argv);
+  long files = rows < 0 ? -1 : hash_files(argv[ARGS - 1]);
+  if (files < 0) return 1;
+  printf("%ld ledger rows, %ld files hashed\n", rows, files);
+  return 0;
+}
