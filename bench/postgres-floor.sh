@@ -4,8 +4,9 @@
 #   bench/postgres-floor.sh [N migrations, default 200] [runs, default 5]
 #
 # Starts a throwaway cluster (tests/servers/postgres.sh). Floors: psql running the same
-# statements and ledger inserts with the same transaction boundaries (applying); a minimal
-# libpq program reading the ledger plus `cat migrations/* | sha256sum` (the up-to-date check).
+# statements and ledger inserts with the same transaction boundaries (applying); bench/floor.c
+# (build/bin/strata-floor-postgres: connect, read the ledger, read and hash every file) for the
+# up-to-date check, which bench/check.sh measures against dbmate on every backend.
 # dbmate (its Go binary: see dbmate_binary in bench/common.sh) runs the same SQL in its
 # own format. Prints medians of interleaved runs and the ratios.
 set -euo pipefail
@@ -24,7 +25,8 @@ admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/server.conf")
 base=${admin%/postgres}
 psql_bin=$(pg_config --bindir)/psql
 [ -x "$psql_bin" ] || psql_bin=psql
-cc -O2 -o "$work/ledger_query" bench/pg_ledger_query.c -I"$(pg_config --includedir)" -lpq
+floor_check=build/bin/strata-floor-postgres
+[ -x "$floor_check" ] || { echo "no $floor_check: build strata (bench/floor.c)" >&2; exit 2; }
 
 mkdir "$work/migrations" "$work/dbmate"
 ledger_ddl='CREATE TABLE "strata_history" ("installed_rank" integer NOT NULL PRIMARY KEY, "version" varchar(50), "description" varchar(200) NOT NULL, "kind" varchar(20) NOT NULL, "script" varchar(1000) NOT NULL, "checksum" varchar(64), "installed_by" varchar(100) NOT NULL, "installed_on" timestamp NOT NULL, "execution_ms" bigint NOT NULL, "success" boolean NOT NULL, "statements_done" integer NOT NULL, "in_doubt" boolean NOT NULL, "progress_checksum" varchar(64), "session_id" varchar(64));'
@@ -58,8 +60,7 @@ for r in $(seq 1 "$runs"); do
     t0=$(now); "$dbmate" --url "$base/dbmate_db?sslmode=disable" --migrations-dir "$work/dbmate" --no-dump-schema up >/dev/null
     t1=$(now); ms "$t0" "$t1" >> "$work/apply_dbmate"
   fi
-  t0=$(now); "$work/ledger_query" "$base/strata_db"; cat "$work/migrations"/* | sha256sum >/dev/null; t1=$(now)
-  ms "$t0" "$t1" >> "$work/check_floor"
+  timed "$work/check_floor" "$floor_check" "$base/strata_db" "$work/migrations"
   t0=$(now); "$strata" migrate --url "$base/strata_db" --dir "$work/migrations" >/dev/null; t1=$(now)
   ms "$t0" "$t1" >> "$work/check_strata"
   if [ -n "$dbmate" ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # strata on SQLite against the physical floor: the sqlite3 shell running the same statements
-# and ledger inserts with the same transaction boundaries, and, for the up-to-date check, the
-# ledger query plus hashing every migration file (the work strata cannot avoid).
+# and ledger inserts with the same transaction boundaries, and, for the up-to-date check,
+# bench/floor.c (build/bin/strata-floor-sqlite: the ledger query plus reading and hashing every
+# migration file, the work strata cannot avoid).
 #
 #   bench/sqlite-floor.sh [N migrations, default 1000] [runs, default 5]
 #
@@ -21,6 +22,7 @@ strata=$(strata_binary)
 dbmate=$(dbmate_binary)
 alembic=$(alembic_python)
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 2; }
+[ -x build/bin/strata-floor-sqlite ] || { echo "no build/bin/strata-floor-sqlite: build strata (bench/floor.c)" >&2; exit 2; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -67,8 +69,7 @@ for r in $(seq 1 "$runs"); do
     [ "$(sqlite3 "$work/alembic.db" "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_t%'")" = "$n" ] ||
       { echo "Alembic did not apply every migration" >&2; exit 1; }
   fi
-  t0=$(now); sqlite3 "$work/floor.db" 'SELECT count(*) FROM strata_history' > /dev/null
-  cat "$work/migrations"/* | sha256sum > /dev/null; t1=$(now); ms "$t0" "$t1" >> "$work/check_floor"
+  timed "$work/check_floor" build/bin/strata-floor-sqlite "$work/strata.db" "$work/migrations"
   timed "$work/check_strata" migrate "$work/strata.db"
   [ -n "$dbmate" ] && timed "$work/check_dbmate" "$dbmate" --url "sqlite:$work/dbmate.db" --migrations-dir "$work/dbmate" --no-dump-schema up
   [ -n "$alembic" ] && timed "$work/check_alembic" alembic_up

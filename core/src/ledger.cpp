@@ -431,7 +431,10 @@ std::vector<LedgerRow> Ledger::read() {
   std::vector<LedgerRow> rows;
   rows.reserve(read.size());
   Place at{"the ledger " + table_, ""};
-  for (Row& r : read) rows.push_back(row_of(r, at));
+  for (Row& r : read) {
+    rows.push_back(row_of(r, at));
+    Row().swap(r);  // its memory serves the next rows: the whole result is never held twice
+  }
   last_rank_ = rows.empty() ? 0 : rows.back().installed_rank;
   return rows;
 }

@@ -130,7 +130,9 @@ class Planner {
       if (ra) return a.description < b.description;
       return *a.version < *b.version;
     };
-    std::stable_sort(plan_.migrations.begin(), plan_.migrations.end(), order);
+    // Usually in order already (the files are): sorting would copy every status once more.
+    if (!std::is_sorted(plan_.migrations.begin(), plan_.migrations.end(), order))
+      std::stable_sort(plan_.migrations.begin(), plan_.migrations.end(), order);
     return std::move(plan_);
   }
 

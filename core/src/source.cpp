@@ -414,6 +414,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
     }
     migrations.push_back(std::move(f.read.front()));
     for (std::size_t i = 1; i < f.read.size(); ++i) derived_undo.push_back(std::move(f.read[i]));
+    std::vector<Migration>().swap(f.read);  // moved from: its memory serves the next
   }
   directories_before(nullptr);
   // The undo a portable migration brings stands unless an undo file of that version exists; a
@@ -431,7 +432,8 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
     for (const auto& p : problems) message += (message.empty() ? "" : "\n  ") + p;
     throw Error(ErrorKind::validation, message);
   }
-  std::stable_sort(migrations.begin(), migrations.end(), applies_before);
+  if (!std::is_sorted(migrations.begin(), migrations.end(), applies_before))
+    std::stable_sort(migrations.begin(), migrations.end(), applies_before);
   return migrations;
 }
 

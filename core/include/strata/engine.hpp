@@ -75,7 +75,9 @@ struct Options {
 // one command at a time; several Engines on several threads are independent (migrators on one
 // database serialise through the migration lock). Options::on_event is called on the calling
 // thread, during the command; the Event it is given, and the MigrationStatus it points to, live
-// until the callback returns.
+// until the callback returns. A command reads the migration files on threads of its own (as
+// many as the machine has cores, at most 8) while it connects; they end before it returns, and
+// run no code of the caller's (an embedded MigrationSet is only read).
 //
 // Every command throws strata::Error on failure (its kind is the command line's exit code) and
 // leaves the database as it was, or exactly recorded where the backend cannot roll back.

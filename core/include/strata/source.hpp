@@ -82,7 +82,9 @@ STRATA_API std::vector<Migration> portable_migrations(const MigrationName& name,
 
 // Every migration file in `dir`, every dialect's variants included, in apply order; `declared`
 // as for parse_migration_name. Loads no plugin. Throws Error(usage) when `dir` is missing,
-// Error(validation) listing every defective file.
+// Error(validation) listing every defective file in the order of their names. Reads the files
+// on as many threads as the machine has cores (at most 8), all joined before it returns; safe to
+// call from several threads at once.
 STRATA_API std::vector<Migration> load_directory(const std::filesystem::path& dir,
                                                  std::span<const std::string> declared = {});
 
