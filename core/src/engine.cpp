@@ -61,16 +61,16 @@ struct Engine::Impl {
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
-  // The driver first, so that a wrong URL or plugin is reported before anything else. Then the
-  // migrations, read on a thread of their own while the connection is made and `read` reads the
-  // database (the ledger, the catalog): a defective file is still reported before anything the
-  // database says, and nothing is created before the files are known good (the early connection
-  // creates nothing; when it fails, the ordinary one is made after the files, and reports what
-  // was wrong). The connection's dialect chooses among the files' variants.
+  // The migrations are read on a thread of their own while the driver is loaded, the connection
+  // made and `read` reads the database (the ledger, the catalog). A wrong URL or plugin is still
+  // reported before anything else, and a defective file before anything the database says.
+  // Nothing is created before the files are known good: the early connection creates nothing;
+  // when it fails, the ordinary one is made after the files, and reports what was wrong. The
+  // connection's dialect chooses among the files' variants.
   std::vector<Migration> open(Access access, const std::function<void()>& read = {}) {
     start = Clock::now();
-    target.load_driver();
     auto files = std::async(std::launch::async | std::launch::deferred, [this] { return history_of(options); });
+    target.load_driver();
     std::exception_ptr read_error;
     bool early = target.try_connect();
     if (early && read) {

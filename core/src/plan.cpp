@@ -67,7 +67,7 @@ class Planner {
  public:
   Planner(std::span<const LedgerRow> ledger, const PlanOptions& options, std::size_t files)
       : index_(ledger), options_(options), newest_(index_.newest_applied()), baseline_(index_.baseline_version()) {
-    plan_.migrations.reserve(files);
+    plan_.migrations.reserve(files + ledger.size());  // a status per file, or per row without one
   }
 
   void add_versioned(const Migration& m) {

@@ -10,12 +10,14 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <sstream>
 #include <thread>
 #include <tuple>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,8 +115,8 @@ bool has_content(std::string_view text) {
 
 // The whole file, read with one allocation and no stream: as many bytes as its size says (a file
 // that says none, such as a pipe, is read to its end).
-std::string read_file(const fs::path& path) {
-  auto cannot = [&] { return Error(ErrorKind::validation, "cannot read the file").in_file(path.string()); };
+std::string read_file(const std::string& path) {
+  auto cannot = [&] { return Error(ErrorKind::validation, "cannot read the file").in_file(path); };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw cannot();
   struct stat st {};
@@ -289,21 +291,27 @@ namespace {
 // One file of a migrations directory, read: what a thread can do alone, before the files are
 // compared with each other.
 struct FileRead {
-  fs::path path;
+  std::string path;                   // the directory's path and the file's name, as messages name it
+  std::size_t name_at = 0;            // where the file's name starts in `path`
   std::optional<MigrationName> name;  // empty: refused by `problem` before it was read
+  std::string identity;               // migration_identity(*name)
+  std::string variant;                // the identity, " for <dialect>" for a dialect's variant
   std::string problem;                // why the file is refused ("": it was read)
   std::vector<Migration> read;        // the migration, then the undo it brings
   std::exception_ptr error;           // thrown while reading: rethrown in the files' order
+
+  std::string_view file_name() const { return std::string_view(path).substr(name_at); }
 };
 
 void read_one(FileRead& f, std::span<const std::string> declared) {
   try {
-    std::string file = f.path.filename().string();
+    std::string file(f.file_name());
     f.name = parse_migration_name(file, declared);
     if (!f.name) {
       f.problem = naming_hint(file);
       return;
     }
+    f.identity = migration_identity(*f.name);
     std::string text = read_file(f.path);
     std::size_t bad = 0;
     if (!detail::valid_utf8(text, bad)) {
@@ -319,11 +327,12 @@ void read_one(FileRead& f, std::span<const std::string> declared) {
     }
     try {
       if (f.name->portable) {
-        f.read =
-            portable_migrations(*f.name, file, f.path.string(), ops::parse_yaml(std::string(normal), f.path.string()));
+        f.read = portable_migrations(*f.name, std::move(file), f.path, ops::parse_yaml(std::string(normal), f.path));
       } else {
-        f.read = sql_migrations(Migration::sql(*f.name, file, std::move(text), f.path.string()));
+        f.read = sql_migrations(Migration::sql(*f.name, std::move(file), std::move(text), f.path));
       }
+      const std::string& dialect = f.read.front().dialect;
+      f.variant = dialect.empty() ? f.identity : f.identity + " for " + dialect;
     } catch (const Error& e) {
       f.problem = (e.line() > 0 ? "line " + std::to_string(e.line()) +
                                       (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": "
@@ -356,6 +365,38 @@ void read_all(std::vector<FileRead>& files, std::span<const std::string> declare
   for (auto& t : threads) t.join();
 }
 
+// The entries of `dir` as `dir/name` (the way fs::path joins them), files and directories apart,
+// each sorted by name; hidden files and notes (is_ignored_file) left out. The type comes from
+// the listing itself: a file is stat'ed only when the listing does not say (or is a link).
+void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vector<std::string>& directories) {
+  std::string prefix = dir.string();
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), &::closedir);
+  if (!listing)
+    throw Error(ErrorKind::usage,
+                "cannot read the migrations directory '" + dir.string() + "': " + std::strerror(errno));
+  while (const dirent* entry = ::readdir(listing.get())) {
+    std::string_view name = entry->d_name;
+    if (is_ignored_file(name)) continue;  // ".", ".." and hidden files too
+    std::string path = prefix + std::string(name);
+    bool directory = entry->d_type == DT_DIR;
+    if (entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK) {
+      struct stat st {};
+      directory = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (directory) {
+      directories.push_back(std::move(path));
+    } else {
+      FileRead f;
+      f.name_at = prefix.size();
+      f.path = std::move(path);
+      files.push_back(std::move(f));
+    }
+  }
+  std::sort(files.begin(), files.end(), [](const FileRead& a, const FileRead& b) { return a.path < b.path; });
+  std::sort(directories.begin(), directories.end());
+}
+
 }  // namespace
 
 std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> declared) {
@@ -363,31 +404,25 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   if (!fs::is_directory(dir, ec))
     throw Error(ErrorKind::usage, "the migrations directory '" + dir.string() + "' does not exist");
   std::vector<FileRead> files;
-  std::vector<std::string> problems;
-  auto refuse = [&](const fs::path& path, const std::string& why) { problems.push_back(path.string() + ": " + why); };
-  std::vector<fs::path> directories;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (is_ignored_file(entry.path().filename().string())) continue;
-    if (entry.is_directory(ec))  // the type the directory listing gives: no stat per file
-      directories.push_back(entry.path());
-    else
-      files.push_back(FileRead{entry.path(), {}, {}, {}, {}});
-  }
-  std::sort(files.begin(), files.end(), [](const FileRead& a, const FileRead& b) { return a.path < b.path; });
+  std::vector<std::string> directories;
+  list_directory(dir, files, directories);
   read_all(files, declared);
 
   // The files in order: the first of several problems, or a file read wrongly, is the first by name.
-  std::sort(directories.begin(), directories.end());
+  std::vector<std::string> problems;
+  auto refuse = [&](const std::string& path, const std::string& why) { problems.push_back(path + ": " + why); };
   auto directory = directories.begin();
-  std::vector<Migration> migrations;
-  migrations.reserve(files.size());
-  std::map<std::string, const fs::path*> seen;   // identity (with dialect) -> file
-  std::map<std::string, const FileRead*> forms;  // identity -> its first file (SQL or portable)
-  std::vector<Migration> derived_undo;           // the undo portable migrations bring
-  auto directories_before = [&](const fs::path* path) {
+  auto directories_before = [&](const std::string* path) {
     for (; directory != directories.end() && (!path || *directory < *path); ++directory)
       refuse(*directory, "a directory: migrations are read from one flat directory");
   };
+  // Two forms of one migration are possible only where a portable one is.
+  bool portable = std::any_of(files.begin(), files.end(), [](const FileRead& f) { return f.name && f.name->portable; });
+  std::vector<Migration> migrations;
+  migrations.reserve(files.size());
+  std::map<std::string_view, const FileRead*> seen;   // variant -> file
+  std::map<std::string_view, const FileRead*> forms;  // identity -> its first file (SQL or portable)
+  std::vector<Migration> derived_undo;                // the undo portable migrations bring
   for (auto& f : files) {
     directories_before(&f.path);
     if (f.error) std::rethrow_exception(f.error);
@@ -395,21 +430,21 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       refuse(f.path, f.problem);
       continue;
     }
-    std::string identity = migration_identity(*f.name);
-    auto [form, first_form] = forms.emplace(identity, &f);
-    if (!first_form && form->second->name->portable != f.name->portable) {
-      refuse(f.path, identity + " is written both as SQL and as portable operations (" +
-                         form->second->path.filename().string() + "): one migration has one form");
-      continue;
+    if (portable) {
+      auto [form, first_form] = forms.emplace(f.identity, &f);
+      if (!first_form && form->second->name->portable != f.name->portable) {
+        refuse(f.path, f.identity + " is written both as SQL and as portable operations (" +
+                           std::string(form->second->file_name()) + "): one migration has one form");
+        continue;
+      }
     }
     if (!f.problem.empty()) {
       refuse(f.path, f.problem);
       continue;
     }
-    std::string variant = identity + (f.read.front().dialect.empty() ? "" : " for " + f.read.front().dialect);
-    auto [it, inserted] = seen.emplace(std::move(variant), &f.path);
+    auto [it, inserted] = seen.emplace(f.variant, &f);
     if (!inserted) {
-      refuse(f.path, it->first + " is also defined by " + it->second->string());
+      refuse(f.path, f.variant + " is also defined by " + it->second->path);
       continue;
     }
     migrations.push_back(std::move(f.read.front()));
@@ -424,8 +459,8 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
     if (file == seen.end())
       migrations.push_back(std::move(undo));
     else if (!undo.operations())
-      problems.push_back(undo.origin + ": " + migration_identity(undo) + " is also defined by " +
-                         file->second->string() + ": keep one of them");
+      problems.push_back(undo.origin + ": " + migration_identity(undo) + " is also defined by " + file->second->path +
+                         ": keep one of them");
   }
   if (!problems.empty()) {
     std::string message = problems.size() == 1 ? "" : std::to_string(problems.size()) + " defective migration files:";

@@ -94,6 +94,7 @@ std::vector<Row> run_query(sql::PreparedStatement& statement, std::span<const Va
     std::vector<Row> rows;
     while (rs->next()) {
       Row row;
+      row.reserve(columns);
       for (unsigned int c = 1; c <= columns; ++c) row.push_back(value_of(*rs, *meta, c));
       rows.push_back(std::move(row));
     }

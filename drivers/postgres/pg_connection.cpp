@@ -315,8 +315,10 @@ std::vector<Row> PgConnection::query(std::string_view sql, std::span<const Value
   PgResult result = run(sql, params);
   std::vector<Row> rows;
   int columns = PQnfields(result.get());
+  rows.reserve(static_cast<std::size_t>(PQntuples(result.get())));
   for (int r = 0; r < PQntuples(result.get()); ++r) {
     Row row;
+    row.reserve(static_cast<std::size_t>(columns));
     for (int c = 0; c < columns; ++c) row.push_back(value_of(result.get(), r, c));
     rows.push_back(std::move(row));
   }
