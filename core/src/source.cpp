@@ -327,7 +327,7 @@ void read_one(FileRead& f, std::span<const std::string> declared) {
     }
     try {
       if (f.name->portable) {
-        f.read = portable_migrations(*f.name, std::move(file), f.path, ops::parse_yaml(std::string(normal), f.path));
+        f.read = portable_migrations(*f.name, file, f.path, ops::parse_yaml(std::string(normal), f.path));
       } else {
         f.read = sql_migrations(Migration::sql(*f.name, std::move(file), std::move(text), f.path));
       }
