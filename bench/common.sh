@@ -10,9 +10,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }
 timed() {
   local out=$1 t0 t1 us
   shift
-  t0=${EPOCHREALTIME/./}
+  t0=${EPOCHREALTIME//[!0-9]/}  # whatever the locale's decimal separator
   "$@" >/dev/null
-  t1=${EPOCHREALTIME/./}
+  t1=${EPOCHREALTIME//[!0-9]/}
   us=$((t1 - t0))
   printf '%d.%d\n' $((us / 1000)) $(((us % 1000) / 100)) >> "$out"
 }

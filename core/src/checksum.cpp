@@ -1,6 +1,7 @@
 #include <strata/checksum.hpp>
 
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 #include <array>
 #include <memory>
@@ -9,9 +10,13 @@
 namespace strata {
 
 std::string sha256_hex(std::string_view bytes) {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
   // Fetched once: EVP_sha256() alone makes every digest look its implementation up again.
   static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr),
                                                                       &EVP_MD_free);
+#else
+  static const std::unique_ptr<const EVP_MD, void (*)(const EVP_MD*)> sha256(EVP_sha256(), [](const EVP_MD*) {});
+#endif
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   if (!sha256 || EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, sha256.get(), nullptr) != 1)

@@ -62,17 +62,22 @@ struct Engine::Impl {
   }
 
   // The migrations are read on a thread of their own while the driver is loaded, the connection
-  // made and `read` reads the database (the ledger, the catalog). A wrong URL or plugin is still
-  // reported before anything else, and a defective file before anything the database says.
-  // Nothing is created before the files are known good: the early connection creates nothing;
-  // when it fails, the ordinary one is made after the files, and reports what was wrong. The
-  // connection's dialect chooses among the files' variants.
-  std::vector<Migration> open(Access access, const std::function<void()>& read = {}) {
+  // made and `read` reads the database (the ledger, the catalog). What is wrong is reported in
+  // the order it was before they overlapped: a wrong URL or plugin, then a defective file, then
+  // what `check` finds in the migrations chosen for this database, then anything the database
+  // says. Nothing is created before the files are known good: the early connection creates
+  // nothing; when it fails, the ordinary one is made after the files, and reports what was wrong
+  // (with no second attempt where the two would be the same). A defective file waits for the
+  // early connection to succeed or fail. If the driver cannot be loaded, the files are still read
+  // to the end (the thread is joined) and dropped.
+  std::vector<Migration> open(Access access, const std::function<void()>& read = {},
+                              const std::function<void(std::span<const Migration>)>& check = {}) {
     start = Clock::now();
     auto files = std::async(std::launch::async | std::launch::deferred, [this] { return history_of(options); });
     target.load_driver();
+    std::optional<Error> early_failure = target.try_connect();
+    bool early = !early_failure;
     std::exception_ptr read_error;
-    bool early = target.try_connect();
     if (early && read) {
       try {
         read();
@@ -81,12 +86,15 @@ struct Engine::Impl {
       }
     }
     std::vector<Migration> migrations = files.get();
-    if (!early) {
-      target.connect(access);
-      if (read) read();
-    }
+    if (!early) target.connect(access, std::move(early_failure));
+    // Variants to choose among only where a file is one (load_directory and an embedded set
+    // refuse two migrations of one identity otherwise).
+    if (std::any_of(migrations.begin(), migrations.end(), [](const Migration& m) { return !m.dialect.empty(); }))
+      migrations = select_for_dialect(std::move(migrations), target.connection().dialect().suffixes());
+    if (check) check(migrations);
     if (read_error) std::rethrow_exception(read_error);
-    return select_for_dialect(std::move(migrations), target.connection().dialect().suffixes());
+    if (!early && read) read();
+    return migrations;
   }
 
   Report new_report(std::string command) {
@@ -304,9 +312,11 @@ Report Engine::validate() {
 Report Engine::migrate() {
   Impl& impl = *impl_;
   std::vector<LedgerRow> step0_rows;
-  auto migrations = impl.open(impl.options.dry_run ? Access::read_only : Access::may_create,
-                              [&] { step0_rows = impl.target.ledger_rows(); });
-  if (auto problem = detail::target_problem(migrations, impl.options.target)) throw *problem;
+  auto migrations = impl.open(
+      impl.options.dry_run ? Access::read_only : Access::may_create, [&] { step0_rows = impl.target.ledger_rows(); },
+      [&](std::span<const Migration> chosen) {
+        if (auto problem = detail::target_problem(chosen, impl.options.target)) throw *problem;
+      });
   Report report = impl.new_report("migrate");
 
   Plan plan = impl.plan_from(migrations, step0_rows);  // step 0: no lock

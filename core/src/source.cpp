@@ -10,10 +10,11 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <exception>
 #include <map>
+#include <memory>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <tuple>
 
@@ -117,28 +118,27 @@ bool has_content(std::string_view text) {
 // that says none, such as a pipe, is read to its end).
 std::string read_file(const std::string& path) {
   auto cannot = [&] { return Error(ErrorKind::validation, "cannot read the file").in_file(path); };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw cannot();
+  std::unique_ptr<int, void (*)(int*)> fd(new int(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), [](int* f) {
+    if (*f >= 0) ::close(*f);
+    delete f;
+  });
+  if (*fd < 0) throw cannot();
   struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0;
-  bool sized = ok && st.st_size > 0;
+  if (::fstat(*fd, &st) != 0) throw cannot();
+  bool sized = st.st_size > 0;
   std::string out(sized ? static_cast<std::size_t>(st.st_size) : 0, '\0');
   std::size_t got = 0;
-  while (ok) {
+  while (true) {
     if (got == out.size()) {
       if (sized) break;
       out.resize(out.size() + 4096);
     }
-    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    ssize_t n = ::read(*fd, out.data() + got, out.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = n == 0;
-      break;
-    }
+    if (n < 0) throw cannot();
+    if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
-  ::close(fd);
-  if (!ok) throw cannot();
   out.resize(got);
   return out;
 }
@@ -354,6 +354,7 @@ void read_all(std::vector<FileRead>& files, std::span<const std::string> declare
   };
   std::size_t helpers = std::min<std::size_t>({std::thread::hardware_concurrency(), 8, files.size() / 16});
   std::vector<std::thread> threads;
+  threads.reserve(helpers);
   for (std::size_t i = 1; i < helpers; ++i) {
     try {
       threads.emplace_back(work);
@@ -371,11 +372,19 @@ void read_all(std::vector<FileRead>& files, std::span<const std::string> declare
 void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vector<std::string>& directories) {
   std::string prefix = dir.string();
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  auto cannot_list = [&](int error) {
+    return Error(ErrorKind::usage, "cannot read the migrations directory '" + dir.string() +
+                                       "': " + std::generic_category().message(error));
+  };
   std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), &::closedir);
-  if (!listing)
-    throw Error(ErrorKind::usage,
-                "cannot read the migrations directory '" + dir.string() + "': " + std::strerror(errno));
-  while (const dirent* entry = ::readdir(listing.get())) {
+  if (!listing) throw cannot_list(errno);
+  while (true) {
+    errno = 0;  // readdir says "no more" and "failed" alike, but sets errno only for the latter
+    const dirent* entry = ::readdir(listing.get());
+    if (!entry) {
+      if (errno != 0) throw cannot_list(errno);
+      break;
+    }
     std::string_view name = entry->d_name;
     if (is_ignored_file(name)) continue;  // ".", ".." and hidden files too
     std::string path = prefix + std::string(name);
@@ -473,8 +482,6 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
 }
 
 std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::span<const std::string> suffixes) {
-  // Without variants, every file is chosen (load_directory has refused two files of one identity).
-  if (std::all_of(files.begin(), files.end(), [](const Migration& m) { return m.dialect.empty(); })) return files;
   std::vector<std::string> preferred;  // as tags: a driver may declare an alias (postgresql)
   for (const auto& s : suffixes) preferred.push_back(dialect_tag(s).value_or(s));
   auto rank = [&](const Migration& m) {

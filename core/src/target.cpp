@@ -49,38 +49,49 @@ ConnectOptions connect_options(const Options& options, const DatabaseUrl& url, A
 
 }  // namespace
 
-void Target::connect(Access access) {
+void Target::connect(Access access, std::optional<Error> failed) {
   if (connection_) return;
   load_driver();
   ConnectOptions options = connect_options(options_, url_, access);
-  for (int attempt = 0;; ++attempt) {
+  // try_connect's options are these exactly when nothing may be created.
+  int attempt = failed && !options.create_database && !options.create_schema ? 1 : 0;
+  auto retry_or_throw = [&](const Error& e, int failed_attempt) {
+    if (e.kind() != ErrorKind::connection || failed_attempt >= options_.connect_retries) throw e;
+    emit_(Event::Type::connect_retry,
+          "cannot connect yet (attempt " + std::to_string(failed_attempt + 1) + " of " +
+              std::to_string(options_.connect_retries + 1) + "): " + e.message(),
+          nullptr, {});
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  };
+  if (attempt == 1) retry_or_throw(*failed, 0);
+  std::shared_ptr<Connection> connection;
+  for (;; ++attempt) {
     try {
-      connection_ = keep_alive(driver_->connect(options), driver_);
+      connection = keep_alive(driver_->connect(options), driver_);
       break;
     } catch (const Error& e) {
-      if (e.kind() != ErrorKind::connection || attempt >= options_.connect_retries) throw;
-      emit_(Event::Type::connect_retry,
-            "cannot connect yet (attempt " + std::to_string(attempt + 1) + " of " +
-                std::to_string(options_.connect_retries + 1) + "): " + e.message(),
-            nullptr, {});
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+      retry_or_throw(e, attempt);
     }
   }
-  ledger_ = std::make_unique<Ledger>(*connection_, options_.ledger_table);
+  auto ledger = std::make_unique<Ledger>(*connection, options_.ledger_table);
+  connection_ = std::move(connection);
+  ledger_ = std::move(ledger);
 }
 
-bool Target::try_connect() {
-  if (connection_) return true;
+std::optional<Error> Target::try_connect() {
+  if (connection_) return std::nullopt;
   try {
     load_driver();
     ConnectOptions options = connect_options(options_, url_, Access::read_only);
     options.create_schema = false;
-    connection_ = keep_alive(driver_->connect(options), driver_);
-  } catch (const Error&) {
-    return false;
+    std::shared_ptr<Connection> connection = keep_alive(driver_->connect(options), driver_);
+    auto ledger = std::make_unique<Ledger>(*connection, options_.ledger_table);
+    connection_ = std::move(connection);
+    ledger_ = std::move(ledger);
+  } catch (const Error& e) {
+    return e;
   }
-  ledger_ = std::make_unique<Ledger>(*connection_, options_.ledger_table);
-  return true;
+  return std::nullopt;
 }
 
 std::vector<LedgerRow> Target::ledger_rows() {

@@ -49,11 +49,13 @@ class Target {
   // Loads the driver for the URL's scheme (once): a wrong URL or plugin is reported first.
   void load_driver();
   // Connects (once), retrying a connection error up to Options::connect_retries times, 1 s apart.
-  void connect(Access access);
-  // Connects once, without retrying and without creating a database or schema: whether it did.
-  // For reading the ledger while the migrations are read; when false, connect() connects and
-  // reports what was wrong.
-  bool try_connect();
+  // `failed` is what try_connect() reported: where its options were these (a command that
+  // creates nothing), it counts as the first attempt.
+  void connect(Access access, std::optional<Error> failed = std::nullopt);
+  // Connects once, without retrying and without creating a database or schema; the error when it
+  // could not, reported to no one. For reading the ledger while the migrations are read; then
+  // connect() connects and reports what was wrong.
+  std::optional<Error> try_connect();
   bool connected() const { return connection_ != nullptr; }
 
   // Valid after connect(), for the life of this Target.

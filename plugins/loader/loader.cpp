@@ -216,6 +216,7 @@ std::shared_ptr<Driver> Loader::load(std::string_view scheme) const {
   if (!discovered_) {
     auto read = read_files(serves);
     if (!read.empty() && serves(read.back())) return load_file(read.back());
+    discovered_ = std::move(read);  // none serves it: every file was read
   }
   const auto& files = discover();
   for (const auto& file : files)

@@ -17,6 +17,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Runs SQL on a SQLite file with the sqlite3 shell (scripts/install-deps installs it).
+void sqlite_exec(const fs::path& file, const std::string& sql) {
+  std::string command = "sqlite3 '" + file.string() + "' \"" + sql + "\"";
+  REQUIRE(std::system(command.c_str()) == 0);
+}
+
 std::vector<std::string> files_in(const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
@@ -247,8 +253,11 @@ TEST_CASE("a defective migration is reported before anything about the database,
   project.write("migrations/V2__empty.sql", "-- nothing yet\n");
   std::string dir = (project.path() / "migrations").string();
   fs::path missing = project.path() / "new.db";
-  for (const std::string& url :
-       {"sqlite:" + missing.string(), std::string("postgres://u:p@127.0.0.1:1/x?connect_timeout=1")}) {
+  std::vector<std::string> urls{"sqlite:" + missing.string()};
+#ifdef STRATA_TEST_HAS_POSTGRES_DRIVER
+  urls.emplace_back("postgres://u:p@127.0.0.1:1/x?connect_timeout=1");
+#endif
+  for (const std::string& url : urls) {
     ProcessResult r = run_strata({"migrate", "--url", url, "--dir", dir});
     INFO(url + ": " + r.err);
     CHECK(r.exit_code == 3);
@@ -263,6 +272,35 @@ TEST_CASE("a defective migration is reported before anything about the database,
   ProcessResult again = run_strata({"status", "--url", "sqlite:" + missing.string(), "--dir", dir});
   CHECK(again.exit_code == 3);
   CHECK_THAT(again.err, Catch::Contains("V2__empty.sql: the file is empty"));
+}
+
+TEST_CASE("what is wrong with the files comes before what is wrong with the ledger, read at the same time") {
+  ScratchDir project;
+  fs::create_directory(project.path() / "migrations");
+  project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  std::string dir = (project.path() / "migrations").string();
+  std::string url = "sqlite:" + (project.path() / "app.db").string();
+  REQUIRE(run_strata({"migrate", "--url", url, "--dir", dir}).exit_code == 0);
+  sqlite_exec(project.path() / "app.db", "UPDATE strata_history SET kind = 'bogus' WHERE version = '1'");
+  ProcessResult ledger = run_strata({"status", "--url", url, "--dir", dir});
+  CHECK(ledger.exit_code == 3);
+  CHECK_THAT(ledger.err, Catch::Contains("bogus"));
+  // Only a PostgreSQL variant of a version: the files' problem is named, not the ledger's.
+  project.write("migrations/V2__b.postgres.sql", "SELECT 1;\n");
+  ProcessResult variants = run_strata({"status", "--url", url, "--dir", dir});
+  CHECK(variants.exit_code == 3);
+  CHECK_THAT(variants.err, Catch::Contains("has variants for postgres but none for sqlite"));
+  CHECK_THAT(variants.err, !Catch::Contains("bogus"));
+  fs::remove(project.path() / "migrations/V2__b.postgres.sql");
+  // A --target no file has is a usage error (exit 2), named before the ledger's.
+  ProcessResult target = run_strata({"migrate", "--url", url, "--dir", dir, "--target", "9"});
+  CHECK(target.exit_code == 2);
+  CHECK_THAT(target.err, !Catch::Contains("bogus"));
+  // A ledger table name too long is named after a defective file.
+  project.write("migrations/V3__empty.sql", "-- nothing\n");
+  ProcessResult empty = run_strata({"status", "--url", url, "--dir", dir, "--ledger-table", std::string(100, 'x')});
+  CHECK(empty.exit_code == 3);
+  CHECK_THAT(empty.err, Catch::Contains("V3__empty.sql: the file is empty"));
 }
 
 TEST_CASE("strata.toml declares a project's own dialect tags, and refuses one a file name cannot carry") {

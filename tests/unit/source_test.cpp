@@ -173,6 +173,29 @@ TEST_CASE("many files are read on several threads and come back in order, every 
   CHECK(again < empty);
 }
 
+TEST_CASE("a link to a directory is refused as a directory, a dangling link as a file that cannot be read") {
+  ScratchDir dir, elsewhere;
+  dir.write("V1__a.sql", "SELECT 1;\n");
+  fs::create_directory_symlink(elsewhere.path, dir.path / "V2__folder");
+  std::string message = load_error(dir.path);
+  CHECK_THAT(message, Catch::Contains("V2__folder: a directory"));
+  fs::remove(dir.path / "V2__folder");
+  fs::create_symlink(dir.path / "nowhere.sql", dir.path / "V2__gone.sql");
+  try {
+    strata::load_directory(dir.path);
+    FAIL("a dangling link was read");
+  } catch (const strata::Error& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("V2__gone.sql") && Catch::Contains("cannot read the file"));
+  }
+}
+
+TEST_CASE("a directory given with or without a trailing slash names its files the same way") {
+  ScratchDir dir;
+  dir.write("V1__a.sql", "SELECT 1;\n");
+  CHECK(strata::load_directory(dir.path).front().origin == (dir.path / "V1__a.sql").string());
+  CHECK(strata::load_directory(dir.path.string() + "/").front().origin == (dir.path / "V1__a.sql").string());
+}
+
 TEST_CASE("a missing migrations directory is a usage error") {
   try {
     strata::load_directory("/nonexistent/strata/migrations");

@@ -77,7 +77,7 @@ struct Options {
 // thread, during the command; the Event it is given, and the MigrationStatus it points to, live
 // until the callback returns. A command reads the migration files on threads of its own (as
 // many as the machine has cores, at most 8) while it connects; they end before it returns, and
-// run no code of the caller's (an embedded MigrationSet is only read).
+// call none of the caller's migrations or callbacks (an embedded MigrationSet is only copied).
 //
 // Every command throws strata::Error on failure (its kind is the command line's exit code) and
 // leaves the database as it was, or exactly recorded where the backend cannot roll back.
