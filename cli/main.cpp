@@ -43,6 +43,8 @@ struct Flags {
   int steps = 1;
   std::string baseline_version;
   std::string baseline_description = "baseline";
+  strata::AdoptOptions adopt;
+  std::string adopt_as_version;
   std::string new_description;
   bool new_yaml = false;
   std::string compare_url;
@@ -214,6 +216,14 @@ int main(int argc, char** argv) {
   add_common(cmd, baseline);
   baseline->add_option("--version", f.baseline_version, "the version the database is at")->required();
   baseline->add_option("--description", f.baseline_description, "recorded in the ledger")->capture_default_str();
+  auto* adopt = app.add_subcommand("adopt", "take over another migration tool's record of what it applied");
+  add_common(cmd, adopt);
+  cmd.add_setting(adopt, "dry-run");
+  std::string tools;
+  for (const auto& tool : strata::foreign_tools()) tools += (tools.empty() ? "" : ", ") + std::string(tool.name);
+  adopt->add_option("--from", f.adopt.from, "the tool: " + tools)->required();
+  adopt->add_option("--table", f.adopt.table, "the tool's table, where the project named its own");
+  adopt->add_option("--as-version", f.adopt_as_version, "Alembic: the version its head revision is taken as");
   auto* repair = app.add_subcommand("repair", "remove failed rows; re-record checksums of changed files");
   add_common(cmd, repair);
   auto* create = app.add_subcommand("new", "create the next versioned migration file");
@@ -359,6 +369,10 @@ int main(int argc, char** argv) {
       auto version = version_flag(f.baseline_version, "--version");
       if (!version) throw Error(ErrorKind::usage, "--version '' is not a version (e.g. 3, 1.2, 2024_06_01)");
       return cmd.report(engine.baseline(*version, f.baseline_description), strata::cli::print_actions);
+    }
+    if (adopt->parsed()) {
+      f.adopt.as_version = version_flag(f.adopt_as_version, "--as-version");
+      return cmd.report(engine.adopt(f.adopt), strata::cli::print_adopt);
     }
     return cmd.report(engine.repair(), strata::cli::print_actions);
   } catch (const Error& e) {

@@ -50,6 +50,12 @@ void print_actions(std::ostream& out, const Report& report) {
   for (const auto& action : report.actions) out << action << '\n';
 }
 
+void print_adopt(std::ostream& out, const Report& report) {
+  print_actions(out, report);
+  out << '\n';
+  print_status_table(out, report);
+}
+
 void print_rollback_summary(std::ostream& out, const Report& report) {
   std::size_t n = report.applied.size();
   out << n << (n == 1 ? " version" : " versions") << " rolled back in " << report.elapsed.count() << " ms; "
@@ -83,7 +89,10 @@ void print_status_table(std::ostream& out, const Report& report) {
   for (const auto& m : report.migrations) {
     std::string state = to_string(m.state);
     if (m.state == MigrationState::failed && m.latest) {
-      state += " at statement " + std::to_string(m.latest->statements_done + 1);
+      if (m.latest->statements_done == statements_unknown)
+        state += " (under another tool)";
+      else
+        state += " at statement " + std::to_string(m.latest->statements_done + 1);
       if (m.latest->in_doubt) state += " (in doubt)";
       if (m.latest->kind == MigrationKind::undo) state += " (undo)";
     }

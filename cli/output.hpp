@@ -20,6 +20,8 @@ void print_drivers(std::ostream& out, const plugin::Loader& loader);
 void print_schema(std::ostream& out, const Schema& schema);
 void print_dry_run(std::ostream& out, const Report& report);
 void print_actions(std::ostream& out, const Report& report);
+// `adopt`: what the old table said and what was recorded, then the state as `status` shows it.
+void print_adopt(std::ostream& out, const Report& report);
 void print_rollback_summary(std::ostream& out, const Report& report);
 void print_validate_summary(std::ostream& out, const Report& report);
 

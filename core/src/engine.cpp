@@ -2,6 +2,7 @@
 // the ledger are read, the planner (pure) decides, step 3 prepares, the executor runs; the
 // target (core/src/target.*) is everything about the database itself.
 #include "executor.hpp"
+#include "foreign_history.hpp"
 #include "portable.hpp"
 #include "prepare.hpp"
 #include "schema_source.hpp"
@@ -193,7 +194,7 @@ struct Engine::Impl {
       const LedgerRow* row = m.kind == MigrationKind::versioned ? state_of(m) : nullptr;
       if (!row || row->success || row->kind != MigrationKind::versioned) continue;
       const auto* list = m.operations();
-      if (!list) {
+      if (!list || row->statements_done == statements_unknown) {
         report.notes.push_back(m.script + " stopped part-way: what it changed is compared as not applied");
         continue;
       }
@@ -393,6 +394,41 @@ Report Engine::repair() {
   for (const auto& row : repair.update) impl.target.ledger().update(row);
   transaction.commit();
   report.actions = repair.actions.empty() ? std::vector<std::string>{"nothing to repair"} : std::move(repair.actions);
+  return impl.finish(std::move(report), impl.plan_from(migrations));
+}
+
+Report Engine::adopt(const AdoptOptions& adopt) {
+  Impl& impl = *impl_;
+  detail::foreign_tool(adopt.from);  // an unknown tool is a usage error, before any connection
+  bool dry_run = impl.options.dry_run;
+  std::vector<LedgerRow> step0_rows;
+  auto migrations =
+      impl.open(dry_run ? Access::read_only : Access::may_create, [&] { step0_rows = impl.target.ledger_rows(); });
+  Report report = impl.new_report("adopt");
+  ForeignHistory history = detail::read_foreign_history(impl.target.connection(), adopt);
+  auto decide = [&](std::span<const LedgerRow> rows) {
+    AdoptionPlan plan = make_adoption_plan(migrations, rows, history, adopt, impl.options.ledger_table);
+    detail::refuse(plan.problems);
+    report.actions = std::move(plan.actions);
+    return std::move(plan.rows);
+  };
+  // Decided once before anything is created, so that a refusal leaves the database as it was;
+  // again under the lock, from the ledger as it is then.
+  auto rows = decide(step0_rows);
+  if (dry_run) {
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i].installed_rank = static_cast<int>(i) + 1;
+    report.actions.push_back("would record " + std::to_string(rows.size()) + " ledger rows in " +
+                             impl.options.ledger_table + " (--dry-run: nothing was written)");
+    return impl.finish(std::move(report), impl.plan_from(migrations, rows));
+  }
+  HeldLock lock = impl.lock(report);
+  impl.target.ensure_ledger();
+  rows = decide(impl.target.ledger().read());
+  detail::Transaction transaction = impl.target.transaction();
+  for (auto& row : rows) impl.target.append_adopted(std::move(row));
+  transaction.commit();
+  report.actions.push_back("recorded " + std::to_string(rows.size()) + " ledger rows in " + impl.options.ledger_table +
+                           "; " + history.table + " is left as it was");
   return impl.finish(std::move(report), impl.plan_from(migrations));
 }
 

@@ -209,8 +209,10 @@ LedgerRow row_of(Row& r, Place& at) {
   row.installed_on = take_text(r.at(7), at, "installed_on");
   row.execution_ms = integer_of(r.at(8), at, "execution_ms", 0, std::numeric_limits<std::int64_t>::max());
   row.success = boolean_of(r.at(9), at, "success");
-  row.statements_done = count_of(r.at(10), at, "statements_done", 0);
+  row.statements_done = count_of(r.at(10), at, "statements_done", statements_unknown);
   row.in_doubt = boolean_of(r.at(11), at, "in_doubt");
+  if (row.statements_done == statements_unknown && (row.success || row.in_doubt))
+    refuse(at, "statements_done", "-1 (not known), which only a failed row carried over from another tool has");
   if (r.size() > 12) row.progress_checksum = take_optional_text(r.at(12), at, "progress_checksum").value_or("");
   if (r.size() > 13) row.session_id = take_optional_text(r.at(13), at, "session_id").value_or("");
   return row;

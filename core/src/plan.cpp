@@ -163,6 +163,13 @@ class Planner {
 
   // A failed row stops the run, unless the run resumes it.
   MigrationStatus settle_failed(const Migration& m, const LedgerRow& row) {
+    if (row.statements_done == statements_unknown) {
+      plan_.problems.push_back(m.script + ": " + identity_text(row) +
+                               " failed under the tool strata adopted it from, and how far it got is not known: "
+                               "check the database and finish or undo by hand what it changed, then `strata "
+                               "repair` removes the failed row (and `migrate` runs it again)");
+      return status_of(m, &row, MigrationState::failed);
+    }
     std::string where =
         m.script + ": " + identity_text(row) + " failed at statement " + std::to_string(row.statements_done + 1);
     std::string in_doubt =

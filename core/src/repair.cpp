@@ -9,8 +9,10 @@ RepairPlan make_repair_plan(std::span<const Migration> migrations, std::span<con
   for (const auto& row : ledger) {
     if (row.success) continue;
     repair.remove.push_back(row.installed_rank);
-    repair.actions.push_back("removed the failed row of " + row.script + " (failed at statement " +
-                             std::to_string(row.statements_done + 1) + ")");
+    repair.actions.push_back("removed the failed row of " + row.script +
+                             (row.statements_done == statements_unknown
+                                  ? " (failed under another tool)"
+                                  : " (failed at statement " + std::to_string(row.statements_done + 1) + ")"));
   }
   Plan plan = make_plan(migrations, ledger, {});
   for (const auto& status : plan.migrations) {

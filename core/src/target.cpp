@@ -197,6 +197,12 @@ void Target::append(LedgerRow row) {
   ledger_->append(row);
 }
 
+void Target::append_adopted(LedgerRow row) {
+  if (row.installed_by.empty()) row.installed_by = connection_->user_name();
+  row.installed_on = utc_timestamp_now();
+  ledger_->append(row);
+}
+
 Transaction Target::transaction() {
   return Transaction(connection_->session(), connection_->capabilities().transactional_ddl);
 }

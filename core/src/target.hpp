@@ -76,6 +76,9 @@ class Target {
   bool has_user_tables();
   // Appends a row written by this session's user, now (a baseline).
   void append(LedgerRow row);
+  // Appends a row another tool applied (`adopt`): its installed_by kept (this user's where it has
+  // none), installed_on now, no session (none of this database's ran it for strata).
+  void append_adopted(LedgerRow row);
   // A transaction where DDL is transactional; none (statement by statement) otherwise.
   Transaction transaction();
 

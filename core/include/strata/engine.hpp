@@ -12,6 +12,7 @@
 // the database and ledger as they were, or exactly recorded where the backend cannot roll back.
 #pragma once
 
+#include <strata/adopt.hpp>
 #include <strata/diff.hpp>
 #include <strata/drift.hpp>
 #include <strata/error.hpp>
@@ -104,6 +105,11 @@ class STRATA_API Engine {
   Report baseline(const Version& version, const std::string& description = "baseline");
   // Removes failed rows; re-records the checksums and names of applied files that changed.
   Report repair();
+  // Takes over another tool's record of what it applied (<strata/adopt.hpp>): writes the matching
+  // ledger rows, running nothing; the old table is left as it is. With Options::dry_run, writes
+  // nothing and reports the state the ledger would show. Refuses (Error(validation), naming the
+  // versions) when the old record and the files disagree, or the ledger already has rows.
+  Report adopt(const AdoptOptions& adopt);
   // The database's schema in portable terms (see <strata/schema.hpp>); reads no migrations.
   Schema schema();
   // The same in the declared model (see <strata/diff.hpp>), names of keys and indexes kept.

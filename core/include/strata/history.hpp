@@ -23,6 +23,10 @@ struct LedgerFormat {
   int reader_format = 0;  // the oldest strata format that can still use it
 };
 
+// LedgerRow::statements_done of a failed row `adopt` carried over from another tool (a dirty
+// golang-migrate version, a failed Flyway row): how far it got is not known.
+inline constexpr int statements_unknown = -1;
+
 // One row of the ledger: one attempt to apply (or undo, or baseline) one migration. Its `kind`
 // says which; a reader tells a repeatable by its kind, never by its missing version.
 struct LedgerRow {
@@ -36,6 +40,8 @@ struct LedgerRow {
   std::string installed_on;  // UTC, "YYYY-MM-DD HH:MM:SS"
   std::int64_t execution_ms = 0;
   bool success = true;
+  // The statements strata ran of it (0 for a row `adopt` carried over from another tool), or
+  // statements_unknown: a failure carried over, how far it got not known (only `repair` clears it).
   int statements_done = 0;
   bool in_doubt = false;
   std::string progress_checksum;  // of statements 1..statements_done; "" when none ran one by one
