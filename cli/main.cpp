@@ -71,10 +71,17 @@ class Command {
  public:
   explicit Command(CLI::App& app) : app_(app) {}
 
+  // `--resume`, a flag that may take a value: an option of `command` for the setting `name`.
+  void add_optional_value(CLI::App* command, const std::string& name, const std::string& help) {
+    added_[command].insert(name);
+    command->add_flag("--" + name + "{" + name + "}", flags.given[name], help);
+  }
+
   // A setting as a long option of `command`: a value, or a flag for those that take true/false.
   void add_setting(CLI::App* command, const std::string& name, const std::string& default_text = "") {
     for (const auto& s : strata::Settings::known()) {
       if (s.name != name) continue;
+      added_[command].insert(name);
       if (s.takes == "true/false") {
         command->add_flag("--" + name, flags.switches[name], help_of(name));
       } else {
@@ -89,8 +96,10 @@ class Command {
   strata::Settings settings() {
     CLI::App* command = app_.get_subcommands().front();  // the one being run
     strata::Settings settings;
+    // Only this command's settings: another command's option may have the name of one (schema --format).
     for (const auto& [name, value] : flags.given)
-      if (const CLI::Option* option = command->get_option_no_throw("--" + name); option && option->count() > 0)
+      if (const CLI::Option* option = command->get_option_no_throw("--" + name);
+          option && option->count() > 0 && added_[command].count(name) > 0)
         settings.set("--" + name, value);
     for (const auto& [name, on] : flags.switches)
       if (on) settings.set("--" + name, "true");
@@ -145,6 +154,7 @@ class Command {
 
  private:
   CLI::App& app_;
+  std::map<const CLI::App*, std::set<std::string>> added_;  // the settings each command takes
   std::shared_ptr<std::set<std::string>> warned_ = std::make_shared<std::set<std::string>>();
 };
 
@@ -158,6 +168,7 @@ void add_common(Command& cmd, CLI::App* command) {
   };
   cmd.add_setting(command, "url");
   cmd.add_setting(command, "dir", defaults.dir.string());
+  if (command->get_name() != "schema") cmd.add_setting(command, "format", "strata");  // schema's --format is its output
   cmd.add_setting(command, "ledger-table", defaults.ledger_table);
   cmd.add_setting(command, "lock-timeout", seconds(defaults.lock_timeout));
   cmd.add_setting(command, "statement-timeout", seconds(defaults.statement_timeout));
@@ -197,9 +208,10 @@ int main(int argc, char** argv) {
   for (const char* name : {"target", "out-of-order", "single-transaction", "dry-run", "strict", "baseline-on-migrate",
                            "check-drift", "dev-url", "list-migrations"})
     cmd.add_setting(migrate, name);
-  migrate->add_flag("--resume{resume}", f.given["resume"],
-                    "continue a migration that failed part-way; --resume=retry or --resume=skip for a statement in "
-                    "doubt");
+  cmd.add_optional_value(
+      migrate, "resume",
+      "continue a migration that failed part-way; --resume=retry or --resume=skip for a statement in "
+      "doubt");
   auto* status = app.add_subcommand("status", "show every migration and its state");
   add_common(cmd, status);
   status->add_flag("--check", f.check, "exit 3 when anything stops migrate, 6 when anything is pending");
@@ -209,9 +221,9 @@ int main(int argc, char** argv) {
   add_common(cmd, rollback);
   auto* to = rollback->add_option("--to", f.rollback_to, "undo every version above this one");
   rollback->add_option("--steps", f.steps, "how many versions to undo")->capture_default_str()->excludes(to);
-  rollback->add_flag("--resume{resume}", f.given["resume"],
-                     "continue an undo that failed part-way; --resume=retry or --resume=skip for a statement in "
-                     "doubt");
+  cmd.add_optional_value(rollback, "resume",
+                         "continue an undo that failed part-way; --resume=retry or --resume=skip for a statement in "
+                         "doubt");
   auto* baseline = app.add_subcommand("baseline", "mark an existing database as being at a version");
   add_common(cmd, baseline);
   baseline->add_option("--version", f.baseline_version, "the version the database is at")->required();

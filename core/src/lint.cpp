@@ -183,7 +183,7 @@ LintReport lint(const LintRequest& request, const Options& options) {
     target.emplace(options, quiet);
     target->load_driver();
     target->connect(detail::Access::read_only);
-    selected_for_dialect = select_for_dialect(all, target->connection().dialect().suffixes());
+    selected_for_dialect = select_for_dialect(all, target->connection().dialect().suffixes(), options.format);
     Plan plan = make_plan(selected_for_dialect, target->ledger_rows(), PlanOptions{});
     for (const auto& p : plan.pending)
       for (const auto& m : selected_for_dialect)

@@ -210,7 +210,7 @@ bool is_url(std::string_view text) {
 std::vector<Migration> history_of(const Options& o, bool missing_dir_is_empty) {
   std::error_code ec;
   bool none = o.dir.empty() || (missing_dir_is_empty && !fs::exists(o.dir, ec));
-  std::vector<Migration> files = none ? std::vector<Migration>{} : load_directory(o.dir, o.dialects);
+  std::vector<Migration> files = none ? std::vector<Migration>{} : load_directory(o.dir, o.dialects, o.format);
   if (o.embedded) {
     for (auto& m : o.embedded->migrations(o.dialects)) {
       refuse_duplicate(files, m);

@@ -95,6 +95,17 @@ const std::vector<Entry>& entries() {
       {{"url", "a database URL", "the database (sqlite:app.db, postgres://..., mysql://...)"},
        [](Options& o, auto shown, auto v) { o.url = text(shown, v); }},
       {{"dir", "a directory", "the migrations directory"}, [](Options& o, auto, auto v) { o.dir = std::string(v); }},
+      {{"format", "a layout",
+        "how the migrations directory is laid out: strata (the default), golang-migrate, goose, dbmate, flyway, pop "
+        "or diesel"},
+       [](Options& o, auto shown, auto v) {
+         auto layout = parse_layout(v);
+         if (!layout)
+           throw Error(ErrorKind::usage, std::string(shown) + " '" + without_passwords(v) +
+                                             "' is not a layout: strata, golang-migrate, goose, dbmate, flyway, "
+                                             "pop or diesel");
+         o.format = *layout;
+       }},
       {{"schema", "a file or directory", "the declared schema that diff and generate compare with (schema.yaml)"},
        [](Options& o, auto shown, auto v) { o.schema = text(shown, v); }},
       {{"ledger-table", "a table name", "the ledger table"},

@@ -6,6 +6,8 @@
 
 #include "utf8.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -294,6 +296,9 @@ struct FileRead {
   std::string path;                   // the directory's path and the file's name, as messages name it
   std::size_t name_at = 0;            // where the file's name starts in `path`
   std::optional<MigrationName> name;  // empty: refused by `problem` before it was read
+  std::string script;                 // the ledger's `script`: the file's name, or `folder/up.sql` (diesel)
+  bool named = false;                 // `name` was given by the folder (diesel), not read from the file's name
+  bool no_transaction = false;        // diesel's metadata.toml: run_in_transaction = false
   std::string identity;               // migration_identity(*name)
   std::string variant;                // the identity, " for <dialect>" for a dialect's variant
   std::string problem;                // why the file is refused ("": it was read)
@@ -303,12 +308,15 @@ struct FileRead {
   std::string_view file_name() const { return std::string_view(path).substr(name_at); }
 };
 
-void read_one(FileRead& f, std::span<const std::string> declared) {
+// Why an empty file is refused, and which layouts read one as a migration with nothing to do.
+const char* const empty_file = "the file is empty (nothing but whitespace and comments)";
+
+void read_one(FileRead& f, std::span<const std::string> declared, Layout layout) {
   try {
-    std::string file(f.file_name());
-    f.name = parse_migration_name(file, declared);
+    std::string file = f.script.empty() ? std::string(f.file_name()) : f.script;
+    if (!f.named) f.name = parse_migration_name(f.file_name(), declared);
     if (!f.name) {
-      f.problem = naming_hint(file);
+      f.problem = naming_hint(std::string(f.file_name()));
       return;
     }
     f.identity = migration_identity(*f.name);
@@ -321,8 +329,13 @@ void read_one(FileRead& f, std::span<const std::string> declared) {
     std::string normalised;  // only when the text is not already normal
     std::string_view normal = text;
     if (!is_normal_script(text)) normal = normalised = normalise_script(text);
-    if (!has_content(normal)) {
-      f.problem = "the file is empty (nothing but whitespace and comments)";
+    bool empty_allowed = layout == Layout::golang_migrate || layout == Layout::pop || layout == Layout::diesel;
+    if (!has_content(normal) && (f.name->portable || !empty_allowed)) {
+      f.problem = empty_file;
+      if (!f.name->portable && layout == Layout::strata)
+        f.problem +=
+            "; golang-migrate, pop and diesel read an empty file as a migration with nothing to do: "
+            "set format = \"golang-migrate\" (or pop, diesel) in strata.toml, or --format, to read it so";
       return;
     }
     try {
@@ -330,6 +343,8 @@ void read_one(FileRead& f, std::span<const std::string> declared) {
         f.read = portable_migrations(*f.name, file, f.path, ops::parse_yaml(std::string(normal), f.path));
       } else {
         f.read = sql_migrations(Migration::sql(*f.name, std::move(file), std::move(text), f.path));
+        if (f.no_transaction)
+          for (auto& m : f.read) m.transactional = false;
       }
       const std::string& dialect = f.read.front().dialect;
       f.variant = dialect.empty() ? f.identity : f.identity + " for " + dialect;
@@ -346,11 +361,11 @@ void read_one(FileRead& f, std::span<const std::string> declared) {
 
 // Reads every file, on as many threads as the machine has cores (at most 8), each taking the
 // next unread file; a few files are read on the calling thread.
-void read_all(std::vector<FileRead>& files, std::span<const std::string> declared) {
+void read_all(std::vector<FileRead>& files, std::span<const std::string> declared, Layout layout) {
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < files.size();)
-      read_one(files[i], declared);
+      read_one(files[i], declared, layout);
   };
   std::size_t helpers = std::min<std::size_t>({std::thread::hardware_concurrency(), 8, files.size() / 16});
   std::vector<std::thread> threads;
@@ -406,24 +421,148 @@ void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vect
   std::sort(directories.begin(), directories.end());
 }
 
+// diesel's folder name, `<version>_<name>` with a version such as 2019-02-26-002946: the version
+// without its dashes, as diesel records it.
+std::optional<MigrationName> diesel_folder(std::string_view folder) {
+  std::size_t separator = folder.find('_');
+  if (separator == std::string_view::npos || separator == 0 || separator + 1 == folder.size()) return std::nullopt;
+  std::string digits;
+  for (char c : folder.substr(0, separator)) {
+    if (c == '-') continue;
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    digits += c;
+  }
+  MigrationName name;
+  name.version = Version::parse(digits);
+  if (!name.version) return std::nullopt;
+  name.description = description_of(folder.substr(separator + 1));
+  return name;
+}
+
+// diesel's metadata.toml: whether the migration runs outside a transaction; what is wrong in it
+// goes to `problems`.
+bool diesel_no_transaction(const std::string& path, std::vector<std::string>& problems) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    problems.push_back(path + ": line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    return false;
+  }
+  bool no_transaction = false;
+  for (const auto& [key, node] : table) {
+    if (key.str() == "run_in_transaction" && node.is_boolean())
+      no_transaction = !node.as_boolean()->get();
+    else
+      problems.push_back(path + ": " + std::string(key.str()) +
+                         ": strata reads only run_in_transaction = true or false in a diesel metadata.toml");
+  }
+  return no_transaction;
+}
+
+// The files of a diesel directory, each folder's up.sql and down.sql named by the folder.
+void list_diesel(const fs::path& dir, std::vector<FileRead>& files, std::vector<std::string>& problems) {
+  std::vector<FileRead> top;
+  std::vector<std::string> folders;
+  list_directory(dir, top, folders);
+  for (const auto& f : top)
+    problems.push_back(f.path +
+                       ": not in a migration's folder: diesel's layout keeps each migration in "
+                       "<version>_<name>/up.sql");
+  for (const auto& folder_path : folders) {
+    std::string folder = folder_path.substr(folder_path.rfind('/') + 1);
+    auto name = diesel_folder(folder);
+    if (!name) {
+      problems.push_back(folder_path +
+                         ": not a migration folder: expected <version>_<name>, e.g. "
+                         "2019-02-26-002946_create_users");
+      continue;
+    }
+    std::vector<FileRead> inside;
+    std::vector<std::string> nested;
+    list_directory(folder_path, inside, nested);
+    for (const auto& n : nested) problems.push_back(n + ": a folder inside a migration's folder");
+    bool no_transaction = false, up = false;
+    for (const auto& f : inside)
+      if (f.file_name() == "metadata.toml") no_transaction = diesel_no_transaction(f.path, problems);
+    for (auto& f : inside) {
+      std::string file(f.file_name());
+      if (file == "metadata.toml") continue;
+      if (file != "up.sql" && file != "down.sql") {
+        problems.push_back(f.path + ": not up.sql, down.sql or metadata.toml, the files of a diesel migration");
+        continue;
+      }
+      up = up || file == "up.sql";
+      f.named = true;
+      f.name = *name;
+      f.name->kind = file == "up.sql" ? MigrationKind::versioned : MigrationKind::undo;
+      f.script = folder + "/" + file;
+      f.no_transaction = no_transaction;
+      files.push_back(std::move(f));
+    }
+    if (!up) problems.push_back(folder_path + ": no up.sql");
+  }
+}
+
+// Flyway: every subfolder's files too, each named by its own name.
+void list_recursively(const fs::path& dir, std::vector<FileRead>& files) {
+  std::vector<std::string> folders;
+  list_directory(dir, files, folders);
+  for (const auto& folder : folders) list_recursively(folder, files);
+}
+
 }  // namespace
 
-std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> declared) {
+const char* to_string(Layout layout) {
+  switch (layout) {
+    case Layout::strata: return "strata";
+    case Layout::golang_migrate: return "golang-migrate";
+    case Layout::goose: return "goose";
+    case Layout::dbmate: return "dbmate";
+    case Layout::flyway: return "flyway";
+    case Layout::pop: return "pop";
+    case Layout::diesel: return "diesel";
+  }
+  return "?";
+}
+
+std::optional<Layout> parse_layout(std::string_view text) {
+  for (Layout l : {Layout::strata, Layout::golang_migrate, Layout::goose, Layout::dbmate, Layout::flyway, Layout::pop,
+                   Layout::diesel})
+    if (text == to_string(l)) return l;
+  return std::nullopt;
+}
+
+std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> declared, Layout layout) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw Error(ErrorKind::usage, "the migrations directory '" + dir.string() + "' does not exist");
   std::vector<FileRead> files;
   std::vector<std::string> directories;
-  list_directory(dir, files, directories);
-  read_all(files, declared);
+  std::vector<std::string> problems;
+  if (layout == Layout::diesel) {
+    list_diesel(dir, files, problems);
+  } else if (layout == Layout::flyway) {
+    list_recursively(dir, files);
+    std::sort(files.begin(), files.end(), [](const FileRead& a, const FileRead& b) { return a.path < b.path; });
+  } else {
+    list_directory(dir, files, directories);
+  }
+  read_all(files, declared, layout);
 
   // The files in order: the first of several problems, or a file read wrongly, is the first by name.
-  std::vector<std::string> problems;
   auto refuse = [&](const std::string& path, const std::string& why) { problems.push_back(path + ": " + why); };
   auto directory = directories.begin();
   auto directories_before = [&](const std::string* path) {
-    for (; directory != directories.end() && (!path || *directory < *path); ++directory)
-      refuse(*directory, "a directory: migrations are read from one flat directory");
+    for (; directory != directories.end() && (!path || *directory < *path); ++directory) {
+      struct stat st {};
+      bool up = ::stat((*directory + "/up.sql").c_str(), &st) == 0;
+      refuse(*directory, up ? "a directory: migrations are read from one flat directory; it holds up.sql, as diesel's "
+                              "folder per migration does: set format = \"diesel\" in strata.toml, or --format, to "
+                              "read such folders"
+                            : "a directory: migrations are read from one flat directory; Flyway reads the subfolders "
+                              "of its locations: set format = \"flyway\" in strata.toml, or --format, to read them so");
+    }
   };
   // Two forms of one migration are possible only where a portable one is.
   bool portable = std::any_of(files.begin(), files.end(), [](const FileRead& f) { return f.name && f.name->portable; });
@@ -481,7 +620,8 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   return migrations;
 }
 
-std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::span<const std::string> suffixes) {
+std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::span<const std::string> suffixes,
+                                          Layout layout) {
   std::vector<std::string> preferred;  // as tags: a driver may declare an alias (postgresql)
   for (const auto& s : suffixes) preferred.push_back(dialect_tag(s).value_or(s));
   auto rank = [&](const Migration& m) {
@@ -503,11 +643,14 @@ std::vector<Migration> select_for_dialect(std::vector<Migration> files, std::spa
     std::string identity = migration_identity(files[i]);
     if (best[identity] != i) continue;
     if (rank(files[i]) > preferred.size()) {
+      if (layout == Layout::pop) continue;  // pop's rule: a version for some databases only
       std::string dialects;
       for (const auto& d : variants[identity]) dialects += (dialects.empty() ? "" : ", ") + d;
       std::string wanted = preferred.empty() ? std::string("this database") : std::string(preferred.front());
       problems.push_back(identity + " has variants for " + dialects + " but none for " + wanted +
-                         " and no plain .sql file (" + files[i].script + ")");
+                         " and no plain .sql file (" + files[i].script +
+                         "); pop skips such a version on other databases: set format = \"pop\" in strata.toml, or "
+                         "--format, to do so");
       continue;
     }
     chosen.push_back(std::move(files[i]));

@@ -21,6 +21,7 @@
 #include <strata/plan.hpp>
 #include <strata/report.hpp>
 #include <strata/schema.hpp>
+#include <strata/source.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +37,7 @@ namespace strata {
 struct Options {
   std::string url;                               // the database, e.g. "sqlite:app.db"
   std::filesystem::path dir = "migrations";      // "" for none (only embedded migrations)
+  Layout format = Layout::strata;                // how `dir` is laid out (<strata/source.hpp>)
   std::filesystem::path schema = "schema.yaml";  // the declared schema (a file or a directory): diff, generate
   std::optional<MigrationSet> embedded{};        // migrations compiled into the product
   std::string ledger_table = "strata_history";

@@ -80,19 +80,42 @@ STRATA_API std::vector<Migration> sql_migrations(Migration base);
 STRATA_API std::vector<Migration> portable_migrations(const MigrationName& name, const std::string& script,
                                                       const std::string& origin, const ops::Script& operations);
 
+// How a migrations directory is laid out: strata's own rules, or another tool's, so that a
+// project switching to strata keeps its files as they are (strata.toml `format`, --format,
+// Options::format). Every layout reads the names above, checksums every file, keeps the order
+// and the refusals before anything runs and the dialect's splitting; what each adds:
+//   golang_migrate, pop  an empty file is a migration with nothing to do (recorded as applied);
+//                        pop also skips, on other databases, a version whose files are all for
+//                        some databases only (select_for_dialect)
+//   goose, dbmate        nothing beyond strata's rules (their markers are read in every layout)
+//   flyway               the directory's subfolders are read too, as Flyway reads a location
+//   diesel               a folder per migration, `<version>_<name>/up.sql` (and `down.sql`,
+//                        `metadata.toml` with `run_in_transaction = false`), versions written
+//                        `2019-02-26-002946` (read as 20190226002946, as diesel records them);
+//                        empty files are migrations with nothing to do
+// With strata's own layout, a file or folder another layout would read differently is refused,
+// naming the format that reads it (never read one way silently).
+enum class Layout { strata, golang_migrate, goose, dbmate, flyway, pop, diesel };
+STRATA_API const char* to_string(Layout layout);
+// The layout `text` names ("golang-migrate"), or nullopt.
+STRATA_API std::optional<Layout> parse_layout(std::string_view text);
+
 // Every migration file in `dir`, every dialect's variants included, in apply order; `declared`
-// as for parse_migration_name. Loads no plugin. Throws Error(usage) when `dir` is missing,
-// Error(validation) listing every defective file in the order of their names. Reads the files
-// on as many threads as the machine has cores (at most 8), all joined before it returns; safe to
-// call from several threads at once.
+// as for parse_migration_name; read as `layout` lays them out. Loads no plugin. Throws Error(usage) when `dir` is
+// missing, Error(validation) listing every defective file in the order of their names. Reads the files on as many
+// threads as the machine has cores (at most 8), all joined before it returns; safe to call from several threads at
+// once.
 STRATA_API std::vector<Migration> load_directory(const std::filesystem::path& dir,
-                                                 std::span<const std::string> declared = {});
+                                                 std::span<const std::string> declared = {},
+                                                 Layout layout = Layout::strata);
 
 // The migrations for one dialect: for each migration, the variant whose tag comes first in
 // `preferred` (a driver's Dialect::suffixes(), e.g. mariadb, then mysql; aliases count as their
-// tag), else the plain file. A variant for any other database is never chosen. Throws
-// Error(validation) naming a migration that has variants, none for this dialect and no plain file.
+// tag), else the plain file. A variant for any other database is never chosen. A migration that
+// has variants, none for this dialect and no plain file is left out with Layout::pop (its rule);
+// with any other layout, Error(validation) names it.
 STRATA_API std::vector<Migration> select_for_dialect(std::vector<Migration> files,
-                                                     std::span<const std::string> preferred);
+                                                     std::span<const std::string> preferred,
+                                                     Layout layout = Layout::strata);
 
 }  // namespace strata
