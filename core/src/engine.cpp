@@ -91,8 +91,7 @@ struct Engine::Impl {
     // Variants to choose among only where a file is one (load_directory and an embedded set
     // refuse two migrations of one identity otherwise).
     if (std::any_of(migrations.begin(), migrations.end(), [](const Migration& m) { return !m.dialect.empty(); }))
-      migrations =
-          select_for_dialect(std::move(migrations), target.connection().dialect().suffixes(), options.format);
+      migrations = select_for_dialect(std::move(migrations), target.connection().dialect().suffixes(), options.format);
     if (check) check(migrations);
     if (read_error) std::rethrow_exception(read_error);
     if (!early && read) read();
