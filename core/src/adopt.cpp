@@ -1,7 +1,9 @@
 // `adopt`'s decision, beside the planner: pure, from the migrations, the ledger and the old
 // tool's record to the rows to write (see <strata/adopt.hpp>).
 #include <strata/adopt.hpp>
+#include <strata/error.hpp>
 
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -19,6 +21,8 @@ constexpr std::array tools{
     ForeignTool{"dbmate", "schema_migrations", "the versions applied, one row each", false},
     ForeignTool{"rails", "schema_migrations", "the versions applied, one row each", false},
     ForeignTool{"pop", "schema_migration", "the versions applied, one row each", false},
+    ForeignTool{"diesel", "__diesel_schema_migrations", "the versions applied, one row each", false},
+    ForeignTool{"sqlx", "_sqlx_migrations", "a row per version: description, success, SHA-384 checksum", true},
     ForeignTool{"flyway", "flyway_schema_history",
                 "a row per run: version, file, CRC-32 checksum, who ran it, success; baselines", true},
     ForeignTool{"alembic", "alembic_version", "its head revisions only (hashes, no versions)", false},
@@ -70,6 +74,8 @@ class Adoption {
       golang_migrate();
     } else if (tool_ == "flyway") {
       flyway();
+    } else if (tool_ == "sqlx") {
+      sqlx();
     } else {
       applied_list();
     }
@@ -150,6 +156,31 @@ class Adoption {
                 [](const auto& a, const auto& b) { return *a.first->version < *b.first->version; });
     for (const auto& [m, row] : applied) record(*m, nullptr);
     summary(applied.size());
+  }
+
+  // sqlx: a row per version, its SHA-384 of the file checked; a failed one (dirty) carried over.
+  void sqlx() {
+    std::vector<std::pair<const Migration*, const ForeignRow*>> rows;
+    for (const auto& row : history_.rows)
+      if (const Migration* m = file_of(row.version)) rows.emplace_back(m, &row);
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return *a.first->version < *b.first->version; });
+    std::size_t count = 0;
+    for (const auto& [m, row] : rows) {
+      if (row->success) {
+        const SqlScript* sql = m->sql_script();
+        std::string now = sql ? sqlx_checksum(sql->text) : "";
+        if (now != row->sha384) {
+          plan_.problems.push_back(m->where() + ": sqlx recorded checksum " + row->sha384 + " for version " +
+                                   m->version->str() + ", the file's is " + (now.empty() ? "none" : now) +
+                                   ": the file changed after sqlx applied it; restore it before adopting");
+          continue;
+        }
+        ++count;
+      }
+      record(*m, row);
+    }
+    summary(count);
   }
 
   // Flyway: its rows as they are, each checked against the file's checksum.
@@ -283,6 +314,20 @@ AdoptionPlan make_adoption_plan(std::span<const Migration> migrations, std::span
     return refused;
   }
   return Adoption(migrations, history, options).plan();
+}
+
+std::string sqlx_checksum(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha384(), nullptr) != 1)
+    throw Error(ErrorKind::internal, "SHA-384 failed");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0x0f];
+  }
+  return out;
 }
 
 std::int32_t flyway_checksum(std::string_view text) {

@@ -6,6 +6,7 @@
 #include <strata/error.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace strata::detail {
@@ -19,6 +20,7 @@ std::vector<std::string> columns_of(std::string_view tool) {
     return {"version",      "description",    "type",    "script",        "checksum",
             "installed_by", "execution_time", "success", "installed_rank"};
   if (tool == "alembic") return {"version_num"};
+  if (tool == "sqlx") return {"version", "success", "checksum"};
   return {"version"};  // dbmate, Rails, pop
 }
 
@@ -41,6 +43,31 @@ class Reader {
       if (ec == std::errc{} && end == s->data() + s->size()) return n;
     }
     throw wrong(column, "not an integer");
+  }
+
+  // sqlx's BYTEA/BLOB of 48 bytes, as the driver gives it: the bytes themselves, or hex ("\\x..."
+  // from PostgreSQL's text form); lower-case hex.
+  std::string sha384(const Value& v, std::string_view column) const {
+    const auto* s = std::get_if<std::string>(&v);
+    if (!s) throw wrong(column, "not a SHA-384 checksum");
+    std::string_view bytes = *s;
+    auto is_hex = [](std::string_view t) {
+      return t.size() == 96 && std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isxdigit(c); });
+    };
+    if (bytes.starts_with("\\x")) bytes.remove_prefix(2);
+    if (is_hex(bytes)) {
+      std::string out(bytes);
+      std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+      return out;
+    }
+    if (bytes.size() != 48) throw wrong(column, "not a SHA-384 checksum (48 bytes)");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+      out += hex[c >> 4];
+      out += hex[c & 0x0f];
+    }
+    return out;
   }
 
   bool flag(const Value& v, std::string_view column) const {
@@ -94,6 +121,10 @@ ForeignRow row_of(const ForeignHistory& history, std::size_t index, const Row& r
       row.kind = MigrationKind::baseline;
     else if (row.version.empty())
       row.kind = MigrationKind::repeatable;
+  } else if (tool == "sqlx") {
+    row.version = read.text(r.at(0), "version");
+    row.success = read.flag(r.at(1), "success");
+    row.sha384 = read.sha384(r.at(2), "checksum");
   } else {
     row.version = read.text(r.at(0), tool == "alembic" ? "version_num" : "version");
   }
@@ -135,7 +166,7 @@ ForeignHistory read_foreign_history(Connection& connection, const AdoptOptions& 
     select += (select.empty() ? "" : ", ") + d.quote_identifier(column);
   }
   // golang-migrate's table has a dirty flag that dbmate's lacks: read as dbmate's, it would lose it.
-  if ((tool.name == "dbmate" || tool.name == "rails" || tool.name == "pop") &&
+  if ((tool.name == "dbmate" || tool.name == "rails" || tool.name == "pop" || tool.name == "diesel") &&
       std::find(present.begin(), present.end(), "dirty") != present.end())
     throw Error(ErrorKind::validation, history.table + " in " + where +
                                            " has a dirty column, as golang-migrate's has: adopt it with --from "

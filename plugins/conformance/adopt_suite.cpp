@@ -261,6 +261,52 @@ TEST_CASE("adopt --from alembic baselines its one head at the version named, and
   CHECK(Inspector(url).has_table("adopt_three"));
 }
 
+TEST_CASE("adopt --from sqlx verifies its SHA-384 checksums, and adopt --from diesel reads its versions", "[adopt]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  std::string one = std::string(create_1) + ";\n", two = std::string(create_2) + ";\n";
+  dir.write("20240101000000_one.up.sql", one);
+  dir.write("20240101000000_one.down.sql", "DROP TABLE adopt_one;\n");
+  dir.write("20240102000000_two.up.sql", two);
+  dir.write("20240103000000_three.up.sql", std::string(create_3) + ";\n");
+  // sqlx's table, with the checksum as it stores it: the 48 bytes (BYTEA on PostgreSQL, BLOB elsewhere).
+  bool postgres = Inspector(url).connection().dialect().name() == "postgres";
+  auto blob = [&](const std::string& hex) { return postgres ? "'\\x" + hex + "'::bytea" : "X'" + hex + "'"; };
+  auto row = [&](const char* version, const char* description, const std::string& checksum) {
+    return std::string(
+               "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) "
+               "VALUES (") +
+           version + ", '" + description + "', TRUE, " + blob(checksum) + ", 12)";
+  };
+  run_sql(url, {create_1, create_2,
+                std::string("CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, "
+                            "installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, "
+                            "checksum ") +
+                    (postgres ? "BYTEA" : "BLOB") + " NOT NULL, execution_time BIGINT NOT NULL)",
+                row("20240101000000", "one", sqlx_checksum(one)), row("20240102000000", "two", sqlx_checksum(one))});
+  expect_refused(url, command_args("adopt", url, dir, {"--from", "sqlx"}), 3,
+                 {"20240102000000_two.up.sql: sqlx recorded checksum " + sqlx_checksum(one),
+                  "the file changed after sqlx applied it"});
+  run_sql(url, {"DELETE FROM _sqlx_migrations WHERE version = 20240102000000",
+                row("20240102000000", "two", sqlx_checksum(two))});
+  ProcessResult adopted = run_strata(command_args("adopt", url, dir, {"--from", "sqlx"}));
+  INFO(adopted.err);
+  REQUIRE(adopted.exit_code == 0);
+  CHECK(states(url, dir) ==
+        std::vector<std::string>{"20240101000000=applied", "20240102000000=applied", "20240103000000=pending"});
+
+  std::string diesel_url = fresh_database_url();
+  run_sql(diesel_url, {create_1,
+                       "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, "
+                       "run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+                       "INSERT INTO __diesel_schema_migrations (version) VALUES ('20240101000000')"});
+  ProcessResult diesel = run_strata(command_args("adopt", diesel_url, dir, {"--from", "diesel"}));
+  INFO(diesel.err);
+  REQUIRE(diesel.exit_code == 0);
+  CHECK(states(diesel_url, dir) ==
+        std::vector<std::string>{"20240101000000=applied", "20240102000000=pending", "20240103000000=pending"});
+}
+
 TEST_CASE("adopt refuses a missing table, another tool's table and an unknown tool, changing nothing", "[adopt]") {
   std::string url = fresh_database_url();
   ScratchDir dir;

@@ -77,6 +77,31 @@ TEST_CASE(
   CHECK_THAT(missing.problems[0], Catch::Contains("records version 3 that no migration file has"));
 }
 
+TEST_CASE("sqlx's checksum is the SHA-384 of the file's bytes as they are") {
+  // sha384sum of the same bytes.
+  CHECK(sqlx_checksum("") ==
+        "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b");
+  CHECK(sqlx_checksum("a\r\n") != sqlx_checksum("a\n"));  // unlike strata's own checksum, line endings count
+}
+
+TEST_CASE("sqlx: a changed file refuses, and a failed row is carried over as not known") {
+  Migration one = versioned("1", "1_a.sql", "CREATE TABLE a (id INTEGER);\n");
+  Migration two = versioned("2", "2_b.sql", "CREATE TABLE b (id INTEGER);\n");
+  std::vector<Migration> files{one, two};
+  auto sqlx_row = [](const Migration& m, std::string checksum, bool success = true) {
+    ForeignRow row = version_row(m.version->str().c_str(), success);
+    row.sha384 = std::move(checksum);
+    return row;
+  };
+  auto plan = plan_for(files, history_of("sqlx", {sqlx_row(two, sqlx_checksum(two.sql_script()->text), false),
+                                                  sqlx_row(one, sqlx_checksum(one.sql_script()->text))}));
+  CHECK(plan.problems.empty());
+  CHECK(scripts(plan) == std::vector<std::string>{"1_a.sql", "2_b.sql failed"});
+  CHECK(plan.rows[1].statements_done == statements_unknown);
+  auto changed = plan_for(files, history_of("sqlx", {sqlx_row(one, sqlx_checksum("other"))}));
+  CHECK_THAT(changed.problems.at(0), Catch::Contains("1_a.sql: sqlx recorded checksum"));
+}
+
 TEST_CASE("dbmate's versions are recorded in version order, and unknown and unreadable versions are all named") {
   std::vector<Migration> files{versioned("20240101", "20240101_a.sql"), versioned("20240102", "20240102_b.sql")};
   auto plan = plan_for(files, history_of("dbmate", {version_row("20240102"), version_row("20240101")}));

@@ -43,9 +43,10 @@ struct ForeignRow {
   std::string script;                             // Flyway: the file it ran
   std::string type;                               // Flyway: its `type` column ("SQL", "BASELINE", ...)
   std::optional<std::int32_t> crc32;              // Flyway: its checksum of the file
+  std::string sha384;                             // sqlx: its checksum of the file, lower-case hex
   std::string installed_by;                       // Flyway: who ran it; "" where the tool keeps none
   std::int64_t execution_ms = 0;                  // Flyway: how long it ran
-  bool success = true;                            // false: it failed (Flyway), or is dirty (golang-migrate)
+  bool success = true;  // false: it failed (Flyway, sqlx), or is dirty (golang-migrate)
 };
 
 // What the old tool's table says, as read.
@@ -81,6 +82,9 @@ struct AdoptionPlan {
 STRATA_API AdoptionPlan make_adoption_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger,
                                            const ForeignHistory& history, const AdoptOptions& options,
                                            const std::string& ledger_table);
+
+// sqlx's checksum of a SQL file's text: the SHA-384 of its bytes as they are, lower-case hex.
+STRATA_API std::string sqlx_checksum(std::string_view text);
 
 // Flyway's checksum of a SQL file's text: the CRC-32 of its lines' UTF-8 bytes without their line
 // endings (and without a leading byte order mark), as a signed 32-bit integer.
