@@ -46,7 +46,7 @@ struct ForeignRow {
   std::string sha384;                             // sqlx: its checksum of the file, lower-case hex
   std::string installed_by;                       // Flyway: who ran it; "" where the tool keeps none
   std::int64_t execution_ms = 0;                  // Flyway: how long it ran
-  bool success = true;  // false: it failed (Flyway, sqlx), or is dirty (golang-migrate)
+  bool success = true;                            // false: it failed (Flyway, sqlx), or is dirty (golang-migrate)
 };
 
 // What the old tool's table says, as read.
