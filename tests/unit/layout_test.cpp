@@ -2,6 +2,7 @@
 // and strata's own layout refuses what another would read differently, naming the format.
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
+#include <strata/plan.hpp>
 #include <strata/source.hpp>
 
 #include <catch2/catch.hpp>
@@ -151,4 +152,26 @@ TEST_CASE("pop: a version for some databases only is skipped on the others, and 
     CHECK_THAT(std::string(e.what()), Catch::Contains("version 20240102000000 has variants for postgres") &&
                                           Catch::Contains("set format = \"pop\""));
   }
+}
+
+TEST_CASE("a rollback with no undo file names the file the migration's own layout would have") {
+  ScratchDir dir;
+  dir.write("2019-02-26-002946_create_users/up.sql", "CREATE TABLE users (id INTEGER);\n");
+  dir.write("000002_x.up.sql", "CREATE TABLE x (id INTEGER);\n");
+  auto expected = [](const std::vector<strata::Migration>& files, const char* file) {
+    strata::LedgerRow row;
+    row.installed_rank = 1;
+    row.version = files.front().version;
+    row.script = files.front().script;
+    row.checksum = files.front().checksum;
+    std::vector<strata::LedgerRow> ledger{row};
+    auto plan = strata::make_rollback_plan(files, ledger, {});
+    REQUIRE(plan.problems.size() == 1);
+    CHECK_THAT(plan.problems[0], Catch::EndsWith(std::string("has no undo migration (") + file + ")"));
+  };
+  fs::remove(dir.path / "000002_x.up.sql");
+  expected(strata::load_directory(dir.path, {}, Layout::diesel), "2019-02-26-002946_create_users/down.sql");
+  fs::remove_all(dir.path / "2019-02-26-002946_create_users");
+  dir.write("000002_x.up.sql", "CREATE TABLE x (id INTEGER);\n");
+  expected(strata::load_directory(dir.path, {}, Layout::golang_migrate), "000002_x.down.sql");
 }
