@@ -402,8 +402,8 @@ Report Engine::adopt(const AdoptOptions& adopt) {
   detail::foreign_tool(adopt.from);  // an unknown tool is a usage error, before any connection
   bool dry_run = impl.options.dry_run;
   std::vector<LedgerRow> step0_rows;
-  auto migrations =
-      impl.open(dry_run ? Access::read_only : Access::may_create, [&] { step0_rows = impl.target.ledger_rows(); });
+  // Read only: adoption is of a database that exists; a mistyped URL must create nothing.
+  auto migrations = impl.open(Access::read_only, [&] { step0_rows = impl.target.ledger_rows(); });
   Report report = impl.new_report("adopt");
   ForeignHistory history = detail::read_foreign_history(impl.target.connection(), adopt);
   auto decide = [&](std::span<const LedgerRow> rows) {
@@ -424,7 +424,9 @@ Report Engine::adopt(const AdoptOptions& adopt) {
   HeldLock lock = impl.lock(report);
   impl.target.ensure_ledger();
   rows = decide(impl.target.ledger().read());
-  detail::Transaction transaction = impl.target.transaction();
+  // One transaction on every backend (plain INSERTs): a ledger adopted half-way would show
+  // versions the old tool applied as pending, and migrate would run them again.
+  detail::Transaction transaction(impl.target.connection().session(), true);
   for (auto& row : rows) impl.target.append_adopted(std::move(row));
   transaction.commit();
   report.actions.push_back("recorded " + std::to_string(rows.size()) + " ledger rows in " + impl.options.ledger_table +
