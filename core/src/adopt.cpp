@@ -1,9 +1,8 @@
 // `adopt`'s decision, beside the planner: pure, from the migrations, the ledger and the old
 // tool's record to the rows to write (see <strata/adopt.hpp>).
 #include <strata/adopt.hpp>
-#include <strata/error.hpp>
+#include <strata/checksum.hpp>
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -38,12 +37,7 @@ std::string listed(const std::vector<std::string>& items) {
 
 // A versioned file's row as strata would write it, taken as applied by the old tool.
 LedgerRow row_of(const Migration& m, const ForeignRow* old) {
-  LedgerRow row;
-  row.version = m.version;
-  row.description = m.description;
-  row.kind = m.kind;
-  row.script = m.script;
-  row.checksum = m.checksum;
+  LedgerRow row = ledger_row_about(m);
   if (old) {
     row.installed_by = old->installed_by;
     row.execution_ms = old->execution_ms;
@@ -317,17 +311,7 @@ AdoptionPlan make_adoption_plan(std::span<const Migration> migrations, std::span
 }
 
 std::string sqlx_checksum(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha384(), nullptr) != 1)
-    throw Error(ErrorKind::internal, "SHA-384 failed");
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
+  return sha384_hex(text);
 }
 
 std::int32_t flyway_checksum(std::string_view text) {

@@ -21,12 +21,24 @@ std::string sha256_hex(std::string_view bytes) {
   unsigned int length = 0;
   if (!sha256 || EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, sha256.get(), nullptr) != 1)
     throw std::runtime_error("SHA-256 failed");
+  return to_hex({reinterpret_cast<const char*>(digest.data()), length});
+}
+
+std::string sha384_hex(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha384(), nullptr) != 1)
+    throw std::runtime_error("SHA-384 failed");
+  return to_hex({reinterpret_cast<const char*>(digest.data()), length});
+}
+
+std::string to_hex(std::string_view bytes) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(std::size_t{length} * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += hex[c >> 4];
+    out += hex[c & 0x0f];
   }
   return out;
 }

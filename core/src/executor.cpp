@@ -140,12 +140,7 @@ void Executor::warn(Event::Type type, std::string message) {
 }
 
 LedgerRow Executor::row_for(const Migration& m) const {
-  LedgerRow row;
-  row.version = m.version;
-  row.description = m.description;
-  row.kind = m.kind;
-  row.script = m.script;
-  row.checksum = m.checksum;
+  LedgerRow row = ledger_row_about(m);
   row.installed_by = user_;
   row.installed_on = utc_timestamp_now();
   row.session_id = session_;

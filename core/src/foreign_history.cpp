@@ -3,6 +3,7 @@
 // named as such rather than misread.
 #include "foreign_history.hpp"
 
+#include <strata/checksum.hpp>
 #include <strata/error.hpp>
 
 #include <algorithm>
@@ -61,13 +62,7 @@ class Reader {
       return out;
     }
     if (bytes.size() != 48) throw wrong(column, "not a SHA-384 checksum (48 bytes)");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-      out += hex[c >> 4];
-      out += hex[c & 0x0f];
-    }
-    return out;
+    return to_hex(bytes);
   }
 
   bool flag(const Value& v, std::string_view column) const {

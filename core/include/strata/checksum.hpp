@@ -16,6 +16,10 @@ namespace strata {
 STRATA_API std::string script_checksum(std::string_view text);
 // Lower-case hex SHA-256 of the bytes as they are.
 STRATA_API std::string sha256_hex(std::string_view bytes);
+// Lower-case hex SHA-384 of the bytes as they are (sqlx's checksum).
+STRATA_API std::string sha384_hex(std::string_view bytes);
+// The bytes in lower-case hex, two digits each.
+STRATA_API std::string to_hex(std::string_view bytes);
 // The text as it is checksummed: BOM removed, CRLF read as LF.
 STRATA_API std::string normalise_script(std::string_view text);
 // Whether normalise_script would return the text unchanged (no BOM, no CR).

@@ -48,4 +48,16 @@ struct LedgerRow {
   std::string session_id;         // the database session that ran it, where the backend has one
 };
 
+// A row about `m` with its identity filled in (version, description, kind, script, checksum);
+// the rest is the writer's.
+inline LedgerRow ledger_row_about(const Migration& m) {
+  LedgerRow row;
+  row.version = m.version;
+  row.description = m.description;
+  row.kind = m.kind;
+  row.script = m.script;
+  row.checksum = m.checksum;
+  return row;
+}
+
 }  // namespace strata
