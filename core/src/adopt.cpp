@@ -307,7 +307,9 @@ AdoptionPlan make_adoption_plan(std::span<const Migration> migrations, std::span
                                ledger.front().script + "); adopt writes a new ledger only");
     return refused;
   }
-  return Adoption(migrations, history, options).plan();
+  AdoptionPlan plan = Adoption(migrations, history, options).plan();
+  for (auto& row : plan.rows) row.adopted_from = history.tool->name;
+  return plan;
 }
 
 std::string sqlx_checksum(std::string_view text) {

@@ -30,7 +30,8 @@ json to_json(const MigrationStatus& m) {
                    {"success", row.success},
                    {"statements_done", row.statements_done},
                    {"in_doubt", row.in_doubt},
-                   {"session_id", row.session_id}};
+                   {"session_id", row.session_id},
+                   {"adopted_from", row.adopted_from.empty() ? json(nullptr) : json(row.adopted_from)}};
   return out;
 }
 

@@ -29,7 +29,7 @@ struct LedgerColumn {
 };
 
 // In table order; columns of later formats are added at the end by upgrade().
-const std::array<LedgerColumn, 14> columns{{
+const std::array<LedgerColumn, 15> columns{{
     {"installed_rank", {PortableType::integer}, false, 1},
     {"version", {PortableType::string, 50}, true, 1},
     {"description", {PortableType::string, 200}, false, 1},
@@ -44,6 +44,7 @@ const std::array<LedgerColumn, 14> columns{{
     {"in_doubt", {PortableType::boolean}, false, 1},
     {"progress_checksum", {PortableType::string, 64}, true, 2},
     {"session_id", {PortableType::string, 64}, true, 2},
+    {"adopted_from", {PortableType::string, 50}, true, 4},
 }};
 
 // The state table (since format 3): one row per ledger, keyed by the ledger's name.
@@ -172,7 +173,8 @@ std::vector<Value> values_of(const LedgerRow& row) {
           std::int64_t{row.statements_done},
           std::int64_t{row.in_doubt},
           text_or_null(row.progress_checksum),
-          text_or_null(row.session_id)};
+          text_or_null(row.session_id),
+          text_or_null(row.adopted_from)};
 }
 
 // The version of a row: NULL for a repeatable and only for one, a version otherwise.
@@ -211,10 +213,11 @@ LedgerRow row_of(Row& r, Place& at) {
   row.success = boolean_of(r.at(9), at, "success");
   row.statements_done = count_of(r.at(10), at, "statements_done", statements_unknown);
   row.in_doubt = boolean_of(r.at(11), at, "in_doubt");
-  if (row.statements_done == statements_unknown && (row.success || row.in_doubt))
-    refuse(at, "statements_done", "-1 (not known), which only a failed row carried over from another tool has");
   if (r.size() > 12) row.progress_checksum = take_optional_text(r.at(12), at, "progress_checksum").value_or("");
   if (r.size() > 13) row.session_id = take_optional_text(r.at(13), at, "session_id").value_or("");
+  if (r.size() > 14) row.adopted_from = take_optional_text(r.at(14), at, "adopted_from").value_or("");
+  if (row.statements_done == statements_unknown && (row.success || row.in_doubt || row.adopted_from.empty()))
+    refuse(at, "statements_done", "-1 (not known), which only a failed row carried over from another tool has");
   return row;
 }
 
@@ -250,8 +253,6 @@ Ledger::Ledger(Connection& connection, std::string table)
                                       " characters");
 }
 
-// Qualified with the connection's schema where it has one: a migration that moves the session
-// (`SET search_path`, `USE`) must not move the ledger's reads and writes with it.
 // Qualified with the schema strata works in: a migration that moves the session's search path
 // or database moves none of strata's bookkeeping.
 std::string Ledger::qualified(const std::string& table) const {
@@ -297,13 +298,13 @@ void Ledger::create_state_table() {
 // Delete and insert: a run cut short between the two leaves the ledger without a recorded
 // format, as before the write (an empty ledger, or one with its old format row), which the next
 // run completes.
-void Ledger::write_state() {
+void Ledger::write_state(int reader_format) {
   const Dialect& d = connection_.dialect();
   std::vector<Value> key{table_};
   connection_.session().execute(
       "DELETE FROM " + quoted_state_table() + " WHERE " + d.quote_identifier("ledger_table") + " = " + d.placeholder(1),
       key);
-  std::vector<Value> values{table_, std::int64_t{ledger_format_version}, std::int64_t{ledger_reader_format}};
+  std::vector<Value> values{table_, std::int64_t{ledger_format_version}, std::int64_t{reader_format}};
   connection_.session().execute("INSERT INTO " + quoted_state_table() + " (" + d.quote_identifier("ledger_table") +
                                     ", " + d.quote_identifier("format") + ", " + d.quote_identifier("reader_format") +
                                     ") VALUES (" + d.placeholder(1) + ", " + d.placeholder(2) + ", " +
@@ -366,6 +367,18 @@ Ledger::Found Ledger::inspect() {
   // table was read.
   if (auto state = read_state()) return checked(Found{*state, true});
   throw Error(ErrorKind::validation, "the table " + table_ + " exists but is not a strata ledger (no format row)");
+}
+
+void Ledger::require_reader_format(int reader_format) {
+  auto state = read_state();
+  if (!state) throw Error(ErrorKind::internal, "the ledger " + table_ + " has no recorded format: upgrade() first");
+  if (state->reader_format >= reader_format) return;
+  const Dialect& d = connection_.dialect();
+  std::vector<Value> values{std::int64_t{reader_format}, table_};
+  connection_.session().execute("UPDATE " + quoted_state_table() + " SET " + d.quote_identifier("reader_format") +
+                                    " = " + d.placeholder(1) + " WHERE " + d.quote_identifier("ledger_table") + " = " +
+                                    d.placeholder(2),
+                                values);
 }
 
 LedgerFormat Ledger::format() {
@@ -450,6 +463,7 @@ int Ledger::append(LedgerRow row) {
                           "installed_rank", 0);
   }
   row.installed_rank = *last_rank_ + 1;
+  if (row.statements_done == statements_unknown) require_reader_format(ledger_reader_format_unknown_progress);
   insert(row);
   last_rank_ = row.installed_rank;
   return row.installed_rank;

@@ -35,12 +35,14 @@ std::vector<std::string> states(const std::string& url, const ScratchDir& dir) {
   return result;
 }
 
-// The adopted rows as an operator reads them: script, success, statements_done, session_id.
+// The adopted rows as an operator reads them: script, success, statements_done, the tool it was
+// adopted from, session_id.
 std::vector<std::string> ledger_rows(const std::string& url) {
   Inspector db(url);
   std::vector<std::string> rows;
   for (const auto& row : db.ledger())
     rows.push_back(row.script + " " + (row.success ? "ok" : "failed") + " " + std::to_string(row.statements_done) +
+                   (row.adopted_from.empty() ? "" : " from " + row.adopted_from) +
                    (row.session_id.empty() ? "" : " session " + row.session_id));
   return rows;
 }
@@ -85,9 +87,11 @@ TEST_CASE("adopt --from golang-migrate records every version up to its current o
   CHECK_THAT(adopted.out,
              Catch::Contains("recorded 2 ledger rows in strata_history; schema_migrations is left as it was"));
   CHECK(states(url, dir) == std::vector<std::string>{"1=applied", "2=applied", "3=pending"});
-  CHECK(ledger_rows(url) == std::vector<std::string>{"000001_one.up.sql ok 0", "000002_two.up.sql ok 0"});
+  CHECK(ledger_rows(url) == std::vector<std::string>{"000001_one.up.sql ok 0 from golang-migrate",
+                                                     "000002_two.up.sql ok 0 from golang-migrate"});
   for (const auto& row : Inspector(url).ledger()) CHECK(row.checksum.size() == 64);
   CHECK(Inspector(url).count("SELECT COUNT(*) FROM schema_migrations WHERE version = 2") == 1);
+  CHECK(Inspector(url).count("SELECT reader_format FROM strata_history_state") == 3);  // format 3 still reads it
 
   ProcessResult migrated = run_strata(command_args("migrate", url, dir));
   INFO(migrated.err);
@@ -111,7 +115,10 @@ TEST_CASE("a dirty golang-migrate version becomes a failed row that only repair 
   REQUIRE(adopted.exit_code == 0);
   CHECK_THAT(adopted.out, Catch::Contains("000002_two.up.sql: failed under golang-migrate") &&
                               Catch::Contains("failed (under another tool)"));
-  CHECK(ledger_rows(url) == std::vector<std::string>{"000001_one.up.sql ok 0", "000002_two.up.sql failed -1"});
+  CHECK(ledger_rows(url) == std::vector<std::string>{"000001_one.up.sql ok 0 from golang-migrate",
+                                                     "000002_two.up.sql failed -1 from golang-migrate"});
+  // A strata of ledger format 3 would refuse -1 as a value it never writes: it is asked to upgrade.
+  CHECK(Inspector(url).count("SELECT reader_format FROM strata_history_state") == 4);
 
   // Neither a plain run nor either --resume guesses how far it got.
   for (std::string resume : {"", "--resume", "--resume=retry", "--resume=skip"}) {
@@ -154,7 +161,8 @@ TEST_CASE("adopt --from dbmate reads its applied versions, and a version with no
   REQUIRE(adopted.exit_code == 0);
   CHECK(states(url, dir) ==
         std::vector<std::string>{"20240101000000=applied", "20240102000000=applied", "20240103000000=pending"});
-  CHECK(ledger_rows(url) == std::vector<std::string>{"20240101000000_one.sql ok 0", "20240102000000_two.sql ok 0"});
+  CHECK(ledger_rows(url) ==
+        std::vector<std::string>{"20240101000000_one.sql ok 0 from dbmate", "20240102000000_two.sql ok 0 from dbmate"});
   ProcessResult migrated = run_strata(command_args("migrate", url, dir));
   INFO(migrated.err);
   REQUIRE(migrated.exit_code == 0);

@@ -33,7 +33,7 @@ TEST_CASE("the ledger creates its table and its state table, with every column o
   CHECK(column_names(db.connection->catalog(), "history") ==
         std::vector<std::string>{"installed_rank", "version", "description", "kind", "script", "checksum",
                                  "installed_by", "installed_on", "execution_ms", "success", "statements_done",
-                                 "in_doubt", "progress_checksum", "session_id"});
+                                 "in_doubt", "progress_checksum", "session_id", "adopted_from"});
   CHECK(ledger.state_table() == "history_state");
   auto state = db.connection->session().query("SELECT ledger_table, format, reader_format FROM history_state");
   REQUIRE(state.size() == 1);
@@ -89,4 +89,32 @@ TEST_CASE("rows are appended, read back as written, rewritten and removed") {
   auto after = ledger.read();
   REQUIRE(after.size() == 1);
   CHECK(after[0].checksum == std::string(64, 'c'));
+}
+
+TEST_CASE("a failed row adopted with its progress unknown raises the reader format, and reads back") {
+  MemoryDatabase db;
+  Ledger ledger(*db.connection, "strata_history");
+  ledger.create();
+  LedgerRow dirty;
+  dirty.version = Version::parse("2");
+  dirty.description = "two";
+  dirty.script = "000002_two.up.sql";
+  dirty.checksum = std::string(64, 'a');
+  dirty.installed_by = "tester";
+  dirty.installed_on = "2026-12-03 10:00:00";
+  dirty.success = false;
+  dirty.statements_done = statements_unknown;
+  dirty.adopted_from = "golang-migrate";
+  auto reader = [&] { return db.connection->session().query("SELECT reader_format FROM strata_history_state")[0][0]; };
+  CHECK(reader() == Value{std::int64_t{ledger_reader_format}});
+  ledger.append(dirty);
+  CHECK(reader() == Value{std::int64_t{ledger_reader_format_unknown_progress}});
+  auto rows = ledger.read();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].statements_done == statements_unknown);
+  CHECK(rows[0].adopted_from == "golang-migrate");
+
+  // -1 means "carried over, not known" and nothing else: on a row strata ran it is refused.
+  db.connection->session().execute("UPDATE strata_history SET adopted_from = NULL");
+  CHECK_THROWS_WITH(ledger.read(), Catch::Contains("column statements_done: -1 (not known)"));
 }

@@ -12,10 +12,15 @@
 
 namespace strata {
 
-// The format this strata writes.
-inline constexpr int ledger_format_version = 3;
-// The oldest format whose strata can use a ledger of ledger_format_version, recorded with it.
+// The format this strata writes. Format 4 added `adopted_from`, and a failed row `adopt` carried
+// over may have statements_unknown.
+inline constexpr int ledger_format_version = 4;
+// The oldest format whose strata can use a ledger of ledger_format_version, recorded with it:
+// format 4 only adds a nullable column, so a strata of format 3 still uses it...
 inline constexpr int ledger_reader_format = 3;
+// ...unless it holds a row with statements_unknown, which a strata of format 3 refuses as a value
+// it never writes: `adopt` raises the ledger's reader format to this when it writes one.
+inline constexpr int ledger_reader_format_unknown_progress = 4;
 
 // What a ledger records about itself.
 struct LedgerFormat {
@@ -24,7 +29,8 @@ struct LedgerFormat {
 };
 
 // LedgerRow::statements_done of a failed row `adopt` carried over from another tool (a dirty
-// golang-migrate version, a failed Flyway row): how far it got is not known.
+// golang-migrate version, a failed Flyway row): how far it got is not known. Only such a row has
+// it (its adopted_from is set), and only `repair` clears it.
 inline constexpr int statements_unknown = -1;
 
 // One row of the ledger: one attempt to apply (or undo, or baseline) one migration. Its `kind`
@@ -46,6 +52,9 @@ struct LedgerRow {
   bool in_doubt = false;
   std::string progress_checksum;  // of statements 1..statements_done; "" when none ran one by one
   std::string session_id;         // the database session that ran it, where the backend has one
+  // The tool whose ledger `adopt` carried this row over from ("flyway", "golang-migrate", ...,
+  // the names of foreign_tools()); "" for a row strata wrote itself. Since format 4.
+  std::string adopted_from;
 };
 
 // A row about `m` with its identity filled in (version, description, kind, script, checksum);

@@ -76,7 +76,9 @@ class STRATA_API Ledger {
   // Every migration row, by installed_rank.
   std::vector<LedgerRow> read();
   // Appends `row` with the next installed_rank, which it returns. Call under the migration
-  // lock: the rank follows the last one this Ledger read or wrote.
+  // lock: the rank follows the last one this Ledger read or wrote. A row with statements_unknown
+  // raises the reader format to ledger_reader_format_unknown_progress first (in the same
+  // transaction, where there is one).
   int append(LedgerRow row);
   // Rewrites the row at `row.installed_rank` with every value of `row`.
   void update(const LedgerRow& row);
@@ -93,7 +95,9 @@ class STRATA_API Ledger {
   Found inspect();
   std::optional<LedgerFormat> read_state();
   void create_state_table();
-  void write_state();
+  void write_state(int reader_format = ledger_reader_format);
+  // Raises the recorded reader format to `reader_format` where it is lower.
+  void require_reader_format(int reader_format);
   void add_missing_columns(int found);
   void remove_format_row();
   void insert(const LedgerRow& row);
