@@ -52,6 +52,14 @@ std::string failed_undo_advice(const LedgerRow& row) {
          " changed and remove the failed row with `strata repair` (the version is then applied again)";
 }
 
+// A failure `adopt` carried over: no statement progress to resume from.
+std::string unknown_progress_text(const std::string& when = "") {
+  return " failed under the tool strata adopted it from, and how far it got is not known: check the database and "
+         "finish or undo by hand what it changed, then `strata repair` removes the failed row (and `migrate` runs it "
+         "again)" +
+         (when.empty() ? "" : ", " + when);
+}
+
 std::string identity_text(const LedgerRow& row) {
   return row.kind == MigrationKind::repeatable ? "repeatable '" + row.description + "'"
                                                : "version " + to_string(row.version, "?");
@@ -164,10 +172,7 @@ class Planner {
   // A failed row stops the run, unless the run resumes it.
   MigrationStatus settle_failed(const Migration& m, const LedgerRow& row) {
     if (row.statements_done == statements_unknown) {
-      plan_.problems.push_back(m.script + ": " + identity_text(row) +
-                               " failed under the tool strata adopted it from, and how far it got is not known: "
-                               "check the database and finish or undo by hand what it changed, then `strata "
-                               "repair` removes the failed row (and `migrate` runs it again)");
+      plan_.problems.push_back(m.script + ": " + identity_text(row) + unknown_progress_text());
       return status_of(m, &row, MigrationState::failed);
     }
     std::string where =
@@ -291,7 +296,9 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
       }
       continue;
     }
-    if (!row->success)
+    if (!row->success && row->statements_done == statements_unknown)
+      plan.problems.push_back(row->script + ": " + identity_text(*row) + unknown_progress_text("before rolling back"));
+    else if (!row->success)
       plan.problems.push_back(
           row->script + ": " + identity_text(*row) +
           " failed; resolve it (`strata migrate --resume`, or `strata repair`) before rolling back");

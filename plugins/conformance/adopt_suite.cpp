@@ -128,6 +128,11 @@ TEST_CASE("a dirty golang-migrate version becomes a failed row that only repair 
     expect_refused(url, command_args("migrate", url, dir, extra), 3,
                    {"000002_two.up.sql", "how far it got is not known", "strata repair"});
   }
+  // Nor does a rollback offer --resume, which would refuse it in turn.
+  ProcessResult rollback = run_strata(command_args("rollback", url, dir));
+  CHECK(rollback.exit_code == 3);
+  CHECK_THAT(rollback.err, Catch::Contains("how far it got is not known") && Catch::Contains("before rolling back") &&
+                               !Catch::Contains("--resume"));
   ProcessResult repaired = run_strata(command_args("repair", url, dir));
   INFO(repaired.err);
   REQUIRE(repaired.exit_code == 0);
