@@ -111,6 +111,7 @@ class Command {
     bool file = settings.read_file(flags.config);
     if (!file && command->count("--config") > 0)
       throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
+    settings.read_flyway_config(std::filesystem::path(flags.config).parent_path());  // format = "flyway", no dir
     bool needs_url = !app_.got_subcommand("new") && !app_.got_subcommand("diff") && !app_.got_subcommand("generate") &&
                      !app_.got_subcommand("lint");
     if (!settings.is_set("url") && needs_url)

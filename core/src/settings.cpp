@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <sstream>
 
@@ -263,6 +264,119 @@ bool Settings::read_file(const std::filesystem::path& path) {
   }
   *this = std::move(read);
   return true;
+}
+
+namespace {
+
+// Where a Flyway configuration file names its locations.
+struct FlywayPlace {
+  std::filesystem::path file;
+  int line = 0;
+};
+
+[[noreturn]] void refuse_location(const FlywayPlace& at, const std::string& message) {
+  throw Error(ErrorKind::usage, "flyway.locations: " + message).in_file(at.file.string()).at_line(at.line);
+}
+
+// The one directory a Flyway location names, relative to `base`.
+std::filesystem::path flyway_location(std::string location, const std::filesystem::path& base, const FlywayPlace& at) {
+  auto refuse = [&](const std::string& message) { refuse_location(at, message); };
+  auto trim = [](std::string& t) {
+    t.erase(0, t.find_first_not_of(" \t"));
+    t.erase(t.find_last_not_of(" \t") + 1);
+  };
+  trim(location);
+  if (location.empty()) refuse("empty: name the directory of the migrations");
+  if (location.find(',') != std::string::npos)
+    refuse("several locations (" + location + "): strata reads one directory, with its subfolders: set dir in "
+           "strata.toml, or --dir, to the one to read");
+  if (location.find("${") != std::string::npos)
+    refuse("'" + location + "' has a placeholder: set dir in strata.toml, or --dir, to the directory it names");
+  auto in_base = [&](const std::string& path) {
+    std::filesystem::path p(path);
+    return p.is_absolute() || base.empty() ? p : base / p;
+  };
+  if (location.starts_with("filesystem:")) return in_base(location.substr(std::string_view("filesystem:").size()));
+  std::string path = location.starts_with("classpath:") ? location.substr(std::string_view("classpath:").size())
+                                                         : location;
+  if (path.find(':') != std::string::npos)
+    refuse("'" + location + "': strata reads filesystem: and classpath: locations only");
+  while (path.starts_with('/')) path.erase(0, 1);
+  std::filesystem::path resources = in_base("src/main/resources") / path;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(resources, ec))
+    refuse("'" + location + "' is on the application's classpath, and " + resources.string() +
+           " does not exist: set dir in strata.toml, or --dir, to the folder that holds it");
+  return resources;
+}
+
+}  // namespace
+
+std::filesystem::path Settings::read_flyway_config(const std::filesystem::path& project_dir) {
+  if (options_.format != Layout::flyway || is_set("dir")) return {};
+  std::error_code ec;
+  std::filesystem::path toml_file = project_dir / "flyway.toml";
+  if (std::filesystem::exists(toml_file, ec)) {
+    toml::table table;
+    try {
+      table = toml::parse_file(toml_file.string());
+    } catch (const toml::parse_error& e) {
+      throw Error(ErrorKind::usage, std::string(e.description()))
+          .in_file(toml_file.string())
+          .at_line(static_cast<int>(e.source().begin.line), static_cast<int>(e.source().begin.column));
+    }
+    const toml::node* node = table["flyway"]["locations"].node();
+    if (!node) return {};
+    FlywayPlace at{toml_file, static_cast<int>(node->source().begin.line)};
+    std::string joined;
+    if (const toml::array* array = node->as_array()) {
+      for (const auto& element : *array) {
+        auto value = element.value_exact<std::string>();
+        if (!value) refuse_location(at, "locations must be an array of strings");
+        joined += (joined.empty() ? "" : ",") + *value;
+      }
+    } else if (auto value = node->value_exact<std::string>()) {
+      joined = *value;
+    } else {
+      refuse_location(at, "locations must be an array of strings");
+    }
+    if (joined.empty()) return {};
+    options_.dir = flyway_location(joined, project_dir, at);
+    set_["dir"] = true;
+    return toml_file;
+  }
+  for (const char* name : {"flyway.conf", "conf/flyway.conf"}) {
+    std::filesystem::path conf = project_dir / name;
+    std::ifstream in(conf);
+    if (!in) continue;
+    // Java properties, as far as Flyway's files use them: `key=value` (or `key: value`), # and !
+    // comments, a trailing \ continuing the line.
+    std::string line, logical;
+    int number = 0, first = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (logical.empty()) first = number;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::string trimmed = line.substr(std::min(line.size(), line.find_first_not_of(" \t")));
+      if (logical.empty() && (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == '!')) continue;
+      if (!trimmed.empty() && trimmed.back() == '\\') {
+        logical += trimmed.substr(0, trimmed.size() - 1);
+        continue;
+      }
+      logical += trimmed;
+      std::size_t separator = logical.find_first_of("=:");
+      std::string key = logical.substr(0, separator);
+      key.erase(key.find_last_not_of(" \t") + 1);
+      if (key == "flyway.locations" && separator != std::string::npos) {
+        options_.dir = flyway_location(logical.substr(separator + 1), project_dir, FlywayPlace{conf, first});
+        set_["dir"] = true;
+        return conf;
+      }
+      logical.clear();
+    }
+    return {};
+  }
+  return {};
 }
 
 }  // namespace strata

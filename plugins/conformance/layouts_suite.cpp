@@ -117,3 +117,23 @@ TEST_CASE("Flyway's layout: the subfolders of a location are read, in version or
         std::vector<std::string>{"versioned V1__create_teams.sql", "versioned V2__create_members.sql",
                                  "versioned V3__create_roles.sql", "repeatable R__team_view.sql"});
 }
+
+TEST_CASE("A Flyway project is migrated where it stands: flyway.conf names the location", "[layouts]") {
+  std::string url = fresh_database_url();
+  ScratchDir project;
+  project.write("strata.toml", "format = \"flyway\"\n");
+  project.write("conf/flyway.conf", "flyway.url=jdbc:example\nflyway.locations=filesystem:sql\n");
+  project.write("sql/V1__create_teams.sql", "CREATE TABLE layout_teams (id INTEGER PRIMARY KEY);\n");
+  project.write("sql/release_2/V2__create_members.sql", "CREATE TABLE layout_members (id INTEGER PRIMARY KEY);\n");
+  ChildOptions in_project;
+  in_project.directory = project.path();
+  expect_ok(run_strata({"migrate", "--url", url}, in_project));
+  CHECK(ledger_scripts(url) ==
+        std::vector<std::string>{"versioned V1__create_teams.sql", "versioned V2__create_members.sql"});
+
+  // What strata cannot follow is refused, naming the file and line, before anything runs.
+  project.write("conf/flyway.conf", "flyway.locations=filesystem:sql,filesystem:more\n");
+  ProcessResult r = run_strata({"migrate", "--url", url}, in_project);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("conf/flyway.conf:1") && Catch::Contains("several locations"));
+}

@@ -107,3 +107,74 @@ TEST_CASE("strata.toml fills what is not set, relative to the file, and names th
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("with format flyway and no dir, the project's Flyway configuration names the directory") {
+  fs::path dir = fs::temp_directory_path() / ("strata-flyway-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "conf");
+  auto flyway = [] {
+    Settings s;
+    s.set("format", "flyway");
+    return s;
+  };
+  auto refused = [&](const std::string& expected, int line) {
+    try {
+      flyway().read_flyway_config(dir);
+      FAIL("read a location strata cannot follow");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::usage);
+      CHECK(e.line() == line);
+      CHECK_THAT(e.what(), Catch::Contains(expected));
+    }
+  };
+
+  {  // nothing to read: the default dir stays
+    Settings s = flyway();
+    CHECK(s.read_flyway_config(dir).empty());
+    CHECK(s.options().dir == "migrations");
+  }
+  std::ofstream(dir / "conf" / "flyway.conf") << "# Flyway's own layout\nflyway.url=jdbc:sqlite:app.db\n"
+                                                  "flyway.locations = filesystem:sql\n";
+  {
+    Settings s = flyway();
+    CHECK(s.read_flyway_config(dir) == dir / "conf" / "flyway.conf");
+    CHECK(s.options().dir == dir / "sql");  // relative to the project, where Flyway runs
+    CHECK(s.is_set("dir"));
+  }
+  {  // a dir that is set, and another format, leave it alone
+    Settings set = flyway();
+    set.set("dir", "db");
+    CHECK(set.read_flyway_config(dir).empty());
+    CHECK(set.options().dir == "db");
+    Settings strata;
+    CHECK(strata.read_flyway_config(dir).empty());
+  }
+  // flyway.conf beats conf/flyway.conf, with a continued line and a classpath location.
+  fs::create_directories(dir / "src/main/resources/db/migration");
+  std::ofstream(dir / "flyway.conf") << "! properties\r\nflyway.locations=\\\n  classpath:db/migration\n";
+  {
+    Settings s = flyway();
+    CHECK(s.read_flyway_config(dir) == dir / "flyway.conf");
+    CHECK(s.options().dir == dir / "src/main/resources/db/migration");
+  }
+  std::ofstream(dir / "flyway.conf") << "flyway.locations=filesystem:a,filesystem:b\n";
+  refused("several locations (filesystem:a,filesystem:b)", 1);
+  std::ofstream(dir / "flyway.conf") << "\nflyway.locations=classpath:com/example/db\n";
+  refused("src/main/resources/com/example/db does not exist", 2);
+  std::ofstream(dir / "flyway.conf") << "flyway.locations=s3:bucket/db\n";
+  refused("filesystem: and classpath: locations only", 1);
+  std::ofstream(dir / "flyway.conf") << "flyway.locations=filesystem:${HOME}/sql\n";
+  refused("has a placeholder", 1);
+
+  // flyway.toml (Flyway 10) beats both.
+  std::ofstream(dir / "flyway.toml") << "[environments.default]\nurl = \"jdbc:sqlite:app.db\"\n\n[flyway]\n"
+                                        "locations = [\"filesystem:db/sql\"]\n";
+  {
+    Settings s = flyway();
+    CHECK(s.read_flyway_config(dir) == dir / "flyway.toml");
+    CHECK(s.options().dir == dir / "db/sql");
+  }
+  std::ofstream(dir / "flyway.toml") << "[flyway]\nlocations = [\"filesystem:a\", \"filesystem:b\"]\n";
+  refused("several locations", 2);
+  fs::remove_all(dir);
+}

@@ -52,6 +52,16 @@ class STRATA_API Settings {
   // setting the file may not hold: plugin directories load only from the documented path).
   bool read_file(const std::filesystem::path& path);
 
+  // With format "flyway" and no dir set: takes dir from the project's Flyway configuration in
+  // `project_dir`, the first of flyway.toml (`locations` of its [flyway] table), flyway.conf and
+  // conf/flyway.conf (`flyway.locations`) that exists. Its one location, relative to project_dir
+  // (where Flyway's command line is run):
+  // `filesystem:PATH`, or `classpath:PATH` (or a bare PATH) where src/main/resources/PATH exists,
+  // as Maven and Gradle lay out a classpath. Returns the file read, or "" (none, or not needed).
+  // Throws Error(usage) naming the file and line of what it cannot follow: several locations,
+  // a classpath location with no such folder, another scheme, a ${placeholder}.
+  std::filesystem::path read_flyway_config(const std::filesystem::path& project_dir);
+
   // The Options these settings make; the event callback and embedded migrations are the
   // caller's to add.
   const Options& options() const { return options_; }
