@@ -288,7 +288,8 @@ std::filesystem::path flyway_location(std::string location, const std::filesyste
   trim(location);
   if (location.empty()) refuse("empty: name the directory of the migrations");
   if (location.find(',') != std::string::npos)
-    refuse("several locations (" + location + "): strata reads one directory, with its subfolders: set dir in "
+    refuse("several locations (" + location +
+           "): strata reads one directory, with its subfolders: set dir in "
            "strata.toml, or --dir, to the one to read");
   if (location.find("${") != std::string::npos)
     refuse("'" + location + "' has a placeholder: set dir in strata.toml, or --dir, to the directory it names");
@@ -297,8 +298,8 @@ std::filesystem::path flyway_location(std::string location, const std::filesyste
     return p.is_absolute() || base.empty() ? p : base / p;
   };
   if (location.starts_with("filesystem:")) return in_base(location.substr(std::string_view("filesystem:").size()));
-  std::string path = location.starts_with("classpath:") ? location.substr(std::string_view("classpath:").size())
-                                                         : location;
+  std::string path =
+      location.starts_with("classpath:") ? location.substr(std::string_view("classpath:").size()) : location;
   if (path.find(':') != std::string::npos)
     refuse("'" + location + "': strata reads filesystem: and classpath: locations only");
   while (path.starts_with('/')) path.erase(0, 1);
