@@ -134,7 +134,7 @@ TEST_CASE("with format flyway and no dir, the project's Flyway configuration nam
     CHECK(s.options().dir == "migrations");
   }
   std::ofstream(dir / "conf" / "flyway.conf") << "# Flyway's own layout\nflyway.url=jdbc:sqlite:app.db\n"
-                                                  "flyway.locations = filesystem:sql\n";
+                                                 "flyway.locations = filesystem:sql\n";
   {
     Settings s = flyway();
     CHECK(s.read_flyway_config(dir) == dir / "conf" / "flyway.conf");
