@@ -460,6 +460,56 @@ bool diesel_no_transaction(const std::string& path, std::vector<std::string>& pr
   return no_transaction;
 }
 
+// The files of a version folder without up.sql: each `<number>_<name>.sql` is a step of the
+// version, applied in the order of the numbers, as version <folder version>.<number>; its undo
+// is `<number>_<name>.down.sql`. What leaves the order unknown is refused.
+void list_steps(const std::string& folder, const MigrationName& name, bool no_transaction,
+                std::vector<FileRead>& inside, std::vector<FileRead>& files, std::vector<std::string>& problems) {
+  std::map<std::pair<unsigned long, bool>, std::string> taken;  // (number, undo) -> its file
+  std::vector<FileRead> steps;
+  for (auto& f : inside) {
+    std::string file(f.file_name());
+    if (file == "metadata.toml") continue;
+    bool undo = file.ends_with(".down.sql");
+    std::size_t digits = 0;
+    while (digits < file.size() && std::isdigit(static_cast<unsigned char>(file[digits]))) ++digits;
+    std::string_view stem = std::string_view(file).substr(0, file.size() - (undo ? 9 : 4));
+    if (!file.ends_with(".sql") || digits == 0 || digits > 9 || stem.size() < digits ||
+        (stem.size() > digits && stem[digits] != '_' && stem[digits] != '-')) {
+      problems.push_back(f.path +
+                         ": neither up.sql, down.sql, metadata.toml nor a numbered step (<number>_<name>.sql, "
+                         "or .down.sql): in a folder without up.sql, the order of the files is known only from "
+                         "their numbers");
+      continue;
+    }
+    unsigned long number = std::stoul(file.substr(0, digits));
+    auto [other, fresh] = taken.emplace(std::make_pair(number, undo), file);
+    if (!fresh) {
+      problems.push_back(f.path + ": numbered " + std::to_string(number) + ", as " + other->second +
+                         " is: which of the two runs first is not known");
+      continue;
+    }
+    f.named = true;
+    f.name = name;
+    f.name->kind = undo ? MigrationKind::undo : MigrationKind::versioned;
+    f.name->version = Version::parse(name.version->str() + "." + std::to_string(number));
+    std::string_view described = stem.size() > digits ? stem.substr(digits + 1) : std::string_view();
+    if (!described.empty()) f.name->description = description_of(described);
+    f.script = folder + "/" + file;
+    f.no_transaction = no_transaction;
+    steps.push_back(std::move(f));
+  }
+  for (auto& f : steps) {
+    if (f.name->kind == MigrationKind::undo && std::none_of(steps.begin(), steps.end(), [&](const FileRead& up) {
+          return up.name->kind == MigrationKind::versioned && up.name->version == f.name->version;
+        })) {
+      problems.push_back(f.path + ": an undo with no step of its number to undo");
+      continue;
+    }
+    files.push_back(std::move(f));
+  }
+}
+
 // The files of a diesel directory, each folder's up.sql and down.sql named by the folder.
 void list_diesel(const fs::path& dir, std::vector<FileRead>& files, std::vector<std::string>& problems) {
   std::vector<FileRead> top;
@@ -485,6 +535,15 @@ void list_diesel(const fs::path& dir, std::vector<FileRead>& files, std::vector<
     bool no_transaction = false, up = false;
     for (const auto& f : inside)
       if (f.file_name() == "metadata.toml") no_transaction = diesel_no_transaction(f.path, problems);
+    // Without up.sql or down.sql, and with a file other than metadata.toml: numbered steps.
+    bool steps =
+        std::none_of(inside.begin(), inside.end(),
+                     [](const FileRead& f) { return f.file_name() == "up.sql" || f.file_name() == "down.sql"; }) &&
+        std::any_of(inside.begin(), inside.end(), [](const FileRead& f) { return f.file_name() != "metadata.toml"; });
+    if (steps) {
+      list_steps(folder, *name, no_transaction, inside, files, problems);
+      continue;
+    }
     for (auto& f : inside) {
       std::string file(f.file_name());
       if (file == "metadata.toml") continue;

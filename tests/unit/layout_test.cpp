@@ -101,6 +101,7 @@ TEST_CASE("diesel: a folder per migration, its version's dashes dropped, metadat
                                        Catch::Contains("set format = \"diesel\""));
   dir.write("notes.sql", "SELECT 1;\n");
   dir.write("not_a_version/up.sql", "SELECT 1;\n");
+  dir.write("2020-01-01-000000_x/up.sql", "SELECT 1;\n");
   dir.write("2020-01-01-000000_x/extra.sql", "SELECT 1;\n");
   dir.write("2020-01-02-000000_y/down.sql", "SELECT 1;\n");
   dir.write("2019-03-01-101010_index_users/metadata.toml", "run_in_transaction = \"no\"\n");
@@ -111,6 +112,31 @@ TEST_CASE("diesel: a folder per migration, its version's dashes dropped, metadat
   CHECK_THAT(error, Catch::Contains("2020-01-02-000000_y: no up.sql"));
   CHECK_THAT(error, Catch::Contains("metadata.toml: run_in_transaction: strata reads only run_in_transaction = true "
                                     "or false"));
+}
+
+TEST_CASE("a version folder of numbered files: each a step in the order of its number, the rest refused") {
+  ScratchDir dir;
+  dir.write("2019-02-26-002946_create_users/up.sql", "CREATE TABLE users (id INTEGER);\n");
+  dir.write("2019-03-01-000000_reporting/10_views.sql", "CREATE VIEW v AS SELECT id FROM users;\n");
+  dir.write("2019-03-01-000000_reporting/2_tables.sql", "CREATE TABLE report (id INTEGER);\n");
+  dir.write("2019-03-01-000000_reporting/2_tables.down.sql", "DROP TABLE report;\n");
+  dir.write("2019-03-01-000000_reporting/metadata.toml", "run_in_transaction = false\n");
+  auto migrations = strata::load_directory(dir.path, {}, Layout::diesel);
+  CHECK(listing(migrations) ==
+        std::vector<std::string>{"versioned 20190226002946 2019-02-26-002946_create_users/up.sql",
+                                 "versioned 20190301000000.2 2019-03-01-000000_reporting/2_tables.sql no-transaction",
+                                 "versioned 20190301000000.10 2019-03-01-000000_reporting/10_views.sql no-transaction",
+                                 "undo 20190301000000.2 2019-03-01-000000_reporting/2_tables.down.sql no-transaction"});
+  CHECK(migrations[1].description == "tables");
+
+  dir.write("2019-03-01-000000_reporting/02_more.sql", "SELECT 1;\n");
+  dir.write("2019-03-01-000000_reporting/notes.sql", "SELECT 1;\n");
+  dir.write("2019-03-01-000000_reporting/7_gone.down.sql", "SELECT 1;\n");
+  std::string error = load_error(dir.path, Layout::diesel);
+  CHECK_THAT(error, Catch::Contains("numbered 2, as 2_tables.sql is: which of the two runs first is not known") ||
+                        Catch::Contains("numbered 2, as 02_more.sql is"));
+  CHECK_THAT(error, Catch::Contains("notes.sql: neither up.sql, down.sql, metadata.toml nor a numbered step"));
+  CHECK_THAT(error, Catch::Contains("7_gone.down.sql: an undo with no step of its number to undo"));
 }
 
 TEST_CASE("flyway: subfolders are read as Flyway reads a location, a version in two of them refused") {
