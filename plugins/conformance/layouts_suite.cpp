@@ -88,19 +88,33 @@ TEST_CASE("diesel's layout: folders per migration, dashed versions, run_in_trans
             "VARCHAR(50));\n");
   dir.write("2019-02-26-002946_create_teams/down.sql", "DROP TABLE layout_teams;\n");
   dir.write("2019-03-01-101010_index_teams/up.sql", "CREATE INDEX layout_teams_name ON layout_teams (name);\n");
-  dir.write("2019-03-01-101010_index_teams/down.sql", "DROP INDEX layout_teams_name ON layout_teams;\n");
   dir.write("2019-03-01-101010_index_teams/metadata.toml", "run_in_transaction = false\n");
+  // A folder of numbered steps, each with its undo where it has one.
+  dir.write("2019-04-01-000000_members/1_tables.sql", "CREATE TABLE layout_members (id INTEGER PRIMARY KEY);\n");
+  dir.write("2019-04-01-000000_members/1_tables.down.sql", "DROP TABLE layout_members;\n");
+  dir.write("2019-04-01-000000_members/2_city.sql", "ALTER TABLE layout_teams ADD COLUMN city VARCHAR(50);\n");
+  dir.write("2019-04-01-000000_members/2_city.down.sql", "ALTER TABLE layout_teams DROP COLUMN city;\n");
   std::vector<std::string> format{"--format", "diesel"};
   expect_ok(run_strata(command_args("migrate", url, dir, format)));
   CHECK(ledger_scripts(url) == std::vector<std::string>{"versioned 00000000000000_diesel_initial_setup/up.sql",
                                                         "versioned 2019-02-26-002946_create_teams/up.sql",
-                                                        "versioned 2019-03-01-101010_index_teams/up.sql"});
+                                                        "versioned 2019-03-01-101010_index_teams/up.sql",
+                                                        "versioned 2019-04-01-000000_members/1_tables.sql",
+                                                        "versioned 2019-04-01-000000_members/2_city.sql"});
   auto rows = Inspector(url).ledger();
-  REQUIRE(rows.size() == 3);
+  REQUIRE(rows.size() == 5);
   CHECK(rows[1].version->str() == "20190226002946");
   CHECK_FALSE(rows[2].progress_checksum.empty());  // outside a transaction: progress recorded statement by statement
+  CHECK(rows[4].version->str() == "20190401000000.2");
   auto indexes = Inspector(url).connection().catalog().indexes("layout_teams");
   CHECK(std::any_of(indexes.begin(), indexes.end(), [](const IndexInfo& i) { return i.name == "layout_teams_name"; }));
+
+  // The steps are undone in reverse, each by its own down file.
+  expect_ok(run_strata(command_args("rollback", url, dir, {"--format", "diesel", "--steps", "2"})));
+  CHECK_FALSE(Inspector(url).has_table("layout_members"));
+  auto columns = Inspector(url).connection().catalog().columns("layout_teams");
+  CHECK(std::none_of(columns.begin(), columns.end(), [](const ColumnInfo& c) { return c.name == "city"; }));
+  CHECK(Inspector(url).has_table("layout_teams"));
 }
 
 TEST_CASE("Flyway's layout: the subfolders of a location are read, in version order across them", "[layouts]") {
