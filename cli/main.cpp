@@ -314,7 +314,7 @@ int main(int argc, char** argv) {
     }
     strata::Settings settings = cmd.settings();
     if (create->parsed())
-      return strata::cli::create_migration(settings.options().dir, f.new_description, f.new_yaml, f.json);
+      return strata::cli::create_migration(settings.options(), f.new_description, f.new_yaml, f.json);
     if (diff->parsed()) return strata::cli::run_diff(f.diff, cmd.options(settings), f.json);
     if (generate->parsed()) return strata::cli::run_generate(f.diff, cmd.options(settings), f.json);
     if (lint->parsed()) return strata::cli::run_lint(f.diff, cmd.options(settings), f.json);

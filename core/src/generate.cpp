@@ -69,23 +69,85 @@ Version next_version(const std::vector<Version>& existing) {
   return *Version::parse(text);
 }
 
-NewFile write_next_migration(const fs::path& dir, const std::string& description, const std::string& extension,
-                             const std::string& content) {
-  std::string name_part = file_description(description);
-  std::vector<Version> versions;
-  std::error_code ec;
-  if (fs::is_directory(dir, ec))
-    for (const auto& entry : fs::directory_iterator(dir))
-      if (auto name = parse_migration_name(entry.path().filename().string()); name && name->version)
-        versions.push_back(*name->version);
-  fs::create_directories(dir);
-  Version version = next_version(versions);
-  fs::path path = dir / ("V" + version.str() + "__" + name_part + extension);
+namespace {
+
+void write_file(const fs::path& path, const std::string& content) {
   if (fs::exists(path)) throw Error(ErrorKind::usage, path.string() + " already exists");
+  fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);
   out << content;
   if (!out.flush()) throw Error(ErrorKind::usage, "cannot write " + path.string());
-  return {path, version};
+}
+
+}  // namespace
+
+NewFile write_next_migration(const fs::path& dir, const std::string& description, const std::string& extension,
+                             const std::string& content, Layout layout, const std::string& undo_content) {
+  std::string name_part = file_description(description);
+  bool yaml = extension == ".yaml";
+  if (layout == Layout::diesel) {
+    if (yaml)
+      throw Error(ErrorKind::usage,
+                  "diesel's layout keeps SQL only (up.sql, down.sql): portable operations (.yaml) cannot be written "
+                  "into it");
+    // diesel's versions are the time, written 2019-02-26-002946, after every folder's there.
+    std::string stamp = utc_stamp();
+    std::error_code ec;
+    if (fs::is_directory(dir, ec))
+      for (const auto& entry : fs::directory_iterator(dir)) {
+        std::string folder = entry.path().filename().string(), digits;
+        for (char ch : folder.substr(0, folder.find('_')))
+          if (ch != '-') digits += ch;
+        if (digits.size() == stamp.size() &&
+            std::all_of(digits.begin(), digits.end(), [](unsigned char d) { return std::isdigit(d) != 0; }) &&
+            digits >= stamp)
+          stamp = plus_one(digits);
+      }
+    std::string folder = stamp.substr(0, 4) + "-" + stamp.substr(4, 2) + "-" + stamp.substr(6, 2) + "-" +
+                         stamp.substr(8) + "_" + name_part;
+    if (fs::exists(dir / folder)) throw Error(ErrorKind::usage, (dir / folder).string() + " already exists");
+    write_file(dir / folder / "up.sql", content);
+    write_file(dir / folder / "down.sql", undo_content);
+    return {dir / folder / "up.sql", *Version::parse(stamp), dir / folder / "down.sql"};
+  }
+  std::vector<Version> versions;
+  std::size_t width = 0;  // of the newest version written with leading zeros
+  std::error_code ec;
+  auto consider = [&](const fs::path& file) {
+    auto name = parse_migration_name(file.filename().string());
+    if (!name || !name->version) return;
+    if (versions.empty() || *name->version > *std::max_element(versions.begin(), versions.end())) {
+      std::string n = file.filename().string();
+      std::size_t digits = n.find_first_not_of("0123456789");
+      width = n.starts_with('0') && digits != std::string::npos && digits > 1 ? digits : 0;
+    }
+    versions.push_back(*name->version);
+  };
+  if (fs::is_directory(dir, ec)) {
+    if (layout == Layout::flyway)  // versions are unique across a location's subfolders
+      for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) consider(entry.path());
+    else
+      for (const auto& entry : fs::directory_iterator(dir)) consider(entry.path());
+  }
+  bool flyway_naming = layout == Layout::strata || layout == Layout::flyway;
+  Version version = versions.empty() && !flyway_naming ? *Version::parse(utc_stamp()) : next_version(versions);
+  std::string number = version.str();
+  if (!flyway_naming && number.size() < width) number.insert(0, width - number.size(), '0');
+  if (yaml || flyway_naming) {
+    fs::path path = dir / ("V" + number + "__" + name_part + extension);
+    write_file(path, content);
+    return {path, version, {}};
+  }
+  std::string base = number + "_" + name_part;
+  if (layout == Layout::goose || layout == Layout::dbmate) {
+    write_file(dir / (base + extension), content);
+    return {dir / (base + extension), version, {}};
+  }
+  fs::path up = dir / (base + ".up" + extension), down = dir / (base + ".down" + extension);
+  if (fs::exists(down)) throw Error(ErrorKind::usage, down.string() + " already exists");
+  write_file(up, content);
+  write_file(down, undo_content);
+  return {up, version, down};
 }
 
 namespace {
@@ -152,7 +214,8 @@ Generated generate(const std::string& description, const DiffRequest& request, c
   std::vector<std::string> allowed;
   for (const auto& f : g.lint.findings)
     if (f.allowed && std::find(allowed.begin(), allowed.end(), f.code) == allowed.end()) allowed.push_back(f.code);
-  NewFile file = write_next_migration(options.dir, description, ".yaml", to_yaml(d.up, d.down, header, allowed));
+  NewFile file =
+      write_next_migration(options.dir, description, ".yaml", to_yaml(d.up, d.down, header, allowed), options.format);
   g.file = file.path;
   g.version = file.version.str();
   return g;

@@ -118,6 +118,68 @@ TEST_CASE("new in a timestamp-versioned project uses the current UTC time") {
   CHECK(version > "20200101120000");
 }
 
+TEST_CASE("new names the file as the project's format does, its undo beside it, and that format reads them") {
+  struct Case {
+    std::string format;
+    std::vector<std::string> existing;  // the project's files before
+    std::string created;                // the file new writes, its version replaced by N
+    std::string undo;                   // the undo file beside it, "" for none
+    std::string first_line;             // of the file written
+  };
+  std::vector<Case> cases{
+      {"strata", {"V9__a.sql"}, "V10__add_notes.sql", "", "-- add notes"},
+      {"flyway", {"V1__a.sql", "release_2/V2__b.sql"}, "V3__add_notes.sql", "", "-- add notes"},
+      {"golang-migrate", {"000007_a.up.sql"}, "000008_add_notes.up.sql", "000008_add_notes.down.sql", "-- add notes"},
+      {"pop", {}, "N_add_notes.up.sql", "N_add_notes.down.sql", "-- add notes"},
+      {"goose", {"00003_a.sql"}, "00004_add_notes.sql", "", "-- +goose Up"},
+      {"dbmate", {}, "N_add_notes.sql", "", "-- migrate:up"},
+      {"diesel", {}, "N_add_notes/up.sql", "N_add_notes/down.sql", "-- add notes"},
+  };
+  for (const auto& c : cases) {
+    INFO("format " << c.format);
+    ScratchDir dir;
+    for (const auto& f : c.existing) dir.write(f, c.format == "goose" ? "-- +goose Up\nSELECT 1;\n" : "SELECT 1;\n");
+    ProcessResult r = run_strata({"new", "add notes", "--dir", dir.path().string(), "--format", c.format, "--json"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto doc = nlohmann::json::parse(r.out);
+    std::string version = doc.at("version"), created = doc.at("created");
+    // A project with no migrations starts at the time, as that tool's own command does.
+    std::string expected = c.created;
+    if (auto n = expected.find("N_"); n != std::string::npos) {
+      CHECK(version.size() == 14);
+      std::string stamp = c.format == "diesel" ? version.substr(0, 4) + "-" + version.substr(4, 2) + "-" +
+                                                     version.substr(6, 2) + "-" + version.substr(8)
+                                               : version;
+      expected.replace(n, 1, stamp);
+    }
+    CHECK(created == (dir.path() / expected).string());
+    std::ifstream in(created);
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == c.first_line);
+    if (c.undo.empty()) {
+      CHECK(doc.at("undo").is_null());
+    } else {
+      std::string undo = c.undo;
+      undo.replace(0, undo.find('_'), expected.substr(0, expected.find('_')));
+      CHECK(doc.at("undo") == (dir.path() / undo).string());
+      CHECK(fs::exists(dir.path() / undo));
+    }
+    // Filled in, the format reads it as the next version.
+    std::string body = "CREATE TABLE notes (id INTEGER);\n";
+    dir.write(expected, c.format == "goose"    ? "-- +goose Up\n" + body
+                        : c.format == "dbmate" ? "-- migrate:up\n" + body
+                                               : body);
+    std::string url = "sqlite:" + (dir.path() / "app.db").string();
+    ProcessResult migrated = run_strata({"migrate", "--url", url, "--dir", dir.path().string(), "--format", c.format});
+    INFO(migrated.err);
+    CHECK(migrated.exit_code == 0);
+    CHECK_THAT(migrated.out,
+               Catch::Contains("(" + fs::path(expected).filename().string()) || Catch::Contains("(" + expected));
+  }
+}
+
 TEST_CASE("new refuses a description that cannot be a file name") {
   ScratchDir dir;
   ProcessResult r = run_strata({"new", "../escape", "--dir", dir.path().string()});

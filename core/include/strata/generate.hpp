@@ -6,6 +6,7 @@
 #include <strata/engine.hpp>
 #include <strata/export.hpp>
 #include <strata/lint.hpp>
+#include <strata/source.hpp>
 #include <strata/version.hpp>
 
 #include <filesystem>
@@ -57,11 +58,22 @@ STRATA_API Version next_version(const std::vector<Version>& existing);
 struct NewFile {
   std::filesystem::path path;
   Version version;
+  std::filesystem::path undo;  // the undo file written beside it, where the layout keeps one; "" otherwise
 };
-// Writes `content` to V<next>__<description><extension> in `dir` (made if missing), numbered
-// after every migration there. Throws Error(usage) for a description that cannot be a file name
-// (letters, digits, spaces, '-' and '_'), or a file already there.
+// Writes `content` to the next migration in `dir` (made if missing), numbered after every
+// migration there, and named as `layout` names its files:
+//   strata, flyway            V<next>__<description><extension>
+//   goose, dbmate             <next>_<description>.sql (the caller writes the tool's markers)
+//   golang-migrate, pop       <next>_<description>.up.sql, and `undo_content` to .down.sql
+//   diesel                    <YYYY-MM-DD-HHMMSS>_<description>/up.sql, and down.sql
+// A project with no migrations yet starts at 1 in strata's and Flyway's layouts, and at the UTC
+// time (YYYYMMDDHHMMSS) in the others, as those tools do; a version written with leading zeros
+// (000012) is followed at the same width (000013) outside the V-named layouts. A .yaml file (portable operations) is
+// named V<next>__<description>.yaml in every flat layout. Throws Error(usage) for a description that cannot be a file
+// name (letters, digits, spaces, '-' and '_'), a file already there, or a .yaml file in diesel's layout, whose folders
+// hold SQL only.
 STRATA_API NewFile write_next_migration(const std::filesystem::path& dir, const std::string& description,
-                                        const std::string& extension, const std::string& content);
+                                        const std::string& extension, const std::string& content,
+                                        Layout layout = Layout::strata, const std::string& undo_content = "");
 
 }  // namespace strata
