@@ -563,11 +563,21 @@ void list_diesel(const fs::path& dir, std::vector<FileRead>& files, std::vector<
   }
 }
 
-// Flyway: every subfolder's files too, each named by its own name.
-void list_recursively(const fs::path& dir, std::vector<FileRead>& files) {
+// Flyway: every subfolder's files too, each named by its own name. `within`: the folders being
+// listed, from the location down, by device and inode, so that a link back to one of them is
+// refused rather than followed for ever.
+void list_recursively(const fs::path& dir, std::vector<FileRead>& files, std::vector<std::pair<dev_t, ino_t>>& within) {
   std::vector<std::string> folders;
-  list_directory(dir, files, folders);
-  for (const auto& folder : folders) list_recursively(folder, files);
+  list_directory(dir, files, folders);  // refuses what cannot be read, before it is stat'ed
+  struct stat st {};
+  std::pair<dev_t, ino_t> id{};
+  if (::stat(dir.c_str(), &st) == 0) id = {st.st_dev, st.st_ino};
+  if (std::find(within.begin(), within.end(), id) != within.end())
+    throw Error(ErrorKind::usage, "cannot read the migrations directory: " + dir.string() +
+                                      " is a link back to a folder that holds it, which would be read for ever");
+  within.push_back(id);
+  for (const auto& folder : folders) list_recursively(folder, files, within);
+  within.pop_back();
 }
 
 }  // namespace
@@ -602,7 +612,8 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   if (layout == Layout::diesel) {
     list_diesel(dir, files, problems);
   } else if (layout == Layout::flyway) {
-    list_recursively(dir, files);
+    std::vector<std::pair<dev_t, ino_t>> within;
+    list_recursively(dir, files, within);
     std::sort(files.begin(), files.end(), [](const FileRead& a, const FileRead& b) { return a.path < b.path; });
   } else {
     list_directory(dir, files, directories);

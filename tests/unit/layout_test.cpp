@@ -150,6 +150,21 @@ TEST_CASE("flyway: subfolders are read as Flyway reads a location, a version in 
              Catch::Contains("release_2: a directory") && Catch::Contains("set format = \"flyway\""));
   dir.write("release_3/V2__again.sql", "CREATE TABLE c (id INTEGER);\n");
   CHECK_THAT(load_error(dir.path, Layout::flyway), Catch::Contains("version 2 is also defined by"));
+  fs::remove_all(dir.path / "release_3");
+
+  // A link to a folder elsewhere is read; a link back to a folder that holds it is refused.
+  ScratchDir shared;
+  shared.write("V3__c.sql", "CREATE TABLE c (id INTEGER);\n");
+  fs::create_directory_symlink(shared.path, dir.path / "shared");
+  CHECK(strata::load_directory(dir.path, {}, Layout::flyway).size() == 4);
+  fs::create_directory_symlink("..", dir.path / "release_2" / "loop");
+  try {
+    strata::load_directory(dir.path, {}, Layout::flyway);
+    FAIL("followed a link loop");
+  } catch (const strata::Error& e) {
+    CHECK(e.kind() == strata::ErrorKind::usage);
+    CHECK_THAT(e.what(), Catch::Contains("release_2/loop is a link back to a folder that holds it"));
+  }
 }
 
 TEST_CASE("pop: a version for some databases only is skipped on the others, and strata's rule names the format") {
