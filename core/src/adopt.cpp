@@ -103,9 +103,13 @@ class Adoption {
   void record(const Migration& m, const ForeignRow* old) {
     plan_.rows.push_back(row_of(m, old));
     if (!plan_.rows.back().success)
-      plan_.actions.push_back(m.script + ": failed under " + tool_ +
-                              ", recorded as failed; how far it got is not known, so check the database, "
-                              "then `strata repair` removes the failed row");
+      plan_.actions.push_back(
+          m.script + ": failed under " + tool_ +
+          ", recorded as failed; how far it got is not known, so check the database, then `strata repair` removes "
+          "the failed row" +
+          (tool_ == "golang-migrate" ? " (golang-migrate marks a version dirty when migrating up to it failed, and "
+                                       "also when undoing the version after it failed: check that one too)"
+                                     : ""));
   }
 
   void summary(std::size_t count) {
@@ -117,6 +121,13 @@ class Adoption {
   void golang_migrate() {
     if (history_.rows.empty()) return summary(0);
     const ForeignRow& current = history_.rows.front();
+    if (current.version == "-1") {  // golang-migrate's "no version": undoing the first migration failed
+      plan_.problems.push_back("golang-migrate's " + history_.table +
+                               " is at version -1, dirty: undoing its first migration failed part-way, so no "
+                               "version is known to be applied; finish or undo it by hand, set the version with "
+                               "golang-migrate's `force`, then adopt");
+      return;
+    }
     const Migration* at = file_of(current.version);
     if (!at) return;
     std::size_t count = 0;

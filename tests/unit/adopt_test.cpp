@@ -70,6 +70,14 @@ TEST_CASE(
   auto dirty = plan_for(files, history_of("golang-migrate", {version_row("10", false)}));
   CHECK(scripts(dirty) == std::vector<std::string>{"001_a.up.sql", "002_b.up.sql", "010_c.up.sql failed"});
   CHECK(dirty.rows[2].statements_done == statements_unknown);
+  CHECK(dirty.rows[2].adopted_from == "golang-migrate");
+  CHECK_THAT(dirty.actions.back(), Catch::Contains("undoing the version after it failed"));
+
+  // -1, dirty: undoing the first migration failed; no version is known to be applied.
+  auto none = plan_for(files, history_of("golang-migrate", {version_row("-1", false)}));
+  CHECK(none.rows.empty());
+  REQUIRE(none.problems.size() == 1);
+  CHECK_THAT(none.problems[0], Catch::Contains("at version -1, dirty") && Catch::Contains("`force`"));
 
   auto missing = plan_for(files, history_of("golang-migrate", {version_row("3")}));
   CHECK(missing.rows.empty());
