@@ -174,6 +174,51 @@ TEST_CASE("adopt --from dbmate reads its applied versions, and a version with no
   CHECK(Inspector(url).has_table("adopt_three"));
 }
 
+TEST_CASE("adopt --from pop reads pop's layout and table: a version for another database stays skipped", "[adopt]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("20240101000000_one.up.sql", std::string(create_1) + ";\n");
+  dir.write("20240101000000_one.down.sql", "DROP TABLE adopt_one;\n");
+  dir.write("20240102000000_crdb_only.cockroach.up.sql", "SET CLUSTER SETTING x = 1;\n");  // pop skips it here
+  dir.write("20240103000000_placeholder.up.sql", "");                                      // a no-op
+  dir.write("20240104000000_two.up.sql", std::string(create_2) + ";\n");
+  dir.write("20240105000000_three.up.sql", std::string(create_3) + ";\n");
+  // pop's table, as its migrator creates it.
+  run_sql(url, {create_1, create_2, "CREATE TABLE schema_migration (version VARCHAR(14) NOT NULL)",
+                "CREATE UNIQUE INDEX schema_migration_version_idx ON schema_migration (version)",
+                "INSERT INTO schema_migration (version) VALUES ('20240101000000')",
+                "INSERT INTO schema_migration (version) VALUES ('20240103000000')",
+                "INSERT INTO schema_migration (version) VALUES ('20240104000000')"});
+  std::vector<std::string> pop{"--from", "pop", "--format", "pop"};
+  ProcessResult adopted = run_strata(command_args("adopt", url, dir, pop));
+  INFO(adopted.err);
+  REQUIRE(adopted.exit_code == 0);
+  CHECK(ledger_rows(url) == std::vector<std::string>{"20240101000000_one.up.sql ok 0 from pop",
+                                                     "20240103000000_placeholder.up.sql ok 0 from pop",
+                                                     "20240104000000_two.up.sql ok 0 from pop"});
+  ProcessResult migrated = run_strata(command_args("migrate", url, dir, {"--format", "pop"}));
+  INFO(migrated.err);
+  REQUIRE(migrated.exit_code == 0);
+  CHECK_THAT(migrated.out, Catch::Contains("1 migration applied"));
+  CHECK(Inspector(url).has_table("adopt_three"));
+}
+
+TEST_CASE("adopt --from rails reads Rails' schema_migrations beside its ar_internal_metadata", "[adopt]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("20240101000000_one.sql", std::string(create_1) + ";\n");
+  dir.write("20240102000000_two.sql", std::string(create_2) + ";\n");
+  std::string key = Inspector(url).connection().dialect().quote_identifier("key");  // a keyword in MySQL
+  run_sql(url, {create_1, "CREATE TABLE schema_migrations (version VARCHAR(255) NOT NULL PRIMARY KEY)",
+                "CREATE TABLE ar_internal_metadata (" + key + " VARCHAR(255) NOT NULL PRIMARY KEY, value VARCHAR(255))",
+                "INSERT INTO schema_migrations (version) VALUES ('20240101000000')"});
+  ProcessResult adopted = run_strata(command_args("adopt", url, dir, {"--from", "rails"}));
+  INFO(adopted.err);
+  REQUIRE(adopted.exit_code == 0);
+  CHECK(ledger_rows(url) == std::vector<std::string>{"20240101000000_one.sql ok 0 from rails"});
+  CHECK(states(url, dir) == std::vector<std::string>{"20240101000000=applied", "20240102000000=pending"});
+}
+
 TEST_CASE("adopt --from goose takes each version's latest row, so a version goose undid stays pending", "[adopt]") {
   std::string url = fresh_database_url();
   ScratchDir dir;
