@@ -164,6 +164,33 @@ TEST_CASE("Flyway: a changed repeatable is left for migrate to run, and a change
   ForeignRow undo = flyway_row(one, one_crc);
   undo.type = "UNDO_SQL";
   CHECK_THAT(plan_for(files, history_of("flyway", {undo})).problems.at(0), Catch::Contains("has type UNDO_SQL"));
+
+  // Rank 0, the schema Flyway created, is nothing strata records; a baseline is strata's baseline,
+  // below which no file is recorded.
+  ForeignRow schema;
+  schema.type = "SCHEMA";
+  schema.version = "";
+  schema.description = "<< Flyway Schema Creation >>";
+  schema.script = "\"public\"";
+  ForeignRow baseline;
+  baseline.kind = MigrationKind::baseline;
+  baseline.type = "BASELINE";
+  baseline.version = "1";
+  baseline.description = "<< Flyway Baseline >>";
+  baseline.script = "<< Flyway Baseline >>";
+  baseline.installed_by = "deployer";
+  Migration two = versioned("2", "V2__b.sql", "CREATE TABLE b (id INTEGER);\n");
+  std::vector<Migration> later{one, two};
+  auto baselined = plan_for(
+      later, history_of("flyway", {schema, baseline, flyway_row(two, flyway_checksum(two.sql_script()->text))}));
+  CHECK(baselined.problems.empty());
+  REQUIRE(baselined.rows.size() == 2);
+  CHECK(baselined.rows[0].kind == MigrationKind::baseline);
+  CHECK(baselined.rows[0].version->str() == "1");
+  CHECK(baselined.rows[0].script == "<< baseline >>");
+  CHECK(baselined.rows[0].installed_by == "deployer");
+  CHECK(baselined.rows[0].adopted_from == "flyway");
+  CHECK(baselined.rows[1].script == "V2__b.sql");
 }
 
 TEST_CASE("adoption writes a new ledger only, and --as-version is Alembic's alone") {
