@@ -1,4 +1,5 @@
 #include <strata/plan.hpp>
+#include <strata/source.hpp>
 
 #include <algorithm>
 #include <map>
@@ -335,13 +336,9 @@ RollbackPlan make_rollback_plan(std::span<const Migration> migrations, std::span
       auto portable = std::find_if(migrations.begin(), migrations.end(), [&](const Migration& m) {
         return m.kind == MigrationKind::versioned && *m.version == version && !m.undo_missing.empty();
       });
-      // The undo file as the migration's own layout names it.
-      const std::string& s = row->script;
-      std::string file = s.ends_with("/up.sql")   ? s.substr(0, s.size() - 6) + "down.sql"
-                         : s.ends_with(".up.sql") ? s.substr(0, s.size() - 7) + ".down.sql"
-                                                  : "U" + version.str() + "__<description>.sql";
-      plan.problems.push_back("version " + version.str() + " (" + s + ") has no undo migration (" +
-                              (portable != migrations.end() ? portable->undo_missing : file) + ")");
+      plan.problems.push_back(
+          "version " + version.str() + " (" + row->script + ") has no undo migration (" +
+          (portable != migrations.end() ? portable->undo_missing : undo_file_for(row->script, version)) + ")");
       continue;
     }
     plan.steps.push_back(RollbackStep{*undo, *row, std::nullopt, 0});

@@ -602,6 +602,14 @@ std::optional<Layout> parse_layout(std::string_view text) {
   return std::nullopt;
 }
 
+std::string undo_file_for(std::string_view script, const Version& version) {
+  std::string s(script);
+  if (s.ends_with("/up.sql")) return s.substr(0, s.size() - 6) + "down.sql";
+  if (s.ends_with(".up.sql")) return s.substr(0, s.size() - 7) + ".down.sql";
+  if (s.find('/') != std::string::npos && s.ends_with(".sql")) return s.substr(0, s.size() - 4) + ".down.sql";
+  return "U" + version.str() + "__<description>.sql";
+}
+
 std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> declared, Layout layout) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))

@@ -215,4 +215,10 @@ TEST_CASE("a rollback with no undo file names the file the migration's own layou
   fs::remove_all(dir.path / "2019-02-26-002946_create_users");
   dir.write("000002_x.up.sql", "CREATE TABLE x (id INTEGER);\n");
   expected(strata::load_directory(dir.path, {}, Layout::golang_migrate), "000002_x.down.sql");
+  fs::remove(dir.path / "000002_x.up.sql");
+  dir.write("2019-03-01-000000_reporting/1_tables.sql", "CREATE TABLE report (id INTEGER);\n");
+  expected(strata::load_directory(dir.path, {}, Layout::diesel), "2019-03-01-000000_reporting/1_tables.down.sql");
+  fs::remove_all(dir.path / "2019-03-01-000000_reporting");
+  dir.write("V3__x.sql", "CREATE TABLE x (id INTEGER);\n");
+  expected(strata::load_directory(dir.path, {}, Layout::strata), "U3__<description>.sql");
 }

@@ -54,6 +54,12 @@ STRATA_API std::optional<MigrationName> parse_migration_name(std::string_view fi
 STRATA_API std::string migration_identity(const Migration& m);
 STRATA_API std::string migration_identity(const MigrationName& name);
 
+// The file that would hold the undo of the versioned migration `script` (as the ledger records
+// it) at `version`, named as its layout names undo files: folder/down.sql beside folder/up.sql,
+// x.down.sql beside x.up.sql or beside a folder's numbered step folder/x.sql, and otherwise
+// U<version>__<description>.sql. For messages: a rollback that finds none names it.
+STRATA_API std::string undo_file_for(std::string_view script, const Version& version);
+
 // Throws Error(validation) when `m` has the identity (and dialect) of one of `existing`,
 // naming both.
 STRATA_API void refuse_duplicate(std::span<const Migration> existing, const Migration& m);
