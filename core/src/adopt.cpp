@@ -13,18 +13,24 @@ namespace strata {
 namespace {
 
 constexpr std::array tools{
-    ForeignTool{"golang-migrate", "schema_migrations",
+    ForeignTool{"golang-migrate", "schema_migrations", ForeignRecord::current_version, "version",
                 "its current version and a dirty flag: every version up to it is applied", false},
-    ForeignTool{"goose", "goose_db_version", "a row per apply and per undo: a version's latest row says its state",
+    ForeignTool{"goose", "goose_db_version", ForeignRecord::apply_log, "version_id",
+                "a row per apply and per undo: a version's latest row says its state", false},
+    ForeignTool{"dbmate", "schema_migrations", ForeignRecord::applied_list, "version",
+                "the versions applied, one row each", false},
+    ForeignTool{"rails", "schema_migrations", ForeignRecord::applied_list, "version",
+                "the versions applied, one row each", false},
+    ForeignTool{"pop", "schema_migration", ForeignRecord::applied_list, "version", "the versions applied, one row each",
                 false},
-    ForeignTool{"dbmate", "schema_migrations", "the versions applied, one row each", false},
-    ForeignTool{"rails", "schema_migrations", "the versions applied, one row each", false},
-    ForeignTool{"pop", "schema_migration", "the versions applied, one row each", false},
-    ForeignTool{"diesel", "__diesel_schema_migrations", "the versions applied, one row each", false},
-    ForeignTool{"sqlx", "_sqlx_migrations", "a row per version: description, success, SHA-384 checksum", true},
-    ForeignTool{"flyway", "flyway_schema_history",
+    ForeignTool{"diesel", "__diesel_schema_migrations", ForeignRecord::applied_list, "version",
+                "the versions applied, one row each", false},
+    ForeignTool{"sqlx", "_sqlx_migrations", ForeignRecord::sqlx, "version",
+                "a row per version: description, success, SHA-384 checksum", true},
+    ForeignTool{"flyway", "flyway_schema_history", ForeignRecord::flyway, "version",
                 "a row per run: version, file, CRC-32 checksum, who ran it, success; baselines", true},
-    ForeignTool{"alembic", "alembic_version", "its head revisions only (hashes, no versions)", false},
+    ForeignTool{"alembic", "alembic_version", ForeignRecord::heads, "version_num",
+                "its head revisions only (hashes, no versions)", false},
 };
 
 std::string listed(const std::vector<std::string>& items) {
@@ -59,16 +65,17 @@ class Adoption {
 
   AdoptionPlan plan() {
     std::string where = tool_ + "'s " + history_.table;
-    if (tool_ == "alembic") {
+    ForeignRecord record = history_.tool->record;
+    if (record == ForeignRecord::heads) {
       alembic();
     } else if (options_.as_version) {
       plan_.problems.push_back("--as-version is for Alembic, whose table names no versions; " + where +
                                " names its versions itself");
-    } else if (tool_ == "golang-migrate") {
+    } else if (record == ForeignRecord::current_version) {
       golang_migrate();
-    } else if (tool_ == "flyway") {
+    } else if (record == ForeignRecord::flyway) {
       flyway();
-    } else if (tool_ == "sqlx") {
+    } else if (record == ForeignRecord::sqlx) {
       sqlx();
     } else {
       applied_list();
@@ -107,9 +114,10 @@ class Adoption {
           m.script + ": failed under " + tool_ +
           ", recorded as failed; how far it got is not known, so check the database, then `strata repair` removes "
           "the failed row" +
-          (tool_ == "golang-migrate" ? " (golang-migrate marks a version dirty when migrating up to it failed, and "
-                                       "also when undoing the version after it failed: check that one too)"
-                                     : ""));
+          (history_.tool->record == ForeignRecord::current_version
+               ? " (golang-migrate marks a version dirty when migrating up to it failed, and "
+                 "also when undoing the version after it failed: check that one too)"
+               : ""));
   }
 
   void summary(std::size_t count) {
@@ -141,7 +149,8 @@ class Adoption {
 
   // dbmate, Rails, pop: the versions applied; goose: each version's latest row says its state.
   void applied_list() {
-    std::map<std::string, const ForeignRow*> latest;  // goose: by version, the latest row
+    bool log = history_.tool->record == ForeignRecord::apply_log;  // goose's
+    std::map<std::string, const ForeignRow*> latest;               // goose: by version, the latest row
     std::vector<const ForeignRow*> order;
     for (const auto& row : history_.rows) {
       auto [it, added] = latest.try_emplace(row.version, &row);
@@ -151,12 +160,12 @@ class Adoption {
     }
     std::vector<std::pair<const Migration*, const ForeignRow*>> applied;
     for (const ForeignRow* row : order) {
-      if (!row->success) continue;                            // goose: undone since
-      if (tool_ == "goose" && row->version == "0") continue;  // goose's own first row
+      if (!row->success) continue;               // goose: undone since
+      if (log && row->version == "0") continue;  // goose's own first row
       if (const Migration* m = file_of(row->version)) applied.emplace_back(m, row);
     }
     // These tools keep no order (goose keeps its rows'); strata's ledger is read in version order.
-    if (tool_ != "goose")
+    if (!log)
       std::sort(applied.begin(), applied.end(),
                 [](const auto& a, const auto& b) { return *a.first->version < *b.first->version; });
     for (const auto& [m, row] : applied) record(*m, nullptr);

@@ -13,16 +13,20 @@
 namespace strata::detail {
 namespace {
 
-// The columns strata reads of each tool's table, in the order of the query.
-std::vector<std::string> columns_of(std::string_view tool) {
-  if (tool == "golang-migrate") return {"version", "dirty"};
-  if (tool == "goose") return {"version_id", "is_applied", "id"};
-  if (tool == "flyway")
-    return {"version",      "description",    "type",    "script",        "checksum",
-            "installed_by", "execution_time", "success", "installed_rank"};
-  if (tool == "alembic") return {"version_num"};
-  if (tool == "sqlx") return {"version", "success", "checksum"};
-  return {"version"};  // dbmate, Rails, pop
+// The columns strata reads of a tool's table, in the order of the query.
+std::vector<std::string> columns_of(const ForeignTool& tool) {
+  std::string version(tool.version_column);
+  switch (tool.record) {
+    case ForeignRecord::current_version: return {version, "dirty"};
+    case ForeignRecord::apply_log: return {version, "is_applied", "id"};
+    case ForeignRecord::flyway:
+      return {version,        "description",    "type",    "script",        "checksum",
+              "installed_by", "execution_time", "success", "installed_rank"};
+    case ForeignRecord::sqlx: return {version, "success", "checksum"};
+    case ForeignRecord::applied_list:
+    case ForeignRecord::heads: break;
+  }
+  return {version};
 }
 
 class Reader {
@@ -90,38 +94,38 @@ class Reader {
 ForeignRow row_of(const ForeignHistory& history, std::size_t index, const Row& r) {
   Reader read(history, index);
   ForeignRow row;
-  std::string_view tool = history.tool->name;
-  if (tool == "golang-migrate") {
-    row.version = read.text(r.at(0), "version");
-    row.success = !read.flag(r.at(1), "dirty");
-  } else if (tool == "goose") {
-    row.version = read.text(r.at(0), "version_id");
-    row.success = read.flag(r.at(1), "is_applied");
-  } else if (tool == "flyway") {
-    row.version = read.text(r.at(0), "version", true);
-    row.description = read.text(r.at(1), "description");
-    row.type = read.text(r.at(2), "type");
-    row.script = read.text(r.at(3), "script");
-    if (!std::holds_alternative<std::nullptr_t>(r.at(4))) {
-      std::int64_t crc = read.number(r.at(4), "checksum");
-      if (crc < INT32_MIN || crc > INT32_MAX)
-        throw Error(ErrorKind::validation, "flyway's " + history.table + ": checksum " + std::to_string(crc) + " of " +
-                                               row.script + " is not a 32-bit integer, which Flyway does not write");
-      row.crc32 = static_cast<std::int32_t>(crc);
-    }
-    row.installed_by = read.text(r.at(5), "installed_by", true);
-    row.execution_ms = read.number(r.at(6), "execution_time");
-    row.success = read.flag(r.at(7), "success");
-    if (row.type == "BASELINE")
-      row.kind = MigrationKind::baseline;
-    else if (row.version.empty())
-      row.kind = MigrationKind::repeatable;
-  } else if (tool == "sqlx") {
-    row.version = read.text(r.at(0), "version");
-    row.success = read.flag(r.at(1), "success");
-    row.sha384 = read.sha384(r.at(2), "checksum");
-  } else {
-    row.version = read.text(r.at(0), tool == "alembic" ? "version_num" : "version");
+  const ForeignTool& tool = *history.tool;
+  bool flyway = tool.record == ForeignRecord::flyway;
+  row.version = read.text(r.at(0), tool.version_column, flyway);  // Flyway's repeatables have none
+  switch (tool.record) {
+    case ForeignRecord::current_version: row.success = !read.flag(r.at(1), "dirty"); break;
+    case ForeignRecord::apply_log: row.success = read.flag(r.at(1), "is_applied"); break;
+    case ForeignRecord::sqlx:
+      row.success = read.flag(r.at(1), "success");
+      row.sha384 = read.sha384(r.at(2), "checksum");
+      break;
+    case ForeignRecord::flyway:
+      row.description = read.text(r.at(1), "description");
+      row.type = read.text(r.at(2), "type");
+      row.script = read.text(r.at(3), "script");
+      if (!std::holds_alternative<std::nullptr_t>(r.at(4))) {
+        std::int64_t crc = read.number(r.at(4), "checksum");
+        if (crc < INT32_MIN || crc > INT32_MAX)
+          throw Error(ErrorKind::validation, "flyway's " + history.table + ": checksum " + std::to_string(crc) +
+                                                 " of " + row.script +
+                                                 " is not a 32-bit integer, which Flyway does not write");
+        row.crc32 = static_cast<std::int32_t>(crc);
+      }
+      row.installed_by = read.text(r.at(5), "installed_by", true);
+      row.execution_ms = read.number(r.at(6), "execution_time");
+      row.success = read.flag(r.at(7), "success");
+      if (row.type == "BASELINE")
+        row.kind = MigrationKind::baseline;
+      else if (row.version.empty())
+        row.kind = MigrationKind::repeatable;
+      break;
+    case ForeignRecord::applied_list:
+    case ForeignRecord::heads: break;
   }
   return row;
 }
@@ -150,7 +154,7 @@ ForeignHistory read_foreign_history(Connection& connection, const AdoptOptions& 
   for (const auto& c : connection.catalog().columns(history.table)) present.push_back(c.name);
   const Dialect& d = connection.dialect();
   std::string select;
-  auto wanted = columns_of(tool.name);
+  auto wanted = columns_of(tool);
   for (const auto& column : wanted) {
     if (std::find(present.begin(), present.end(), column) == present.end()) {
       std::string found;
@@ -161,18 +165,17 @@ ForeignHistory read_foreign_history(Connection& connection, const AdoptOptions& 
     select += (select.empty() ? "" : ", ") + d.quote_identifier(column);
   }
   // golang-migrate's table has a dirty flag that dbmate's lacks: read as dbmate's, it would lose it.
-  if ((tool.name == "dbmate" || tool.name == "rails" || tool.name == "pop" || tool.name == "diesel") &&
-      std::find(present.begin(), present.end(), "dirty") != present.end())
+  if (tool.record == ForeignRecord::applied_list && std::find(present.begin(), present.end(), "dirty") != present.end())
     throw Error(ErrorKind::validation, history.table + " in " + where +
                                            " has a dirty column, as golang-migrate's has: adopt it with --from "
                                            "golang-migrate");
   std::string table = schema.empty() ? d.quote_identifier(history.table)
                                      : d.quote_identifier(schema) + "." + d.quote_identifier(history.table);
   std::string order;
-  if (tool.name == "goose") order = " ORDER BY " + d.quote_identifier("id");
-  if (tool.name == "flyway") order = " ORDER BY " + d.quote_identifier("installed_rank");
+  if (tool.record == ForeignRecord::apply_log) order = " ORDER BY " + d.quote_identifier("id");
+  if (tool.record == ForeignRecord::flyway) order = " ORDER BY " + d.quote_identifier("installed_rank");
   auto rows = connection.session().query("SELECT " + select + " FROM " + table + order);
-  if (tool.name == "golang-migrate" && rows.size() > 1)
+  if (tool.record == ForeignRecord::current_version && rows.size() > 1)
     throw Error(ErrorKind::validation, "golang-migrate's " + history.table + " has " + std::to_string(rows.size()) +
                                            " rows; golang-migrate keeps one (its current version)");
   for (std::size_t i = 0; i < rows.size(); ++i) history.rows.push_back(row_of(history, i, rows[i]));

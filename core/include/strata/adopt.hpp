@@ -22,12 +22,24 @@
 
 namespace strata {
 
+// How a tool's table records what it applied, which decides how it is read and adopted.
+enum class ForeignRecord {
+  current_version,  // golang-migrate: one row, the current version and a dirty flag
+  apply_log,        // goose: a row per apply and per undo (is_applied), in `id` order
+  applied_list,     // dbmate, Rails, pop, diesel: a row per applied version, no order
+  sqlx,             // a row per version: success and a SHA-384 checksum
+  flyway,           // a row per run, in installed_rank order: type, CRC-32, who, how long, success
+  heads,            // Alembic: its head revisions (hashes), no versions
+};
+
 // A tool strata adopts from, and what its table records.
 struct ForeignTool {
-  std::string_view name;           // as `--from` names it: "golang-migrate"
-  std::string_view default_table;  // where the tool keeps its record unless configured otherwise
-  std::string_view records;        // what the table says, for the user guide and `adopt --help`
-  bool checksums_verified;         // whether strata checks the files against the tool's checksums
+  std::string_view name;            // as `--from` names it: "golang-migrate"
+  std::string_view default_table;   // where the tool keeps its record unless configured otherwise
+  ForeignRecord record;             // how the table records it
+  std::string_view version_column;  // the column of the version (or revision)
+  std::string_view records;         // what the table says, for the user guide and `adopt --help`
+  bool checksums_verified;          // whether strata checks the files against the tool's checksums
 };
 
 // Every tool `adopt` reads, in the order the user guide lists them.
