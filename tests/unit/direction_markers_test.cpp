@@ -4,6 +4,8 @@
 #include <strata/migration_set.hpp>
 #include <strata/source.hpp>
 
+#include "scratch_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -33,16 +35,6 @@ strata::Error read_error(const std::string& file, const std::string& text) {
   FAIL("the file was read: " << text);
   throw;
 }
-
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "strata-markers-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~ScratchDir() { fs::remove_all(path); }
-  void write(const std::string& name, const std::string& content) const { std::ofstream(path / name) << content; }
-};
 
 }  // namespace
 

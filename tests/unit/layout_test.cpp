@@ -5,6 +5,8 @@
 #include <strata/plan.hpp>
 #include <strata/source.hpp>
 
+#include "scratch_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -15,19 +17,6 @@ using strata::Layout;
 using strata::MigrationKind;
 
 namespace {
-
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "strata-layout-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~ScratchDir() { fs::remove_all(path); }
-  void write(const std::string& name, const std::string& content) const {
-    fs::create_directories((path / name).parent_path());
-    std::ofstream(path / name) << content;
-  }
-};
 
 std::string load_error(const fs::path& dir, Layout layout = Layout::strata) {
   try {

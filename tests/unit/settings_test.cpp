@@ -3,6 +3,8 @@
 #include <strata/error.hpp>
 #include <strata/settings.hpp>
 
+#include "scratch_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -74,8 +76,8 @@ TEST_CASE("an unknown setting or a value it does not take is a usage error namin
 }
 
 TEST_CASE("strata.toml fills what is not set, relative to the file, and names the file and line of a defect") {
-  fs::path dir = fs::temp_directory_path() / ("strata-settings-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  ScratchDir scratch;
+  fs::path dir = scratch.path;
   fs::path file = dir / "strata.toml";
   std::ofstream(file) << "url = \"sqlite:app.db\"\ndir = \"db\"\nlock_timeout = 5\ndialects = [\"litefile\"]\n";
   Settings s;
@@ -105,12 +107,11 @@ TEST_CASE("strata.toml fills what is not set, relative to the file, and names th
     CHECK(e.line() == 2);
     CHECK_THAT(e.message(), Catch::Contains("lock_timeout takes a number of seconds"));
   }
-  fs::remove_all(dir);
 }
 
 TEST_CASE("with format flyway and no dir, the project's Flyway configuration names the directory") {
-  fs::path dir = fs::temp_directory_path() / ("strata-flyway-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  ScratchDir scratch;
+  fs::path dir = scratch.path;
   fs::create_directories(dir / "conf");
   auto flyway = [] {
     Settings s;
@@ -176,5 +177,4 @@ TEST_CASE("with format flyway and no dir, the project's Flyway configuration nam
   }
   std::ofstream(dir / "flyway.toml") << "[flyway]\nlocations = [\"filesystem:a\", \"filesystem:b\"]\n";
   refused("several locations", 2);
-  fs::remove_all(dir);
 }

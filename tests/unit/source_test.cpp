@@ -3,6 +3,8 @@
 #include <strata/migration_set.hpp>
 #include <strata/source.hpp>
 
+#include "scratch_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -12,16 +14,6 @@ namespace fs = std::filesystem;
 using strata::MigrationKind;
 
 namespace {
-
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "strata-naming-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~ScratchDir() { fs::remove_all(path); }
-  void write(const std::string& name, const std::string& content) const { std::ofstream(path / name) << content; }
-};
 
 std::string load_error(const fs::path& dir) {
   try {
