@@ -111,13 +111,15 @@ NewFile write_next_migration(const fs::path& dir, const std::string& description
     return {dir / folder / "up.sql", *Version::parse(stamp), dir / folder / "down.sql"};
   }
   std::vector<Version> versions;
-  std::size_t width = 0;  // of the newest version written with leading zeros
+  std::optional<Version> newest;
+  std::size_t width = 0;  // of the newest version, where it is written with leading zeros
   std::error_code ec;
   auto consider = [&](const fs::path& file) {
-    auto name = parse_migration_name(file.filename().string());
+    std::string n = file.filename().string();
+    auto name = parse_migration_name(n);
     if (!name || !name->version) return;
-    if (versions.empty() || *name->version > *std::max_element(versions.begin(), versions.end())) {
-      std::string n = file.filename().string();
+    if (!newest || *name->version > *newest) {
+      newest = name->version;
       std::size_t digits = n.find_first_not_of("0123456789");
       width = n.starts_with('0') && digits != std::string::npos && digits > 1 ? digits : 0;
     }
