@@ -34,8 +34,8 @@ int create_migration(const Options& options, const std::string& description, boo
   } else {
     std::cout << "created " << file.path.string() << (file.undo.empty() ? "" : " and " + file.undo.string())
               << ": write its " << (yaml ? "operations" : "SQL") << " (an empty migration is "
-              << (options.format == Layout::golang_migrate || options.format == Layout::pop ||
-                          options.format == Layout::diesel
+              << (!yaml && (options.format == Layout::golang_migrate || options.format == Layout::pop ||
+                            options.format == Layout::diesel)
                       ? "recorded as applied with nothing done, as in " + std::string(to_string(options.format))
                       : "refused")
               << ")\n";

@@ -28,10 +28,10 @@ std::string file_description(const std::string& description) {
   return out;
 }
 
-std::string utc_stamp() {
-  std::time_t now = std::time(nullptr);
+// The UTC time `at` as YYYYMMDDHHMMSS.
+std::string utc_stamp(std::time_t at = std::time(nullptr)) {
   std::tm utc{};
-  gmtime_r(&now, &utc);
+  gmtime_r(&at, &utc);
   char buffer[16];
   std::strftime(buffer, sizeof buffer, "%Y%m%d%H%M%S", &utc);
   return buffer;
@@ -90,7 +90,8 @@ NewFile write_next_migration(const fs::path& dir, const std::string& description
       throw Error(ErrorKind::usage,
                   "diesel's layout keeps SQL only (up.sql, down.sql): portable operations (.yaml) cannot be written "
                   "into it");
-    // diesel's versions are the time, written 2019-02-26-002946, after every folder's there.
+    // diesel's versions are the time, written 2019-02-26-002946: now, or a second after the
+    // newest folder there when that is not earlier (a time, never 002960).
     std::string stamp = utc_stamp();
     std::error_code ec;
     if (fs::is_directory(dir, ec))
@@ -98,10 +99,12 @@ NewFile write_next_migration(const fs::path& dir, const std::string& description
         std::string folder = entry.path().filename().string(), digits;
         for (char ch : folder.substr(0, folder.find('_')))
           if (ch != '-') digits += ch;
-        if (digits.size() == stamp.size() &&
-            std::all_of(digits.begin(), digits.end(), [](unsigned char d) { return std::isdigit(d) != 0; }) &&
-            digits >= stamp)
-          stamp = plus_one(digits);
+        std::tm t{};
+        if (digits.size() != stamp.size() || digits < stamp ||
+            !std::all_of(digits.begin(), digits.end(), [](unsigned char d) { return std::isdigit(d) != 0; }) ||
+            !strptime(digits.c_str(), "%Y%m%d%H%M%S", &t))
+          continue;
+        stamp = utc_stamp(timegm(&t) + 1);
       }
     std::string folder = stamp.substr(0, 4) + "-" + stamp.substr(4, 2) + "-" + stamp.substr(6, 2) + "-" +
                          stamp.substr(8) + "_" + name_part;
@@ -126,10 +129,15 @@ NewFile write_next_migration(const fs::path& dir, const std::string& description
     versions.push_back(*name->version);
   };
   if (fs::is_directory(dir, ec)) {
-    if (layout == Layout::flyway)  // versions are unique across a location's subfolders
-      for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) consider(entry.path());
-    else
-      for (const auto& entry : fs::directory_iterator(dir)) consider(entry.path());
+    if (layout == Layout::flyway) {  // versions are unique across a location's subfolders, linked ones too
+      // A folder that cannot be read ends the scan (the next run refuses it, naming it), never
+      // with a library's message.
+      auto options = fs::directory_options::follow_directory_symlink | fs::directory_options::skip_permission_denied;
+      for (fs::recursive_directory_iterator it(dir, options, ec), end; !ec && it != end; it.increment(ec))
+        consider(it->path());
+    } else {
+      for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) consider(it->path());
+    }
   }
   bool flyway_naming = layout == Layout::strata || layout == Layout::flyway;
   Version version = versions.empty() && !flyway_naming ? *Version::parse(utc_stamp()) : next_version(versions);

@@ -350,32 +350,37 @@ std::filesystem::path Settings::read_flyway_config(const std::filesystem::path& 
     std::filesystem::path conf = project_dir / name;
     std::ifstream in(conf);
     if (!in) continue;
-    // Java properties, as far as Flyway's files use them: `key=value` (or `key: value`), # and !
-    // comments, a trailing \ continuing the line.
-    std::string line, logical;
-    int number = 0, first = 0;
+    // Java properties, as far as Flyway's files use them: `key=value`, `key: value` or
+    // `key value`; # and ! comments; an odd number of trailing \ continuing the line; the last
+    // of a repeated key wins.
+    std::string line, logical, location;
+    int number = 0, first = 0, location_line = 0;
     while (std::getline(in, line)) {
       ++number;
       if (logical.empty()) first = number;
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      std::string trimmed = line.substr(std::min(line.size(), line.find_first_not_of(" \t")));
+      std::string trimmed = line.substr(std::min(line.size(), line.find_first_not_of(" \t\f")));
       if (logical.empty() && (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == '!')) continue;
-      if (!trimmed.empty() && trimmed.back() == '\\') {
+      std::size_t backslashes = trimmed.size() - (trimmed.find_last_not_of('\\') + 1);
+      if (backslashes % 2 == 1) {
         logical += trimmed.substr(0, trimmed.size() - 1);
         continue;
       }
       logical += trimmed;
-      std::size_t separator = logical.find_first_of("=:");
-      std::string key = logical.substr(0, separator);
-      key.erase(key.find_last_not_of(" \t") + 1);
-      if (key == "flyway.locations" && separator != std::string::npos) {
-        options_.dir = flyway_location(logical.substr(separator + 1), project_dir, FlywayPlace{conf, first});
-        set_["dir"] = true;
-        return conf;
+      std::size_t key_end = std::min(logical.find_first_of("=: \t\f"), logical.size());
+      std::size_t value = std::min(logical.find_first_not_of(" \t\f", key_end), logical.size());
+      if (value < logical.size() && (logical[value] == '=' || logical[value] == ':'))
+        value = std::min(logical.find_first_not_of(" \t\f", value + 1), logical.size());
+      if (logical.substr(0, key_end) == "flyway.locations") {
+        location = logical.substr(value);
+        location_line = first;
       }
       logical.clear();
     }
-    return {};
+    if (location_line == 0) return {};
+    options_.dir = flyway_location(location, project_dir, FlywayPlace{conf, location_line});
+    set_["dir"] = true;
+    return conf;
   }
   return {};
 }

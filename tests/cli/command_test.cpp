@@ -180,6 +180,26 @@ TEST_CASE("new names the file as the project's format does, its undo beside it, 
   }
 }
 
+TEST_CASE("new follows a diesel folder dated later than now by one second, and a linked Flyway folder's versions") {
+  ScratchDir dir;
+  dir.write("2999-12-31-235959_later/up.sql", "SELECT 1;\n");
+  ProcessResult r = run_strata({"new", "next", "--dir", dir.path().string(), "--format", "diesel"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(fs::exists(dir.path() / "3000-01-01-000000_next" / "up.sql"));
+  // Flyway: numbered after a linked folder's versions too, which a run reads.
+  ScratchDir flyway, shared;
+  flyway.write("V1__a.sql", "SELECT 1;\n");
+  shared.write("V5__b.sql", "SELECT 1;\n");
+  fs::create_directory_symlink(shared.path(), flyway.path() / "shared");
+  CHECK(run_strata({"new", "c", "--dir", flyway.path().string(), "--format", "flyway"}).exit_code == 0);
+  CHECK(fs::exists(flyway.path() / "V6__c.sql"));
+
+  ProcessResult yaml = run_strata({"new", "x", "--yaml", "--dir", dir.path().string(), "--format", "golang-migrate"});
+  CHECK(yaml.exit_code == 0);
+  CHECK_THAT(yaml.out, Catch::Contains("an empty migration is refused"));  // a .yaml is never empty-allowed
+}
+
 TEST_CASE("new refuses a description that cannot be a file name") {
   ScratchDir dir;
   ProcessResult r = run_strata({"new", "../escape", "--dir", dir.path().string()});

@@ -158,6 +158,13 @@ TEST_CASE("with format flyway and no dir, the project's Flyway configuration nam
     CHECK(s.read_flyway_config(dir) == dir / "flyway.conf");
     CHECK(s.options().dir == dir / "src/main/resources/db/migration");
   }
+  // Java's other separators, and the last of a repeated key, as Flyway reads them.
+  std::ofstream(dir / "flyway.conf") << "flyway.locations filesystem:old\nflyway.locations : filesystem:sql\n";
+  {
+    Settings s = flyway();
+    CHECK(s.read_flyway_config(dir) == dir / "flyway.conf");
+    CHECK(s.options().dir == dir / "sql");
+  }
   std::ofstream(dir / "flyway.conf") << "flyway.locations=filesystem:a,filesystem:b\n";
   refused("several locations (filesystem:a,filesystem:b)", 1);
   std::ofstream(dir / "flyway.conf") << "\nflyway.locations=classpath:com/example/db\n";
