@@ -12,11 +12,15 @@ json version_json(const std::optional<Version>& v) {
   return v ? json(v->str()) : json(nullptr);
 }
 
+// A text that is absent when empty: null, as a reader of the document tests for it.
+json text_or_null(const std::string& text) {
+  return text.empty() ? json(nullptr) : json(text);
+}
+
 json to_json(const MigrationStatus& m) {
-  json out{
-      {"kind", to_string(m.kind)},    {"version", version_json(m.version)},
-      {"description", m.description}, {"script", m.script},
-      {"state", to_string(m.state)},  {"checksum", m.file_checksum.empty() ? json(nullptr) : json(m.file_checksum)}};
+  json out{{"kind", to_string(m.kind)},    {"version", version_json(m.version)},
+           {"description", m.description}, {"script", m.script},
+           {"state", to_string(m.state)},  {"checksum", text_or_null(m.file_checksum)}};
   if (!m.latest) return out;
   const LedgerRow& row = *m.latest;
   out["ledger"] = {{"installed_rank", row.installed_rank},
@@ -31,7 +35,7 @@ json to_json(const MigrationStatus& m) {
                    {"statements_done", row.statements_done},
                    {"in_doubt", row.in_doubt},
                    {"session_id", row.session_id},
-                   {"adopted_from", row.adopted_from.empty() ? json(nullptr) : json(row.adopted_from)}};
+                   {"adopted_from", text_or_null(row.adopted_from)}};
   return out;
 }
 
@@ -113,7 +117,7 @@ json document(const Schema& schema) {
                          {"native", c.native},
                          {"types", c.types},
                          {"nullable", c.nullable},
-                         {"default", c.default_value.empty() ? json(nullptr) : json(c.default_value)}});
+                         {"default", text_or_null(c.default_value)}});
     for (const auto& k : t.keys) keys.push_back({{"columns", k.columns}, {"unique", k.unique}});
     for (const auto& k : t.foreign_keys)
       fks.push_back({{"columns", k.columns},
@@ -133,15 +137,13 @@ json document(const Schema& schema) {
 json document(const plugin::Loader& loader) {
   json dirs = json::array();
   for (const auto& d : loader.search_path())
-    dirs.push_back({{"path", d.path.string()},
-                    {"origin", d.origin},
-                    {"problem", d.problem.empty() ? json(nullptr) : json(d.problem)}});
+    dirs.push_back({{"path", d.path.string()}, {"origin", d.origin}, {"problem", text_or_null(d.problem)}});
   json plugins = json::array();
   for (const auto& file : loader.discover()) {
     json p{{"name", file.name}, {"path", file.path.string()}, {"schemes", file.schemes}, {"suffixes", file.suffixes},
            {"abi", file.abi},   {"shadowed", file.shadowed},  {"builtin", file.builtin}};
     if (file.builtin) p["path"] = nullptr;
-    p["refused"] = file.refusal.empty() ? json(nullptr) : json(file.refusal);
+    p["refused"] = text_or_null(file.refusal);
     if (file.refusal.empty()) {
       try {
         p["version"] = std::string(loader.load_file(file)->version());

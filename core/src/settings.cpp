@@ -208,13 +208,22 @@ bool Settings::is_set(std::string_view name) const {
   return set_.count(canonical(name)) > 0;
 }
 
+namespace {
+
+// A usage error in a TOML file, naming its file, line and column.
+Error toml_error(const std::filesystem::path& file, const toml::source_region& where, const std::string& message) {
+  return Error(ErrorKind::usage, message)
+      .in_file(file.string())
+      .at_line(static_cast<int>(where.begin.line), static_cast<int>(where.begin.column));
+}
+
+}  // namespace
+
 bool Settings::read_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return false;
   auto at = [&](const toml::source_region& where, const std::string& message) {
-    return Error(ErrorKind::usage, message)
-        .in_file(path.string())
-        .at_line(static_cast<int>(where.begin.line), static_cast<int>(where.begin.column));
+    return toml_error(path, where, message);
   };
   toml::table table;
   try {
@@ -322,9 +331,7 @@ std::filesystem::path Settings::read_flyway_config(const std::filesystem::path& 
     try {
       table = toml::parse_file(toml_file.string());
     } catch (const toml::parse_error& e) {
-      throw Error(ErrorKind::usage, std::string(e.description()))
-          .in_file(toml_file.string())
-          .at_line(static_cast<int>(e.source().begin.line), static_cast<int>(e.source().begin.column));
+      throw toml_error(toml_file, e.source(), std::string(e.description()));
     }
     const toml::node* node = table["flyway"]["locations"].node();
     if (!node) return {};
