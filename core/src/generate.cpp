@@ -95,15 +95,11 @@ NewFile write_next_migration(const fs::path& dir, const std::string& description
     std::string stamp = utc_stamp();
     std::error_code ec;
     if (fs::is_directory(dir, ec))
-      for (const auto& entry : fs::directory_iterator(dir)) {
-        std::string folder = entry.path().filename().string(), digits;
-        for (char ch : folder.substr(0, folder.find('_')))
-          if (ch != '-') digits += ch;
+      for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        auto name = parse_folder_name(it->path().filename().string());
+        std::string digits = name ? name->version->str() : "";
         std::tm t{};
-        if (digits.size() != stamp.size() || digits < stamp ||
-            !std::all_of(digits.begin(), digits.end(), [](unsigned char d) { return std::isdigit(d) != 0; }) ||
-            !strptime(digits.c_str(), "%Y%m%d%H%M%S", &t))
-          continue;
+        if (digits.size() != stamp.size() || digits < stamp || !strptime(digits.c_str(), "%Y%m%d%H%M%S", &t)) continue;
         stamp = utc_stamp(timegm(&t) + 1);
       }
     std::string folder = stamp.substr(0, 4) + "-" + stamp.substr(4, 2) + "-" + stamp.substr(6, 2) + "-" +

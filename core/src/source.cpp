@@ -421,24 +421,6 @@ void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vect
   std::sort(directories.begin(), directories.end());
 }
 
-// diesel's folder name, `<version>_<name>` with a version such as 2019-02-26-002946: the version
-// without its dashes, as diesel records it.
-std::optional<MigrationName> diesel_folder(std::string_view folder) {
-  std::size_t separator = folder.find('_');
-  if (separator == std::string_view::npos || separator == 0 || separator + 1 == folder.size()) return std::nullopt;
-  std::string digits;
-  for (char c : folder.substr(0, separator)) {
-    if (c == '-') continue;
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-    digits += c;
-  }
-  MigrationName name;
-  name.version = Version::parse(digits);
-  if (!name.version) return std::nullopt;
-  name.description = description_of(folder.substr(separator + 1));
-  return name;
-}
-
 // diesel's metadata.toml: whether the migration runs outside a transaction; what is wrong in it
 // goes to `problems`.
 bool diesel_no_transaction(const std::string& path, std::vector<std::string>& problems) {
@@ -467,6 +449,7 @@ void list_steps(const std::string& folder, const MigrationName& name, bool no_tr
                 std::vector<FileRead>& inside, std::vector<FileRead>& files, std::vector<std::string>& problems) {
   std::map<std::pair<unsigned long, bool>, std::string> taken;  // (number, undo) -> its file
   std::vector<FileRead> steps;
+  std::vector<unsigned long> numbers;  // of each step
   for (auto& f : inside) {
     std::string file(f.file_name());
     if (file == "metadata.toml") continue;
@@ -498,15 +481,14 @@ void list_steps(const std::string& folder, const MigrationName& name, bool no_tr
     f.script = folder + "/" + file;
     f.no_transaction = no_transaction;
     steps.push_back(std::move(f));
+    numbers.push_back(number);
   }
-  for (auto& f : steps) {
-    if (f.name->kind == MigrationKind::undo && std::none_of(steps.begin(), steps.end(), [&](const FileRead& up) {
-          return up.name->kind == MigrationKind::versioned && up.name->version == f.name->version;
-        })) {
-      problems.push_back(f.path + ": an undo with no step of its number to undo");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].name->kind == MigrationKind::undo && !taken.count({numbers[i], false})) {
+      problems.push_back(steps[i].path + ": an undo with no step of its number to undo");
       continue;
     }
-    files.push_back(std::move(f));
+    files.push_back(std::move(steps[i]));
   }
 }
 
@@ -521,7 +503,7 @@ void list_diesel(const fs::path& dir, std::vector<FileRead>& files, std::vector<
                        "<version>_<name>/up.sql");
   for (const auto& folder_path : folders) {
     std::string folder = folder_path.substr(folder_path.rfind('/') + 1);
-    auto name = diesel_folder(folder);
+    auto name = parse_folder_name(folder);
     if (!name) {
       problems.push_back(folder_path +
                          ": not a migration folder: expected <version>_<name>, e.g. "
@@ -600,6 +582,22 @@ std::optional<Layout> parse_layout(std::string_view text) {
                    Layout::diesel})
     if (text == to_string(l)) return l;
   return std::nullopt;
+}
+
+std::optional<MigrationName> parse_folder_name(std::string_view folder) {
+  std::size_t separator = folder.find('_');
+  if (separator == std::string_view::npos || separator == 0 || separator + 1 == folder.size()) return std::nullopt;
+  std::string digits;
+  for (char c : folder.substr(0, separator)) {
+    if (c == '-') continue;
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    digits += c;
+  }
+  MigrationName name;
+  name.version = Version::parse(digits);
+  if (!name.version) return std::nullopt;
+  name.description = description_of(folder.substr(separator + 1));
+  return name;
 }
 
 std::string undo_file_for(std::string_view script, const Version& version) {

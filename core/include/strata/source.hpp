@@ -54,6 +54,11 @@ STRATA_API std::optional<MigrationName> parse_migration_name(std::string_view fi
 STRATA_API std::string migration_identity(const Migration& m);
 STRATA_API std::string migration_identity(const MigrationName& name);
 
+// A migration folder's name in the folder-per-migration layout (diesel's), `<version>_<name>`
+// with a version such as 2019-02-26-002946: the version without its dashes, as diesel records
+// it (20190226002946), and the description; nullopt for any other name.
+STRATA_API std::optional<MigrationName> parse_folder_name(std::string_view folder);
+
 // The file that would hold the undo of the versioned migration `script` (as the ledger records
 // it) at `version`, named as its layout names undo files: folder/down.sql beside folder/up.sql,
 // x.down.sql beside x.up.sql or beside a folder's numbered step folder/x.sql, and otherwise
