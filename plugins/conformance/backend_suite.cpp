@@ -230,11 +230,7 @@ TEST_CASE("with the lock held, an up-to-date migrate exits 0 and a pending one t
   auto lock = db.lock();
   REQUIRE(lock->try_acquire());
 
-  auto started = std::chrono::steady_clock::now();
   ProcessResult up_to_date = run_strata(command_args("migrate", url, dir, {"--lock-timeout", "0"}));
-  // What one run costs on this machine (several times more under sanitizers), so that the bound
-  // below measures the lock wait and not the machine.
-  auto one_run = std::chrono::steady_clock::now() - started;
   CHECK(up_to_date.exit_code == 0);
   CHECK_THAT(up_to_date.out, Catch::Contains("up to date"));
 
@@ -244,7 +240,9 @@ TEST_CASE("with the lock held, an up-to-date migrate exits 0 and a pending one t
   CHECK(blocked.exit_code == 4);
   CHECK_THAT(blocked.err, Catch::Contains("lock") && Catch::Contains("held by") &&
                               (Catch::Contains("pid") || Catch::Contains("connection id")));
-  CHECK(std::chrono::steady_clock::now() - start < one_run + 4s);
+  // Far below the default wait of 60 s, so the 0.5 s given was the one used. A tighter bound
+  // measured the machine instead: under sanitizers, next to 16 migrators, one run took 5 s.
+  CHECK(std::chrono::steady_clock::now() - start < 30s);
   CHECK_FALSE(db.has_table("more_things"));
   lock->release();
   CHECK(run_strata(command_args("migrate", url, dir)).exit_code == 0);
