@@ -124,6 +124,7 @@ std::string check_hint(const Migration& m) {
 
 Executor::Executor(Connection& connection, Ledger& ledger, bool strict, EventSink emit)
     : connection_(connection),
+      catalog_(connection.catalog()),
       ledger_(ledger),
       strict_(strict),
       emit_(std::move(emit)),
@@ -203,12 +204,19 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const st
   const Statement& s = script.statements[index];
   try {
     std::visit(overloaded{
-                   [&](const CppCode& code) { call(code); },
+                   [&](const CppCode& code) {
+                     catalog_.forget();
+                     call(code);
+                   },
                    [&](const PortableOperations& body) { run_operation((*body.operations)[index]); },
-                   [&](const SqlScript&) { connection_.session().execute(s.text); },
+                   [&](const SqlScript&) {
+                     catalog_.forget();
+                     connection_.session().execute(s.text);
+                   },
                },
                script.migration.body);
   } catch (const Error& e) {
+    catalog_.forget();  // whatever ran may be undone with its transaction
     // A position the server reported is relative to the statement: make it one in the file.
     // A portable operation's SQL is rendered, not written: its position is the operation's.
     bool rendered = script.migration.operations() != nullptr;
@@ -240,7 +248,7 @@ void Executor::check(const PreparedScript& script, const std::string& hint) {
 // changed object is reported rather than silently accepted.
 void Executor::run_operation(const ops::Operation& op) {
   const OperationRenderer& renderer = *connection_.renderer();
-  GuardDecision decision = guard(op, connection_.catalog(), renderer);
+  GuardDecision decision = guard(op, catalog_, renderer);
   if (decision.outcome == GuardDecision::Outcome::already_done) {
     emit_(Event::Type::operation_skipped, op.summary() + ": skipped, " + decision.message, nullptr, {});
     return;
@@ -259,7 +267,7 @@ void Executor::run_operation(const ops::Operation& op) {
     // they are off), once.
     // Over an integer key, range by range first (each row read about once); then the rendered
     // batch, which finds what is left (rows written meanwhile, or every row of another key).
-    auto statements = renderer.render(op, connection_.catalog());
+    auto statements = renderer.render(op, catalog_);
     std::int64_t total = 0;
     int batches = 0;
     auto done = [&](std::int64_t changed) {
@@ -283,7 +291,9 @@ void Executor::run_operation(const ops::Operation& op) {
   Transaction transaction(session, stepwise_ && connection_.capabilities().transactional_ddl &&
                                        !std::holds_alternative<ops::Sql>(op.change));
   int ran = 0;
-  for (const auto& statement : renderer.render(op, connection_.catalog())) {
+  auto statements = renderer.render(op, catalog_);
+  catalog_.applied(op);  // from its first statement on, what it touches is read again
+  for (const auto& statement : statements) {
     if (ran > 0) failpoint("exit-in-operation", ran + 1);  // a kill inside an operation's statements
     if (statement.check == RenderedStatement::Check::commit) {
       if (stepwise_) {
@@ -351,6 +361,7 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
     });
   } catch (...) {
     transaction.rollback();
+    catalog_.forget();  // what the operations did is undone
     restore_session_after_failure(script.migration);
     throw;
   }
@@ -440,6 +451,7 @@ std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const P
     transaction.commit();
   } catch (...) {
     transaction.rollback();
+    catalog_.forget();  // what the operations did is undone
     if (running) restore_session_after_failure(*running);
     throw;
   }

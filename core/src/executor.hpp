@@ -2,6 +2,7 @@
 // Private to libstrata; the Engine decides what runs, the executor only how.
 #pragma once
 
+#include "catalog_cache.hpp"
 #include "event_sink.hpp"
 #include "prepare.hpp"
 
@@ -47,6 +48,7 @@ class Executor {
   void restore_session_after_failure(const Migration& m) noexcept;
 
   Connection& connection_;
+  CatalogCache catalog_;  // what guards and renderers read: see catalog_cache.hpp
   Ledger& ledger_;
   bool strict_;
   EventSink emit_;

@@ -89,6 +89,9 @@ class GuardedCatalog final : public Catalog {
   std::vector<ConstraintInfo> constraints(std::string_view table) override {
     return guarded(driver_, "Catalog::constraints", [&] { return inner_.constraints(table); });
   }
+  std::optional<std::vector<TableColumns>> all_columns() override {
+    return guarded(driver_, "Catalog::all_columns", [&] { return inner_.all_columns(); });
+  }
 
  private:
   Catalog& inner_;

@@ -366,22 +366,47 @@ std::vector<std::string> MysqlConnection::tables() {
   return names;
 }
 
+namespace {
+
+// The column in `row` from `first` on: COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT,
+// COLUMN_KEY of information_schema.COLUMNS.
+ColumnInfo column_of(const Row& row, std::size_t first) {
+  ColumnInfo c;
+  c.name = text(row.at(first));
+  c.type = text(row.at(first + 1));
+  c.nullable = text(row.at(first + 2)) == "YES";
+  // MariaDB spells an absent default as the text NULL.
+  if (std::string d = text(row.at(first + 3)); !std::holds_alternative<std::nullptr_t>(row.at(first + 3)) && d != "NULL")
+    c.default_sql = d;
+  c.primary_key = text(row.at(first + 4)) == "PRI";
+  return c;
+}
+
+}  // namespace
+
 std::vector<ColumnInfo> MysqlConnection::columns(std::string_view table) {
   std::vector<Value> params{database_, std::string(table)};
   std::vector<ColumnInfo> out;
   for (const auto& row : query("SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY "
                                "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
                                "ORDER BY ORDINAL_POSITION",
-                               params)) {
-    ColumnInfo c;
-    c.name = text(row.at(0));
-    c.type = text(row.at(1));
-    c.nullable = text(row.at(2)) == "YES";
-    // MariaDB spells an absent default as the text NULL.
-    if (std::string d = text(row.at(3)); !std::holds_alternative<std::nullptr_t>(row.at(3)) && d != "NULL")
-      c.default_sql = d;
-    c.primary_key = text(row.at(4)) == "PRI";
-    out.push_back(std::move(c));
+                               params))
+    out.push_back(column_of(row, 0));
+  return out;
+}
+
+std::optional<std::vector<TableColumns>> MysqlConnection::all_columns() {
+  std::vector<Value> params{database_};
+  std::vector<TableColumns> out;
+  for (const auto& row :
+       query("SELECT t.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT, c.COLUMN_KEY "
+             "FROM information_schema.TABLES t LEFT JOIN information_schema.COLUMNS c "
+             "ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME "
+             "WHERE t.TABLE_SCHEMA = ? AND t.TABLE_TYPE = 'BASE TABLE' ORDER BY t.TABLE_NAME, c.ORDINAL_POSITION",
+             params)) {
+    std::string table = text(row.at(0));
+    if (out.empty() || out.back().table != table) out.push_back({std::move(table), {}});
+    if (!std::holds_alternative<std::nullptr_t>(row.at(1))) out.back().columns.push_back(column_of(row, 1));
   }
   return out;
 }

@@ -357,26 +357,56 @@ std::vector<std::string> PgConnection::tables() {
   return names;
 }
 
+namespace {
+
+// A column of pg_attribute, with its default and whether the primary key holds it: what
+// columns() and all_columns() read, from the given tables (the FROM and WHERE after them).
+constexpr const char* column_select =
+    "a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, "
+    "pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
+    "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary "
+    "AND a.attnum = ANY (i.indkey)) ";
+
+// The column in `row` from `first` on (the columns of column_select).
+ColumnInfo column_of(const Row& row, std::size_t first) {
+  ColumnInfo c;
+  c.name = std::get<std::string>(row.at(first));
+  c.type = std::get<std::string>(row.at(first + 1));
+  c.nullable = std::get<std::int64_t>(row.at(first + 2)) != 0;
+  if (auto d = std::get_if<std::string>(&row.at(first + 3))) c.default_sql = *d;
+  c.primary_key = std::get<std::int64_t>(row.at(first + 4)) != 0;
+  return c;
+}
+
+}  // namespace
+
 std::vector<ColumnInfo> PgConnection::columns(std::string_view table) {
   std::vector<Value> params{schema_, std::string(table)};
   std::vector<ColumnInfo> out;
   for (const auto& row :
-       query("SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, "
-             "pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
-             "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary "
-             "AND a.attnum = ANY (i.indkey)) "
-             "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
-             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-             "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-             "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+       query(std::string("SELECT ") + column_select +
+                 "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+                 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                 "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                 "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+             params))
+    out.push_back(column_of(row, 0));
+  return out;
+}
+
+std::optional<std::vector<TableColumns>> PgConnection::all_columns() {
+  std::vector<Value> params{schema_};
+  std::vector<TableColumns> out;
+  for (auto& row :
+       query(std::string("SELECT c.relname::text, ") + column_select +
+                 "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                 "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+                 "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                 "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum",
              params)) {
-    ColumnInfo c;
-    c.name = std::get<std::string>(row.at(0));
-    c.type = std::get<std::string>(row.at(1));
-    c.nullable = std::get<std::int64_t>(row.at(2)) != 0;
-    if (auto d = std::get_if<std::string>(&row.at(3))) c.default_sql = *d;
-    c.primary_key = std::get<std::int64_t>(row.at(4)) != 0;
-    out.push_back(std::move(c));
+    std::string& table = std::get<std::string>(row.at(0));
+    if (out.empty() || out.back().table != table) out.push_back({std::move(table), {}});
+    if (std::holds_alternative<std::string>(row.at(1))) out.back().columns.push_back(column_of(row, 1));
   }
   return out;
 }

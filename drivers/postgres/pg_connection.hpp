@@ -52,6 +52,7 @@ class PgConnection final : public Connection, public Session, public Catalog {
   bool table_exists(std::string_view table) override;
   std::vector<std::string> tables() override;
   std::vector<ColumnInfo> columns(std::string_view table) override;
+  std::optional<std::vector<TableColumns>> all_columns() override;
   std::vector<IndexInfo> indexes(std::string_view table) override;
   std::vector<ForeignKeyInfo> foreign_keys(std::string_view table) override;
   std::vector<ConstraintInfo> constraints(std::string_view table) override;

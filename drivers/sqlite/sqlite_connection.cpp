@@ -248,18 +248,38 @@ std::vector<std::string> SqliteConnection::tables() {
   return names;
 }
 
+namespace {
+
+// The column in `row` from `first` on: name, type, notnull, dflt_value, pk of pragma_table_info.
+ColumnInfo column_of(const Row& row, std::size_t first) {
+  ColumnInfo c;
+  c.name = std::get<std::string>(row.at(first));
+  c.type = std::get<std::string>(row.at(first + 1));
+  c.nullable = std::get<std::int64_t>(row.at(first + 2)) == 0;
+  if (auto d = std::get_if<std::string>(&row.at(first + 3))) c.default_sql = *d;
+  c.primary_key = std::get<std::int64_t>(row.at(first + 4)) != 0;
+  return c;
+}
+
+}  // namespace
+
 std::vector<ColumnInfo> SqliteConnection::columns(std::string_view table) {
   std::vector<Value> params{std::string(table)};
   std::vector<ColumnInfo> out;
   for (const auto& row :
-       query("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid", params)) {
-    ColumnInfo c;
-    c.name = std::get<std::string>(row.at(0));
-    c.type = std::get<std::string>(row.at(1));
-    c.nullable = std::get<std::int64_t>(row.at(2)) == 0;
-    if (auto d = std::get_if<std::string>(&row.at(3))) c.default_sql = *d;
-    c.primary_key = std::get<std::int64_t>(row.at(4)) != 0;
-    out.push_back(std::move(c));
+       query("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid", params))
+    out.push_back(column_of(row, 0));
+  return out;
+}
+
+std::optional<std::vector<TableColumns>> SqliteConnection::all_columns() {
+  std::vector<TableColumns> out;
+  for (auto& row : query("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk FROM sqlite_master m "
+                         "LEFT JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid",
+                         {})) {
+    std::string& table = std::get<std::string>(row.at(0));
+    if (out.empty() || out.back().table != table) out.push_back({std::move(table), {}});
+    if (std::holds_alternative<std::string>(row.at(1))) out.back().columns.push_back(column_of(row, 1));
   }
   return out;
 }

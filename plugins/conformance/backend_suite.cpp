@@ -345,10 +345,12 @@ TEST_CASE("the catalog reports tables, columns, indexes and foreign keys as crea
       "  label VARCHAR(30),\n"
       "  CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE);\n"
       "CREATE UNIQUE INDEX ux_parent_code ON parent (code);\n"
-      "CREATE INDEX ix_child_parent_label ON child (parent_id, label);\n");
+      "CREATE INDEX ix_child_parent_label ON child (parent_id, label);\n"
+      "CREATE VIEW parent_codes AS SELECT code FROM parent;\n");
   REQUIRE(run_strata(command_args("migrate", url, dir)).exit_code == 0);
   Inspector db(url);
   Catalog& catalog = db.connection().catalog();
+  CHECK_FALSE(catalog.table_exists("parent_codes"));
 
   auto tables = catalog.tables();
   CHECK(std::find(tables.begin(), tables.end(), "parent") != tables.end());
@@ -389,6 +391,24 @@ TEST_CASE("the catalog reports tables, columns, indexes and foreign keys as crea
   CHECK(keys[0].on_delete == "CASCADE");
   CHECK(keys[0].on_update == "NO ACTION");
   CHECK(catalog.foreign_keys("parent").empty());
+
+  // Read whole, where the driver can: exactly what table_exists and columns say one by one.
+  if (auto all = catalog.all_columns()) {
+    auto same = [](const ColumnInfo& a, const ColumnInfo& b) {
+      return a.name == b.name && a.type == b.type && a.nullable == b.nullable && a.default_sql == b.default_sql &&
+             a.primary_key == b.primary_key;
+    };
+    std::vector<std::string> listed;
+    for (const auto& t : *all) {
+      INFO(t.table);
+      listed.push_back(t.table);
+      CHECK(catalog.table_exists(t.table));
+      auto one = catalog.columns(t.table);
+      CHECK(std::equal(one.begin(), one.end(), t.columns.begin(), t.columns.end(), same));
+    }
+    for (const auto& t : tables) CHECK(std::find(listed.begin(), listed.end(), t) != listed.end());
+    CHECK(std::find(listed.begin(), listed.end(), "parent_codes") == listed.end());
+  }
 }
 
 TEST_CASE("the URL's connection options reach the server: a socket, TLS", "[backend]") {

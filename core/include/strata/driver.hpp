@@ -159,6 +159,12 @@ struct ConstraintInfo {
   std::vector<std::string> referenced_columns;
 };
 
+// One table and its columns, as Catalog::all_columns gives them.
+struct TableColumns {
+  std::string table;
+  std::vector<ColumnInfo> columns;  // as columns(table) gives them, in the same order
+};
+
 class STRATA_API Catalog {
  public:
   virtual ~Catalog();
@@ -171,6 +177,12 @@ class STRATA_API Catalog {
   // The named constraints of a table. A driver that cannot list them refuses (the default), and
   // strata then refuses the operations that need them.
   virtual std::vector<ConstraintInfo> constraints(std::string_view table);
+  // Every table table_exists() says exists, each with its columns, in one read of the catalog
+  // (one query): what the core reads instead of table after table once a run has read many
+  // (a run of many guarded operations). A table absent from the result does not exist; one
+  // without columns is listed with none. nullopt (the default) where the driver cannot read the
+  // whole catalog at once: the core then reads table by table.
+  virtual std::optional<std::vector<TableColumns>> all_columns();
 };
 
 // Serialises migrators of one ledger. try_acquire() never waits: the core polls it, so that

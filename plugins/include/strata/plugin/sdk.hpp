@@ -44,7 +44,8 @@
 // OperationRenderer::knows).
 // 4: operations known by name across the boundary (OperationRenderer::knows,
 //    SqlRenderer::native_if_exists by name), no longer by their index in ops::Change.
-#define STRATA_PLUGIN_ABI_VERSION 4
+// 5: Catalog::all_columns, the whole catalog's tables and columns in one read.
+#define STRATA_PLUGIN_ABI_VERSION 5
 
 #define STRATA_PP_CAT_(a, b) a##b
 #define STRATA_PP_CAT(a, b) STRATA_PP_CAT_(a, b)
