@@ -33,6 +33,8 @@ std::vector<ConstraintInfo> Catalog::constraints(std::string_view table) {
   throw Error(ErrorKind::apply_failed, "this driver cannot list the constraints of " + std::string(table) + " by name");
 }
 
-std::optional<std::vector<TableColumns>> Catalog::all_columns() { return std::nullopt; }
+std::optional<std::vector<TableColumns>> Catalog::all_columns() {
+  return std::nullopt;
+}
 
 }  // namespace strata

@@ -376,7 +376,8 @@ ColumnInfo column_of(const Row& row, std::size_t first) {
   c.type = text(row.at(first + 1));
   c.nullable = text(row.at(first + 2)) == "YES";
   // MariaDB spells an absent default as the text NULL.
-  if (std::string d = text(row.at(first + 3)); !std::holds_alternative<std::nullptr_t>(row.at(first + 3)) && d != "NULL")
+  if (std::string d = text(row.at(first + 3));
+      !std::holds_alternative<std::nullptr_t>(row.at(first + 3)) && d != "NULL")
     c.default_sql = d;
   c.primary_key = text(row.at(first + 4)) == "PRI";
   return c;

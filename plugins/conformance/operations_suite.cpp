@@ -504,8 +504,9 @@ TEST_CASE("guards in a long run see every change made before them, as a run per 
   dir.write("V1__tables.sql", tables);
   // More guards than are read table by table: the rest read the catalog read whole.
   for (int i = 1; i <= 20; ++i)
-    dir.write("V" + std::to_string(i + 1) + "__extra.yaml",
-              "- add_column: {table: t" + std::to_string(i) + ", if_missing: true, column: {name: extra, type: integer}}\n");
+    dir.write(
+        "V" + std::to_string(i + 1) + "__extra.yaml",
+        "- add_column: {table: t" + std::to_string(i) + ", if_missing: true, column: {name: extra, type: integer}}\n");
   const std::string dependent =
       "- add_column: {table: t1, if_missing: true, column: {name: later, type: integer}}\n"
       "- add_column: {table: t1, if_missing: true, column: {name: later, type: integer}}\n"
