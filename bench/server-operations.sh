@@ -17,6 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
+# The servers' root accounts have the suite's password (tests/servers/password.sh), given to
+# the client once the server is started (its start-up sets it).
+source tests/servers/password.sh
 n=${1:-1000}
 runs=${2:-3}
 backends=${3:-postgres mariadb}
@@ -56,6 +59,7 @@ for backend in $backends; do
     mariadb)
       base=${admin%/mysql}
       port=$(echo "$admin" | sed -n 's|.*:\([0-9]*\)/mysql$|\1|p')
+      export MYSQL_PWD=$password
       client() { mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot "$1" < "$2"; }
       fresh() {
         mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot \

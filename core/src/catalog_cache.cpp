@@ -11,11 +11,9 @@ CatalogCache::Table& CatalogCache::entry(std::string_view table) {
 }
 
 void CatalogCache::read() {
-  ++driver_reads_;
   ++reads_since_forget_;
   if (complete_ || bulk_unavailable_ || reads_since_forget_ < bulk_after_) return;
   auto all = inner_.all_columns();
-  ++driver_reads_;
   if (!all) {
     bulk_unavailable_ = true;
     return;
@@ -35,8 +33,9 @@ bool CatalogCache::table_exists(std::string_view table) {
   auto it = tables_.find(table);
   if (it != tables_.end() && it->second.exists) return *it->second.exists;
   if (it == tables_.end() && complete_) return false;
+  bool was_complete = complete_;
   read();
-  if (complete_) return table_exists(table);  // read() has just read the whole catalog
+  if (!was_complete && complete_) return table_exists(table);  // just read whole: known now
   bool exists = inner_.table_exists(table);
   entry(table).exists = exists;
   return exists;
@@ -84,7 +83,6 @@ std::vector<ConstraintInfo> CatalogCache::constraints(std::string_view table) {
 }
 
 std::optional<std::vector<TableColumns>> CatalogCache::all_columns() {
-  ++driver_reads_;
   return inner_.all_columns();
 }
 

@@ -42,9 +42,6 @@ class CatalogCache final : public Catalog {
   // Something the cache cannot see into has run: everything is read again.
   void forget();
 
-  // How many reads reached the driver, for tests and benchmarks.
-  int driver_reads() const noexcept { return driver_reads_; }
-
  private:
   struct Table {
     std::optional<bool> exists;
@@ -54,7 +51,7 @@ class CatalogCache final : public Catalog {
     std::optional<std::vector<ConstraintInfo>> constraints;
   };
   Table& entry(std::string_view table);
-  void read();  // counts a read of the driver; reads the whole catalog when it is time
+  void read();  // counts a read of a table; reads the whole catalog when it is time
   void forget(const std::string& table);
 
   Catalog& inner_;
@@ -65,7 +62,6 @@ class CatalogCache final : public Catalog {
   bool complete_ = false;
   bool bulk_unavailable_ = false;  // the driver has no all_columns
   int reads_since_forget_ = 0;
-  int driver_reads_ = 0;
 };
 
 }  // namespace strata::detail

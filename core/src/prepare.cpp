@@ -1,5 +1,6 @@
 #include "prepare.hpp"
 
+#include "catalog_cache.hpp"
 #include "overloaded.hpp"
 #include "portable.hpp"
 
@@ -43,13 +44,15 @@ std::vector<Statement> statements_of(std::span<const ScriptPart> parts, const Di
 // A portable operation this backend can apply; with --strict, without drift the catalog
 // already shows (a guard that cannot decide yet, its table coming from an earlier pending
 // migration, decides when it runs).
-void check_operation(Connection& connection, const ops::Operation& op, const Migration& m, bool strict) {
+// `catalog`: the connection's, as read before anything runs.
+void check_operation(Connection& connection, Catalog& catalog, const ops::Operation& op, const Migration& m,
+                     bool strict) {
   try {
     const OperationRenderer& renderer = renderer_for(connection, op, m.where());
     if (!strict) return;
     std::optional<GuardDecision> decision;
     try {
-      decision = guard(op, connection.catalog(), renderer);
+      decision = guard(op, catalog, renderer);
     } catch (const Error&) {
     }
     if (decision && decision->outcome == GuardDecision::Outcome::drift)
@@ -65,7 +68,7 @@ void check_operation(Connection& connection, const ops::Operation& op, const Mig
 class ScriptPreparer {
  public:
   ScriptPreparer(Connection& connection, bool strict, std::vector<Error>& problems)
-      : connection_(connection), strict_(strict), problems_(problems) {}
+      : connection_(connection), catalog_(connection.catalog()), strict_(strict), problems_(problems) {}
 
   PreparedScript prepare(const PendingMigration& pending) {
     const Migration& m = pending.migration;
@@ -77,7 +80,7 @@ class ScriptPreparer {
                    },
                    [&](const PortableOperations& body) {  // each operation one statement, by its canonical form
                      for (const auto& op : *body.operations) {
-                       attempt([&] { check_operation(connection_, op, m, strict_); });
+                       attempt([&] { check_operation(connection_, catalog_, op, m, strict_); });
                        script.statements.push_back(
                            Statement{"-- " + op.summary() + "\n" + ops::canonical_text({op}), op.line, op.column, 0});
                      }
@@ -141,6 +144,7 @@ class ScriptPreparer {
   }
 
   Connection& connection_;
+  CatalogCache catalog_;  // nothing runs while scripts are prepared: what it keeps stays true
   bool strict_;
   std::vector<Error>& problems_;
 };

@@ -512,6 +512,8 @@ TEST_CASE("guards in a long run see every change made before them, as a run per 
       "- add_column: {table: t1, if_missing: true, column: {name: later, type: integer}}\n"
       "- create_table: {name: fresh, if_missing: true, columns: [{name: id, type: integer, primary_key: true}]}\n"
       "- add_column: {table: fresh, if_missing: true, column: {name: b, type: integer}}\n"
+      "- drop_table: {name: fresh}\n"
+      "- create_table: {name: fresh, columns: [{name: id, type: integer, primary_key: true}]}\n"
       "- rename_column: {table: t2, column: extra, to: renamed}\n"
       "- add_column: {table: t2, if_missing: true, column: {name: extra, type: integer}}\n"
       "- drop_column: {table: t3, column: extra, if_exists: true}\n"
