@@ -5,8 +5,10 @@
 #include "transaction.hpp"
 
 #include <strata/checksum.hpp>
+#include <strata/script.hpp>
 
 #include <algorithm>
+#include <limits>
 
 namespace strata::detail {
 namespace {
@@ -118,6 +120,44 @@ std::string check_hint(const Migration& m) {
          "'s statements are applied (they ran one by one, outside a transaction) and it is recorded in the "
          "ledger as failed. Correct those rows and run `strata " +
          command + " --resume`, which checks again, or `strata repair` to remove the record.";
+}
+
+// Whether a migration that ran to its end may have left its session changed, so that the
+// session must be read again (one round trip on a server, per migration). A schema statement
+// does not change the session: one that starts with CREATE, ALTER, DROP, COMMENT, GRANT, REVOKE
+// or RENAME and holds no query or call (SELECT, CALL, DO, EXECUTE, PERFORM), nor does a portable
+// operation that renders one. Anything else may: another SQL statement (USE, SET,
+// SELECT set_config(...), DML whose triggers run code), a `sql` operation, a C++ migration. What
+// a function of the user's does when a schema statement calls it (an event trigger, an index
+// expression) is not followed.
+bool may_change_session(const PreparedScript& script) {
+  return std::visit(
+      overloaded{
+          [](const CppCode&) { return true; },
+          [](const PortableOperations& body) {
+            return std::any_of(body.operations->begin(), body.operations->end(), [](const ops::Operation& op) {
+              return std::holds_alternative<ops::Sql>(op.change) ||
+                     std::holds_alternative<ops::InsertRows>(op.change) ||
+                     std::holds_alternative<ops::Backfill>(op.change);
+            });
+          },
+          [&](const SqlScript&) {
+            static const std::vector<std::string> schema = {"CREATE", "ALTER",  "DROP",  "COMMENT",
+                                                            "GRANT",  "REVOKE", "RENAME"};
+            // A query or call inside one runs now (CREATE TABLE ... AS SELECT); SET inside one is
+            // a clause of its own (ALTER COLUMN ... SET DEFAULT).
+            static const std::vector<std::string> acting = {"SELECT", "CALL", "DO", "EXEC", "EXECUTE", "PERFORM"};
+            auto in = [](const std::vector<std::string>& words, const std::string& word) {
+              return std::find(words.begin(), words.end(), word) != words.end();
+            };
+            return std::any_of(script.statements.begin(), script.statements.end(), [&](const Statement& s) {
+              auto words = statement_keywords(s.text, std::numeric_limits<std::size_t>::max());
+              return words.empty() || !in(schema, words.front()) ||
+                     std::any_of(words.begin() + 1, words.end(), [&](const std::string& w) { return in(acting, w); });
+            });
+          },
+      },
+      script.migration.body);
 }
 
 }  // namespace
@@ -351,7 +391,8 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
   try {
     for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
     check(script);
-    restore_session(script.migration);  // in the transaction: its ledger row is written as strata set up
+    // In the transaction: its ledger row is written as strata set up the session.
+    if (may_change_session(script)) restore_session(script.migration);
     LedgerRow row = row_for(script.migration);
     row.execution_ms = since(start).count();
     row.statements_done = static_cast<int>(script.statements.size());
@@ -419,7 +460,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     ledger_.update(row);
     throw;
   }
-  restore_session(script.migration);
+  if (may_change_session(script)) restore_session(script.migration);
   row.success = true;
   row.execution_ms = since(start).count();
   ledger_.update(row);
@@ -441,7 +482,7 @@ std::vector<AppliedMigration> Executor::run_in_one_transaction(std::span<const P
       auto start = Clock::now();
       for (std::size_t i = 0; i < script.statements.size(); ++i) execute(script, i);
       check(script);
-      restore_session(script.migration);  // before the next script runs
+      if (may_change_session(script)) restore_session(script.migration);  // before the next script runs
       LedgerRow row = row_for(script.migration);
       row.execution_ms = since(start).count();
       row.statements_done = static_cast<int>(script.statements.size());
