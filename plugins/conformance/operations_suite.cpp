@@ -552,9 +552,9 @@ TEST_CASE("guards in a long run see every change made before them, as a run per 
   CHECK_FALSE(has_column(db, "fresh", "b"));
   CHECK(db.ledger().size() == 24);
 
-  // The same migrations, one process each: nothing is kept between them.
+  // The same migrations, the dependent ones one process each: nothing is kept between them.
   std::string one_by_one = fresh_database_url();
-  for (int v = 1; v <= 24; ++v)
+  for (int v : {21, 22, 23, 24})
     REQUIRE(run_strata(command_args("migrate", one_by_one, dir, {"--target", std::to_string(v)})).exit_code == 0);
   CHECK(db.schema_snapshot() == Inspector(one_by_one).schema_snapshot());
 }
