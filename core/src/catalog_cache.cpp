@@ -2,6 +2,9 @@
 
 #include "overloaded.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace strata::detail {
 
 CatalogCache::Table& CatalogCache::entry(std::string_view table) {
@@ -86,11 +89,17 @@ std::optional<std::vector<TableColumns>> CatalogCache::all_columns() {
   return inner_.all_columns();
 }
 
+// Also every name that differs only in case: SQLite, and MySQL on some systems, read `T1` and
+// `t1` as one table, and forgetting too much only costs a read.
 void CatalogCache::forget(const std::string& table) {
-  if (auto it = tables_.find(table); it != tables_.end())
-    it->second = Table{};
-  else if (complete_)
-    tables_.emplace(table, Table{});  // no longer known not to exist
+  auto same = [&](const std::string& name) {
+    return std::equal(name.begin(), name.end(), table.begin(), table.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  for (auto& [name, entry] : tables_)
+    if (same(name)) entry = Table{};
+  if (complete_) tables_.try_emplace(table);  // no longer known not to exist
 }
 
 void CatalogCache::applied(const ops::Operation& op) {
