@@ -72,4 +72,22 @@ class Executor {
 // STRATA_FAILPOINT names it, e.g. "exit-after-statement:2". A no-op otherwise.
 void failpoint(const char* point, int value);
 
+// Test builds only: the two points of every statement a migration runs (its SQL statements, the
+// statements its portable operations render), numbered from 1 over the process, where
+// STRATA_FAILPOINT may ask for a SIGKILL: "kill-in-flight:N", once statement N has left for the
+// server and before its result is read (the driver calls statement_in_flight()), and
+// "kill-before-record:N", after its result and before anything records it. Made just before the
+// statement is sent; ran() once its result is read.
+class StatementFailpoints {
+ public:
+  StatementFailpoints();
+  ~StatementFailpoints();
+  StatementFailpoints(const StatementFailpoints&) = delete;
+  StatementFailpoints& operator=(const StatementFailpoints&) = delete;
+  void ran();
+
+ private:
+  [[maybe_unused]] int number_ = 0;
+};
+
 }  // namespace strata::detail

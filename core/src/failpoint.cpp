@@ -1,20 +1,77 @@
 #include "executor.hpp"
 
+#include <strata/driver.hpp>
+
 #ifdef STRATA_FAILPOINTS
 #include <unistd.h>
+#include <csignal>
 #include <cstdlib>
 #include <string>
 #endif
 
-namespace strata::detail {
+namespace strata {
 
 #ifdef STRATA_FAILPOINTS
-void failpoint(const char* point, int value) {
-  const char* wanted = std::getenv("STRATA_FAILPOINT");
-  if (wanted && std::string(wanted) == std::string(point) + ":" + std::to_string(value)) ::_exit(86);
+namespace {
+
+bool wanted(const char* point, int value) {
+  const char* asked = std::getenv("STRATA_FAILPOINT");
+  return asked && std::string(asked) == std::string(point) + ":" + std::to_string(value);
 }
+
+[[noreturn]] void kill_self() {
+  ::raise(SIGKILL);
+  ::_exit(137);  // not reached
+}
+
+int statements_run = 0;        // the migrations' statements this process has begun
+bool in_flight_armed = false;  // the one running is to be killed in flight
+
+}  // namespace
+
+bool statement_in_flight_wanted() noexcept {
+  return in_flight_armed;
+}
+
+void statement_in_flight() noexcept {
+  if (in_flight_armed) kill_self();
+}
+
+namespace detail {
+
+void failpoint(const char* point, int value) {
+  if (wanted(point, value)) ::_exit(86);
+}
+
+StatementFailpoints::StatementFailpoints() : number_(++statements_run) {
+  in_flight_armed = wanted("kill-in-flight", number_);
+}
+
+StatementFailpoints::~StatementFailpoints() {
+  in_flight_armed = false;
+}
+
+void StatementFailpoints::ran() {
+  in_flight_armed = false;
+  if (wanted("kill-before-record", number_)) kill_self();
+}
+
+}  // namespace detail
+
 #else
+
+bool statement_in_flight_wanted() noexcept {
+  return false;
+}
+void statement_in_flight() noexcept {}
+
+namespace detail {
 void failpoint(const char*, int) {}
+StatementFailpoints::StatementFailpoints() = default;
+StatementFailpoints::~StatementFailpoints() = default;
+void StatementFailpoints::ran() {}
+}  // namespace detail
+
 #endif
 
-}  // namespace strata::detail
+}  // namespace strata

@@ -283,21 +283,39 @@ PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, 
     PgResult made(PQprepare(conn_.get(), name.c_str(), text.c_str(), static_cast<int>(pointers.size()), nullptr));
     if (made && PQresultStatus(made.get()) == PGRES_COMMAND_OK) prepared = prepared_.emplace(text, name).first;
   }
-  PgResult result(prepared != prepared_.end()
-                      ? PQexecPrepared(conn_.get(), prepared->second.c_str(), static_cast<int>(pointers.size()),
-                                       pointers.data(), nullptr, nullptr, 0)
-                      : PQexecParams(conn_.get(), text.c_str(), static_cast<int>(pointers.size()), nullptr,
-                                     pointers.data(), nullptr, nullptr, 0));
+  auto n = static_cast<int>(pointers.size());
+  PgResult result = statement_in_flight_wanted()
+                        ? read_after_sending(prepared != prepared_.end()
+                                                 ? PQsendQueryPrepared(conn_.get(), prepared->second.c_str(), n,
+                                                                       pointers.data(), nullptr, nullptr, 0)
+                                                 : PQsendQueryParams(conn_.get(), text.c_str(), n, nullptr,
+                                                                     pointers.data(), nullptr, nullptr, 0))
+                        : PgResult(prepared != prepared_.end() ? PQexecPrepared(conn_.get(), prepared->second.c_str(),
+                                                                                n, pointers.data(), nullptr, nullptr, 0)
+                                                               : PQexecParams(conn_.get(), text.c_str(), n, nullptr,
+                                                                              pointers.data(), nullptr, nullptr, 0));
   auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw result_error(result.get(), conn_.get(), sql, kind);
   return result;
+}
+
+PgResult PgConnection::read_after_sending(int sent) {
+  if (!sent) return nullptr;  // the caller reports the connection's error
+  statement_in_flight();
+  // The last result, or the first error, as PQexec keeps.
+  PgResult kept;
+  while (PgResult next{PQgetResult(conn_.get())}) {
+    if (!kept || PQresultStatus(kept.get()) != PGRES_FATAL_ERROR) kept = std::move(next);
+  }
+  return kept;
 }
 
 // The simple protocol, as psql runs a script's statements: it accepts every statement
 // (VACUUM, CREATE INDEX CONCURRENTLY) exactly as psql would.
 void PgConnection::execute(std::string_view sql) {
   std::string text(sql);
-  PgResult result(PQexec(conn_.get(), text.c_str()));
+  PgResult result = statement_in_flight_wanted() ? read_after_sending(PQsendQuery(conn_.get(), text.c_str()))
+                                                 : PgResult(PQexec(conn_.get(), text.c_str()));
   auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
     throw result_error(result.get(), conn_.get(), sql, ErrorKind::apply_failed);

@@ -59,6 +59,9 @@ class PgConnection final : public Connection, public Session, public Catalog {
 
   // Runs a statement with bound parameters; throws Error(kind) on failure.
   PgResult run(std::string_view sql, std::span<const Value> params, ErrorKind kind = ErrorKind::apply_failed);
+  // What PQexec and PQexecParams do, sending and reading apart, for a fault test's kill in
+  // between (statement_in_flight()). Used only when a test awaits it.
+  PgResult read_after_sending(int sent);
   const std::string& schema() const { return schema_; }
   PGconn* handle() { return conn_.get(); }
 

@@ -68,6 +68,12 @@ int SqliteConnection::on_progress(void* self) {
   return std::chrono::steady_clock::now() > connection->deadline_ ? 1 : 0;
 }
 
+int SqliteConnection::on_progress_in_flight(void* self) {
+  auto* connection = static_cast<SqliteConnection*>(self);
+  if (sqlite3_txn_state(connection->db_.get(), nullptr) == SQLITE_TXN_WRITE) statement_in_flight();
+  return connection->statement_timeout_.count() > 0 ? on_progress(self) : 0;
+}
+
 std::string SqliteConnection::session_id() {
   return "pid " + std::to_string(::getpid());
 }
@@ -155,6 +161,22 @@ SqliteConnection::StatementHandle SqliteConnection::prepare(std::string_view sql
 
 std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view sql, bool collect) {
   deadline_ = std::chrono::steady_clock::now() + statement_timeout_;
+  // A fault test awaits the statement in flight: at every step of SQLite's program until it
+  // writes (the handler made at connect is put back after).
+  struct InFlight {
+    sqlite3* db;
+    SqliteConnection* self;
+    explicit InFlight(sqlite3* d, SqliteConnection* s) : db(d), self(s) {
+      if (s) sqlite3_progress_handler(db, 1, &SqliteConnection::on_progress_in_flight, self);
+    }
+    ~InFlight() {
+      if (self)
+        sqlite3_progress_handler(db, self->statement_timeout_.count() > 0 ? 10000 : 0,
+                                 self->statement_timeout_.count() > 0 ? &SqliteConnection::on_progress : nullptr, self);
+    }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+  } in_flight(db_.get(), statement_in_flight_wanted() ? this : nullptr);
   std::vector<Row> rows;
   while (true) {
     int rc = sqlite3_step(statement);

@@ -62,6 +62,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   std::string file_problem(int code) const;
   // Interrupts a statement that runs past the statement timeout.
   static int on_progress(void* self);
+  static int on_progress_in_flight(void* self);  // a fault test's kill, once the statement writes
 
   SqliteDialect dialect_;
   SqliteRenderer renderer_{dialect_, *this};

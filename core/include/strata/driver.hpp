@@ -264,6 +264,17 @@ struct ConnectOptions {
 // The current time in UTC as the ledger records it ("2026-11-24 13:47:05"), for a lock's holder.
 STRATA_API std::string utc_timestamp_now();
 
+// Fault injection, for strata's own tests of what a kill leaves behind (docs/reliability.md).
+// A driver calls statement_in_flight() when a statement strata runs for a migration has left
+// for the server and its result is not read yet (SQLite, in the migrator's process: once the
+// statement has begun to write). In a build with failpoints, when the test asked for a kill at
+// that point of that statement, the process is killed there (SIGKILL); otherwise, and always in
+// an installed strata, nothing happens. statement_in_flight_wanted() says whether the call is
+// awaited for the statement about to run, so that a driver sets up a costly way to make it
+// (SQLite's progress handler) only then. Both are cheap; call them from the connection's thread.
+STRATA_API bool statement_in_flight_wanted() noexcept;
+STRATA_API void statement_in_flight() noexcept;
+
 class STRATA_API Driver {
  public:
   virtual ~Driver();
