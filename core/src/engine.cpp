@@ -108,7 +108,11 @@ struct Engine::Impl {
   }
 
   Plan plan_from(std::span<const Migration> migrations, std::span<const LedgerRow> rows) {
-    return make_plan(migrations, rows, PlanOptions{options.target, options.out_of_order, options.resume});
+    PlanOptions plan_options{options.target, options.out_of_order, options.resume, {}};
+    plan_options.doubt_settled = [this](const Migration& m, const LedgerRow& row) {
+      return detail::runs_in_own_transaction(m, static_cast<std::size_t>(row.statements_done), target.connection());
+    };
+    return make_plan(migrations, rows, plan_options);
   }
   Plan plan_from(std::span<const Migration> migrations) { return plan_from(migrations, target.ledger_rows()); }
 

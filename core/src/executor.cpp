@@ -130,6 +130,19 @@ std::string check_hint(const Migration& m) {
 // SELECT set_config(...), DML whose triggers run code), a `sql` operation, a C++ migration. What
 // a function of the user's does when a schema statement calls it (an event trigger, an index
 // expression) is not followed.
+// The operation a stopped run left in doubt, as its guard must judge it: it may have run, so
+// what it makes is accepted as done when it matches (if_missing), and what it removes as gone
+// (if_exists). Anything else its guard finds is still drift.
+ops::Operation done_or_not(ops::Operation op) {
+  std::visit(
+      [](auto& change) {
+        if constexpr (requires { change.if_missing; }) change.if_missing = true;
+        if constexpr (requires { change.if_exists; }) change.if_exists = true;
+      },
+      op.change);
+  return op;
+}
+
 bool may_change_session(const PreparedScript& script) {
   return std::visit(
       overloaded{
@@ -248,10 +261,17 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const st
                      catalog_.forget();
                      call(code);
                    },
-                   [&](const PortableOperations& body) { run_operation((*body.operations)[index]); },
+                   [&](const PortableOperations& body) {
+                     const ops::Operation& op = (*body.operations)[index];
+                     bool in_doubt = script.resumes && script.resumes->in_doubt &&
+                                     static_cast<int>(index) == script.first_statement;
+                     run_operation(in_doubt ? done_or_not(op) : op);
+                   },
                    [&](const SqlScript&) {
                      catalog_.forget();
+                     StatementFailpoints points;
                      connection_.session().execute(s.text);
+                     points.ran();
                    },
                },
                script.migration.body);
@@ -317,11 +337,15 @@ void Executor::run_operation(const ops::Operation& op) {
     };
     if (!statements.empty() && !statements.front().params.empty())
       backfill_by_key_range(connection_, *backfill, statements.front().params.front(), done);
+    auto batch = [&](const RenderedStatement& statement) {
+      StatementFailpoints points;
+      std::int64_t changed = session.execute(statement.sql, statement.params);
+      points.ran();
+      return changed;
+    };
     for (const auto& statement : statements) {
       if (statement.check != RenderedStatement::Check::none) continue;
-      for (std::int64_t changed = session.execute(statement.sql, statement.params); changed > 0;
-           changed = session.execute(statement.sql, statement.params))
-        done(changed);
+      for (std::int64_t changed = batch(statement); changed > 0; changed = batch(statement)) done(changed);
     }
     for (const auto& statement : statements) verify(statement);
     return;
@@ -346,10 +370,12 @@ void Executor::run_operation(const ops::Operation& op) {
       verify(statement);
       continue;
     }
+    StatementFailpoints points;
     if (statement.params.empty())
       session.execute(statement.sql);
     else
       session.execute(statement.sql, statement.params);
+    points.ran();
     ++ran;
   }
   transaction.commit();
@@ -423,8 +449,12 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     row.installed_rank = script.resumes->installed_rank;
     row.installed_on = script.resumes->installed_on;
   }
+  // A statement that runs in a transaction of its own with the row is in doubt until the row
+  // says it ran; a kill undoes it with the transaction, so the next run knows it did not run.
+  auto alone = [&](std::size_t i) { return i < script.own_transaction.size() && script.own_transaction[i]; };
   row.success = false;
   row.statements_done = script.first_statement;
+  row.in_doubt = alone(static_cast<std::size_t>(script.first_statement));
   row.progress_checksum = statements_checksum(script.statements, static_cast<std::size_t>(script.first_statement));
   recording(script.migration, [&] {
     if (script.resumes)
@@ -435,6 +465,27 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   AroundTransaction around(connection_, std::span(&script, 1));
 
   for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i) {
+    if (alone(i)) {
+      // The statement and its progress commit together: a kill leaves neither.
+      Transaction transaction(connection_.session());
+      try {
+        execute(script, i, resume_hint(script.migration));
+      } catch (const Error&) {
+        transaction.rollback();
+        restore_session_after_failure(script.migration);
+        row.in_doubt = false;  // the statement failed: it did not run
+        row.execution_ms = since(start).count();
+        ledger_.update(row);
+        throw;
+      }
+      failpoint("exit-after-statement", static_cast<int>(i) + 1);
+      row.statements_done = static_cast<int>(i) + 1;
+      row.in_doubt = alone(i + 1);
+      row.progress_checksum = statements_checksum(script.statements, i + 1);
+      ledger_.update(row);
+      transaction.commit();
+      continue;
+    }
     row.in_doubt = true;
     ledger_.update(row);
     try {

@@ -17,6 +17,16 @@ std::string statements_text(std::size_t count) {
   return count == 1 ? "statement 1" : "statements 1-" + std::to_string(count);
 }
 
+// Whether a statement of a no-transaction script may run in a transaction of its own: not one
+// the dialect refuses there, nor one that may commit or roll back by itself (a procedure called,
+// a block run: PostgreSQL procedures and DO blocks may COMMIT, which a transaction refuses).
+bool may_run_alone_in_transaction(const Statement& statement, const Dialect& dialect) {
+  auto words = statement_keywords(statement.text, 1);
+  bool may_end = words.empty() || words.front() == "CALL" || words.front() == "DO" || words.front() == "EXEC" ||
+                 words.front() == "EXECUTE";
+  return !may_end && !dialect.refusal(statement);
+}
+
 // The statements of a script whose file marks its parts (a section of a goose or dbmate file),
 // at their lines in the file.
 std::vector<Statement> statements_of(std::span<const ScriptPart> parts, const Dialect& dialect) {
@@ -111,6 +121,7 @@ class ScriptPreparer {
       problems_.push_back(std::move(e.in_file(m.where()).for_version(m.label())));
       return;
     }
+    bool atomic_steps = !m.transactional && connection_.capabilities().transactional_ddl;
     for (const auto& s : script.statements) {
       auto refusal = dialect.refusal(s);
       if (refusal && (m.transactional || !refusal->allowed_without_transaction))
@@ -118,6 +129,7 @@ class ScriptPreparer {
                                 .in_file(m.where())
                                 .at_line(s.line, s.column)
                                 .for_version(m.label()));
+      if (atomic_steps) script.own_transaction.push_back(may_run_alone_in_transaction(s, dialect));
     }
     script.frame = dialect.transaction_frame(script.statements);
   }
@@ -214,6 +226,18 @@ void refuse(std::span<const std::string> problems) {
   std::vector<Error> errors;
   for (const auto& p : problems) errors.emplace_back(ErrorKind::validation, p);
   refuse(std::move(errors));
+}
+
+bool runs_in_own_transaction(const Migration& m, std::size_t index, Connection& connection) {
+  const SqlScript* sql = m.sql_script();
+  if (!sql || m.transactional || !connection.capabilities().transactional_ddl) return false;
+  const Dialect& dialect = connection.dialect();
+  try {
+    auto statements = sql->parts ? statements_of(*sql->parts, dialect) : dialect.split(sql->text);
+    return index < statements.size() && may_run_alone_in_transaction(statements[index], dialect);
+  } catch (const Error&) {
+    return false;  // a script that cannot be split is refused when it is prepared
+  }
 }
 
 bool runs_with_progress(const PreparedScript& script, const Capabilities& capabilities) {

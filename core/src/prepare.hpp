@@ -24,6 +24,11 @@ struct PreparedScript {
   int first_statement = 0;
   std::vector<Statement> statements;
   TransactionFrame frame{};  // what its statements need around its transaction (SQL scripts)
+  // A `-- strata:no-transaction` script's statements, on a backend with transactional DDL: true
+  // for each that runs in a transaction of its own with its progress in the ledger, so that a
+  // kill leaves it done and recorded or neither; false for one that may not run in a transaction
+  // (the dialect refuses it there) or may end one itself (CALL, DO, EXEC). Empty otherwise.
+  std::vector<bool> own_transaction;
 };
 
 struct PrepareOptions {
@@ -57,6 +62,10 @@ void refuse(std::span<const std::string> problems);
 // Whether a script runs statement by statement with its progress recorded (no transactional
 // DDL, `-- strata:no-transaction`, or a resumed migration) rather than in one transaction.
 bool runs_with_progress(const PreparedScript& script, const Capabilities& capabilities);
+
+// Whether statement `index` (0-based) of `m` runs in a transaction of its own with its progress,
+// on this connection (PreparedScript::own_transaction): then a kill leaves it not run.
+bool runs_in_own_transaction(const Migration& m, std::size_t index, Connection& connection);
 
 // SHA-256 over the first `count` statements, as they were run; what --resume compares.
 std::string statements_checksum(std::span<const Statement> statements, std::size_t count);

@@ -218,7 +218,12 @@ std::vector<RenderedStatement> SqliteRenderer::rebuild(const std::string& table,
   std::string rebuilt = "strata_rebuild_" + table;
   std::vector<RenderedStatement> out;
   auto add = [&](std::string sql) { out.push_back({std::move(sql), {}}); };
-  add("DROP TABLE IF EXISTS " + q(rebuilt));  // left by a rebuild that ran without a transaction and was killed
+  // One savepoint around the rebuild: in the migration's transaction it is nested and changes
+  // nothing; where the run has none (DDL declared not transactional) it makes the rebuild whole
+  // or nothing, so that a kill never leaves the new table in place without its indexes, views or
+  // triggers, which no guard would notice.
+  add("SAVEPOINT strata_rebuild");
+  add("DROP TABLE IF EXISTS " + q(rebuilt));  // left by an older strata's rebuild, killed part-way
   auto dependents = session_.query(
       "SELECT type, name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') AND sql IS NOT NULL ORDER BY rowid");
   for (auto it = dependents.rbegin(); it != dependents.rend(); ++it)
@@ -242,6 +247,7 @@ std::vector<RenderedStatement> SqliteRenderer::rebuild(const std::string& table,
     if (!seq.empty())
       out.push_back({"UPDATE sqlite_sequence SET seq = ?1 WHERE name = ?2 AND seq < ?1", {seq[0][0], Value(table)}});
   }
+  add("RELEASE strata_rebuild");
   out.push_back(
       {"PRAGMA foreign_key_check",
        {},

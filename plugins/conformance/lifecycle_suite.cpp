@@ -2,10 +2,13 @@
 // statement progress and resume, and the bad-input matrix. Written once for every backend.
 #include "harness.hpp"
 
+#include <csignal>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <regex>
 
@@ -419,19 +422,21 @@ TEST_CASE("a migrator ended between a statement and its record leaves that state
           "[lifecycle][progress]") {
   std::string url = fresh_database_url();
   ScratchDir dir;
-  std::string script =
-      "-- strata:no-transaction\nCREATE TABLE d1 (id INTEGER);\nCREATE TABLE d2 (id INTEGER);\n"
-      "CREATE TABLE d3 (id INTEGER);\n";
+  Inspector db(url);
+  // With transactional DDL each statement of a no-transaction script commits with its record
+  // (the next test), except one no transaction may hold: VACUUM, on both such backends.
+  bool atomic = db.capabilities().transactional_ddl;
+  std::string script = std::string("-- strata:no-transaction\nCREATE TABLE d1 (id INTEGER);\n") +
+                       (atomic ? "VACUUM" : "CREATE TABLE d2 (id INTEGER)") + ";\nCREATE TABLE d3 (id INTEGER);\n";
   dir.write("V1__doubt.sql", script);
   ProcessResult ended =
       run_strata(command_args("migrate", url, dir), {{"STRATA_FAILPOINT=exit-after-statement:2"}, {}});
   REQUIRE(ended.exit_code == 86);  // the failpoint fired: a test build
-  Inspector db(url);
   auto ledger = db.ledger();
   REQUIRE(ledger.size() == 1);
   CHECK(ledger[0].in_doubt);
   CHECK(ledger[0].statements_done == 1);
-  CHECK(db.has_table("d2"));  // it did run; only the ledger does not know
+  if (!atomic) CHECK(db.has_table("d2"));  // it did run; only the ledger does not know
   CHECK(state_in_table(run_strata(command_args("status", url, dir)).out, "V1__doubt.sql") ==
         "failed at statement 2 (in doubt)");
 
@@ -441,7 +446,7 @@ TEST_CASE("a migrator ended between a statement and its record leaves that state
     CHECK(run_strata(command_args("migrate", url, dir, {"--resume=skip"})).exit_code == 0);
   }
   SECTION("--resume=retry runs it again") {
-    db.connection().session().execute("DROP TABLE d2");  // the operator found it had not run
+    if (!atomic) db.connection().session().execute("DROP TABLE d2");  // the operator found it had not run
     CHECK(run_strata(command_args("migrate", url, dir, {"--resume=retry"})).exit_code == 0);
   }
   ledger = db.ledger();
@@ -452,6 +457,42 @@ TEST_CASE("a migrator ended between a statement and its record leaves that state
   std::string clean_url = fresh_database_url();
   REQUIRE(run_strata(command_args("migrate", clean_url, dir)).exit_code == 0);
   CHECK(Inspector(clean_url).schema_snapshot() == db.schema_snapshot());
+}
+
+TEST_CASE(
+    "with transactional DDL a no-transaction script's statement commits with its record, so a kill at it leaves "
+    "nothing in doubt and a plain migrate continues",
+    "[lifecycle][progress]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  Inspector db(url);
+  dir.write("V1__steps.sql",
+            "-- strata:no-transaction\nCREATE TABLE s1 (id INTEGER);\nCREATE TABLE s2 (id INTEGER);\n"
+            "CREATE TABLE s3 (id INTEGER);\n");
+  // Statement 2 ran and its result was read; the process is killed before anything records it.
+  ProcessResult killed = run_strata(command_args("migrate", url, dir), {{"STRATA_FAILPOINT=kill-before-record:2"}, {}});
+  REQUIRE(killed.signal == SIGKILL);
+  auto ledger = db.ledger();
+  REQUIRE(ledger.size() == 1);
+  CHECK_FALSE(ledger[0].success);
+  CHECK(ledger[0].statements_done == 1);
+  bool atomic = db.capabilities().transactional_ddl;
+  // Undone with the transaction its record was to commit in; or autocommitted, and only the
+  // ledger does not know.
+  CHECK(db.has_table("s2") == !atomic);
+  ProcessResult again = run_strata(command_args("migrate", url, dir));
+  if (atomic) {
+    CHECK(again.exit_code == 0);
+    ledger = db.ledger();
+    REQUIRE(ledger.size() == 1);
+    CHECK(ledger[0].success);
+    CHECK(ledger[0].statements_done == 3);
+    CHECK_FALSE(ledger[0].in_doubt);
+    CHECK(db.has_table("s3"));
+  } else {
+    CHECK(again.exit_code == 3);
+    CHECK_THAT(again.err, Catch::Contains("--resume=retry") && Catch::Contains("--resume=skip"));
+  }
 }
 
 TEST_CASE("a dry run prints the SQL it would run and changes nothing", "[lifecycle]") {

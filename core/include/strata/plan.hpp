@@ -7,6 +7,7 @@
 #include <strata/history.hpp>
 #include <strata/migration.hpp>
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,6 +52,11 @@ struct PlanOptions {
   std::optional<Version> target;  // apply versioned migrations up to and including this one
   bool out_of_order = false;      // allow applying versions older than the newest applied
   Resume resume = Resume::none;
+  // Whether the statement in doubt of a failed row is known not to have run: it ran in a
+  // transaction of its own together with the row's progress (a `-- strata:no-transaction` script
+  // on a backend with transactional DDL), so a kill undid both. Such a migration continues at
+  // that statement without --resume. Unset: every statement in doubt is the operator's call.
+  std::function<bool(const Migration&, const LedgerRow&)> doubt_settled;
 };
 
 struct PendingMigration {
