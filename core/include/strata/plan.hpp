@@ -55,7 +55,8 @@ struct PlanOptions {
   // Whether the statement in doubt of a failed row is known not to have run: it ran in a
   // transaction of its own together with the row's progress (a `-- strata:no-transaction` script
   // on a backend with transactional DDL), so a kill undid both. Such a migration continues at
-  // that statement without --resume. Unset: every statement in doubt is the operator's call.
+  // that statement, with or without --resume (--resume=retry or =skip still decide), and its
+  // status shows the row not in doubt. Unset: every statement in doubt is the operator's call.
   std::function<bool(const Migration&, const LedgerRow&)> doubt_settled;
 };
 
