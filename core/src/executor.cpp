@@ -113,6 +113,14 @@ std::string resume_hint(const Migration& m) {
          "`strata migrate --resume` to continue from this statement, or `strata repair` to remove the record.";
 }
 
+// Advice for a statement whose connection was lost: nothing to fix, the ledger says where to go on.
+std::string lost_hint(const Migration& m) {
+  std::string command = m.kind == MigrationKind::undo ? "rollback" : "migrate";
+  return "\nRun `strata " + command +
+         "` again once the server answers: the ledger says how far this migration got, and the run "
+         "continues from there (a statement whose outcome it cannot know is named, with the choices).";
+}
+
 // Advice for a check before commit that failed after every statement ran one by one.
 std::string check_hint(const Migration& m) {
   std::string command = m.kind == MigrationKind::undo ? "rollback" : "migrate";
@@ -122,14 +130,6 @@ std::string check_hint(const Migration& m) {
          command + " --resume`, which checks again, or `strata repair` to remove the record.";
 }
 
-// Whether a migration that ran to its end may have left its session changed, so that the
-// session must be read again (one round trip on a server, per migration). A schema statement
-// does not change the session: one that starts with CREATE, ALTER, DROP, COMMENT, GRANT, REVOKE
-// or RENAME and holds no query or call (SELECT, CALL, DO, EXECUTE, PERFORM), nor does a portable
-// operation that renders one. Anything else may: another SQL statement (USE, SET,
-// SELECT set_config(...), DML whose triggers run code), a `sql` operation, a C++ migration. What
-// a function of the user's does when a schema statement calls it (an event trigger, an index
-// expression) is not followed.
 // The operation a stopped run left in doubt, as its guard must judge it: it may have run, so
 // what it makes is accepted as done when it matches (if_missing), and what it removes as gone
 // (if_exists). Anything else its guard finds is still drift.
@@ -143,6 +143,14 @@ ops::Operation done_or_not(ops::Operation op) {
   return op;
 }
 
+// Whether a migration that ran to its end may have left its session changed, so that the
+// session must be read again (one round trip on a server, per migration). A schema statement
+// does not change the session: one that starts with CREATE, ALTER, DROP, COMMENT, GRANT, REVOKE
+// or RENAME and holds no query or call (SELECT, CALL, DO, EXECUTE, PERFORM), nor does a portable
+// operation that renders one. Anything else may: another SQL statement (USE, SET,
+// SELECT set_config(...), DML whose triggers run code), a `sql` operation, a C++ migration. What
+// a function of the user's does when a schema statement calls it (an event trigger, an index
+// expression) is not followed.
 bool may_change_session(const PreparedScript& script) {
   return std::visit(
       overloaded{
@@ -282,8 +290,10 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const st
     bool rendered = script.migration.operations() != nullptr;
     int line = e.line() > 0 && !rendered ? s.line + e.line() - 1 : s.line;
     int column = rendered ? s.column : e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
-    Error located(e.kind() == ErrorKind::validation ? ErrorKind::validation : ErrorKind::apply_failed,
-                  e.message() + hint);
+    // A lost connection (exit 5) is no defect of the file: the advice is to run again.
+    bool lost = e.kind() == ErrorKind::connection;
+    Error located(lost || e.kind() == ErrorKind::validation ? e.kind() : ErrorKind::apply_failed,
+                  e.message() + (lost ? lost_hint(script.migration) : hint));
     located.with_server_code(e.sqlstate(), e.server_code()).from_driver(e.driver());
     throw located.in_file(script.migration.where())
         .at_line(line, column)
@@ -435,6 +445,16 @@ AppliedMigration Executor::run_transactional(const PreparedScript& script) {
   return announce_end(script, status, since(start));
 }
 
+// The failure of a statement run step by step, in its row. When the connection is gone too (the
+// server restarted, the session was ended), the row keeps what it last said, the statement in
+// doubt, and the statement's own error is the one reported.
+void Executor::record_failure(const LedgerRow& row) {
+  try {
+    ledger_.update(row);
+  } catch (const Error&) {
+  }
+}
+
 // The ledger row is written first and follows every statement: before one runs it is marked
 // in doubt, after it the count of statements done moves on. A failure or a kill leaves a row
 // saying exactly where the migration stopped.
@@ -475,7 +495,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
         restore_session_after_failure(script.migration);
         row.in_doubt = false;  // the statement failed: it did not run
         row.execution_ms = since(start).count();
-        ledger_.update(row);
+        record_failure(row);
         throw;
       }
       failpoint("exit-after-statement", static_cast<int>(i) + 1);
@@ -494,7 +514,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
       restore_session_after_failure(script.migration);
       row.in_doubt = false;  // the statement failed: it did not run
       row.execution_ms = since(start).count();
-      ledger_.update(row);
+      record_failure(row);
       throw;
     }
     failpoint("exit-after-statement", static_cast<int>(i) + 1);
@@ -508,7 +528,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   } catch (const Error&) {
     restore_session_after_failure(script.migration);
     row.execution_ms = since(start).count();
-    ledger_.update(row);
+    record_failure(row);
     throw;
   }
   if (may_change_session(script)) restore_session(script.migration);

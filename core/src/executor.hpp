@@ -45,6 +45,7 @@ class Executor {
   void verify(const RenderedStatement& statement);
   void remember_session();
   void restore_session(const Migration& m);
+  void record_failure(const LedgerRow& row);
   void restore_session_after_failure(const Migration& m) noexcept;
 
   Connection& connection_;

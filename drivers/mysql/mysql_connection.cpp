@@ -77,6 +77,15 @@ Error to_error(const sql::SQLException& e, ErrorKind kind) {
   // MariaDB's max_statement_time, MySQL's max_execution_time: strata's --statement-timeout.
   if (e.getErrorCode() == 1969 || e.getErrorCode() == 3024)
     message = "the statement ran longer than the statement timeout and was interrupted (" + message + ")";
+  // CR_SERVER_GONE_ERROR, CR_SERVER_LOST, ER_CONNECTION_KILLED: the server went away or ended
+  // the session (exit 5, to be run again), whatever the statement was.
+  if (e.getErrorCode() == 2006 || e.getErrorCode() == 2013 || e.getErrorCode() == 1927) {
+    message =
+        "the connection to the server was lost during this statement (the server restarted or stopped, or "
+        "an administrator ended the session): " +
+        message;
+    kind = ErrorKind::connection;
+  }
   Error error(kind, message);
   error.with_server_code(e.getSQLState(), e.getErrorCode()).from_driver("mysql");
   static const std::regex at_line(" at line ([0-9]+)$");
@@ -281,22 +290,49 @@ std::string MysqlConnection::user_name() {
   return text(query("SELECT CURRENT_USER()", {}).at(0).at(0));
 }
 
+namespace {
+constexpr std::string_view server_started = ", server started ";
+// When the server started, to the second (UTC); a second either way from call to call, so a
+// server restarted within a second of its start passes for the same (its ids are then compared).
+const std::string started_sql =
+    "(SELECT UTC_TIMESTAMP() - INTERVAL VARIABLE_VALUE SECOND FROM information_schema.GLOBAL_STATUS "
+    "WHERE VARIABLE_NAME = 'UPTIME')";
+}  // namespace
+
+// "connection id 7, server started 2026-12-05 06:07:10": ids start again from 1 when the server
+// restarts.
 std::string MysqlConnection::session_id() {
-  return "connection id " + text(query("SELECT CONNECTION_ID()", {}).at(0).at(0));
+  auto row = query("SELECT CONNECTION_ID(), DATE_FORMAT(" + started_sql + ", '%Y-%m-%d %H:%i:%s')", {}).at(0);
+  return "connection id " + text(row.at(0)) + std::string(server_started) + text(row.at(1));
 }
 
 bool MysqlConnection::session_busy(std::string_view session_id) {
   constexpr std::string_view prefix = "connection id ";
   if (!session_id.starts_with(prefix)) return false;
   // The id comes from the ledger, where anyone may have written anything.
-  auto number = whole_number<std::int64_t>(session_id.substr(prefix.size()));
+  std::string_view id_text = session_id.substr(prefix.size());
+  std::string_view started;
+  if (auto at = id_text.find(server_started); at != std::string_view::npos) {
+    started = id_text.substr(at + server_started.size());
+    id_text = id_text.substr(0, at);
+  }
+  auto number = whole_number<std::int64_t>(id_text);
   if (!number || *number < 0)
     throw Error(ErrorKind::validation, "'" + std::string(session_id.substr(0, 40)) +
                                            (session_id.size() > 40 ? "..." : "") +
                                            "' is not a session this driver records ('connection id ' and a number)")
         .from_driver("mysql");
+  if (!started.empty()) {
+    std::vector<Value> then{std::string(started)};
+    auto same = query("SELECT ABS(TIMESTAMPDIFF(SECOND, CAST(? AS DATETIME), " + started_sql + ")) <= 1", then);
+    if (same.at(0).at(0) != Value(std::int64_t{1})) return false;  // of another start (or no time): gone
+  }
   std::vector<Value> id{*number};
-  return !query("SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND <> 'Sleep'", id).empty();
+  return !query(
+              "SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND ID <> CONNECTION_ID() AND "
+              "COMMAND <> 'Sleep'",
+              id)
+              .empty();
 }
 
 void MysqlConnection::execute(std::string_view sql) {

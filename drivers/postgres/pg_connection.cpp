@@ -81,6 +81,21 @@ Error result_error(const PGresult* result, PGconn* conn, std::string_view sql, E
     return value ? value : "";
   };
   std::string message = field(PG_DIAG_MESSAGE_PRIMARY);
+  if (PQstatus(conn) == CONNECTION_BAD) {
+    // libpq's own text is several lines guessing at the cause ("This probably means..."); the
+    // server's reason, when it sent one, is its first line.
+    std::string said = PQerrorMessage(conn);
+    said = said.substr(0, said.find('\n'));
+    for (std::string_view severity : {"FATAL:  ", "ERROR:  "})
+      if (said.rfind(severity, 0) == 0) said.erase(0, severity.size());
+    if (message.empty()) message = said;
+    return Error(ErrorKind::connection,
+                 "the connection to the server was lost during this statement (the server restarted or "
+                 "stopped, or an administrator ended the session)" +
+                     (message.empty() ? std::string() : ": " + message))
+        .with_server_code(field(PG_DIAG_SQLSTATE))
+        .from_driver("postgres");
+  }
   if (message.empty()) {
     message = PQerrorMessage(conn);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
@@ -249,22 +264,43 @@ std::string PgConnection::server_description() {
   return std::string("PostgreSQL ") + (version ? version : "?");
 }
 
+namespace {
+constexpr std::string_view server_started = ", server started ";
+// To the millisecond, in UTC: the id fits the ledger's 64 characters.
+constexpr const char* postmaster_start =
+    "SELECT to_char(pg_postmaster_start_time() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')";
+}  // namespace
+
+// "backend pid 4242, server started 2026-12-05 06:07:10.123" (UTC): a pid is reused once the
+// server restarts.
 std::string PgConnection::session_id() {
-  return "backend pid " + std::to_string(PQbackendPID(conn_.get()));
+  std::string started = setting_text(query(postmaster_start, {}).at(0).at(0));
+  return "backend pid " + std::to_string(PQbackendPID(conn_.get())) + std::string(server_started) + started;
 }
 
 bool PgConnection::session_busy(std::string_view session_id) {
   constexpr std::string_view prefix = "backend pid ";
   if (!session_id.starts_with(prefix)) return false;
   // The id comes from the ledger, where anyone may have written anything.
-  auto number = whole_number<std::int32_t>(session_id.substr(prefix.size()));
+  std::string_view pid_text = session_id.substr(prefix.size());
+  std::string_view started;
+  if (auto at = pid_text.find(server_started); at != std::string_view::npos) {
+    started = pid_text.substr(at + server_started.size());
+    pid_text = pid_text.substr(0, at);
+  }
+  auto number = whole_number<std::int32_t>(pid_text);
   if (!number || *number <= 0)
     throw Error(ErrorKind::validation, "'" + std::string(session_id.substr(0, 40)) +
                                            (session_id.size() > 40 ? "..." : "") +
                                            "' is not a session this driver records ('backend pid ' and a process id)")
         .from_driver("postgres");
+  if (!started.empty() && setting_text(query(postmaster_start, {}).at(0).at(0)) != started)
+    return false;  // a session of another start of the server: gone
   std::vector<Value> pid{std::int64_t{*number}};
-  return !query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND state IS DISTINCT FROM 'idle'", pid)
+  return !query(
+              "SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND pid <> pg_backend_pid() AND "
+              "state IS DISTINCT FROM 'idle'",
+              pid)
               .empty();
 }
 

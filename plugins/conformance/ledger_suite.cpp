@@ -406,9 +406,11 @@ LedgerRow only_row(const std::string& url) {
   return rows[0];
 }
 
-// The session ids this backend's driver records, with the number replaced: "pid " + tail.
+// The session ids this backend's driver records, with the number replaced: "pid " + tail (a
+// server's id without the server's start that follows its number).
 std::string session_like(const std::string& recorded, const std::string& tail) {
-  return recorded.substr(0, recorded.find_last_not_of("0123456789") + 1) + tail;
+  std::string id = recorded.substr(0, recorded.find(", server started "));
+  return id.substr(0, id.find_last_not_of("0123456789") + 1) + tail;
 }
 
 }  // namespace

@@ -225,10 +225,13 @@ class STRATA_API Connection {
   // "SQLite 3.40.1", for messages and `status`.
   virtual std::string server_description() = 0;
   // The database session running the migration ("pid 4242", a connection id), recorded in the
-  // ledger so that an operator can find it.
+  // ledger so that an operator can find it. A server reuses its ids once it restarts: a server's
+  // id names the server's start too, so that a session of a server since restarted is never
+  // taken for one of today's.
   virtual std::string session_id() = 0;
   // Whether the session a ledger row records (see session_id) still runs a statement: a
-  // migrator killed mid-statement can leave its statement running on the server.
+  // migrator killed mid-statement can leave its statement running on the server. False for a
+  // session of an earlier start of the server.
   virtual bool session_busy(std::string_view session_id) = 0;
   // How this backend renders portable operations (see <strata/render.hpp>), or nullptr when
   // the driver renders none: strata then refuses portable migrations before anything runs.
