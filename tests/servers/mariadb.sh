@@ -3,6 +3,8 @@
 #
 #   mariadb.sh start <state dir> <config file> <strata command> <example dir>
 #   mariadb.sh stop  <state dir>
+#   mariadb.sh crash <state dir>     SIGKILL the server (the fault tests)
+#   mariadb.sh restart <state dir>   start a crashed server again, on its port
 #
 # start: mariadb-install-db in a fresh temporary directory, start mariadbd on the first free
 # loopback port from 23306 (never the default port), wait until it answers, and write the
@@ -32,10 +34,34 @@ stop() {
   rm -rf "$dir" "$state"
 }
 
-if [ "$command" = stop ]; then
-  stop
-  exit 0
-fi
+# serve <port>: starts mariadbd on the state's data directory; true once it answers.
+serve() {
+  setsid mariadbd --no-defaults --user="$user" --datadir="$dir/data" --port="$1" --bind-address=127.0.0.1 \
+    --socket="$dir/mysqld.sock" --pid-file="$dir/mariadbd.pid" --log-error="$dir/error.log" --skip-log-bin \
+    --innodb-flush-log-at-trx-commit=0 --max-connections=300 \
+    --ssl-cert="$dir/cert.pem" --ssl-key="$dir/key.pem" </dev/null >>"$dir/stdout.log" 2>&1 &
+  local server=$!
+  for _ in $(seq 1 300); do
+    mariadb-admin --no-defaults --protocol=TCP -h127.0.0.1 -P "$1" -uroot ping >/dev/null 2>&1 && return 0
+    kill -0 "$server" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+case $command in
+  stop) stop; exit 0 ;;
+  crash)
+    dir=$(cat "$state/dir")
+    kill -9 "$(cat "$dir/mariadbd.pid")"
+    exit 0
+    ;;
+  restart)
+    dir=$(cat "$state/dir")
+    serve "$(cat "$state/port")" || { echo "mariadb.sh: the server did not start again" >&2; tail -n 20 "$dir/error.log" >&2; exit 1; }
+    exit 0
+    ;;
+esac
 
 config=$3
 cli=$4
@@ -54,20 +80,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -days 2 \
 port=23306
 started=""
 for attempt in $(seq 1 40); do
-  if port_free "$port"; then
-    setsid mariadbd --no-defaults --user="$user" --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
-      --socket="$dir/mysqld.sock" --pid-file="$dir/mariadbd.pid" --log-error="$dir/error.log" --skip-log-bin \
-      --innodb-flush-log-at-trx-commit=0 --max-connections=300 \
-      --ssl-cert="$dir/cert.pem" --ssl-key="$dir/key.pem" </dev/null >"$dir/stdout.log" 2>&1 &
-    for _ in $(seq 1 100); do
-      if mariadb-admin --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot ping >/dev/null 2>&1; then
-        started=yes
-        break
-      fi
-      kill -0 $! 2>/dev/null || break
-      sleep 0.1
-    done
-    [ -n "$started" ] && break
+  if port_free "$port" && serve "$port"; then
+    started=yes
+    echo "$port" > "$state/port"
+    break
   fi
   port=$((port + 1))
 done

@@ -3,6 +3,7 @@
 #
 #   postgres.sh start <state dir> <config file> <strata command> <example dir>
 #   postgres.sh stop  <state dir>
+#   postgres.sh restart <state dir>   pg_ctl restart -m fast (the fault tests)
 #
 # start: initdb in a fresh temporary directory, start the server on the first free loopback
 # port from 25432 (never the default port), and write the conformance suite's config file
@@ -37,6 +38,11 @@ stop() {
 
 if [ "$command" = stop ]; then
   stop
+  exit 0
+fi
+if [ "$command" = restart ]; then
+  dir=$(cat "$state/dir")
+  as_server "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 30 -l "$dir/server.log" restart >/dev/null
   exit 0
 fi
 

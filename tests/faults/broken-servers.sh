@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Broken servers and connections (docs/reliability.md, "Broken servers"): a migration under way
+# when its PostgreSQL server restarts, when its session is ended with pg_terminate_backend while
+# it holds the lock, when its MariaDB server is killed and started again. Each time strata must
+# exit 5 with a message naming the file, the statement and what happened (no bare client-library
+# text) and the advice to run again; the ledger must say exactly what ran; and what the user guide
+# says next (a plain `migrate`; for a statement in doubt on MariaDB, the operator's choice) must
+# finish the job, every migration recorded once.
+#
+#   tests/faults/broken-servers.sh <strata> <example dir> [postgres|mariadb ...]
+#
+# Starts its own throwaway servers (tests/servers/*.sh) on loopback ports and stops them.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+strata=$1
+example=$2
+shift 2
+backends=("$@")
+[ ${#backends[@]} -gt 0 ] || backends=(postgres mariadb)
+# shellcheck source=../servers/password.sh
+source "$here/../servers/password.sh"
+
+work=$(mktemp -d /tmp/strata-broken-XXXXXX)
+cleanup() {
+  for b in postgres mariadb; do [ -d "$work/$b-state" ] && "$here/../servers/$b.sh" stop "$work/$b-state"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+failures=0
+fail() {
+  echo "FAILED: $*" >&2
+  failures=$((failures + 1))
+}
+expect_exit() {  # <wanted> <got> <what>
+  [ "$1" = "$2" ] || fail "$3: exit $2, wanted $1"
+}
+expect_text() {  # <file> <text> <what>
+  grep -qF -- "$2" "$1" || fail "$3: no '$2' in: $(cat "$1")"
+}
+refuse_text() {  # <file> <text> <what>
+  ! grep -qF -- "$2" "$1" || fail "$3: '$2' in: $(cat "$1")"
+}
+
+# A slow middle statement gives the fault its moment: statement 2 of 3.
+slow_set() {  # <dir> <sleep statement> [directive]
+  mkdir -p "$1"
+  printf '%sCREATE TABLE b1 (id INTEGER);\n%s;\nCREATE TABLE b2 (id INTEGER);\n' "${3:-}" "$2" > "$1/V1__slow.sql"
+  printf 'CREATE TABLE b3 (id INTEGER);\n' > "$1/V2__after.sql"
+}
+
+# run_with_fault <name> <url> <dir> <fault command...>: migrate in the background, the fault after
+# one second (statement 2 is sleeping then), and the migrator's exit code and stderr kept.
+run_with_fault() {
+  local name=$1 url=$2 dir=$3
+  shift 3
+  "$strata" migrate --url "$url" --dir "$dir" >"$work/$name.out" 2>"$work/$name.err" &
+  local migrator=$!
+  sleep 1
+  "$@"
+  local code=0
+  wait "$migrator" || code=$?
+  echo "$code" >"$work/$name.code"
+}
+
+# The common checks of a run a fault ended: exit 5, the file and statement named, the cause in
+# strata's words, the advice, the password nowhere.
+check_ended() {  # <name> <file>
+  local name=$1 file=$2
+  expect_exit 5 "$(cat "$work/$name.code")" "$name"
+  expect_text "$work/$name.err" "$file:" "$name"
+  expect_text "$work/$name.err" "statement 2 of 3" "$name"
+  expect_text "$work/$name.err" "the connection to the server was lost during this statement" "$name"
+  expect_text "$work/$name.err" "Run \`strata migrate\` again once the server answers" "$name"
+  refuse_text "$work/$name.err" "This probably means" "$name"
+  refuse_text "$work/$name.err" "$password" "$name"
+}
+
+# finish <name> <url> <dir> [operator flag]: what the guide says next, then every migration once.
+finish() {
+  local name=$1 url=$2 dir=$3 flag=${4:-}
+  local code=0
+  "$strata" migrate --url "$url" --dir "$dir" $flag >"$work/$name-next.out" 2>"$work/$name-next.err" || code=$?
+  expect_exit 0 "$code" "$name: the next run ($(cat "$work/$name-next.err"))"
+  "$strata" status --url "$url" --dir "$dir" --json >"$work/$name-status.json" 2>&1 || true
+  # Both applied, each from one ledger row (a status lists a migration once, with its latest row).
+  local counts
+  counts=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counts"])' "$work/$name-status.json")
+  [ "$counts" = "{'applied': 2}" ] || fail "$name: the status counts $counts: $(cat "$work/$name-status.json")"
+  [ "$(ledger_rows "$url")" = 2 ] || fail "$name: $(ledger_rows "$url") ledger rows, wanted 2"
+}
+
+for backend in "${backends[@]}"; do
+  "$here/../servers/$backend.sh" start "$work/$backend-state" "$work/$backend.conf" "$strata" "$example" >/dev/null
+  admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/$backend.conf")
+  base=${admin%/*}
+  case $backend in
+    postgres)
+      sql() { psql -qAtX "$1" -c "$2"; }
+      create() { sql "$admin" "CREATE DATABASE $1"; }
+      ledger_rows() { sql "$1" "SELECT count(*) FROM strata_history"; }
+      sleep_sql="SELECT pg_sleep(3)"
+      ledger_sql="SELECT version, success, statements_done, in_doubt FROM strata_history ORDER BY installed_rank"
+
+      # The server restarts (pg_ctl restart -m fast) during a transactional migration: nothing of
+      # it was committed, and the next run applies it.
+      create restart && url="$base/restart"
+      slow_set "$work/restart" "$sleep_sql"
+      run_with_fault pg-restart "$url" "$work/restart" "$here/../servers/postgres.sh" restart "$work/postgres-state"
+      check_ended pg-restart V1__slow.sql
+      [ -z "$(sql "$url" "SELECT version FROM strata_history WHERE version = '1'")" ] || fail "pg-restart: version 1 recorded"
+      [ "$(sql "$url" "SELECT count(*) FROM pg_tables WHERE tablename = 'b1'")" = 0 ] || fail "pg-restart: b1 kept"
+      finish pg-restart "$url" "$work/restart"
+
+      # The migrator's session, which holds the lock, is ended with pg_terminate_backend during a
+      # no-transaction migration: statement 1 is recorded, statement 2 (in its own transaction
+      # with its record) did not run, and the next plain run continues at it.
+      create terminate && url="$base/terminate"
+      slow_set "$work/terminate" "$sleep_sql" $'-- strata:no-transaction\n'
+      end_lock_holder() { sql "$1" "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'" >/dev/null; }
+      run_with_fault pg-terminate "$url" "$work/terminate" end_lock_holder "$url"
+      check_ended pg-terminate V1__slow.sql
+      [ "$(sql "$url" "$ledger_sql")" = "1|f|1|t" ] ||
+        fail "pg-terminate: the ledger says $(sql "$url" "$ledger_sql"), wanted statement 1 done and 2 not known done"
+      finish pg-terminate "$url" "$work/terminate"
+      ;;
+    mariadb)
+      port=$(cat "$work/mariadb-state/port")
+      sql() { MYSQL_PWD=$password mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot -N -B "$@"; }
+      ledger_rows() { sql "${1##*/}" -e "SELECT count(*) FROM strata_history"; }
+      sleep_sql="SELECT SLEEP(3)"
+
+      # The server is killed (SIGKILL) during statement 2 and started again: statement 2 is in
+      # doubt. The next run refuses naming both choices; the operator sees that a SLEEP leaves
+      # no trace and retries it.
+      sql -e "CREATE DATABASE crash"
+      url="$base/crash"
+      slow_set "$work/crash" "$sleep_sql"
+      run_with_fault my-crash "$url" "$work/crash" "$here/../servers/mariadb.sh" crash "$work/mariadb-state"
+      "$here/../servers/mariadb.sh" restart "$work/mariadb-state"
+      check_ended my-crash V1__slow.sql
+      ledger=$(sql crash -e "SELECT version, success, statements_done, in_doubt FROM strata_history")
+      [ "$ledger" = "$(printf '1\t0\t1\t1')" ] || fail "my-crash: the ledger says '$ledger', wanted statement 2 in doubt"
+      code=0
+      "$strata" migrate --url "$url" --dir "$work/crash" >/dev/null 2>"$work/my-crash-plain.err" || code=$?
+      expect_exit 3 "$code" "my-crash: a plain run with a statement in doubt"
+      expect_text "$work/my-crash-plain.err" "--resume=retry" "my-crash"
+      expect_text "$work/my-crash-plain.err" "--resume=skip" "my-crash"
+      expect_text "$work/my-crash-plain.err" "Check the database" "my-crash"
+      finish my-crash "$url" "$work/crash" --resume=retry
+      ;;
+    *) echo "unknown backend '$backend'" >&2; exit 2 ;;
+  esac
+  "$here/../servers/$backend.sh" stop "$work/$backend-state"
+done
+
+if [ "$failures" -gt 0 ]; then
+  echo "broken-servers: $failures failures" >&2
+  exit 1
+fi
+echo "broken-servers: every fault ended with exit 5 and its advice, and the next run finished (${backends[*]})"
