@@ -155,6 +155,10 @@ MysqlConnection::MysqlConnection(const ConnectOptions& options) : redacted_url_(
       throw Error(ErrorKind::usage, "the mysql driver does not know the URL parameter '" + key +
                                         "' (known: socket, ssl-ca, ssl-cert, ssl-key, connect_timeout, compat)");
   }
+  // The server ends a statement at the statement timeout; a server that does not answer at all
+  // (stopped, its machine gone) is given up 5 s later: the client library's read timeout.
+  if (options.statement_timeout.count() > 0)
+    options_["OPT_READ_TIMEOUT"] = static_cast<int>((options.statement_timeout.count() + 999) / 1000 + 5);
   conn_ = open();
   auto version = query("SELECT VERSION()", {});
   std::string v = text(version.at(0).at(0));

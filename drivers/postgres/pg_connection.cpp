@@ -2,7 +2,10 @@
 
 #include "pg_lock.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 
@@ -155,8 +158,10 @@ PgConnection::PgConnection(const ConnectOptions& options) {
 void PgConnection::apply_settings(const ConnectOptions& options, bool create_schema) {
   // A killed migrator's backend must end promptly, so that its lock and transaction go too.
   if (PQserverVersion(conn_.get()) >= 140000) execute("SET client_connection_check_interval = '1s'");
-  if (options.statement_timeout.count() > 0)
+  if (options.statement_timeout.count() > 0) {
     execute("SET statement_timeout = " + std::to_string(options.statement_timeout.count()));
+    answer_deadline_ = options.statement_timeout + std::chrono::seconds(5);
+  }
   if (options.lock_wait_timeout.count() > 0)
     execute("SET lock_timeout = " + std::to_string(options.lock_wait_timeout.count()));
   if (schema_.empty()) {
@@ -338,6 +343,7 @@ PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, 
 PgResult PgConnection::read_after_sending(int sent) {
   if (!sent) return nullptr;  // the caller reports the connection's error
   statement_in_flight();
+  if (answer_deadline_.count() > 0) wait_for_answer();
   // The last result, or the first error, as PQexec keeps.
   PgResult kept;
   while (PgResult next{PQgetResult(conn_.get())}) {
@@ -346,12 +352,32 @@ PgResult PgConnection::read_after_sending(int sent) {
   return kept;
 }
 
+void PgConnection::wait_for_answer() {
+  auto until = std::chrono::steady_clock::now() + answer_deadline_;
+  while (PQisBusy(conn_.get())) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    pollfd socket{PQsocket(conn_.get()), POLLIN, 0};
+    int ready = left.count() > 0 ? ::poll(&socket, 1, static_cast<int>(left.count())) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      // Nothing more may be asked of this connection: each request would wait as long.
+      ::shutdown(PQsocket(conn_.get()), SHUT_RDWR);
+      throw Error(ErrorKind::connection,
+                  "the server did not answer within " + std::to_string(answer_deadline_.count() / 1000) +
+                      " s (the statement timeout and 5 s more): it is stopped, overloaded or unreachable")
+          .from_driver("postgres");
+    }
+    if (ready < 0 || !PQconsumeInput(conn_.get())) return;  // PQgetResult reports the connection's error
+  }
+}
+
 // The simple protocol, as psql runs a script's statements: it accepts every statement
 // (VACUUM, CREATE INDEX CONCURRENTLY) exactly as psql would.
 void PgConnection::execute(std::string_view sql) {
   std::string text(sql);
-  PgResult result = statement_in_flight_wanted() ? read_after_sending(PQsendQuery(conn_.get(), text.c_str()))
-                                                 : PgResult(PQexec(conn_.get(), text.c_str()));
+  PgResult result = statement_in_flight_wanted() || answer_deadline_.count() > 0
+                        ? read_after_sending(PQsendQuery(conn_.get(), text.c_str()))
+                        : PgResult(PQexec(conn_.get(), text.c_str()));
   auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
     throw result_error(result.get(), conn_.get(), sql, ErrorKind::apply_failed);

@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -62,6 +63,11 @@ class PgConnection final : public Connection, public Session, public Catalog {
   // What PQexec and PQexecParams do, sending and reading apart, for a fault test's kill in
   // between (statement_in_flight()). Used only when a test awaits it.
   PgResult read_after_sending(int sent);
+  // Waits for the answer to a statement sent, until answer_deadline_ (the statement timeout and
+  // 5 s more); then the connection is closed and Error(connection) thrown: the server is stopped
+  // or unreachable, and its own timeout never fired.
+  void wait_for_answer();
+  std::chrono::milliseconds answer_deadline_{0};  // 0: none
   const std::string& schema() const { return schema_; }
   PGconn* handle() { return conn_.get(); }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Broken servers and connections (docs/reliability.md, "Broken servers"): a migration under way
 # when its PostgreSQL server restarts, when its session is ended with pg_terminate_backend while
-# it holds the lock, when its MariaDB server is killed and started again. Each time strata must
+# it holds the lock, when its MariaDB server is killed and started again, and when either server
+# is stopped (SIGSTOP) longer than the statement timeout. Each time strata must
 # exit 5 with a message naming the file, the statement and what happened (no bare client-library
 # text) and the advice to run again; the ledger must say exactly what ran; and what the user guide
 # says next (a plain `migrate`; for a statement in doubt on MariaDB, the operator's choice) must
@@ -61,6 +62,30 @@ run_with_fault() {
   local code=0
   wait "$migrator" || code=$?
   echo "$code" >"$work/$name.code"
+}
+
+# run_with_stop <name> <url> <dir> <command printing the server's pids>: migrate with --statement-timeout 2 while statement 2
+# sleeps 1.5 s, the server's processes stopped (SIGSTOP) at 0.7 s for 10 s; the migrator's exit
+# code, stderr and seconds kept. The server's own timeout cannot fire while it is stopped.
+run_with_stop() {
+  local name=$1 url=$2 dir=$3
+  shift 3
+  local start=$SECONDS
+  "$strata" migrate --url "$url" --dir "$dir" --statement-timeout 2 >"$work/$name.out" 2>"$work/$name.err" &
+  local migrator=$!
+  sleep 0.7
+  local pids
+  pids=$("$@")
+  # shellcheck disable=SC2086
+  kill -STOP $pids
+  # shellcheck disable=SC2086
+  (sleep 10; kill -CONT $pids) &
+  local resume=$!
+  local code=0
+  wait "$migrator" || code=$?
+  echo "$code" >"$work/$name.code"
+  echo $((SECONDS - start)) >"$work/$name.seconds"
+  wait "$resume"
 }
 
 # The common checks of a run a fault ended: exit 5, the file and statement named, the cause in
@@ -123,6 +148,23 @@ for backend in "${backends[@]}"; do
       [ "$(sql "$url" "$ledger_sql")" = "1|f|1|t" ] ||
         fail "pg-terminate: the ledger says $(sql "$url" "$ledger_sql"), wanted statement 1 done and 2 not known done"
       finish pg-terminate "$url" "$work/terminate"
+
+      # The server stopped (SIGSTOP, every process of it) longer than the statement timeout:
+      # strata gives up at the timeout and 5 s more, while the server is still stopped, instead
+      # of waiting for it; the next run, once it answers, applies the migration.
+      create stopped && url="$base/stopped"
+      slow_set "$work/stopped" "SELECT pg_sleep(1.5)"
+      server_pids() {
+        local postmaster
+        postmaster=$(head -n 1 "$(cat "$work/postgres-state/dir")/data/postmaster.pid")
+        echo "$postmaster" $(pgrep -P "$postmaster")
+      }
+      run_with_stop pg-stop "$url" "$work/stopped" server_pids
+      expect_exit 5 "$(cat "$work/pg-stop.code")" "pg-stop (after $(cat "$work/pg-stop.seconds") s: $(cat "$work/pg-stop.out"))"
+      expect_text "$work/pg-stop.err" "statement 2 of 3" pg-stop
+      expect_text "$work/pg-stop.err" "the server did not answer within 7 s" pg-stop
+      [ "$(cat "$work/pg-stop.seconds")" -lt 10 ] || fail "pg-stop: ended after $(cat "$work/pg-stop.seconds") s, not before the server went on"
+      finish pg-stop "$url" "$work/stopped"
       ;;
     mariadb)
       port=$(cat "$work/mariadb-state/port")
@@ -148,6 +190,18 @@ for backend in "${backends[@]}"; do
       expect_text "$work/my-crash-plain.err" "--resume=skip" "my-crash"
       expect_text "$work/my-crash-plain.err" "Check the database" "my-crash"
       finish my-crash "$url" "$work/crash" --resume=retry
+
+      # The server stopped (SIGSTOP) longer than the statement timeout: the client library's read
+      # timeout (the statement timeout and 5 s) ends the statement, exit 5; the statement is in
+      # doubt, and the operator retries it.
+      sql -e "CREATE DATABASE stopped"
+      url="$base/stopped"
+      slow_set "$work/stopped" "SELECT SLEEP(1.5)"
+      run_with_stop my-stop "$url" "$work/stopped" cat "$(cat "$work/mariadb-state/dir")/mariadbd.pid"
+      expect_exit 5 "$(cat "$work/my-stop.code")" my-stop
+      expect_text "$work/my-stop.err" "statement 2 of 3" my-stop
+      expect_text "$work/my-stop.err" "the connection to the server was lost during this statement" my-stop
+      finish my-stop "$url" "$work/stopped" --resume=retry
       ;;
     *) echo "unknown backend '$backend'" >&2; exit 2 ;;
   esac
