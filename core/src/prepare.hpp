@@ -28,7 +28,7 @@ struct PreparedScript {
   // for each that runs in a transaction of its own with its progress in the ledger, so that a
   // kill leaves it done and recorded or neither; false for one that may not run in a transaction
   // (the dialect refuses it there) or may end one itself (CALL, DO, EXEC). Empty otherwise.
-  std::vector<bool> own_transaction;
+  std::vector<bool> own_transaction{};
 };
 
 struct PrepareOptions {

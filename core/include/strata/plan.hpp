@@ -57,7 +57,7 @@ struct PlanOptions {
   // on a backend with transactional DDL), so a kill undid both. Such a migration continues at
   // that statement, with or without --resume (--resume=retry or =skip still decide), and its
   // status shows the row not in doubt. Unset: every statement in doubt is the operator's call.
-  std::function<bool(const Migration&, const LedgerRow&)> doubt_settled;
+  std::function<bool(const Migration&, const LedgerRow&)> doubt_settled{};
 };
 
 struct PendingMigration {
