@@ -485,32 +485,18 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   AroundTransaction around(connection_, std::span(&script, 1));
 
   for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i) {
-    if (alone(i)) {
-      // The statement and its progress commit together: a kill leaves neither.
-      Transaction transaction(connection_.session());
-      try {
-        execute(script, i, resume_hint(script.migration));
-      } catch (const Error&) {
-        transaction.rollback();
-        restore_session_after_failure(script.migration);
-        row.in_doubt = false;  // the statement failed: it did not run
-        row.execution_ms = since(start).count();
-        record_failure(row);
-        throw;
-      }
-      failpoint("exit-after-statement", static_cast<int>(i) + 1);
-      row.statements_done = static_cast<int>(i) + 1;
-      row.in_doubt = alone(i + 1);
-      row.progress_checksum = statements_checksum(script.statements, i + 1);
+    // A statement in a transaction of its own commits with its progress: a kill leaves neither.
+    // One that runs alone is marked in doubt while it runs.
+    bool own = alone(i);
+    if (!own) {
+      row.in_doubt = true;
       ledger_.update(row);
-      transaction.commit();
-      continue;
     }
-    row.in_doubt = true;
-    ledger_.update(row);
+    Transaction transaction(connection_.session(), own);
     try {
       execute(script, i, resume_hint(script.migration));
     } catch (const Error&) {
+      transaction.rollback();
       restore_session_after_failure(script.migration);
       row.in_doubt = false;  // the statement failed: it did not run
       row.execution_ms = since(start).count();
@@ -518,10 +504,11 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
       throw;
     }
     failpoint("exit-after-statement", static_cast<int>(i) + 1);
-    row.in_doubt = false;
     row.statements_done = static_cast<int>(i) + 1;
+    row.in_doubt = own && alone(i + 1);
     row.progress_checksum = statements_checksum(script.statements, i + 1);
     ledger_.update(row);
+    transaction.commit();
   }
   try {
     check(script, check_hint(script.migration));
