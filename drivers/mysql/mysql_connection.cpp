@@ -296,17 +296,35 @@ std::string MysqlConnection::user_name() {
 
 namespace {
 constexpr std::string_view server_started = ", server started ";
-// When the server started, to the second (UTC); a second either way from call to call, so a
-// server restarted within a second of its start passes for the same (its ids are then compared).
-const std::string started_sql =
-    "(SELECT UTC_TIMESTAMP() - INTERVAL VARIABLE_VALUE SECOND FROM information_schema.GLOBAL_STATUS "
-    "WHERE VARIABLE_NAME = 'UPTIME')";
+// When the server started, to the second (UTC), from its uptime (bound as the second ?): a second
+// either way from call to call, so a server restarted within a second of its start passes for
+// the same (its ids are then compared).
+constexpr std::string_view started_sql = "UTC_TIMESTAMP() - INTERVAL ? SECOND";
 }  // namespace
+
+// SHOW GLOBAL STATUS is the one place every MySQL and MariaDB keeps it: MySQL 8 has no
+// information_schema.GLOBAL_STATUS, and its performance_schema may be off.
+std::int64_t MysqlConnection::uptime_seconds() {
+  try {
+    std::unique_ptr<sql::Statement> statement(conn_->createStatement());
+    std::unique_ptr<sql::ResultSet> rows(statement->executeQuery("SHOW GLOBAL STATUS LIKE 'Uptime'"));
+    if (rows->next()) {
+      if (auto seconds = whole_number<std::int64_t>(std::string(rows->getString(2)))) return *seconds;
+    }
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::connection);
+  }
+  throw Error(ErrorKind::connection,
+              "the server did not say how long it has been up (SHOW GLOBAL STATUS LIKE 'Uptime')")
+      .from_driver("mysql");
+}
 
 // "connection id 7, server started 2026-12-05 06:07:10": ids start again from 1 when the server
 // restarts.
 std::string MysqlConnection::session_id() {
-  auto row = query("SELECT CONNECTION_ID(), DATE_FORMAT(" + started_sql + ", '%Y-%m-%d %H:%i:%s')", {}).at(0);
+  std::vector<Value> uptime{uptime_seconds()};
+  auto row =
+      query("SELECT CONNECTION_ID(), DATE_FORMAT(" + std::string(started_sql) + ", '%Y-%m-%d %H:%i:%s')", uptime).at(0);
   return "connection id " + text(row.at(0)) + std::string(server_started) + text(row.at(1));
 }
 
@@ -327,8 +345,9 @@ bool MysqlConnection::session_busy(std::string_view session_id) {
                                            "' is not a session this driver records ('connection id ' and a number)")
         .from_driver("mysql");
   if (!started.empty()) {
-    std::vector<Value> then{std::string(started)};
-    auto same = query("SELECT ABS(TIMESTAMPDIFF(SECOND, CAST(? AS DATETIME), " + started_sql + ")) <= 1", then);
+    std::vector<Value> then{std::string(started), uptime_seconds()};
+    auto same =
+        query("SELECT ABS(TIMESTAMPDIFF(SECOND, CAST(? AS DATETIME), " + std::string(started_sql) + ")) <= 1", then);
     if (same.at(0).at(0) != Value(std::int64_t{1})) return false;  // of another start (or no time): gone
   }
   std::vector<Value> id{*number};

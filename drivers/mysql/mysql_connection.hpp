@@ -64,6 +64,7 @@ class MysqlConnection final : public Connection, public Session, public Catalog 
   // for every statement of every migration, and each prepare is a round trip.
   sql::PreparedStatement& prepared(std::string_view sql);
   std::vector<Value> session_settings();
+  std::int64_t uptime_seconds();  // how long the server has been up (SHOW GLOBAL STATUS)
 
   std::vector<std::string> tracked_;  // the session's database and variables, as remembered
   std::vector<Value> remembered_;
