@@ -109,8 +109,11 @@ struct Engine::Impl {
 
   Plan plan_from(std::span<const Migration> migrations, std::span<const LedgerRow> rows) {
     PlanOptions plan_options{options.target, options.out_of_order, options.resume, {}};
+    // Settled only where the row means it (a ledger of format 5 on), and only about the file
+    // that ran: an edited file's statement at that place may be another.
     plan_options.doubt_settled = [this](const Migration& m, const LedgerRow& row) {
-      return detail::runs_in_own_transaction(m, static_cast<std::size_t>(row.statements_done), target.connection());
+      return settles_doubt(target.ledger().format_read()) && row.checksum == m.checksum &&
+             detail::runs_in_own_transaction(m, static_cast<std::size_t>(row.statements_done), target.connection());
     };
     return make_plan(migrations, rows, plan_options);
   }

@@ -298,13 +298,13 @@ void Ledger::create_state_table() {
 // Delete and insert: a run cut short between the two leaves the ledger without a recorded
 // format, as before the write (an empty ledger, or one with its old format row), which the next
 // run completes.
-void Ledger::write_state(int reader_format) {
+void Ledger::write_state(int format, int reader_format) {
   const Dialect& d = connection_.dialect();
   std::vector<Value> key{table_};
   connection_.session().execute(
       "DELETE FROM " + quoted_state_table() + " WHERE " + d.quote_identifier("ledger_table") + " = " + d.placeholder(1),
       key);
-  std::vector<Value> values{table_, std::int64_t{ledger_format_version}, std::int64_t{reader_format}};
+  std::vector<Value> values{table_, std::int64_t{format}, std::int64_t{reader_format}};
   connection_.session().execute("INSERT INTO " + quoted_state_table() + " (" + d.quote_identifier("ledger_table") +
                                     ", " + d.quote_identifier("format") + ", " + d.quote_identifier("reader_format") +
                                     ") VALUES (" + d.placeholder(1) + ", " + d.placeholder(2) + ", " +
@@ -417,25 +417,46 @@ void Ledger::remove_format_row() {
   connection_.session().execute("DELETE FROM " + quoted_table() + where, kind);
 }
 
-int Ledger::upgrade() {
+Ledger::Upgrade Ledger::upgrade() {
   Found found = inspect();
   int was = found.format.format;
   if (found.state_row && was >= ledger_format_version) {
     // A format row may remain: from an upgrade cut short, or written by a strata of format 2
     // that took an empty ledger for one whose creation had not finished.
     remove_format_row();
-    return was;
+    return {was, was};
   }
   add_missing_columns(was);
   create_state_table();
-  write_state();  // before the format row goes: a run cut short in between still finds a format
+  // Before the format row goes: a run cut short in between still finds a format.
+  int to = ledger_format_version;
+  if (was > 0 && holds_row_in_doubt()) {
+    to = std::max(was, ledger_format_before_settled_doubt);
+    // Format 4's reader format is 3, or 4 with a row of statements_unknown.
+    if (to > was || !found.state_row) write_state(to, std::max(found.format.reader_format, 3));
+  } else {
+    write_state();
+  }
   remove_format_row();
-  return was;
+  return {was, to};
+}
+
+bool Ledger::holds_row_in_doubt() {
+  const Dialect& d = connection_.dialect();
+  // Booleans as the ledger stores them (values_of): compared with bound values, as written.
+  std::vector<Value> values{std::int64_t{0}, std::int64_t{1}};
+  auto rows = connection_.session().query("SELECT COUNT(*) FROM " + quoted_table() + " WHERE " +
+                                              d.quote_identifier("success") + " = " + d.placeholder(1) + " AND " +
+                                              d.quote_identifier("in_doubt") + " = " + d.placeholder(2),
+                                          values);
+  return integer_of(rows.at(0).at(0), Place{"the ledger " + table_, ""}, "COUNT(*)", 0,
+                    std::numeric_limits<std::int64_t>::max()) > 0;
 }
 
 std::vector<LedgerRow> Ledger::read() {
   const Dialect& d = connection_.dialect();
   LedgerFormat found = format();
+  format_read_ = found.format;
   if (found.format == 0) return {};
   // A newer format this strata can use has every column it knows, and maybe more.
   std::string sql = "SELECT " + column_list(std::min(found.format, ledger_format_version)) + " FROM " + quoted_table() +

@@ -128,7 +128,7 @@ HeldLock Target::lock() {
 
 bool Target::ensure_ledger() {
   bool created = !ledger_->exists();
-  int found = ledger_format_version;
+  Ledger::Upgrade found{ledger_format_version, ledger_format_version};
   {
     Transaction transaction = this->transaction();
     if (created)
@@ -140,12 +140,15 @@ bool Target::ensure_ledger() {
   const std::string& table = options_.ledger_table;
   if (created)
     emit_(Event::Type::ledger_created, "created the ledger " + table, nullptr, {});
-  else if (found == 0)
+  else if (found.from == 0)
     emit_(Event::Type::ledger_upgraded, "completed the creation of the ledger " + table, nullptr, {});
-  else if (found < ledger_format_version)  // a newer format this strata can use is left as it is
+  else if (found.to > found.from)  // a newer format this strata can use is left as it is
     emit_(Event::Type::ledger_upgraded,
-          "upgraded the ledger " + table + " from format " + std::to_string(found) + " to " +
-              std::to_string(ledger_format_version),
+          "upgraded the ledger " + table + " from format " + std::to_string(found.from) + " to " +
+              std::to_string(found.to) +
+              (found.to < ledger_format_version ? " (format " + std::to_string(ledger_format_version) +
+                                                      " once the migration in doubt an older strata left is resolved)"
+                                                : ""),
           nullptr, {});
   return created;
 }

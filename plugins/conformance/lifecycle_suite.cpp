@@ -495,6 +495,45 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "a row in doubt is settled only as this strata wrote it: not from a ledger an older strata kept, nor for an "
+    "edited file",
+    "[lifecycle][progress]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  Inspector db(url);
+  std::string script = "-- strata:no-transaction\nCREATE TABLE o1 (id INTEGER);\nCREATE TABLE o2 (id INTEGER);\n";
+  dir.write("V1__steps.sql", script);
+  REQUIRE(run_strata(command_args("migrate", url, dir), {{"STRATA_FAILPOINT=kill-before-record:2"}, {}}).signal ==
+          SIGKILL);
+  REQUIRE(db.ledger().size() == 1);
+  REQUIRE(db.ledger()[0].in_doubt);
+  std::vector<std::string> asked{"V1__steps.sql", "statement 2", "Check the database", "--resume=retry",
+                                 "--resume=skip"};
+
+  // The same file, edited since: its statement 2 may be another than the one that ran.
+  dir.write("V1__steps.sql", script + "CREATE TABLE o3 (id INTEGER);\n");
+  expect_refused(url, command_args("migrate", url, dir), 3, asked);
+  dir.write("V1__steps.sql", script);
+
+  // A ledger of format 4: a strata of that format ran statement 2 alone, so it may have run.
+  db.connection().session().execute("UPDATE strata_history_state SET format = 4, reader_format = 3");
+  expect_refused(url, command_args("migrate", url, dir), 3, asked);
+  CHECK(db.count("SELECT format FROM strata_history_state") == 4);  // kept until the row is resolved
+  // As the operator would choose: statement 2 did not run where DDL is transactional.
+  bool atomic = db.capabilities().transactional_ddl;
+  ProcessResult retried = run_strata(command_args("migrate", url, dir, {atomic ? "--resume=retry" : "--resume=skip"}));
+  INFO(retried.err);
+  REQUIRE(retried.exit_code == 0);
+  CHECK(db.has_table("o2"));
+  dir.write("V2__more.sql", "CREATE TABLE o4 (id INTEGER);\n");  // the next run that takes the lock
+  ProcessResult next = run_strata(command_args("migrate", url, dir));
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  CHECK_THAT(next.err, Catch::Contains("upgraded the ledger strata_history from format 4 to 5"));
+  CHECK(db.count("SELECT reader_format FROM strata_history_state") == ledger_reader_format);
+}
+
 TEST_CASE("a dry run prints the SQL it would run and changes nothing", "[lifecycle]") {
   std::string url = fresh_database_url();
   ScratchDir dir;

@@ -13,11 +13,24 @@
 namespace strata {
 
 // The format this strata writes. Format 4 added `adopted_from`, and a failed row `adopt` carried
-// over may have statements_unknown.
-inline constexpr int ledger_format_version = 4;
-// The oldest format whose strata can use a ledger of ledger_format_version, recorded with it:
-// format 4 only adds a nullable column, so a strata of format 3 still uses it...
-inline constexpr int ledger_reader_format = 3;
+// over may have statements_unknown. Format 5 changes no column, only what a row in doubt says:
+// where DDL is transactional, a statement of a no-transaction migration runs in a transaction of
+// its own with its progress row, so a row left in doubt before such a statement says that it did
+// not run (settles_doubt below). A strata of format 4 ran those statements alone: a row it
+// leaves in doubt may have run.
+inline constexpr int ledger_format_version = 5;
+// The oldest format whose strata can use a ledger of ledger_format_version, recorded with it: a
+// strata of format 4 must not write rows in doubt that a strata of format 5 would take as
+// settled...
+inline constexpr int ledger_reader_format = 5;
+// ...and a ledger that holds a row in doubt written before format 5 stays at format 4 (with its
+// reader format) until that row is resolved: the last format that reads it as it was meant.
+inline constexpr int ledger_format_before_settled_doubt = 4;
+// Whether a row in doubt before a statement that runs in a transaction of its own with its row
+// was written so, and so means that statement did not run: a ledger of format 5 or later.
+constexpr bool settles_doubt(int ledger_format) {
+  return ledger_format >= 5;
+}
 // ...unless it holds a row with statements_unknown, which a strata of format 3 refuses as a value
 // it never writes: `adopt` raises the ledger's reader format to this when it writes one.
 inline constexpr int ledger_reader_format_unknown_progress = 4;

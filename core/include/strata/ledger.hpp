@@ -27,7 +27,11 @@
 // session that ran the migration); 3 moves the format out of the ledger (formats 1 and 2 kept it
 // in a row with installed_rank 0 and kind 'ledger', the number in `version`) into the state
 // table, with the reader format. A strata of format 2 reads a format-3 ledger that has rows as
-// "not a strata ledger (no format row)".
+// "not a strata ledger (no format row)". 4 adds `adopted_from`. 5 adds nothing, but a row in
+// doubt before a statement that runs in a transaction of its own means it did not run
+// (<strata/history.hpp>), so a strata of format 4 may no longer write to it: the first reader
+// format above 3. A ledger holding a row in doubt from before format 5 is upgraded to 4 only,
+// until that row is resolved.
 #pragma once
 
 #include <strata/driver.hpp>
@@ -71,10 +75,17 @@ class STRATA_API Ledger {
   LedgerFormat format();
   // Brings an older format up to ledger_format_version, or completes a creation. Call under the
   // migration lock, inside a transaction where DDL is transactional. A newer format this strata
-  // can use is left as it is. Returns the format it found.
-  int upgrade();
+  // can use is left as it is. Returns the format it found and the one it left.
+  struct Upgrade {
+    int from = 0;
+    int to = 0;
+  };
+  Upgrade upgrade();
   // Every migration row, by installed_rank.
   std::vector<LedgerRow> read();
+  // The format the last read() found (0 before any, or when there was no ledger): what the rows
+  // it returned mean (settles_doubt()).
+  int format_read() const noexcept { return format_read_; }
   // Appends `row` with the next installed_rank, which it returns. Call under the migration
   // lock: the rank follows the last one this Ledger read or wrote. A row with statements_unknown
   // raises the reader format to ledger_reader_format_unknown_progress first (in the same
@@ -95,7 +106,9 @@ class STRATA_API Ledger {
   Found inspect();
   std::optional<LedgerFormat> read_state();
   void create_state_table();
-  void write_state(int reader_format = ledger_reader_format);
+  void write_state(int format = ledger_format_version, int reader_format = ledger_reader_format);
+  // Whether a failed row is marked in doubt (upgrade(): written before format 5, it may have run).
+  bool holds_row_in_doubt();
   // Raises the recorded reader format to `reader_format` where it is lower.
   void require_reader_format(int reader_format);
   void add_missing_columns(int found);
@@ -105,6 +118,7 @@ class STRATA_API Ledger {
 
   std::optional<int> last_rank_;   // the highest installed_rank read or written, under the lock
   bool state_table_seen_ = false;  // once it exists, it stays for the life of this Ledger
+  int format_read_ = 0;
 
   Connection& connection_;
   std::string table_;
