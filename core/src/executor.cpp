@@ -271,8 +271,9 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const st
                    },
                    [&](const PortableOperations& body) {
                      const ops::Operation& op = (*body.operations)[index];
+                     // The operation in doubt itself; --resume=skip starts after it.
                      bool in_doubt = script.resumes && script.resumes->in_doubt &&
-                                     static_cast<int>(index) == script.first_statement;
+                                     static_cast<int>(index) == script.resumes->statements_done;
                      run_operation(in_doubt ? done_or_not(op) : op);
                    },
                    [&](const SqlScript&) {
@@ -505,7 +506,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     }
     failpoint("exit-after-statement", static_cast<int>(i) + 1);
     row.statements_done = static_cast<int>(i) + 1;
-    row.in_doubt = own && alone(i + 1);
+    row.in_doubt = alone(i + 1);  // a kill in the next one's own transaction leaves this row
     row.progress_checksum = statements_checksum(script.statements, i + 1);
     ledger_.update(row);
     transaction.commit();

@@ -192,11 +192,15 @@ class Planner {
       // Portable operations are guarded: the run goes on where it stopped, the operation in doubt
       // included (its guard finds whether it ran), with no --resume needed.
       plan_.pending.push_back(PendingMigration{m, row, row.statements_done});
-    } else if (row.in_doubt && (options_.resume == Resume::none || options_.resume == Resume::resume) &&
-               options_.doubt_settled && row.kind != MigrationKind::undo && options_.doubt_settled(m, row)) {
-      plan_.pending.push_back(PendingMigration{m, row, row.statements_done});
+    } else if (row.in_doubt && row.kind != MigrationKind::undo && options_.doubt_settled &&
+               options_.doubt_settled(m, row)) {
       MigrationStatus status = status_of(m, &row, MigrationState::failed);
       status.latest->in_doubt = false;  // known: it did not run
+      if (options_.resume == Resume::skip)
+        plan_.problems.push_back(where + ", which did not run: its transaction was undone with its record. " +
+                                 "--resume=skip would leave it out; run `strata migrate` to run it");
+      else
+        plan_.pending.push_back(PendingMigration{m, row, row.statements_done});
       return status;
     } else if (row.in_doubt && options_.resume != Resume::retry && options_.resume != Resume::skip) {
       plan_.problems.push_back(where + in_doubt + "; or remove the failed row with `strata repair`");

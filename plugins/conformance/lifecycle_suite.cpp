@@ -480,6 +480,9 @@ TEST_CASE(
   // Undone with the transaction its record was to commit in; or autocommitted, and only the
   // ledger does not know.
   CHECK(db.has_table("s2") == !atomic);
+  if (atomic)  // known not to have run: skipping it would leave it out
+    expect_refused(url, command_args("migrate", url, dir, {"--resume=skip"}), 3,
+                   {"V1__steps.sql", "statement 2, which did not run", "run `strata migrate`"});
   ProcessResult again = run_strata(command_args("migrate", url, dir));
   if (atomic) {
     CHECK(again.exit_code == 0);
@@ -489,6 +492,32 @@ TEST_CASE(
     CHECK(ledger[0].statements_done == 3);
     CHECK_FALSE(ledger[0].in_doubt);
     CHECK(db.has_table("s3"));
+  } else {
+    CHECK(again.exit_code == 3);
+    CHECK_THAT(again.err, Catch::Contains("--resume=retry") && Catch::Contains("--resume=skip"));
+  }
+}
+
+TEST_CASE("a kill in a statement's own transaction right after one that ran alone leaves nothing in doubt",
+          "[lifecycle][progress]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  Inspector db(url);
+  bool atomic = db.capabilities().transactional_ddl;
+  // VACUUM runs alone (no transaction may hold it); the CREATE after it, in its own transaction.
+  dir.write("V1__steps.sql", std::string("-- strata:no-transaction\n") +
+                                 (atomic ? "VACUUM;\n" : "CREATE TABLE a1 (id INTEGER);\n") +
+                                 "CREATE TABLE a2 (id INTEGER);\nCREATE TABLE a3 (id INTEGER);\n");
+  REQUIRE(run_strata(command_args("migrate", url, dir), {{"STRATA_FAILPOINT=kill-before-record:2"}, {}}).signal ==
+          SIGKILL);
+  CHECK(db.has_table("a2") == !atomic);
+  ProcessResult again = run_strata(command_args("migrate", url, dir));
+  INFO(again.err);
+  if (atomic) {
+    CHECK(again.exit_code == 0);
+    CHECK(db.has_table("a3"));
+    REQUIRE(db.ledger().size() == 1);
+    CHECK(db.ledger()[0].success);
   } else {
     CHECK(again.exit_code == 3);
     CHECK_THAT(again.err, Catch::Contains("--resume=retry") && Catch::Contains("--resume=skip"));
