@@ -456,6 +456,9 @@ void Executor::record_failure(const LedgerRow& row) {
   }
 }
 
+// SQLSTATE 25001, active_sql_transaction: "cannot run inside a transaction block".
+constexpr std::string_view active_sql_transaction = "25001";
+
 // The ledger row is written first and follows every statement: before one runs it is marked
 // in doubt, after it the count of statements done moves on. A failure or a kill leaves a row
 // saying exactly where the migration stopped.
@@ -494,15 +497,31 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
       ledger_.update(row);
     }
     Transaction transaction(connection_.session(), own);
-    try {
-      execute(script, i, resume_hint(script.migration));
-    } catch (const Error&) {
+    auto failed = [&] {
       transaction.rollback();
       restore_session_after_failure(script.migration);
       row.in_doubt = false;  // the statement failed: it did not run
       row.execution_ms = since(start).count();
       record_failure(row);
-      throw;
+    };
+    try {
+      execute(script, i, resume_hint(script.migration));
+    } catch (const Error& e) {
+      if (!own || e.sqlstate() != active_sql_transaction) {
+        failed();
+        throw;
+      }
+      // Refused inside a transaction block by a server that knows more such statements than the
+      // dialect's list (refusal()): nothing of it ran. It runs alone, marked in doubt, as those do.
+      transaction.rollback();
+      row.in_doubt = true;
+      ledger_.update(row);
+      try {
+        execute(script, i, resume_hint(script.migration));
+      } catch (const Error&) {
+        failed();
+        throw;
+      }
     }
     failpoint("exit-after-statement", static_cast<int>(i) + 1);
     row.statements_done = static_cast<int>(i) + 1;

@@ -162,6 +162,7 @@ void PgConnection::apply_settings(const ConnectOptions& options, bool create_sch
     execute("SET statement_timeout = " + std::to_string(options.statement_timeout.count()));
     answer_deadline_ = options.statement_timeout + std::chrono::seconds(5);
   }
+  configured_deadline_ = answer_deadline_;
   if (options.lock_wait_timeout.count() > 0)
     execute("SET lock_timeout = " + std::to_string(options.lock_wait_timeout.count()));
   if (schema_.empty()) {
@@ -243,6 +244,7 @@ std::vector<SessionChange> PgConnection::restore_session() {
                                                " to '" + setting_text(remembered_[i]) + "' (it is '" +
                                                setting_text(now[i]) + "')")
           .from_driver("postgres");
+  answer_deadline_ = configured_deadline_;  // the statement timeout is strata's again
   return changes;
 }
 
@@ -321,11 +323,13 @@ PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, 
   auto prepared = prepared_.find(text);
   if (prepared == prepared_.end() && prepared_.size() < max_prepared) {
     std::string name = "strata_" + std::to_string(prepared_.size() + 1);
-    PgResult made(PQprepare(conn_.get(), name.c_str(), text.c_str(), static_cast<int>(pointers.size()), nullptr));
+    auto count = static_cast<int>(pointers.size());
+    PgResult made = sends_apart() ? answer(PQsendPrepare(conn_.get(), name.c_str(), text.c_str(), count, nullptr))
+                                  : PgResult(PQprepare(conn_.get(), name.c_str(), text.c_str(), count, nullptr));
     if (made && PQresultStatus(made.get()) == PGRES_COMMAND_OK) prepared = prepared_.emplace(text, name).first;
   }
   auto n = static_cast<int>(pointers.size());
-  PgResult result = statement_in_flight_wanted()
+  PgResult result = sends_apart()
                         ? read_after_sending(prepared != prepared_.end()
                                                  ? PQsendQueryPrepared(conn_.get(), prepared->second.c_str(), n,
                                                                        pointers.data(), nullptr, nullptr, 0)
@@ -341,8 +345,12 @@ PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, 
 }
 
 PgResult PgConnection::read_after_sending(int sent) {
+  if (sent) statement_in_flight();
+  return answer(sent);
+}
+
+PgResult PgConnection::answer(int sent) {
   if (!sent) return nullptr;  // the caller reports the connection's error
-  statement_in_flight();
   if (answer_deadline_.count() > 0) wait_for_answer();
   // The last result, or the first error, as PQexec keeps.
   PgResult kept;
@@ -371,16 +379,37 @@ void PgConnection::wait_for_answer() {
   }
 }
 
+namespace {
+// A statement that may change the session's statement_timeout: one that names it (SET, SET
+// LOCAL, set_config, ALTER ROLE ... SET), or RESET / DISCARD ALL, which return it to the
+// role's or server's default. A function of the user's that sets it is not followed.
+bool may_set_statement_timeout(const std::string& sql) {
+  std::string upper = sql;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return upper.find("STATEMENT_TIMEOUT") != std::string::npos || upper.find("RESET") != std::string::npos ||
+         upper.find("DISCARD") != std::string::npos;
+}
+}  // namespace
+
 // The simple protocol, as psql runs a script's statements: it accepts every statement
 // (VACUUM, CREATE INDEX CONCURRENTLY) exactly as psql would.
 void PgConnection::execute(std::string_view sql) {
   std::string text(sql);
-  PgResult result = statement_in_flight_wanted() || answer_deadline_.count() > 0
-                        ? read_after_sending(PQsendQuery(conn_.get(), text.c_str()))
-                        : PgResult(PQexec(conn_.get(), text.c_str()));
+  PgResult result = sends_apart() ? read_after_sending(PQsendQuery(conn_.get(), text.c_str()))
+                                  : PgResult(PQexec(conn_.get(), text.c_str()));
   auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
     throw result_error(result.get(), conn_.get(), sql, ErrorKind::apply_failed);
+  if (configured_deadline_.count() > 0 && may_set_statement_timeout(text)) follow_statement_timeout();
+}
+
+void PgConnection::follow_statement_timeout() {
+  PgResult result(
+      answer(PQsendQuery(conn_.get(), "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'")));
+  if (!result || PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQntuples(result.get()) != 1) return;
+  auto ms = whole_number<std::int64_t>(PQgetvalue(result.get(), 0, 0));
+  if (!ms || *ms < 0) return;
+  answer_deadline_ = *ms == 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(*ms) + std::chrono::seconds(5);
 }
 
 std::int64_t PgConnection::execute(std::string_view sql, std::span<const Value> params) {

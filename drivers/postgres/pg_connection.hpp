@@ -60,14 +60,22 @@ class PgConnection final : public Connection, public Session, public Catalog {
 
   // Runs a statement with bound parameters; throws Error(kind) on failure.
   PgResult run(std::string_view sql, std::span<const Value> params, ErrorKind kind = ErrorKind::apply_failed);
-  // What PQexec and PQexecParams do, sending and reading apart, for a fault test's kill in
-  // between (statement_in_flight()). Used only when a test awaits it.
+  // What PQexec and PQexecParams do, sending and reading apart: for a fault test's kill in
+  // between (statement_in_flight()), and to wait no longer than answer_deadline_.
   PgResult read_after_sending(int sent);
-  // Waits for the answer to a statement sent, until answer_deadline_ (the statement timeout and
-  // 5 s more); then the connection is closed and Error(connection) thrown: the server is stopped
-  // or unreachable, and its own timeout never fired.
+  // The same without the fault test's point (preparing, reading the settings).
+  PgResult answer(int sent);
+  // Whether requests are sent and read apart: a test awaits it, or there is a deadline.
+  bool sends_apart() const { return answer_deadline_.count() > 0 || statement_in_flight_wanted(); }
+  // Waits for the answer to a statement sent, until answer_deadline_ (the session's statement
+  // timeout and 5 s more); then the connection is closed and Error(connection) thrown: the
+  // server is stopped or unreachable, and its own timeout never fired.
   void wait_for_answer();
-  std::chrono::milliseconds answer_deadline_{0};  // 0: none
+  // The deadline from the session's statement_timeout as it is now: a script may have set its
+  // own (a longer one for an index build, 0 for none, which leaves no deadline).
+  void follow_statement_timeout();
+  std::chrono::milliseconds answer_deadline_{0};      // 0: none
+  std::chrono::milliseconds configured_deadline_{0};  // from strata's own statement timeout
   const std::string& schema() const { return schema_; }
   PGconn* handle() { return conn_.get(); }
 

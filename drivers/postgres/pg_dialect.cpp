@@ -61,24 +61,41 @@ std::optional<StatementRefusal> PgDialect::refusal(const Statement& statement) c
   if (std::find(std::begin(control), std::end(control), first) != std::end(control) ||
       starts(words, {"PREPARE", "TRANSACTION"}))
     return StatementRefusal::transaction_control(first);
+  // DISCARD ALL also runs pg_advisory_unlock_all() and DEALLOCATE ALL: strata's migration lock,
+  // an advisory lock of this session, would be gone while the migration runs.
+  if (starts(words, {"DISCARD", "ALL"}))
+    return StatementRefusal{
+        "DISCARD ALL would release strata's migration lock (an advisory lock of this session) while the "
+        "migration runs; discard only what you need: DISCARD PLANS, DISCARD SEQUENCES or DISCARD TEMP",
+        false};
+  if (first == "DEALLOCATE" && contains_word(words, "ALL"))
+    return StatementRefusal{
+        "DEALLOCATE ALL would remove the statements strata prepared in this session to record the migration; "
+        "deallocate yours by name",
+        false};
   if (first == "COPY" && (contains_word(words, "STDIN") || contains_word(words, "STDOUT")))
     return StatementRefusal{
         "COPY ... FROM stdin needs data that psql would stream and strata cannot; load the rows "
         "with INSERT, or COPY from a file on the server",
         false};
-  // CONCURRENTLY matters to these three only; REFRESH ... CONCURRENTLY may run in a transaction.
+  // CONCURRENTLY matters to these four only; REFRESH ... CONCURRENTLY may run in a transaction.
   bool concurrently = contains_word(words, "CONCURRENTLY") &&
-                      (starts(words, {"CREATE"}) || starts(words, {"DROP", "INDEX"}) || starts(words, {"REINDEX"}));
-  bool outside_only = concurrently || first == "VACUUM" || starts(words, {"CREATE", "DATABASE"}) ||
+                      (starts(words, {"CREATE"}) || starts(words, {"DROP", "INDEX"}) || starts(words, {"REINDEX"}) ||
+                       (starts(words, {"ALTER", "TABLE"}) && contains_word(words, "DETACH")));
+  bool reindex_many = first == "REINDEX" && (contains_word(words, "SCHEMA") || contains_word(words, "DATABASE") ||
+                                             contains_word(words, "SYSTEM"));
+  bool outside_only = concurrently || reindex_many || first == "VACUUM" || starts(words, {"CREATE", "DATABASE"}) ||
                       starts(words, {"DROP", "DATABASE"}) || starts(words, {"CREATE", "TABLESPACE"}) ||
                       starts(words, {"DROP", "TABLESPACE"}) || starts(words, {"ALTER", "SYSTEM"}) ||
+                      starts(words, {"CREATE", "SUBSCRIPTION"}) || starts(words, {"DROP", "SUBSCRIPTION"}) ||
                       (first == "CLUSTER" && words.size() == 1);
   if (outside_only) {
     // "CREATE UNIQUE INDEX CONCURRENTLY", "VACUUM", "CREATE DATABASE"
     std::size_t shown =
         concurrently
             ? static_cast<std::size_t>(std::find(words.begin(), words.end(), "CONCURRENTLY") - words.begin()) + 1
-            : std::min<std::size_t>(words.size(), first == "VACUUM" || first == "CLUSTER" ? 1 : 2);
+        : reindex_many ? 2
+                       : std::min<std::size_t>(words.size(), first == "VACUUM" || first == "CLUSTER" ? 1 : 2);
     std::string what;
     for (std::size_t i = 0; i < shown; ++i) what += (i ? " " : "") + words[i];
     return StatementRefusal::outside_transaction(what);

@@ -59,9 +59,14 @@ TEST_CASE("postgres: an unterminated dollar quote is reported with the line it o
 }
 
 TEST_CASE("postgres: statements that cannot run in a transaction are allowed only with no-transaction") {
-  for (const char* sql : {"CREATE INDEX CONCURRENTLY ix ON t (a)", "create unique index concurrently ix on t (a)",
-                          "DROP INDEX CONCURRENTLY ix", "REINDEX INDEX CONCURRENTLY ix", "VACUUM ANALYZE t",
-                          "CREATE DATABASE other", "ALTER SYSTEM SET work_mem = '64MB'"}) {
+  for (const char* sql :
+       {"CREATE INDEX CONCURRENTLY ix ON t (a)", "create unique index concurrently ix on t (a)",
+        "DROP INDEX CONCURRENTLY ix", "REINDEX INDEX CONCURRENTLY ix", "VACUUM ANALYZE t", "CREATE DATABASE other",
+        "ALTER SYSTEM SET work_mem = '64MB'", "ALTER TABLE m DETACH PARTITION m_2025 CONCURRENTLY",
+        "REINDEX SCHEMA app", "REINDEX (VERBOSE) DATABASE app", "REINDEX SYSTEM",
+        "CREATE SUBSCRIPTION s CONNECTION "
+        "'host=x' PUBLICATION p",
+        "DROP SUBSCRIPTION s"}) {
     auto r = refusal(sql);
     REQUIRE(r);
     CHECK(r->allowed_without_transaction);
@@ -71,18 +76,20 @@ TEST_CASE("postgres: statements that cannot run in a transaction are allowed onl
 }
 
 TEST_CASE("postgres: transaction control and COPY FROM stdin are refused everywhere") {
-  for (const char* sql :
-       {"BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK", "SAVEPOINT a", "END", "PREPARE TRANSACTION 'x'",
-        "COPY t FROM stdin", "COPY t (a, b) FROM STDIN WITH (FORMAT csv)"}) {
+  for (const char* sql : {"BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK", "SAVEPOINT a", "END",
+                          "PREPARE TRANSACTION 'x'", "COPY t FROM stdin", "COPY t (a, b) FROM STDIN WITH (FORMAT csv)",
+                          "DISCARD ALL", "discard all", "DEALLOCATE ALL", "DEALLOCATE PREPARE ALL"}) {
     auto r = refusal(sql);
     REQUIRE(r);
     CHECK_FALSE(r->allowed_without_transaction);
   }
   CHECK_THAT(refusal("COPY t FROM stdin")->reason, Catch::Contains("INSERT"));
+  CHECK_THAT(refusal("DISCARD ALL")->reason, Catch::Contains("migration lock") && Catch::Contains("DISCARD PLANS"));
 }
 
 TEST_CASE("postgres: ordinary statements are not refused") {
-  for (const char* sql : {"CREATE INDEX ix ON t (a)", "REFRESH MATERIALIZED VIEW CONCURRENTLY mv",
+  for (const char* sql : {"CREATE INDEX ix ON t (a)", "REFRESH MATERIALIZED VIEW CONCURRENTLY mv", "DISCARD PLANS",
+                          "DEALLOCATE mine", "REINDEX TABLE t", "ALTER TABLE m DETACH PARTITION m_2025",
                           "COPY t FROM '/srv/data.csv'", "ALTER TABLE t ADD COLUMN c int", "-- note\nSELECT 1"})
     CHECK_FALSE(refusal(sql));
 }

@@ -6,7 +6,9 @@
 # exit 5 with a message naming the file, the statement and what happened (no bare client-library
 # text) and the advice to run again; the ledger must say exactly what ran; and what the user guide
 # says next (a plain `migrate`; for a statement in doubt on MariaDB, the operator's choice) must
-# finish the job, every migration recorded once.
+# finish the job, every migration recorded once. Two cases of what the server says rather than
+# how it breaks (PostgreSQL): a script's own longer statement_timeout is waited for, and a
+# statement the server refuses inside a transaction block runs alone.
 #
 #   tests/faults/broken-servers.sh <strata> <example dir> [postgres|mariadb ...]
 #
@@ -165,6 +167,30 @@ for backend in "${backends[@]}"; do
       expect_text "$work/pg-stop.err" "the server did not answer within 7 s" pg-stop
       [ "$(cat "$work/pg-stop.seconds")" -lt 10 ] || fail "pg-stop: ended after $(cat "$work/pg-stop.seconds") s, not before the server went on"
       finish pg-stop "$url" "$work/stopped"
+
+      # A script that sets its own, longer statement_timeout (an index build, say) is waited for
+      # as long as it says: the client's deadline follows the session's timeout, not strata's.
+      create longer && url="$base/longer"
+      mkdir -p "$work/longer"
+      printf "SET statement_timeout = '30s';\nSELECT pg_sleep(7);\n" >"$work/longer/V1__long.sql"
+      printf 'CREATE TABLE l2 (id INTEGER);\n' >"$work/longer/V2__after.sql"
+      code=0
+      "$strata" migrate --url "$url" --dir "$work/longer" --statement-timeout 1 >"$work/pg-longer.out" 2>"$work/pg-longer.err" ||
+        code=$?
+      expect_exit 0 "$code" "pg-longer: a statement under the script's own timeout ($(cat "$work/pg-longer.err"))"
+      [ "$(ledger_rows "$url")" = 2 ] || fail "pg-longer: $(ledger_rows "$url") ledger rows, wanted 2"
+
+      # A statement the server refuses inside a transaction block that strata's list does not
+      # name (ALTER DATABASE ... SET TABLESPACE): in a no-transaction migration it is run again
+      # alone, as the listed ones are, and the migration finishes.
+      create spare && create alone && url="$base/alone"
+      mkdir -p "$work/alone"
+      printf -- '-- strata:no-transaction\nCREATE TABLE f1 (id INTEGER);\nALTER DATABASE spare SET TABLESPACE pg_default;\nCREATE TABLE f2 (id INTEGER);\n' >"$work/alone/V1__alone.sql"
+      code=0
+      "$strata" migrate --url "$url" --dir "$work/alone" >"$work/pg-alone.out" 2>"$work/pg-alone.err" || code=$?
+      expect_exit 0 "$code" "pg-alone: a statement refused inside a transaction block ($(cat "$work/pg-alone.err"))"
+      [ "$(sql "$url" "SELECT success, statements_done, in_doubt FROM strata_history")" = "t|3|f" ] ||
+        fail "pg-alone: the ledger says $(sql "$url" "SELECT success, statements_done, in_doubt FROM strata_history")"
       ;;
     mariadb)
       port=$(cat "$work/mariadb-state/port")
