@@ -69,11 +69,11 @@ class Executor {
   std::vector<std::string> warnings_;
 };
 
-// Test builds only (STRATA_FAILPOINTS): ends the process at the named point when
+// Builds with STRATA_FAILPOINTS only: ends the process at the named point when
 // STRATA_FAILPOINT names it, e.g. "exit-after-statement:2". A no-op otherwise.
 void failpoint(const char* point, int value);
 
-// Test builds only: the two points of every statement a migration runs (its SQL statements, the
+// Builds with STRATA_FAILPOINTS only: the two points of every statement a migration runs (its SQL statements, the
 // statements its portable operations render), numbered from 1 over the process, where
 // STRATA_FAILPOINT may ask for a SIGKILL: "kill-in-flight:N", once statement N has left for the
 // server and before its result is read (the driver calls statement_in_flight()), and
