@@ -117,7 +117,8 @@ std::string resume_hint(const Migration& m) {
 std::string lost_hint(const Migration& m) {
   std::string command = m.kind == MigrationKind::undo ? "rollback" : "migrate";
   return "\nRun `strata " + command +
-         "` again once the server answers: the ledger says how far this migration got, and the run "
+         "` again once the server answers (a database file: once it can be read and written again; a "
+         "damaged one, once restored): the ledger says how far this migration got, and the run "
          "continues from there (a statement whose outcome it cannot know is named, with the choices).";
 }
 
@@ -499,6 +500,9 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     Transaction transaction(connection_.session(), own);
     auto failed = [&] {
       transaction.rollback();
+      // A failed statement's own transaction where strata keeps none (the savepoint around
+      // SQLite's table rebuild) ends without its changes too, so the failure's record commits.
+      if (!own) connection_.session().rollback();
       restore_session_after_failure(script.migration);
       row.in_doubt = false;  // the statement failed: it did not run
       row.execution_ms = since(start).count();
