@@ -272,9 +272,10 @@ STRATA_API std::string utc_timestamp_now();
 // for the server and its result is not read yet (SQLite, in the migrator's process: once the
 // statement has begun to write). In a build with failpoints, when the test asked for a kill at
 // that point of that statement, the process is killed there (SIGKILL); otherwise, and always in
-// an installed strata, nothing happens. statement_in_flight_wanted() says whether the call is
-// awaited for the statement about to run, so that a driver sets up a costly way to make it
-// (SQLite's progress handler) only then. Both are cheap; call them from the connection's thread.
+// a build without failpoints (a package built with -DSTRATA_BUILD_TESTS=OFF), nothing happens.
+// statement_in_flight_wanted() says whether the call is awaited for the statement about to run,
+// so that a driver sets up a costly way to make it (SQLite's progress handler) only then. Both
+// are cheap; call them from the connection's thread.
 STRATA_API bool statement_in_flight_wanted() noexcept;
 STRATA_API void statement_in_flight() noexcept;
 

@@ -45,7 +45,9 @@
 // 4: operations known by name across the boundary (OperationRenderer::knows,
 //    SqlRenderer::native_if_exists by name), no longer by their index in ops::Change.
 // 5: Catalog::all_columns, the whole catalog's tables and columns in one read.
-#define STRATA_PLUGIN_ABI_VERSION 5
+// 6: statement_in_flight() and statement_in_flight_wanted(), functions of the core a driver
+//    calls, which an older core lacks; a server's session ids name the server's start.
+#define STRATA_PLUGIN_ABI_VERSION 6
 
 #define STRATA_PP_CAT_(a, b) a##b
 #define STRATA_PP_CAT(a, b) STRATA_PP_CAT_(a, b)
