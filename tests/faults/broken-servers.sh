@@ -52,30 +52,41 @@ slow_set() {  # <dir> <sleep statement> [directive]
   printf 'CREATE TABLE b3 (id INTEGER);\n' > "$1/V2__after.sql"
 }
 
-# run_with_fault <name> <url> <dir> <fault command...>: migrate in the background, the fault after
-# one second (statement 2 is sleeping then), and the migrator's exit code and stderr kept.
+# Waits until statement 2's sleep runs on the server (sleeping: the backend's count of them), so
+# that a fault lands in it however slowly the migrator started (a sanitizer build).
+wait_for_sleep() {
+  for _ in $(seq 1 200); do
+    [ "$(sleeping)" -gt 0 ] && return 0
+    sleep 0.05
+  done
+  fail "no sleeping statement 2 seen within 10 s"
+}
+
+# run_with_fault <name> <url> <dir> <fault command...>: migrate in the background, the fault once
+# statement 2 is sleeping, and the migrator's exit code and stderr kept.
 run_with_fault() {
   local name=$1 url=$2 dir=$3
   shift 3
   "$strata" migrate --url "$url" --dir "$dir" >"$work/$name.out" 2>"$work/$name.err" &
   local migrator=$!
-  sleep 1
+  wait_for_sleep
   "$@"
   local code=0
   wait "$migrator" || code=$?
   echo "$code" >"$work/$name.code"
 }
 
-# run_with_stop <name> <url> <dir> <command printing the server's pids>: migrate with --statement-timeout 2 while statement 2
-# sleeps 1.5 s, the server's processes stopped (SIGSTOP) at 0.7 s for 10 s; the migrator's exit
-# code, stderr and seconds kept. The server's own timeout cannot fire while it is stopped.
+# run_with_stop <name> <url> <dir> <command printing the server's pids>: migrate with
+# --statement-timeout 2 while statement 2 sleeps 1.5 s, the server's processes stopped (SIGSTOP)
+# once it sleeps, for 10 s; the migrator's exit code, stderr and seconds kept. The server's own
+# timeout cannot fire while it is stopped.
 run_with_stop() {
   local name=$1 url=$2 dir=$3
   shift 3
   local start=$SECONDS
   "$strata" migrate --url "$url" --dir "$dir" --statement-timeout 2 >"$work/$name.out" 2>"$work/$name.err" &
   local migrator=$!
-  sleep 0.7
+  wait_for_sleep
   local pids
   pids=$("$@")
   # shellcheck disable=SC2086
@@ -126,6 +137,7 @@ for backend in "${backends[@]}"; do
       sql() { psql -qAtX "$1" -c "$2"; }
       create() { sql "$admin" "CREATE DATABASE $1"; }
       ledger_rows() { sql "$1" "SELECT count(*) FROM strata_history"; }
+      sleeping() { sql "$admin" "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep%'"; }
       sleep_sql="SELECT pg_sleep(3)"
       ledger_sql="SELECT version, success, statements_done, in_doubt FROM strata_history ORDER BY installed_rank"
 
@@ -196,6 +208,7 @@ for backend in "${backends[@]}"; do
       port=$(cat "$work/mariadb-state/port")
       sql() { MYSQL_PWD=$password mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot -N -B "$@"; }
       ledger_rows() { sql "${1##*/}" -e "SELECT count(*) FROM strata_history"; }
+      sleeping() { sql -e "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP%'"; }
       sleep_sql="SELECT SLEEP(3)"
 
       # The server is killed (SIGKILL) during statement 2 and started again: statement 2 is in
