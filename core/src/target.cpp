@@ -42,6 +42,8 @@ ConnectOptions connect_options(const Options& options, const DatabaseUrl& url, A
   ConnectOptions o{url};
   o.statement_timeout = options.statement_timeout;
   o.lock_wait_timeout = options.ddl_lock_timeout;
+  // A stopped server is given up when the lock would have been: no sooner than 5 s.
+  o.answer_timeout = std::max(options.lock_timeout, std::chrono::milliseconds(5000));
   o.create_schema = options.create_schema;
   o.create_database = access == Access::may_create;
   return o;

@@ -159,6 +159,14 @@ MysqlConnection::MysqlConnection(const ConnectOptions& options) : redacted_url_(
   // (stopped, its machine gone) is given up 5 s later: the client library's read timeout.
   if (options.statement_timeout.count() > 0)
     options_["OPT_READ_TIMEOUT"] = static_cast<int>((options.statement_timeout.count() + 999) / 1000 + 5);
+  // One that accepts the connection and never answers is given up when the lock would have
+  // been, connecting (unless the URL says connect_timeout) and asking for the lock (its own
+  // connection's read timeout).
+  if (options.answer_timeout.count() > 0) {
+    int seconds = static_cast<int>((options.answer_timeout.count() + 999) / 1000);
+    if (options_.find("OPT_CONNECT_TIMEOUT") == options_.end()) options_["OPT_CONNECT_TIMEOUT"] = seconds;
+    lock_read_timeout_ = seconds;
+  }
   conn_ = open();
   auto version = query("SELECT VERSION()", {});
   std::string v = text(version.at(0).at(0));
@@ -270,8 +278,11 @@ std::vector<SessionChange> MysqlConnection::restore_session() {
 }
 
 std::unique_ptr<sql::Connection> MysqlConnection::open() const {
+  return open(options_);
+}
+
+std::unique_ptr<sql::Connection> MysqlConnection::open(sql::ConnectOptionsMap options) const {
   try {
-    auto options = options_;
     return std::unique_ptr<sql::Connection>(sql::mysql::get_mysql_driver_instance()->connect(options));
   } catch (const sql::SQLException& e) {
     throw Error(ErrorKind::connection, "cannot connect to " + redacted_url_ + ": " + e.what())
@@ -287,7 +298,12 @@ Capabilities MysqlConnection::capabilities() const {
 }
 
 std::unique_ptr<MigrationLock> MysqlConnection::make_lock(const LockScope& scope) {
-  return std::make_unique<NamedLock>(open(), lock_name(database_, scope.ledger_table));
+  sql::ConnectOptionsMap options = options_;
+  // Its requests are short: the shorter of the two read timeouts.
+  auto read = options.find("OPT_READ_TIMEOUT");
+  if (lock_read_timeout_ > 0 && (read == options.end() || lock_read_timeout_ < *read->second.get<int>()))
+    options["OPT_READ_TIMEOUT"] = lock_read_timeout_;
+  return std::make_unique<NamedLock>(open(options), lock_name(database_, scope.ledger_table));
 }
 
 std::string MysqlConnection::user_name() {

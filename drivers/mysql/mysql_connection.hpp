@@ -54,6 +54,7 @@ class MysqlConnection final : public Connection, public Session, public Catalog 
 
   // A new connection with the same options (the lock lives on its own connection).
   std::unique_ptr<sql::Connection> open() const;
+  std::unique_ptr<sql::Connection> open(sql::ConnectOptionsMap options) const;
   const std::string& database() const { return database_; }
 
  private:
@@ -65,6 +66,7 @@ class MysqlConnection final : public Connection, public Session, public Catalog 
   sql::PreparedStatement& prepared(std::string_view sql);
   std::vector<Value> session_settings();
   std::int64_t uptime_seconds();  // how long the server has been up (SHOW GLOBAL STATUS)
+  int lock_read_timeout_ = 0;     // seconds; the lock's connection, from ConnectOptions::answer_timeout
 
   std::vector<std::string> tracked_;  // the session's database and variables, as remembered
   std::vector<Value> remembered_;

@@ -126,15 +126,21 @@ PgConnection::PgConnection(const ConnectOptions& options) {
   if (!url.user.empty()) add("user", url.user);
   if (!url.password.empty()) add("password", url.password);
   if (url.path.size() > 1) add("dbname", url.path.substr(1));
-  bool named = false;
+  bool named = false, timed = std::getenv("PGCONNECT_TIMEOUT") != nullptr;
   for (const auto& [key, value] : url.query) {
     if (key == "schema" || key == "search_path") {
       schema_ = value;
       continue;
     }
     named |= key == "application_name";
+    timed |= key == "connect_timeout";
     add(key, value);
   }
+  // A server that accepts the connection and never answers (stopped) must not hold strata
+  // forever; the URL's connect_timeout or PGCONNECT_TIMEOUT wins. libpq takes whole seconds, 2 at least.
+  if (!timed && options.answer_timeout.count() > 0)
+    add("connect_timeout", std::to_string(std::max<std::int64_t>(2, (options.answer_timeout.count() + 999) / 1000)));
+  lock_deadline_ = options.answer_timeout;
   // An operator looking at pg_stat_activity sees who is migrating.
   if (!named) add("application_name", "strata " STRATA_VERSION_STRING " pid " + std::to_string(::getpid()));
   std::vector<const char*> key_ptrs, value_ptrs;
@@ -370,9 +376,9 @@ void PgConnection::wait_for_answer() {
     if (ready == 0) {
       // Nothing more may be asked of this connection: each request would wait as long.
       ::shutdown(PQsocket(conn_.get()), SHUT_RDWR);
-      throw Error(ErrorKind::connection,
-                  "the server did not answer within " + std::to_string(answer_deadline_.count() / 1000) +
-                      " s (the statement timeout and 5 s more): it is stopped, overloaded or unreachable")
+      throw Error(ErrorKind::connection, "the server did not answer within " +
+                                             std::to_string((answer_deadline_.count() + 999) / 1000) + " s (" +
+                                             deadline_reason_ + "): it is stopped, overloaded or unreachable")
           .from_driver("postgres");
     }
     if (ready < 0 || !PQconsumeInput(conn_.get())) return;  // PQgetResult reports the connection's error

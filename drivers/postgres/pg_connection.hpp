@@ -76,6 +76,27 @@ class PgConnection final : public Connection, public Session, public Catalog {
   void follow_statement_timeout();
   std::chrono::milliseconds answer_deadline_{0};      // 0: none
   std::chrono::milliseconds configured_deadline_{0};  // from strata's own statement timeout
+  std::string deadline_reason_ = "the statement timeout and 5 s more";
+  // Runs the migration lock's requests waiting no longer than ConnectOptions::answer_timeout
+  // (unless the session's own deadline is shorter): a waiter behind a stopped server gives up.
+  template <class Work>
+  auto for_lock(Work&& work) {
+    struct Kept {
+      PgConnection& c;
+      std::chrono::milliseconds deadline;
+      std::string reason;
+      ~Kept() {
+        c.answer_deadline_ = deadline;
+        c.deadline_reason_ = std::move(reason);
+      }
+    } kept{*this, answer_deadline_, deadline_reason_};
+    if (lock_deadline_.count() > 0 && (answer_deadline_.count() == 0 || lock_deadline_ < answer_deadline_)) {
+      answer_deadline_ = lock_deadline_;
+      deadline_reason_ = "the lock timeout, 5 s at least";
+    }
+    return work();
+  }
+  std::chrono::milliseconds lock_deadline_{0};
   const std::string& schema() const { return schema_; }
   PGconn* handle() { return conn_.get(); }
 

@@ -15,7 +15,8 @@ AdvisoryLock::AdvisoryLock(PgConnection& connection, std::int64_t key, std::stri
 
 bool AdvisoryLock::try_acquire() {
   std::vector<Value> key{key_};
-  auto rows = connection_.query("SELECT pg_catalog.pg_try_advisory_lock($1::bigint)", key);
+  auto rows = connection_.for_lock(
+      [&] { return connection_.query("SELECT pg_catalog.pg_try_advisory_lock($1::bigint)", key); });
   held_ = std::get<std::int64_t>(rows.at(0).at(0)) != 0;
   if (held_) {
     // Say in pg_stat_activity since when this session migrates: a waiter's message shows it.
@@ -38,13 +39,15 @@ void AdvisoryLock::release() {
 std::string AdvisoryLock::holder() {
   auto key = static_cast<std::uint64_t>(key_);
   std::vector<Value> params{std::to_string(key >> 32), std::to_string(key & 0xffffffffu)};
-  auto rows = connection_.query(
-      "SELECT a.pid, a.application_name, a.usename::text, COALESCE(host(a.client_addr), 'a local socket'), "
-      "to_char(now() - a.backend_start, 'HH24:MI:SS') "
-      "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
-      "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1 "
-      "AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())",
-      params);
+  auto rows = connection_.for_lock([&] {
+    return connection_.query(
+        "SELECT a.pid, a.application_name, a.usename::text, COALESCE(host(a.client_addr), 'a local socket'), "
+        "to_char(now() - a.backend_start, 'HH24:MI:SS') "
+        "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())",
+        params);
+  });
   if (rows.empty()) return "";
   auto text = [](const Value& v) { return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : ""; };
   return "backend pid " + std::to_string(std::get<std::int64_t>(rows[0][0])) + " (application_name '" +

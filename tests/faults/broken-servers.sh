@@ -8,7 +8,8 @@
 # says next (a plain `migrate`; for a statement in doubt on MariaDB, the operator's choice) must
 # finish the job, every migration recorded once. Two cases of what the server says rather than
 # how it breaks (PostgreSQL): a script's own longer statement_timeout is waited for, and a
-# statement the server refuses inside a transaction block runs alone.
+# statement the server refuses inside a transaction block runs alone. And migrators waiting behind
+# a stopped server for the lock, or connecting to it, give up within their lock timeout.
 #
 #   tests/faults/broken-servers.sh <strata> <example dir> [postgres|mariadb ...]
 #
@@ -101,6 +102,46 @@ run_with_stop() {
   wait "$resume"
 }
 
+# waiters_behind_stop <name> <url> <dir> <command printing the server's pids>: migrator A holds
+# the lock in a 6 s statement; B waits for the lock (--lock-timeout 4); then the server is stopped
+# for 20 s and C starts. B (asking for the lock) and C (connecting) must each give up with exit 5
+# before the server goes on, instead of waiting for it; A, whose statement has no timeout, finishes
+# once it does, and the ledger records each migration once.
+waiters_behind_stop() {
+  local name=$1 url=$2 dir=$3
+  shift 3
+  "$strata" migrate --url "$url" --dir "$dir" >"$work/$name-a.out" 2>"$work/$name-a.err" &
+  local a=$!
+  wait_for_sleep
+  local start=$SECONDS
+  "$strata" migrate --url "$url" --dir "$dir" --lock-timeout 4 >"$work/$name-b.out" 2>"$work/$name-b.err" &
+  local b=$!
+  for _ in $(seq 1 100); do grep -q "waiting for the migration lock" "$work/$name-b.err" && break; sleep 0.05; done
+  local pids
+  pids=$("$@")
+  # shellcheck disable=SC2086
+  kill -STOP $pids
+  local stopped=$SECONDS
+  "$strata" migrate --url "$url" --dir "$dir" --lock-timeout 4 >"$work/$name-c.out" 2>"$work/$name-c.err" &
+  local c=$!
+  local code_b=0 code_c=0 code_a=0
+  wait "$b" || code_b=$?
+  local b_took=$((SECONDS - start))
+  wait "$c" || code_c=$?
+  local c_took=$((SECONDS - stopped))
+  # shellcheck disable=SC2086
+  kill -CONT $pids
+  wait "$a" || code_a=$?
+  expect_exit 5 "$code_b" "$name: the waiter asking for the lock ($(cat "$work/$name-b.err"))"
+  expect_exit 5 "$code_c" "$name: the migrator connecting ($(cat "$work/$name-c.err"))"
+  [ "$b_took" -lt 20 ] && [ "$c_took" -lt 20 ] ||
+    fail "$name: the waiters ended after $b_took s and $c_took s, not before the server went on (20 s)"
+  refuse_text "$work/$name-b.err" "$password" "$name"
+  refuse_text "$work/$name-c.err" "$password" "$name"
+  expect_exit 0 "$code_a" "$name: the lock holder ($(cat "$work/$name-a.err"))"
+  finish "$name" "$url" "$dir"
+}
+
 # The common checks of a run a fault ended: exit 5, the file and statement named, the cause in
 # strata's words, the advice, the password nowhere.
 check_ended() {  # <name> <file>
@@ -180,6 +221,11 @@ for backend in "${backends[@]}"; do
       [ "$(cat "$work/pg-stop.seconds")" -lt 10 ] || fail "pg-stop: ended after $(cat "$work/pg-stop.seconds") s, not before the server went on"
       finish pg-stop "$url" "$work/stopped"
 
+      create waiters && url="$base/waiters"
+      slow_set "$work/waiters" "SELECT pg_sleep(6)"
+      waiters_behind_stop pg-waiters "$url" "$work/waiters" server_pids
+      expect_text "$work/pg-waiters-b.err" "the server did not answer within 5 s (the lock timeout, 5 s at least)" pg-waiters
+
       # A script that sets its own, longer statement_timeout (an index build, say) is waited for
       # as long as it says: the client's deadline follows the session's timeout, not strata's.
       create longer && url="$base/longer"
@@ -241,6 +287,11 @@ for backend in "${backends[@]}"; do
       expect_text "$work/my-stop.err" "statement 2 of 3" my-stop
       expect_text "$work/my-stop.err" "the connection to the server was lost during this statement" my-stop
       finish my-stop "$url" "$work/stopped" --resume=retry
+
+      sql -e "CREATE DATABASE waiters"
+      url="$base/waiters"
+      slow_set "$work/waiters" "SELECT SLEEP(6)"
+      waiters_behind_stop my-waiters "$url" "$work/waiters" cat "$(cat "$work/mariadb-state/dir")/mariadbd.pid"
       ;;
     *) echo "unknown backend '$backend'" >&2; exit 2 ;;
   esac

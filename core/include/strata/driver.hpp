@@ -257,6 +257,11 @@ struct ConnectOptions {
   // How long one statement waits for a lock held by others (PostgreSQL lock_timeout, MySQL
   // lock_wait_timeout, SQLite's busy timeout); 0: the driver's default.
   std::chrono::milliseconds lock_wait_timeout{0};
+  // How long to wait for a server that does not answer at all (stopped, its machine gone) while
+  // connecting and while asking for the migration lock, before Error(connection); 0: no limit.
+  // The core passes its lock timeout (at least 5 s). A migration's own statements are bounded by
+  // statement_timeout instead.
+  std::chrono::milliseconds answer_timeout{0};
   bool create_schema = false;  // create the URL's schema when it does not exist
   // Whether a missing database may be created (a SQLite file). Read-only commands (status,
   // validate, a dry run, schema) pass false: a mistyped path must not read as a new, empty
