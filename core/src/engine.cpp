@@ -337,6 +337,22 @@ Report Engine::migrate() {
 
   HeldLock lock = impl.lock(report);  // step 1
   detail::Target& target = impl.target;
+  // A waiter whose ledger has grown since it looked: another migrator applied something. It lets
+  // the lock go and looks again without it, so that the waiters behind a migration find the
+  // schema up to date together rather than one after another under the lock; if something is
+  // still pending, it waits for the lock again.
+  auto last_seen = [](std::span<const LedgerRow> rows) { return rows.empty() ? 0 : rows.back().installed_rank; };
+  while (lock.held() && target.ledger().exists() && target.ledger().highest_rank() != last_seen(step0_rows)) {
+    lock.release();
+    step0_rows = target.ledger_rows();
+    plan = impl.plan_from(migrations, step0_rows);
+    if (plan.up_to_date()) {
+      impl.refuse_drift(migrations, step0_rows);
+      impl.emit(Event::Type::up_to_date, "the schema is up to date (another migrator applied what was pending)");
+      return impl.finish(std::move(report), std::move(plan));
+    }
+    lock = impl.lock(report);
+  }
   bool baseline_wanted = impl.options.baseline_on_migrate && !target.ledger().exists() && target.has_user_tables();
   target.ensure_ledger();  // step 2
   if (baseline_wanted) impl.write_baseline(*impl.options.baseline_on_migrate, "baseline on migrate", report);

@@ -475,14 +475,16 @@ std::vector<LedgerRow> Ledger::read() {
   return rows;
 }
 
+int Ledger::highest_rank() {
+  const Dialect& d = connection_.dialect();
+  auto max = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") + "), 0) FROM " +
+                                         quoted_table());
+  return count_of(max.at(0).at(0), Place{"the ledger " + table_, "with the highest installed_rank"}, "installed_rank",
+                  0);
+}
+
 int Ledger::append(LedgerRow row) {
-  if (!last_rank_) {
-    const Dialect& d = connection_.dialect();
-    auto max = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") +
-                                           "), 0) FROM " + quoted_table());
-    last_rank_ = count_of(max.at(0).at(0), Place{"the ledger " + table_, "with the highest installed_rank"},
-                          "installed_rank", 0);
-  }
+  if (!last_rank_) last_rank_ = highest_rank();
   row.installed_rank = *last_rank_ + 1;
   if (row.statements_done == statements_unknown) require_reader_format(ledger_reader_format_unknown_progress);
   insert(row);

@@ -24,9 +24,24 @@ std::shared_ptr<T> keep_alive(std::unique_ptr<T> object, std::shared_ptr<Owner> 
 
 HeldLock::~HeldLock() {
   try {
-    if (lock_) lock_->release();
+    release();
   } catch (...) {  // the database or the OS releases it when the connection or process ends
   }
+}
+
+HeldLock& HeldLock::operator=(HeldLock&& other) noexcept {
+  if (this != &other) {
+    try {
+      release();
+    } catch (...) {  // as in the destructor
+    }
+    lock_ = std::move(other.lock_);
+  }
+  return *this;
+}
+
+void HeldLock::release() {
+  if (auto lock = std::exchange(lock_, nullptr)) lock->release();
 }
 
 Target::Target(const Options& options, EventSink emit)

@@ -31,8 +31,11 @@ class HeldLock {
   HeldLock(HeldLock&&) noexcept = default;
   HeldLock(const HeldLock&) = delete;
   HeldLock& operator=(const HeldLock&) = delete;
+  HeldLock& operator=(HeldLock&& other) noexcept;  // releases the one it held
   // False where the backend needs no lock (a database no other process can open).
   bool held() const { return lock_ != nullptr; }
+  // Releases it now, before the scope ends.
+  void release();
 
  private:
   std::shared_ptr<MigrationLock> lock_;

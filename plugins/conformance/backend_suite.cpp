@@ -249,6 +249,31 @@ TEST_CASE("with the lock held, an up-to-date migrate exits 0 and a pending one t
   CHECK(db.has_table("more_things"));
 }
 
+TEST_CASE("a waiter whose migrations another migrator applied meanwhile ends without holding the lock to check",
+          "[backend][concurrency]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  dir.write("V1__a.sql", "CREATE TABLE wa (id INTEGER);\n");
+  Inspector db(url);
+  auto lock = db.lock();
+  REQUIRE(lock->try_acquire());
+  // Both find V1 pending and wait; once the lock is free, one applies it and the other, seeing
+  // the ledger grown, lets the lock go at once and finds the schema up to date without it.
+  Child b(strata_command(command_args("migrate", url, dir, {"--lock-timeout", "60", "-v"})));
+  Child c(strata_command(command_args("migrate", url, dir, {"--lock-timeout", "60", "-v"})));
+  std::this_thread::sleep_for(1s);
+  lock->release();
+  ProcessResult rb = b.wait(), rc = c.wait();
+  INFO(rb.err << rc.err);
+  CHECK(rb.exit_code == 0);
+  CHECK(rc.exit_code == 0);
+  bool b_applied = rb.out.find("applied 1") != std::string::npos;
+  const ProcessResult& waiter = b_applied ? rc : rb;
+  CHECK((b_applied ? rb : rc).out.find("applied 1") != std::string::npos);
+  CHECK_THAT(waiter.err, Catch::Contains("another migrator applied what was pending"));
+  CHECK(db.ledger().size() == 1);
+}
+
 TEST_CASE("many migrators started together apply every migration exactly once", "[backend][concurrency]") {
   std::string url = fresh_database_url();
   ScratchDir dir;

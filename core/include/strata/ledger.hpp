@@ -83,6 +83,9 @@ class STRATA_API Ledger {
   Upgrade upgrade();
   // Every migration row, by installed_rank.
   std::vector<LedgerRow> read();
+  // The highest installed_rank now, 0 for none: one query, to tell whether rows were added
+  // since a read.
+  int highest_rank();
   // The format the last read() found (0 before any, or when there was no ledger): what the rows
   // it returned mean (settles_doubt()).
   int format_read() const noexcept { return format_read_; }
