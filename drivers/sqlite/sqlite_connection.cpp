@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 namespace strata::sqlite {
 namespace {
@@ -48,6 +49,7 @@ SqliteConnection::SqliteConnection(const ConnectOptions& options, bool transacti
   sqlite3_extended_result_codes(raw, 1);
   auto busy = options.lock_wait_timeout.count() > 0 ? options.lock_wait_timeout : std::chrono::milliseconds(5000);
   sqlite3_busy_timeout(raw, static_cast<int>(busy.count()));
+  busy_timeout_ = busy;
   statement_timeout_ = options.statement_timeout;
   if (statement_timeout_.count() > 0) sqlite3_progress_handler(raw, 10000, &SqliteConnection::on_progress, this);
   try {
@@ -155,7 +157,16 @@ void SqliteConnection::fail(std::string_view sql, ErrorKind kind) {
 
 SqliteConnection::StatementHandle SqliteConnection::prepare(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) fail(sql);
+  auto deadline = std::chrono::steady_clock::now() + busy_timeout_;
+  auto pause = std::chrono::milliseconds(1);
+  int rc = 0;
+  // As in run(): a schema that changes while SQLite reads it is waited out, not reported.
+  while ((rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr)) != SQLITE_OK &&
+         (rc & 0xff) == SQLITE_SCHEMA && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+  if (rc != SQLITE_OK) fail(sql);
   return StatementHandle(raw);
 }
 
@@ -178,9 +189,20 @@ std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view
     InFlight& operator=(const InFlight&) = delete;
   } in_flight(db_.get(), statement_in_flight_wanted() ? this : nullptr);
   std::vector<Row> rows;
+  auto schema_deadline = std::chrono::steady_clock::now() + busy_timeout_;
+  auto pause = std::chrono::milliseconds(1);
   while (true) {
     int rc = sqlite3_step(statement);
     if (rc == SQLITE_DONE) return rows;
+    // Another connection changed the schema each time SQLite prepared the statement again (a
+    // migrator creating a table a millisecond while this one reads the ledger): it has not run.
+    // It is tried again, pausing, for as long as a locked database is waited for.
+    if ((rc & 0xff) == SQLITE_SCHEMA && rows.empty() && std::chrono::steady_clock::now() < schema_deadline) {
+      sqlite3_reset(statement);
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+      continue;
+    }
     if (rc != SQLITE_ROW) fail(sql);
     if (!collect) continue;
     Row row;

@@ -67,6 +67,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   SqliteDialect dialect_;
   SqliteRenderer renderer_{dialect_, *this};
   std::chrono::milliseconds statement_timeout_{0};
+  std::chrono::milliseconds busy_timeout_{5000};  // also how long a schema changing under a read is waited out
   std::chrono::steady_clock::time_point deadline_;
   bool transactional_ddl_;
   std::string path_;  // "" for an in-memory database

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -272,6 +273,43 @@ TEST_CASE("a waiter whose migrations another migrator applied meanwhile ends wit
   CHECK((b_applied ? rb : rc).out.find("applied 1") != std::string::npos);
   CHECK_THAT(waiter.err, Catch::Contains("another migrator applied what was pending"));
   CHECK(db.ledger().size() == 1);
+}
+
+TEST_CASE("a read while another connection creates table after table is never refused as a schema change",
+          "[backend][concurrency]") {
+  std::string url = fresh_database_url();
+  Inspector writer(url), reader(url);
+  // A large schema makes SQLite's every new preparation slow, so that another table may be
+  // created meanwhile, again and again: what one of 1,600 migrators reading the ledger met
+  // while another applied 1,000 migrations (scripts/contention-campaign: "database schema has
+  // changed"). This does not bring the race about every time; the campaign is its measure. A
+  // server has no such window; a few tables show that.
+  bool file = writer.connection().dialect().name() == "sqlite";
+  int tables = file ? 3000 : 20;
+  Session& w = writer.connection().session();
+  w.begin();
+  for (int i = 0; i < tables; ++i) w.execute("CREATE TABLE big_" + std::to_string(i) + " (id INTEGER)");
+  w.commit();
+  std::atomic<bool> done{false};
+  std::thread churn([&] {
+    for (int i = 0; i < tables / 4; ++i) w.execute("CREATE TABLE churn_" + std::to_string(i) + " (id INTEGER)");
+    done = true;
+  });
+  int reads = 0;
+  std::string refused;
+  do {
+    try {
+      reader.connection().session().query("SELECT COUNT(*) FROM big_0", {});
+      ++reads;
+    } catch (const Error& e) {
+      refused = e.what();
+      break;
+    }
+  } while (!done);
+  churn.join();
+  INFO(refused);
+  CHECK(refused.empty());
+  CHECK(reads > 0);
 }
 
 TEST_CASE("many migrators started together apply every migration exactly once", "[backend][concurrency]") {
