@@ -155,16 +155,32 @@ void SqliteConnection::fail(std::string_view sql, ErrorKind kind) {
   throw error;
 }
 
+namespace {
+// Another connection changed the schema each time SQLite read it again (a migrator creating a
+// table a millisecond while this one reads the ledger), so the statement has not run. again(rc)
+// says whether to try once more, after a pause, for as long as a locked database is waited for.
+class SchemaChurn {
+ public:
+  explicit SchemaChurn(std::chrono::milliseconds patience) : until_(std::chrono::steady_clock::now() + patience) {}
+  bool again(int rc) {
+    if ((rc & 0xff) != SQLITE_SCHEMA || std::chrono::steady_clock::now() >= until_) return false;
+    std::this_thread::sleep_for(pause_);
+    pause_ = std::min(pause_ * 2, std::chrono::milliseconds(50));
+    return true;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point until_;
+  std::chrono::milliseconds pause_{1};
+};
+}  // namespace
+
 SqliteConnection::StatementHandle SqliteConnection::prepare(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  auto deadline = std::chrono::steady_clock::now() + busy_timeout_;
-  auto pause = std::chrono::milliseconds(1);
+  SchemaChurn churn(busy_timeout_);
   int rc = 0;
-  // As in run(): a schema that changes while SQLite reads it is waited out, not reported.
   while ((rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr)) != SQLITE_OK &&
-         (rc & 0xff) == SQLITE_SCHEMA && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+         churn.again(rc)) {
   }
   if (rc != SQLITE_OK) fail(sql);
   return StatementHandle(raw);
@@ -189,18 +205,12 @@ std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view
     InFlight& operator=(const InFlight&) = delete;
   } in_flight(db_.get(), statement_in_flight_wanted() ? this : nullptr);
   std::vector<Row> rows;
-  auto schema_deadline = std::chrono::steady_clock::now() + busy_timeout_;
-  auto pause = std::chrono::milliseconds(1);
+  SchemaChurn churn(busy_timeout_);
   while (true) {
     int rc = sqlite3_step(statement);
     if (rc == SQLITE_DONE) return rows;
-    // Another connection changed the schema each time SQLite prepared the statement again (a
-    // migrator creating a table a millisecond while this one reads the ledger): it has not run.
-    // It is tried again, pausing, for as long as a locked database is waited for.
-    if ((rc & 0xff) == SQLITE_SCHEMA && rows.empty() && std::chrono::steady_clock::now() < schema_deadline) {
+    if (rows.empty() && churn.again(rc)) {
       sqlite3_reset(statement);
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::milliseconds(50));
       continue;
     }
     if (rc != SQLITE_ROW) fail(sql);
