@@ -130,7 +130,7 @@ class Command {
         std::cerr << "strata: warning: " << event.message << '\n';
         warned->insert(event.message);
       } else if (verbose || event.type == strata::Event::Type::waiting_for_lock ||
-                 event.type == strata::Event::Type::connect_retry ||
+                 event.type == strata::Event::Type::lock_notice || event.type == strata::Event::Type::connect_retry ||
                  event.type == strata::Event::Type::ledger_upgraded) {
         std::cerr << "strata: " << event.message << '\n';
       }

@@ -41,6 +41,7 @@ const char* type_name(strata::Event::Type type) {
     case T::connect_retry: return "connect_retry";
     case T::waiting_for_lock: return "waiting_for_lock";
     case T::lock_acquired: return "lock_acquired";
+    case T::lock_notice: return "lock_notice";
     case T::ledger_created: return "ledger_created";
     case T::ledger_upgraded: return "ledger_upgraded";
     case T::applying: return "applying";

@@ -294,8 +294,12 @@ void Executor::execute(const PreparedScript& script, std::size_t index, const st
     int column = rendered ? s.column : e.line() == 1 ? s.column + e.column() - 1 : e.line() > 0 ? e.column() : s.column;
     // A lost connection (exit 5) is no defect of the file: the advice is to run again.
     bool lost = e.kind() == ErrorKind::connection;
-    Error located(lost || e.kind() == ErrorKind::validation ? e.kind() : ErrorKind::apply_failed,
-                  e.message() + (lost ? lost_hint(script.migration) : hint));
+    // A lease lock that stopped the statement before it ran (lease_lock.hpp) says all itself.
+    bool stopped = e.kind() == ErrorKind::lock_timeout;
+    Error located(lost || stopped || e.kind() == ErrorKind::validation ? e.kind() : ErrorKind::apply_failed,
+                  e.message() + (lost      ? lost_hint(script.migration)
+                                 : stopped ? ""
+                                           : hint));
     located.with_server_code(e.sqlstate(), e.server_code()).from_driver(e.driver());
     throw located.in_file(script.migration.where())
         .at_line(line, column)

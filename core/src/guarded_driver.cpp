@@ -2,6 +2,8 @@
 
 #include <strata/render.hpp>
 
+#include <functional>
+
 namespace strata::detail {
 namespace {
 
@@ -35,6 +37,9 @@ class GuardedDialect final : public Dialect {
   std::optional<StatementRefusal> refusal(const Statement& statement) const override {
     return guarded(driver_, "Dialect::refusal", [&] { return inner_.refusal(statement); });
   }
+  std::string server_clock_ms() const override {
+    return guarded(driver_, "Dialect::server_clock_ms", [&] { return inner_.server_clock_ms(); });
+  }
 
  private:
   const Dialect& inner_;
@@ -45,14 +50,18 @@ class GuardedSession final : public Session {
  public:
   GuardedSession(Session& inner, const std::string& driver) : inner_(inner), driver_(driver) {}
   void execute(std::string_view sql) override {
+    fence();
     guarded(driver_, "Session::execute", [&] { inner_.execute(sql); });
   }
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override {
+    fence();
     return guarded(driver_, "Session::execute", [&] { return inner_.execute(sql, params); });
   }
   std::vector<Row> query(std::string_view sql, std::span<const Value> params) override {
+    fence();
     return guarded(driver_, "Session::query", [&] { return inner_.query(sql, params); });
   }
+  void set_fence(std::function<void()> fence) { fence_ = std::move(fence); }
   void begin() override {
     guarded(driver_, "Session::begin", [&] { inner_.begin(); });
   }
@@ -64,8 +73,23 @@ class GuardedSession final : public Session {
   }
 
  private:
+  // The fence's own statements on this session (its read) are not fenced again.
+  void fence() {
+    if (!fence_ || fencing_) return;
+    fencing_ = true;
+    try {
+      fence_();
+    } catch (...) {
+      fencing_ = false;
+      throw;
+    }
+    fencing_ = false;
+  }
+
   Session& inner_;
   const std::string& driver_;
+  std::function<void()> fence_;
+  bool fencing_ = false;
 };
 
 class GuardedCatalog final : public Catalog {
@@ -175,6 +199,9 @@ class GuardedConnection final : public Connection {
     if (!lock) return nullptr;
     return std::make_unique<GuardedLock>(std::move(lock), maker_, driver_);
   }
+  std::string lock_gap() override {
+    return guarded(driver_, "Connection::lock_gap", [&] { return inner_->lock_gap(); });
+  }
   std::string user_name() override {
     return guarded(driver_, "Connection::user_name", [&] { return inner_->user_name(); });
   }
@@ -196,6 +223,7 @@ class GuardedConnection final : public Connection {
   std::vector<SessionChange> restore_session() override {
     return guarded(driver_, "Connection::restore_session", [&] { return inner_->restore_session(); });
   }
+  void set_fence(std::function<void()> fence) { session_.set_fence(std::move(fence)); }
   // A driver's renderer is one object for the life of its connection: wrapped once.
   const OperationRenderer* renderer() override {
     const OperationRenderer* inner = guarded(driver_, "Connection::renderer", [&] { return inner_->renderer(); });
@@ -251,6 +279,12 @@ Error driver_bug(const std::string& driver, const char* call, const std::string&
 
 std::shared_ptr<Driver> guard_driver(std::shared_ptr<Driver> driver, std::string name) {
   return std::make_shared<GuardedDriver>(std::move(driver), std::move(name));
+}
+
+void set_statement_fence(Connection& connection, std::function<void()> fence) {
+  auto* guarded = dynamic_cast<GuardedConnection*>(&connection);
+  if (!guarded) throw Error(ErrorKind::internal, "set_statement_fence: a connection the core did not wrap");
+  guarded->set_fence(std::move(fence));
 }
 
 }  // namespace strata::detail

@@ -7,6 +7,7 @@
 
 #include <strata/driver.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,12 @@ namespace strata::detail {
 // `driver`, and every Connection, Session, Catalog, Dialect, MigrationLock and renderer it
 // makes, guarded. `name` is the driver's name for messages ("sqlite").
 std::shared_ptr<Driver> guard_driver(std::shared_ptr<Driver> driver, std::string name);
+
+// Makes `fence` run before every statement and query of `connection`'s session (not before
+// begin, commit or rollback), until it is set again (an empty function: none). `connection`
+// must be one guard_driver's driver made. What the lease lock checks itself with: its own
+// statements run on a connection of their own.
+void set_statement_fence(Connection& connection, std::function<void()> fence);
 
 // The error a stray exception of the driver `driver` becomes when `call` threw it; `what` says
 // what it was ("an exception of its own: stol").

@@ -241,8 +241,12 @@ std::string ledger_state_table(std::string_view ledger_table) {
   return std::string(ledger_table) + "_state";
 }
 
+std::string ledger_lock_table(std::string_view ledger_table) {
+  return std::string(ledger_table) + "_lock";
+}
+
 bool is_ledger_table(std::string_view table, std::string_view ledger_table) {
-  return table == ledger_table || table == ledger_state_table(ledger_table);
+  return table == ledger_table || table == ledger_state_table(ledger_table) || table == ledger_lock_table(ledger_table);
 }
 
 Ledger::Ledger(Connection& connection, std::string table)

@@ -1,8 +1,11 @@
 #include "target.hpp"
 
+#include "lease_lock.hpp"
+
 #include <strata/plugin/loader.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <thread>
 
 namespace strata::detail {
@@ -44,8 +47,41 @@ void HeldLock::release() {
   if (auto lock = std::exchange(lock_, nullptr)) lock->release();
 }
 
+namespace {
+
+// The lock the URL asks for (`lock=server|lease`, `lease_seconds=N`); Error(usage) naming a
+// value strata does not take.
+LockChoice lock_choice(const DatabaseUrl& url) {
+  LockChoice choice;
+  if (auto kind = url.param("lock")) {
+    if (*kind == "server")
+      choice.kind = LockChoice::Kind::server;
+    else if (*kind == "lease")
+      choice.kind = LockChoice::Kind::lease;
+    else
+      throw Error(ErrorKind::usage, "the URL parameter lock takes 'server' or 'lease', not '" + *kind + "'");
+  }
+  if (auto text = url.param("lease_seconds")) {
+    int value = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc() || end != text->data() + text->size() || value < 3 || value > 3600)
+      throw Error(
+          ErrorKind::usage,
+          "the URL parameter lease_seconds takes a whole number of seconds from 3 to 3600, not '" + *text + "'");
+    choice.lease_length = std::chrono::seconds(value);
+  }
+  return choice;
+}
+
+}  // namespace
+
 Target::Target(const Options& options, EventSink emit)
-    : options_(options), emit_(std::move(emit)), url_(DatabaseUrl::parse(options.url)) {}
+    : options_(options),
+      emit_(std::move(emit)),
+      url_(DatabaseUrl::parse(options.url)),
+      lock_choice_(lock_choice(url_)) {
+  url_ = without_core_parameters(std::move(url_));
+}
 
 void Target::load_driver() {
   if (!driver_) driver_ = plugin::Loader(options_.plugin_dirs).load(url_.scheme);
@@ -115,10 +151,44 @@ std::vector<LedgerRow> Target::ledger_rows() {
   return ledger_->exists() ? ledger_->read() : std::vector<LedgerRow>{};
 }
 
-HeldLock Target::lock() {
+std::shared_ptr<MigrationLock> Target::make_lock() {
   auto made = connection_->make_lock(LockScope{options_.ledger_table});
-  if (!made) return HeldLock(nullptr);
-  std::shared_ptr<MigrationLock> lock = keep_alive(std::move(made), connection_);
+  if (!made) return nullptr;  // nothing else can open this database
+  std::shared_ptr<MigrationLock> server = keep_alive(std::move(made), connection_);
+  std::string gap = connection_->lock_gap();
+  if (lock_choice_.kind == LockChoice::Kind::server && !gap.empty())
+    throw Error(ErrorKind::usage, "lock=server cannot keep migrators apart here: " + gap +
+                                      "; leave the URL's lock parameter out, and strata takes the lease lock");
+  // Migrators relying on the server's lock alone would not keep out those that take the lease
+  // where the server's lock does not hold: once a ledger is migrated under the lease, every
+  // migrator takes it (one that asks for the server's lock is refused).
+  bool recorded = lease_recorded(*connection_, options_.ledger_table);
+  if (lock_choice_.kind == LockChoice::Kind::server && recorded)
+    throw Error(ErrorKind::usage, "the ledger " + options_.ledger_table +
+                                      " is migrated under the lease lock (its row in " +
+                                      ledger_lock_table(options_.ledger_table) +
+                                      "), which the server's lock alone would not keep out: leave out lock=server "
+                                      "(to go back to the server's lock, delete that row while no migrator runs)");
+  if (lock_choice_.kind == LockChoice::Kind::server ||
+      (lock_choice_.kind == LockChoice::Kind::automatic && gap.empty() && !recorded))
+    return server;
+  std::string why = !gap.empty()                                   ? "chosen since on " + gap
+                    : lock_choice_.kind == LockChoice::Kind::lease ? "the URL asks for it (lock=lease)"
+                                                                   : "the ledger is migrated under it";
+  LeaseSettings settings{options_.ledger_table, lock_choice_.lease_length, why, gap.empty()};
+  if (!gap.empty())
+    emit_(Event::Type::lock_notice, "taking the lease lock: on " + gap + " (user guide: \"Where strata's lock holds\")",
+          nullptr, {});
+  // Where the lease is renewed, a connection of its own reads and renews the row outside the
+  // command's transactions.
+  std::shared_ptr<Connection> own;
+  if (!gap.empty()) own = keep_alive(driver_->connect(connect_options(options_, url_, Access::read_only)), driver_);
+  return std::make_shared<LeaseLock>(*connection_, std::move(own), std::move(server), std::move(settings));
+}
+
+HeldLock Target::lock() {
+  std::shared_ptr<MigrationLock> lock = make_lock();
+  if (!lock) return HeldLock(nullptr);
   auto begun = Clock::now();
   auto pause = std::chrono::milliseconds(10);
   bool announced = false;

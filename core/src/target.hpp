@@ -41,6 +41,13 @@ class HeldLock {
   std::shared_ptr<MigrationLock> lock_;
 };
 
+// The migration lock a URL asks for (its `lock` and `lease_seconds` parameters).
+struct LockChoice {
+  enum class Kind { automatic, server, lease };
+  Kind kind = Kind::automatic;  // the server's lock where it excludes every migrator, else the lease
+  std::chrono::milliseconds lease_length{30'000};
+};
+
 // Not thread-safe: one command at a time. The options and the sink must outlive it. The
 // driver and connection are kept for the Target's life, so that an Engine's second command
 // reuses them; objects a plugin made keep the plugin loaded until they are gone.
@@ -87,10 +94,14 @@ class Target {
 
  private:
   bool session_busy(const LedgerRow& row);
+  // The lock the URL and the deployment call for (lease_lock.hpp), not yet taken; nullptr where
+  // none is needed.
+  std::shared_ptr<MigrationLock> make_lock();
 
   const Options& options_;
   EventSink emit_;
-  DatabaseUrl url_;
+  DatabaseUrl url_;  // without the core's own parameters
+  LockChoice lock_choice_;
   std::shared_ptr<Driver> driver_;
   std::shared_ptr<Connection> connection_;
   std::unique_ptr<Ledger> ledger_;

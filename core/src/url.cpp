@@ -151,6 +151,15 @@ std::optional<std::string> DatabaseUrl::param(std::string_view name) const {
   return std::nullopt;
 }
 
+bool is_core_parameter(std::string_view name) {
+  return name == "lock" || name == "lease_seconds";
+}
+
+DatabaseUrl without_core_parameters(DatabaseUrl url) {
+  std::erase_if(url.query, [](const auto& p) { return is_core_parameter(p.first); });
+  return url;
+}
+
 std::string without_passwords(std::string_view text) {
   std::string out(text);
   for (std::size_t scheme = out.find("://"); scheme != std::string::npos; scheme = out.find("://", scheme + 3)) {

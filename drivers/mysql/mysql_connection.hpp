@@ -28,6 +28,7 @@ class MysqlConnection final : public Connection, public Session, public Catalog 
   Session& session() override { return *this; }
   Catalog& catalog() override { return *this; }
   std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) override;
+  std::string lock_gap() override;
   std::string user_name() override;
   std::string server_description() override { return server_; }
   std::string session_id() override;

@@ -17,6 +17,11 @@ class MysqlDialect final : public Dialect {
   std::string type_sql(const ColumnType& type) const override;
   std::vector<Statement> split(std::string_view script) const override;
   std::optional<StatementRefusal> refusal(const Statement& statement) const override;
+  // UTC_TIMESTAMP, not UNIX_TIMESTAMP(NOW()): independent of the session's time zone, so never
+  // an hour off when daylight saving time ends.
+  std::string server_clock_ms() const override {
+    return "TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(3)) DIV 1000";
+  }
 
  private:
   bool mariadb_;

@@ -16,6 +16,10 @@ class PgDialect final : public Dialect {
   std::string type_sql(const ColumnType& type) const override;
   std::vector<Statement> split(std::string_view script) const override;
   std::optional<StatementRefusal> refusal(const Statement& statement) const override;
+  // clock_timestamp(), not now(): now() is the start of the transaction.
+  std::string server_clock_ms() const override {
+    return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+  }
 };
 
 }  // namespace strata::postgres

@@ -18,6 +18,11 @@ class SqliteDialect final : public Dialect {
   // A script that turns foreign keys off (`PRAGMA foreign_keys=OFF`, which SQLite ignores inside
   // a transaction) runs with them off around its transaction, checked before it commits.
   TransactionFrame transaction_frame(std::span<const Statement> statements) const override;
+  // julianday('now') is the time of the statement (SQLite keeps it for one statement), to the
+  // millisecond.
+  std::string server_clock_ms() const override {
+    return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+  }
 };
 
 // A PRAGMA statement as SQLite reads it: `PRAGMA [schema.]name [= value | (value)]`, the name

@@ -504,3 +504,54 @@ TEST_CASE("the URL's connection options reach the server: a socket, TLS", "[back
   }
   if (!tried) SUCCEED("this backend's configuration names no other way to reach it");
 }
+
+namespace {
+
+// `url` with its lock parameter set to `kind` ("" for none), in place of one the configuration
+// gave (the suite's run on the lease lock).
+std::string with_lock(std::string url, const std::string& kind) {
+  for (std::string given : {"?lock=lease&", "&lock=lease", "?lock=lease"}) {
+    if (auto at = url.find(given); at != std::string::npos)
+      url.replace(at, given.size(), given.front() == '?' && given.back() == '&' ? "?" : "");
+  }
+  if (kind.empty()) return url;
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "lock=" + kind;
+}
+
+}  // namespace
+
+TEST_CASE("a ledger once migrated under the lease lock is migrated under it by default, and lock=server is refused",
+          "[backend]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  write_shop(dir);
+  ProcessResult server = run_strata(command_args("migrate", with_lock(url, "server"), dir));
+  REQUIRE(server.exit_code == 0);
+  Inspector db(url);
+  CHECK_FALSE(db.has_table("strata_history_lock"));  // the server's lock writes nothing
+
+  dir.write("V3__more.sql", "CREATE TABLE more_things (id INTEGER);\n");
+  ProcessResult lease = run_strata(command_args("migrate", with_lock(url, "lease"), dir, {"-v"}));
+  REQUIRE(lease.exit_code == 0);
+  CHECK_THAT(lease.err, Catch::Contains("lease in strata_history_lock") && Catch::Contains("lock=lease"));
+  CHECK(db.has_table("strata_history_lock"));
+  auto row = db.connection().session().query(
+      "SELECT lock_kind, holder FROM strata_history_lock WHERE ledger_table = 'strata_history'", {});
+  REQUIRE(row.size() == 1);
+  CHECK(std::get<std::string>(row[0][0]) == "lease");
+  CHECK(std::get<std::string>(row[0][1]).empty());  // released
+  ProcessResult schema = run_strata({"schema", "--url", url});
+  CHECK_THAT(schema.out, !Catch::Contains("strata_history_lock"));
+
+  dir.write("V4__most.sql", "CREATE TABLE most_things (id INTEGER);\n");
+  expect_refused(with_lock(url, "server"), command_args("migrate", with_lock(url, "server"), dir), 2,
+                 {"the ledger strata_history is migrated under the lease lock", "leave out lock=server"});
+  CHECK_FALSE(db.has_table("most_things"));
+  ProcessResult by_default = run_strata(command_args("migrate", with_lock(url, ""), dir, {"-v"}));
+  CHECK(by_default.exit_code == 0);
+  CHECK_THAT(by_default.err, Catch::Contains("the ledger is migrated under it"));
+  CHECK(db.has_table("most_things"));
+
+  expect_refused(with_lock(url, ""), command_args("migrate", with_lock(url, "nearby"), dir), 2,
+                 {"the URL parameter lock takes 'server' or 'lease', not 'nearby'"});
+}

@@ -141,7 +141,7 @@ std::string fresh_database_url(const std::string& url_setting) {
 }
 
 Inspector::Inspector(const std::string& url) {
-  auto parsed = DatabaseUrl::parse(url);
+  auto parsed = without_core_parameters(DatabaseUrl::parse(url));
   driver_ = plugin::Loader().load(parsed.scheme);
   auto connection = driver_->connect(ConnectOptions{parsed});
   auto driver = driver_;

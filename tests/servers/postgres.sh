@@ -96,4 +96,7 @@ STRATA_TEST_SESSION_PROBE=current_user::text || ' ' || current_setting('session_
 STRATA_TEST_SESSION_CHANGED=role,session_replication_role
 STRATA_TEST_PASSWORD=$password
 CONF
+# The same server for the suite on the lease lock (lock=lease).
+sed -e 's|^STRATA_TEST_DATABASE=.*|&?lock=lease|' -e 's|^STRATA_TEST_UNREACHABLE_URL=.*|&\&lock=lease|' \
+  "$config" > "${config%.conf}-lease.conf"
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"

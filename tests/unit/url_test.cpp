@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 using strata::DatabaseUrl;
+using strata::is_core_parameter;
+using strata::without_core_parameters;
 
 TEST_CASE("a URL with an authority is read into its parts") {
   auto url = DatabaseUrl::parse("postgres://app:s%40cret@db.example:6432/orders?sslmode=disable&schema=billing");
@@ -58,4 +60,15 @@ TEST_CASE("a password whose '/', '?' or '@' is not percent-encoded is refused wi
   }
   CHECK(DatabaseUrl::parse("postgres://app:Rb9pK%2FZt4cM@db.example/orders").password == "Rb9pK/Zt4cM");
   CHECK(DatabaseUrl::parse("sqlite:///var/lib/app@2.db").path == "/var/lib/app@2.db");
+}
+
+TEST_CASE("the core's own URL parameters are removed before a driver sees the URL, the driver's kept") {
+  auto url = DatabaseUrl::parse("mysql://root@127.0.0.1:3306/app?lock=lease&compat=mysql8&lease_seconds=5");
+  CHECK(is_core_parameter("lock"));
+  CHECK(is_core_parameter("lease_seconds"));
+  CHECK_FALSE(is_core_parameter("compat"));
+  auto driver = without_core_parameters(url);
+  REQUIRE(driver.query.size() == 1);
+  CHECK(driver.query[0].first == "compat");
+  CHECK(driver.redacted() == "mysql://root@127.0.0.1:3306/app?compat=mysql8");
 }

@@ -107,6 +107,11 @@ class STRATA_API Dialect {
   // What the statements of one SQL migration need around its transaction (see
   // TransactionFrame); nothing by default.
   virtual TransactionFrame transaction_frame(std::span<const Statement> statements) const;
+  // An SQL expression for the server's clock now, as a 64-bit integer count of milliseconds
+  // since 1970-01-01 UTC, read when the statement runs (not when its transaction began): what
+  // the lease lock's expiry is computed with, so that migrators on machines whose clocks differ
+  // agree on it. "" (the default) where the dialect has none: the lease lock is then refused.
+  virtual std::string server_clock_ms() const { return {}; }
 };
 
 class STRATA_API Session {
@@ -187,7 +192,9 @@ class STRATA_API Catalog {
 
 // Serialises migrators of one ledger. try_acquire() never waits: the core polls it, so that
 // every backend waits, times out and reports in the same way. The lock is released by the
-// database or the OS when the process dies.
+// database or the OS when the process dies. This is the server lock a driver makes; where it
+// does not exclude every migrator (Connection::lock_gap), the core holds it together with the
+// lease lock of its own (docs/user-guide.md, "Where strata's lock holds").
 class STRATA_API MigrationLock {
  public:
   virtual ~MigrationLock();
@@ -220,6 +227,11 @@ class STRATA_API Connection {
   virtual Catalog& catalog() = 0;
   // The lock for this scope, or nullptr where none is needed (a private in-memory database).
   virtual std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) = 0;
+  // Why the lock make_lock() gives does not exclude every migrator of this database, as the
+  // deployment found at connect makes it ("a Galera cluster (wsrep_on): GET_LOCK holds on one
+  // node only"), or "" where it does (the default). Where it does not, the core takes the lease
+  // lock, with this lock too, and says why.
+  virtual std::string lock_gap() { return {}; }
   // The name recorded as `installed_by`.
   virtual std::string user_name() = 0;
   // "SQLite 3.40.1", for messages and `status`.

@@ -47,8 +47,10 @@ namespace strata {
 
 // The state table that keeps the format of the ledger `ledger_table`: "<ledger_table>_state".
 STRATA_API std::string ledger_state_table(std::string_view ledger_table);
-// Whether `table` is one of strata's own for that ledger (the ledger or its state table): what
-// schema listings and comparisons leave out.
+// The table of the ledger's lease lock, where one was ever taken: "<ledger_table>_lock".
+STRATA_API std::string ledger_lock_table(std::string_view ledger_table);
+// Whether `table` is one of strata's own for that ledger (the ledger, its state table, its lease
+// table): what schema listings and comparisons leave out.
 STRATA_API bool is_ledger_table(std::string_view table, std::string_view ledger_table);
 
 // A Ledger refers to the Connection it was made with, which must outlive it; like the

@@ -21,6 +21,7 @@ struct Event {
     connect_retry,     // the database could not be reached yet; trying again
     waiting_for_lock,  // another migrator holds the lock
     lock_acquired,
+    lock_notice,  // strata takes another lock than the server's, and says why (a Galera cluster)
     ledger_created,
     ledger_upgraded,
     applying,           // a migration (or an undo) starts

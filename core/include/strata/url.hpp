@@ -33,6 +33,13 @@ struct STRATA_API DatabaseUrl {
   std::optional<std::string> param(std::string_view name) const;
 };
 
+// The URL's parameters that strata's core reads itself and no driver ever sees (the core
+// removes them before it connects): `lock` (`server` or `lease`: which migration lock, see the
+// user guide's "Where strata's lock holds") and `lease_seconds` (the lease's length).
+STRATA_API bool is_core_parameter(std::string_view name);
+// `url` without its core parameters: what a driver is given.
+STRATA_API DatabaseUrl without_core_parameters(DatabaseUrl url);
+
 // `text` with the password of every URL in it ("scheme://user:password@...") replaced by "***":
 // for messages that repeat what was typed (a URL given where another value belongs).
 STRATA_API std::string without_passwords(std::string_view text);

@@ -47,7 +47,8 @@
 // 5: Catalog::all_columns, the whole catalog's tables and columns in one read.
 // 6: statement_in_flight() and statement_in_flight_wanted(), functions of the core a driver
 //    calls, which an older core lacks; a server's session ids name the server's start.
-#define STRATA_PLUGIN_ABI_VERSION 6
+// 7: Dialect::server_clock_ms and Connection::lock_gap, for the lease lock.
+#define STRATA_PLUGIN_ABI_VERSION 7
 
 #define STRATA_PP_CAT_(a, b) a##b
 #define STRATA_PP_CAT(a, b) STRATA_PP_CAT_(a, b)
