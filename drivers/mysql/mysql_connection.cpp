@@ -151,9 +151,16 @@ MysqlConnection::MysqlConnection(const ConnectOptions& options) : redacted_url_(
       mysql8_path_ = value == "mysql8";
     else if (key == "compat")
       throw Error(ErrorKind::usage, "compat=" + value + ": the mysql driver knows compat=mysql8 and compat=native");
+    else if (key == "transactional_ddl" && value == "off")
+      profile_forced_ = true;  // what this driver does anyway; it lets a foreign engine through
+    else if (key == "transactional_ddl")
+      throw Error(ErrorKind::usage,
+                  "transactional_ddl=" + value +
+                      ": MySQL and MariaDB have no transactional DDL; the mysql driver takes only off");
     else
-      throw Error(ErrorKind::usage, "the mysql driver does not know the URL parameter '" + key +
-                                        "' (known: socket, ssl-ca, ssl-cert, ssl-key, connect_timeout, compat)");
+      throw Error(ErrorKind::usage,
+                  "the mysql driver does not know the URL parameter '" + key +
+                      "' (known: socket, ssl-ca, ssl-cert, ssl-key, connect_timeout, compat, transactional_ddl)");
   }
   // The server ends a statement at the statement timeout; a server that does not answer at all
   // (stopped, its machine gone) is given up 5 s later: the client library's read timeout.
@@ -171,6 +178,15 @@ MysqlConnection::MysqlConnection(const ConnectOptions& options) : redacted_url_(
   auto version = query("SELECT VERSION()", {});
   std::string v = text(version.at(0).at(0));
   mariadb_ = v.find("MariaDB") != std::string::npos;
+  // A server that only speaks MySQL's protocol is refused, naming it, unless the URL forces
+  // strata's profile for it (the core then takes the lease lock, by lock_gap()).
+  engine_ = foreign_engine(v);
+  if (engine_ && !profile_forced_)
+    throw Error(ErrorKind::usage, redacted_url_ + " is " + engine_->name + " (" + v + "), not MySQL: " +
+                                      engine_->differs + ". strata is not tested against " + engine_->name +
+                                      " yet; to migrate it all the same, add lock=lease&transactional_ddl=off to "
+                                      "the URL (the profile the test suite runs on MariaDB)")
+        .from_driver("mysql");
   // compat=mysql8 on MariaDB: SQL as MySQL 8 takes it (its dialect, its variants, no IF [NOT]
   // EXISTS on columns and indexes: the catalog guards alone). Server settings follow the server.
   dialect_ = MysqlDialect(mariadb_ && !mysql8_path_);
@@ -309,6 +325,7 @@ std::unique_ptr<MigrationLock> MysqlConnection::make_lock(const LockScope& scope
 // GET_LOCK is a lock of one server: on a Galera cluster, of one node (the cluster replicates
 // no lock), so that migrators on two nodes would both hold it.
 std::string MysqlConnection::lock_gap() {
+  if (engine_) return engine_->lock;
   if (!mariadb_) return {};
   std::string on, provider;
   for (const auto& row : query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_provider')", {})) {

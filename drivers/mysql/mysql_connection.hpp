@@ -7,6 +7,7 @@
 #pragma once
 
 #include "mysql_dialect.hpp"
+#include "mysql_engine.hpp"
 #include "mysql_renderer.hpp"
 
 #include <cppconn/connection.h>
@@ -78,7 +79,9 @@ class MysqlConnection final : public Connection, public Session, public Catalog 
   MysqlRenderer renderer_{dialect_, *this};
   std::string server_;
   bool mariadb_ = false;
-  bool mysql8_path_ = false;  // compat=mysql8: MySQL 8's SQL even on MariaDB
+  bool mysql8_path_ = false;             // compat=mysql8: MySQL 8's SQL even on MariaDB
+  bool profile_forced_ = false;          // transactional_ddl=off in the URL
+  std::optional<ForeignEngine> engine_;  // a server of another engine, where the URL forces its profile
 };
 
 // The strata::Error for a Connector/C++ exception: error code, SQLSTATE, message, and the line

@@ -132,6 +132,13 @@ PgConnection::PgConnection(const ConnectOptions& options) {
       schema_ = value;
       continue;
     }
+    if (key == "transactional_ddl") {
+      if (value != "on" && value != "off")
+        throw Error(ErrorKind::usage, "transactional_ddl=" + value + ": the postgres driver takes on or off")
+            .from_driver("postgres");
+      transactional_ddl_ = value == "on";
+      continue;
+    }
     named |= key == "application_name";
     timed |= key == "connect_timeout";
     add(key, value);
@@ -157,6 +164,7 @@ PgConnection::PgConnection(const ConnectOptions& options) {
     throw Error(ErrorKind::connection, "cannot connect to " + url.redacted() + ": " + reason).from_driver("postgres");
   }
   PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
+  recognise_engine(url);
   apply_settings(options, options.create_schema);
   renderer_.in_schema(schema_);
 }
@@ -254,9 +262,30 @@ std::vector<SessionChange> PgConnection::restore_session() {
   return changes;
 }
 
+// A server that only speaks PostgreSQL's protocol is refused, naming it, unless the URL asks
+// for strata's profile without transactional DDL (and the core then takes the lease lock, by
+// lock_gap()).
+void PgConnection::recognise_engine(const DatabaseUrl& url) {
+  auto parameter = [&](const char* name) {
+    const char* value = PQparameterStatus(conn_.get(), name);
+    return std::string(value ? value : "");
+  };
+  engine_ = foreign_engine(parameter("server_version"), parameter("crdb_version"));
+  if (engine_ && transactional_ddl_)
+    throw Error(ErrorKind::usage, url.redacted() + " is " + engine_->name + ", not PostgreSQL: " + engine_->differs +
+                                      ". strata is not tested against " + engine_->name +
+                                      " yet; to migrate it all the same, add lock=lease&transactional_ddl=off to "
+                                      "the URL (the profile the test suite runs on PostgreSQL)")
+        .from_driver("postgres");
+}
+
+std::string PgConnection::lock_gap() {
+  return engine_ ? engine_->lock : std::string();
+}
+
 Capabilities PgConnection::capabilities() const {
   Capabilities c;
-  c.transactional_ddl = true;
+  c.transactional_ddl = transactional_ddl_;
   c.schemas = true;
   return c;
 }

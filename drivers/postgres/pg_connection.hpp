@@ -6,6 +6,7 @@
 #pragma once
 
 #include "pg_dialect.hpp"
+#include "pg_engine.hpp"
 #include "pg_renderer.hpp"
 
 #include <libpq-fe.h>
@@ -34,6 +35,7 @@ class PgConnection final : public Connection, public Session, public Catalog {
   Session& session() override { return *this; }
   Catalog& catalog() override { return *this; }
   std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) override;
+  std::string lock_gap() override;
   std::string user_name() override;
   std::string server_description() override;
   std::string session_id() override;
@@ -102,13 +104,16 @@ class PgConnection final : public Connection, public Session, public Catalog {
 
  private:
   void apply_settings(const ConnectOptions& options, bool create_schema);
+  void recognise_engine(const DatabaseUrl& url);
   std::vector<Value> session_settings();
 
   PgDialect dialect_;
   PgRenderer renderer_{dialect_, *this};
   std::unique_ptr<PGconn, PgConnCloser> conn_;
-  std::string schema_;             // the schema the ledger and unqualified objects live in
-  std::vector<Value> remembered_;  // session_settings() before the first migration
+  std::string schema_;                   // the schema the ledger and unqualified objects live in
+  bool transactional_ddl_ = true;        // transactional_ddl=off: statement by statement, as on MySQL
+  std::optional<ForeignEngine> engine_;  // a server of another engine, where the URL forces its profile
+  std::vector<Value> remembered_;        // session_settings() before the first migration
   static constexpr std::size_t max_prepared = 256;
   std::unordered_map<std::string, std::string> prepared_;  // statement text -> prepared name
 };

@@ -137,3 +137,24 @@ TEST_CASE("mysql: identifiers in backticks, positional parameters") {
   CHECK(dialect().placeholder(2) == "?");
   CHECK(dialect().type_sql({strata::PortableType::string, 32}) == "VARCHAR(32)");
 }
+
+#include "mysql_engine.hpp"
+
+// What servers of other engines answer to VERSION() (as recorded from their documentation):
+// recognised, and MySQL's and MariaDB's own never.
+TEST_CASE("servers that only speak MySQL's protocol are recognised from VERSION()") {
+  using strata::mysql::foreign_engine;
+  for (const char* tidb : {"8.0.11-TiDB-v7.5.0", "5.7.25-TiDB-v6.5.0"}) {
+    auto e = foreign_engine(tidb);
+    REQUIRE(e);
+    CHECK(e->name == "TiDB");
+  }
+  for (const char* vitess : {"8.0.30-Vitess", "5.7.9-vitess-12.0.0"}) {
+    auto e = foreign_engine(vitess);
+    REQUIRE(e);
+    CHECK(e->name == "Vitess");
+    CHECK_THAT(e->lock, Catch::Contains("GET_LOCK"));
+  }
+  for (const char* own : {"10.11.19-MariaDB-0+deb12u1", "8.0.36", "8.4.2-log", "11.4.3-MariaDB-log", "5.7.44"})
+    CHECK_FALSE(foreign_engine(own));
+}

@@ -101,3 +101,22 @@ TEST_CASE("postgres: identifiers are quoted, parameters are numbered, types are 
   CHECK(dialect().type_sql({strata::PortableType::string, 32}) == "varchar(32)");
   CHECK(dialect().suffixes() == std::vector<std::string>{"postgres"});
 }
+
+#include "pg_engine.hpp"
+
+// What servers of other engines report at connect (their ParameterStatus values, as recorded
+// from their documentation and wire traces): recognised, and PostgreSQL's own never.
+TEST_CASE("servers that only speak PostgreSQL's protocol are recognised from what they report at connect") {
+  using strata::postgres::foreign_engine;
+  auto crdb =
+      foreign_engine("13.0.0", "CockroachDB CCL v23.1.11 (x86_64-pc-linux-gnu, built 2023/09/27 01:53:43, go1.19.10)");
+  REQUIRE(crdb);
+  CHECK(crdb->name == "CockroachDB");
+  CHECK_THAT(crdb->differs, Catch::Contains("outside the transaction"));
+  auto yb = foreign_engine("11.2-YB-2.18.2.1-b0", "");
+  REQUIRE(yb);
+  CHECK(yb->name == "YugabyteDB");
+  CHECK_FALSE(foreign_engine("15.18 (Debian 15.18-0+deb12u1)", ""));
+  CHECK_FALSE(foreign_engine("16.4", ""));
+  CHECK_FALSE(foreign_engine("9.6.24", ""));
+}

@@ -1,0 +1,36 @@
+// Servers that speak MySQL's protocol but keep other promises, recognised at connect from
+// VERSION(), which the driver reads anyway: strata refuses them until the URL forces the
+// profile that does not rely on those promises (lock=lease&transactional_ddl=off).
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace strata::mysql {
+
+struct ForeignEngine {
+  std::string name;     // "TiDB"
+  std::string differs;  // what it does otherwise, for the refusal
+  std::string lock;     // why GET_LOCK does not keep migrators apart there
+};
+
+// From VERSION() ("8.0.11-TiDB-v7.5.0", "8.0.30-Vitess").
+inline std::optional<ForeignEngine> foreign_engine(std::string_view version) {
+  std::string lower(version);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower.find("-tidb-") != std::string::npos)
+    return ForeignEngine{"TiDB",
+                         "its schema changes are online and asynchronous, and its GET_LOCK differs from MySQL's",
+                         "TiDB: GET_LOCK differs from MySQL's"};
+  if (lower.find("vitess") != std::string::npos)
+    return ForeignEngine{"Vitess",
+                         "its schema changes may run as asynchronous online DDL, and GET_LOCK holds on the shard "
+                         "server its session reached",
+                         "Vitess: GET_LOCK holds on one shard server only"};
+  return std::nullopt;
+}
+
+}  // namespace strata::mysql
