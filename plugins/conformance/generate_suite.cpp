@@ -379,8 +379,7 @@ namespace {
 
 // The scratch schemas of the strata process `pid` on the server of `url` (a MySQL server's
 // databases are the server's: other tests' scratch schemas are there too).
-std::vector<std::string> scratch_schemas(const std::string& url, pid_t pid) {
-  Inspector db(url);
+std::vector<std::string> scratch_schemas(Inspector& db, pid_t pid) {
   std::string prefix = "strata_scratch_" + std::to_string(pid) + "_";
   std::vector<std::string> out;
   for (const auto& row : db.connection().session().query("SELECT schema_name FROM information_schema.schemata"))
@@ -388,6 +387,11 @@ std::vector<std::string> scratch_schemas(const std::string& url, pid_t pid) {
         std::get<std::string>(row[0]).starts_with(prefix))
       out.push_back(std::get<std::string>(row[0]));
   return out;
+}
+
+std::vector<std::string> scratch_schemas(const std::string& url, pid_t pid) {
+  Inspector db(url);
+  return scratch_schemas(db, pid);
 }
 
 }  // namespace
@@ -414,11 +418,14 @@ TEST_CASE("with a dev URL a history is replayed in a scratch schema of that serv
   }
   CHECK(scratch_schemas(dev, clean_run.pid()).empty());
   // Killed while it replays: the scratch schema stays until the next run drops it.
+  // One connection polls, every millisecond: a new connection per look took 50 ms under load,
+  // long enough to miss most of a replay.
+  Inspector watcher(dev);
   Child child(diff, here);
   bool seen = false;
-  for (int i = 0; i < 2000 && !seen; ++i) {
-    seen = !scratch_schemas(dev, child.pid()).empty();
-    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 10000 && !seen; ++i) {
+    seen = !scratch_schemas(watcher, child.pid()).empty();
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   REQUIRE(seen);
   child.kill(SIGKILL);

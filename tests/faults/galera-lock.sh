@@ -46,6 +46,14 @@ sql() {  # <port> <database> <sql>
 url() {  # <port> <database> [parameters]
   echo "mysql://root@127.0.0.1:$1/$2${3:+?$3}"
 }
+running() {  # <statement>: waits until a statement that starts so runs on node 1
+  for _ in $(seq 1 300); do
+    [ "$(sql "$port1" mysql "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '$1%'")" -gt 0 ] &&
+      return 0
+    sleep 0.05
+  done
+  fail "no statement '$1' ran on node 1"
+}
 holder_set() {  # <database>: waits until a migrator holds the lease
   for _ in $(seq 1 300); do
     [ -n "$(sql "$port1" "$1" "SELECT holder FROM strata_history_lock WHERE holder <> ''" 2>/dev/null)" ] && return 0
@@ -103,7 +111,7 @@ printf 'CREATE TABLE after_kill (id INT);\n' > "$work/killed/V2__after.sql"
 sql "$port1" mysql "CREATE DATABASE killed"
 "$strata" migrate --url "$(url "$port1" killed lease_seconds=3)" --dir "$work/killed" >"$work/killed-a.out" 2>&1 &
 a=$!
-holder_set killed
+running "DO SLEEP(4)"
 kill -9 $a
 wait $a 2>/dev/null || true
 start=$SECONDS
@@ -127,7 +135,7 @@ sql "$port1" mysql "CREATE DATABASE paused"
 "$strata" migrate --url "$(url "$port1" paused lease_seconds=3)" --dir "$work/paused" >"$work/paused-a.out" \
   2>"$work/paused-a.err" &
 a=$!
-holder_set paused
+running "DO SLEEP(2)"
 kill -STOP $a
 sleep 5
 code=0
