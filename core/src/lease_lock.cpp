@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <exception>
 #include <random>
 
 #include <unistd.h>
@@ -87,6 +88,9 @@ LeaseLock::LeaseLock(Connection& main, std::shared_ptr<Connection> own, std::sha
   if (clock_.empty())
     throw Error(ErrorKind::usage, "the " + std::string(link().dialect().name()) +
                                       " driver cannot read the server's clock, which the lease lock needs");
+  // Renewed exactly where it has a connection of its own to renew on (see LeaseSettings).
+  if ((own_ == nullptr) != exclusive_server_lock())
+    throw Error(ErrorKind::internal, "LeaseLock: a lease that is renewed needs a connection of its own, and only it");
 }
 
 LeaseLock::~LeaseLock() {
@@ -181,6 +185,17 @@ bool LeaseLock::try_acquire() {
       server_held_ = false;
       throw;
     }
+    // Lost to a concurrent change, maybe after this process's UPDATE won: what it wrote, if
+    // anything, is let go, so that no row is held under a generation it never read.
+    won = false;
+    try {
+      std::vector<Value> mine{settings_.ledger_table, me_};
+      link().session().execute("UPDATE " + table() + " SET " + q("holder") + " = '', " + q("expires_ms") +
+                                   " = 0 WHERE " + q("ledger_table") + " = " + d.placeholder(1) + " AND " +
+                                   q("holder") + " = " + d.placeholder(2),
+                               mine);
+    } catch (const Error&) {  // it lapses by itself
+    }
   }
   if (!won) {
     // Waiting with the server lock held would keep this node's other migrators from the lease.
@@ -218,6 +233,8 @@ void LeaseLock::renew_until_released() {
       renewal_error_.clear();
     } catch (const std::exception& e) {  // tried again at the next beat; check() reads the expiry
       renewal_error_ = e.what();
+    } catch (...) {
+      renewal_error_ = "an unknown failure";
     }
   }
 }
@@ -228,10 +245,15 @@ void LeaseLock::check() {
   auto q = [&](const char* name) { return d.quote_identifier(name); };
   Value key{settings_.ledger_table};
   std::unique_lock lock(mutex_);
-  auto rows =
-      link().session().query("SELECT " + q("generation") + ", " + q("holder") + ", " + q("expires_ms") + " - " +
-                                 clock_ + " FROM " + table() + " WHERE " + q("ledger_table") + " = " + d.placeholder(1),
-                             std::span(&key, 1));
+  std::vector<Row> rows;
+  try {
+    rows = link().session().query("SELECT " + q("generation") + ", " + q("holder") + ", " + q("expires_ms") + " - " +
+                                      clock_ + " FROM " + table() + " WHERE " + q("ledger_table") + " = " +
+                                      d.placeholder(1),
+                                  std::span(&key, 1));
+  } catch (const Error& e) {  // whatever stopped the read, the statement did not run
+    lost("strata could not read it (" + e.message() + ")");
+  }
   if (rows.empty()) lost("its row was deleted");
   if (integer(rows[0].at(0), table()) != generation_) lost("it lapsed and " + text(rows[0].at(1)) + " holds it now");
   std::int64_t left = integer(rows[0].at(2), table());
@@ -258,21 +280,28 @@ void LeaseLock::release() {
     wake_.notify_all();
     renewer_.join();
   }
+  std::exception_ptr failed;
   if (held_) {
     held_ = false;
     set_statement_fence(main_, nullptr);
     const Dialect& d = link().dialect();
     auto q = [&](const char* name) { return d.quote_identifier(name); };
     std::vector<Value> params{settings_.ledger_table, generation_, me_};
-    link().session().execute("UPDATE " + table() + " SET " + q("holder") + " = '', " + q("expires_ms") + " = 0 WHERE " +
-                                 q("ledger_table") + " = " + d.placeholder(1) + " AND " + q("generation") + " = " +
-                                 d.placeholder(2) + " AND " + q("holder") + " = " + d.placeholder(3),
-                             params);
+    try {
+      link().session().execute("UPDATE " + table() + " SET " + q("holder") + " = '', " + q("expires_ms") +
+                                   " = 0 WHERE " + q("ledger_table") + " = " + d.placeholder(1) + " AND " +
+                                   q("generation") + " = " + d.placeholder(2) + " AND " + q("holder") + " = " +
+                                   d.placeholder(3),
+                               params);
+    } catch (...) {  // the row lapses by itself; the server's lock goes all the same
+      failed = std::current_exception();
+    }
   }
   if (server_held_) {
     server_held_ = false;
     server_->release();
   }
+  if (failed) std::rethrow_exception(failed);
 }
 
 std::string LeaseLock::holder() {

@@ -427,7 +427,21 @@ TEST_CASE("with a dev URL a history is replayed in a scratch schema of that serv
     seen = !scratch_schemas(watcher, child.pid()).empty();
     if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  REQUIRE(seen);
+  if (!seen) {
+    std::string sessions;
+    if (!watcher.connection().capabilities().schemas)
+      for (const auto& row : watcher.connection().session().query("SHOW FULL PROCESSLIST")) {
+        for (const auto& v : row)
+          sessions += (std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : "?") + " | ";
+        sessions += "\n";
+      }
+    INFO("sessions:\n" << sessions);
+    child.kill(SIGKILL);
+    ProcessResult ended = child.wait();
+    FAIL_CHECK("no scratch schema of pid " << child.pid() << " was seen; the run ended with exit " << ended.exit_code
+                                           << ": " << ended.out << ended.err);
+    return;
+  }
   child.kill(SIGKILL);
   child.wait();
   CHECK(scratch_schemas(dev, child.pid()).size() == 1);
