@@ -31,20 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-fail() {
-  echo "FAILED: $*" >&2
-  failures=$((failures + 1))
-}
-expect_exit() {  # <wanted> <got> <what>
-  [ "$1" = "$2" ] || fail "$3: exit $2, wanted $1"
-}
-expect_text() {  # <file> <text> <what>
-  grep -qF -- "$2" "$1" || fail "$3: no '$2' in: $(cat "$1")"
-}
-refuse_text() {  # <file> <text> <what>
-  ! grep -qF -- "$2" "$1" || fail "$3: '$2' in: $(cat "$1")"
-}
+# shellcheck source=expect.sh
+source "$here/expect.sh"
 
 # A slow middle statement gives the fault its moment: statement 2 of 3.
 slow_set() {  # <dir> <sleep statement> [directive]

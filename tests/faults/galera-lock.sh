@@ -26,17 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-fail() {
-  echo "FAILED: $*" >&2
-  failures=$((failures + 1))
-}
-expect_exit() {  # <wanted> <got> <what>
-  [ "$1" = "$2" ] || fail "$3: exit $2, wanted $1"
-}
-expect_text() {  # <file> <text> <what>
-  grep -qF -- "$2" "$1" || fail "$3: no '$2' in: $(cat "$1")"
-}
+# shellcheck source=expect.sh
+source "$here/expect.sh"
 
 read -r port1 port2 < <("$here/../servers/galera.sh" start "$work/state")
 echo "cluster: nodes on 127.0.0.1:$port1 and 127.0.0.1:$port2"
