@@ -46,12 +46,6 @@ std::string text(const Value& v) {
   return {};
 }
 
-std::string qualified(Connection& c, const std::string& table) {
-  const Dialect& d = c.dialect();
-  std::string schema = c.target_schema();
-  return schema.empty() ? d.quote_identifier(table) : d.quote_identifier(schema) + "." + d.quote_identifier(table);
-}
-
 std::string seconds(std::int64_t ms) {
   return std::to_string((ms + 500) / 1000) + " s";
 }
@@ -70,8 +64,8 @@ bool lease_recorded(Connection& connection, const std::string& ledger_table) {
   const Dialect& d = connection.dialect();
   Value key{ledger_table};
   return !connection.session()
-              .query("SELECT " + d.quote_identifier("lock_kind") + " FROM " + qualified(connection, table) + " WHERE " +
-                         d.quote_identifier("ledger_table") + " = " + d.placeholder(1) + " AND " +
+              .query("SELECT " + d.quote_identifier("lock_kind") + " FROM " + qualified_table(connection, table) +
+                         " WHERE " + d.quote_identifier("ledger_table") + " = " + d.placeholder(1) + " AND " +
                          d.quote_identifier("lock_kind") + " = 'lease'",
                      std::span(&key, 1))
               .empty();
@@ -101,7 +95,7 @@ LeaseLock::~LeaseLock() {
 }
 
 std::string LeaseLock::table() const {
-  return qualified(link(), ledger_lock_table(settings_.ledger_table));
+  return qualified_table(link(), ledger_lock_table(settings_.ledger_table));
 }
 
 // The table and this ledger's row, once: both are made by whoever comes first; a second

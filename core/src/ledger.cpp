@@ -259,10 +259,14 @@ Ledger::Ledger(Connection& connection, std::string table)
 
 // Qualified with the schema strata works in: a migration that moves the session's search path
 // or database moves none of strata's bookkeeping.
-std::string Ledger::qualified(const std::string& table) const {
-  const Dialect& d = connection_.dialect();
-  std::string schema = connection_.target_schema();
+std::string qualified_table(Connection& connection, std::string_view table) {
+  const Dialect& d = connection.dialect();
+  std::string schema = connection.target_schema();
   return schema.empty() ? d.quote_identifier(table) : d.quote_identifier(schema) + "." + d.quote_identifier(table);
+}
+
+std::string Ledger::qualified(const std::string& table) const {
+  return qualified_table(connection_, table);
 }
 
 std::string Ledger::quoted_table() const {

@@ -47,6 +47,9 @@ namespace strata {
 
 // The state table that keeps the format of the ledger `ledger_table`: "<ledger_table>_state".
 STRATA_API std::string ledger_state_table(std::string_view ledger_table);
+// `table` in the schema strata works in (Connection::target_schema), quoted by the dialect: how
+// strata names its own tables, so that a migration that moves the session moves none of them.
+STRATA_API std::string qualified_table(Connection& connection, std::string_view table);
 // The table of the ledger's lease lock, where one was ever taken: "<ledger_table>_lock".
 STRATA_API std::string ledger_lock_table(std::string_view ledger_table);
 // Whether `table` is one of strata's own for that ledger (the ledger, its state table, its lease
