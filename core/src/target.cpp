@@ -153,9 +153,10 @@ std::vector<LedgerRow> Target::ledger_rows() {
 
 std::shared_ptr<MigrationLock> Target::make_lock() {
   auto made = connection_->make_lock(LockScope{options_.ledger_table});
-  if (!made) return nullptr;  // nothing else can open this database
-  std::shared_ptr<MigrationLock> server = keep_alive(std::move(made), connection_);
   std::string gap = connection_->lock_gap();
+  if (!made && gap.empty()) return nullptr;  // nothing else can open this database
+  // Without a lock of the server's, where one would not hold (a transaction pooler): the lease alone.
+  std::shared_ptr<MigrationLock> server = made ? keep_alive(std::move(made), connection_) : nullptr;
   if (lock_choice_.kind == LockChoice::Kind::server && !gap.empty())
     throw Error(ErrorKind::usage, "lock=server cannot keep migrators apart here: " + gap +
                                       "; leave the URL's lock parameter out, and strata takes the lease lock");

@@ -139,6 +139,16 @@ PgConnection::PgConnection(const ConnectOptions& options) {
       transactional_ddl_ = value == "on";
       continue;
     }
+    if (key == "pooler") {
+      if (value != "transaction" && value != "session")
+        throw Error(ErrorKind::usage, "pooler=" + value +
+                                          ": the postgres driver takes transaction (a pooler that gives each "
+                                          "transaction any server connection, as PgBouncer's transaction pooling) "
+                                          "or session")
+            .from_driver("postgres");
+      pooler_ = value == "transaction" ? Pooler::transaction : Pooler::session;
+      continue;
+    }
     named |= key == "application_name";
     timed |= key == "connect_timeout";
     add(key, value);
@@ -169,29 +179,53 @@ PgConnection::PgConnection(const ConnectOptions& options) {
   renderer_.in_schema(schema_);
 }
 
+// Behind a transaction pooler, each transaction may run on another server connection, so the
+// settings are not the session's: each transaction strata begins sets them for itself (SET
+// LOCAL), and so does each statement run outside one (see execute).
 void PgConnection::apply_settings(const ConnectOptions& options, bool create_schema) {
+  auto set = [&](const std::string& setting) {
+    if (pooler_ == Pooler::transaction)
+      transaction_settings_ += (transaction_settings_.empty() ? "SET LOCAL " : "; SET LOCAL ") + setting;
+    else
+      execute("SET " + setting);
+  };
   // A killed migrator's backend must end promptly, so that its lock and transaction go too.
-  if (PQserverVersion(conn_.get()) >= 140000) execute("SET client_connection_check_interval = '1s'");
+  if (PQserverVersion(conn_.get()) >= 140000) set("client_connection_check_interval = '1s'");
   if (options.statement_timeout.count() > 0) {
-    execute("SET statement_timeout = " + std::to_string(options.statement_timeout.count()));
+    set("statement_timeout = " + std::to_string(options.statement_timeout.count()));
     answer_deadline_ = options.statement_timeout + std::chrono::seconds(5);
   }
   configured_deadline_ = answer_deadline_;
-  if (options.lock_wait_timeout.count() > 0)
-    execute("SET lock_timeout = " + std::to_string(options.lock_wait_timeout.count()));
+  if (options.lock_wait_timeout.count() > 0) set("lock_timeout = " + std::to_string(options.lock_wait_timeout.count()));
+  // The backend's own process id comes with the first query: it differs from the one the
+  // connection reported where a pooler stands between (which reports one of its own).
+  std::int64_t backend = 0;
   if (schema_.empty()) {
-    auto rows = query("SELECT current_schema()", {});
+    auto rows = query("SELECT current_schema(), pg_backend_pid()", {});
     if (rows.empty() || std::holds_alternative<std::nullptr_t>(rows[0][0]))
       throw Error(ErrorKind::usage, "the search_path names no schema that exists; give ?schema= in the URL");
     schema_ = std::get<std::string>(rows[0][0]);
-    return;
+    backend = std::get<std::int64_t>(rows[0][1]);
+  } else {
+    std::vector<Value> name{schema_};
+    auto rows =
+        query("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1), pg_backend_pid()", name);
+    bool exists = std::get<std::int64_t>(rows.at(0).at(0)) != 0;
+    backend = std::get<std::int64_t>(rows.at(0).at(1));
+    if (!exists && !create_schema)
+      throw Error(ErrorKind::usage,
+                  "the schema \"" + schema_ + "\" does not exist; create it, or pass --create-schema");
+    if (!exists) execute("CREATE SCHEMA IF NOT EXISTS " + dialect_.quote_identifier(schema_));
+    set("search_path TO " + dialect_.quote_identifier(schema_));
   }
-  std::vector<Value> name{schema_};
-  bool exists = !query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", name).empty();
-  if (!exists && !create_schema)
-    throw Error(ErrorKind::usage, "the schema \"" + schema_ + "\" does not exist; create it, or pass --create-schema");
-  if (!exists) execute("CREATE SCHEMA IF NOT EXISTS " + dialect_.quote_identifier(schema_));
-  execute("SET search_path TO " + dialect_.quote_identifier(schema_));
+  if (pooler_ == Pooler::none && !engine_ && backend != PQbackendPID(conn_.get()))
+    throw Error(ErrorKind::usage, options.url.redacted() +
+                                      " reaches PostgreSQL through a connection pooler (the backend's process id "
+                                      "is not the one the connection reported). Say how it pools: add "
+                                      "pooler=transaction to the URL where each transaction may run on another "
+                                      "server connection (PgBouncer's pool_mode = transaction), pooler=session "
+                                      "where a client keeps its server connection; or connect to the server itself")
+        .from_driver("postgres");
 }
 
 namespace {
@@ -233,7 +267,9 @@ std::vector<Value> PgConnection::session_settings() {
 }
 
 void PgConnection::remember_session() {
-  remembered_ = session_settings();
+  // Behind a transaction pooler there is no session to restore: the settings are each
+  // transaction's own.
+  if (pooler_ != Pooler::transaction) remembered_ = session_settings();
 }
 
 std::vector<SessionChange> PgConnection::restore_session() {
@@ -280,6 +316,9 @@ void PgConnection::recognise_engine(const DatabaseUrl& url) {
 }
 
 std::string PgConnection::lock_gap() {
+  if (pooler_ == Pooler::transaction)
+    return "a transaction pooler (pooler=transaction): a session's advisory lock would stay on a server "
+           "connection the pooler gives others";
   return engine_ ? engine_->lock : std::string();
 }
 
@@ -291,6 +330,7 @@ Capabilities PgConnection::capabilities() const {
 }
 
 std::unique_ptr<MigrationLock> PgConnection::make_lock(const LockScope& scope) {
+  if (pooler_ == Pooler::transaction) return nullptr;  // no lock of the server's holds: the lease alone (lock_gap)
   const std::string& schema = schema_;
   std::int64_t key = advisory_key(schema, scope.ledger_table);
   return std::make_unique<AdvisoryLock>(
@@ -316,6 +356,9 @@ constexpr const char* postmaster_start =
 // "backend pid 4242, server started 2026-12-05 06:07:10.123" (UTC): a pid is reused once the
 // server restarts.
 std::string PgConnection::session_id() {
+  // The process id the connection reports is the pooler's, and the server's changes with each
+  // transaction: no session that session_busy() could look for.
+  if (pooler_ == Pooler::transaction) return "a server connection of a transaction pooler";
   std::string started = setting_text(query(postmaster_start, {}).at(0).at(0));
   return "backend pid " + std::to_string(PQbackendPID(conn_.get())) + std::string(server_started) + started;
 }
@@ -355,8 +398,10 @@ PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, 
   // Statements strata runs again and again (catalog reads before every guarded operation, ledger
   // updates) are prepared once per session; prepared statements outlive transactions, and the
   // server replans one when the schema under it changes.
+  // Not behind a transaction pooler: a statement prepared on one server connection is unknown to
+  // the next.
   auto prepared = prepared_.find(text);
-  if (prepared == prepared_.end() && prepared_.size() < max_prepared) {
+  if (prepared == prepared_.end() && prepared_.size() < max_prepared && pooler_ != Pooler::transaction) {
     std::string name = "strata_" + std::to_string(prepared_.size() + 1);
     auto count = static_cast<int>(pointers.size());
     PgResult made = sends_apart() ? answer(PQsendPrepare(conn_.get(), name.c_str(), text.c_str(), count, nullptr))
@@ -429,6 +474,31 @@ bool may_set_statement_timeout(const std::string& sql) {
 // The simple protocol, as psql runs a script's statements: it accepts every statement
 // (VACUUM, CREATE INDEX CONCURRENTLY) exactly as psql would.
 void PgConnection::execute(std::string_view sql) {
+  if (pooler_ != Pooler::transaction || transaction_settings_.empty() ||
+      PQtransactionStatus(conn_.get()) != PQTRANS_IDLE) {
+    simple(sql);
+    return;
+  }
+  // Behind a transaction pooler, a statement outside a transaction runs in one of strata's own,
+  // which carries the settings: the pooler may give it any server connection.
+  simple("BEGIN; " + transaction_settings_);
+  try {
+    simple(sql);
+  } catch (const Error& e) {
+    rollback();
+    if (e.sqlstate() != "25001") throw;  // active_sql_transaction: it cannot run inside a transaction
+    throw Error(ErrorKind::apply_failed,
+                e.message() +
+                    ": behind a transaction pooler (pooler=transaction), strata runs each statement inside a "
+                    "transaction, the only place its settings (schema, timeouts) hold; run this migration "
+                    "(strata migrate --resume) through a URL of the server itself, without the pooler")
+        .with_server_code(e.sqlstate())
+        .from_driver("postgres");
+  }
+  simple("COMMIT");
+}
+
+void PgConnection::simple(std::string_view sql) {
   std::string text(sql);
   PgResult result = sends_apart() ? read_after_sending(PQsendQuery(conn_.get(), text.c_str()))
                                   : PgResult(PQexec(conn_.get(), text.c_str()));
@@ -470,10 +540,10 @@ std::vector<Row> PgConnection::query(std::string_view sql, std::span<const Value
 }
 
 void PgConnection::begin() {
-  execute("BEGIN");
+  simple(transaction_settings_.empty() ? std::string("BEGIN") : "BEGIN; " + transaction_settings_);
 }
 void PgConnection::commit() {
-  execute("COMMIT");
+  simple("COMMIT");
 }
 
 void PgConnection::rollback() {

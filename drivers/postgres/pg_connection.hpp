@@ -2,7 +2,8 @@
 // `search_path`, which strata applies itself; every other query parameter goes to libpq). It
 // is the driver's Session and Catalog at once. Its catalog reads name that schema, whatever the
 // search path is; after each migration it restores the search path, role and the settings it
-// made at connect (see session_settings in the .cpp).
+// made at connect (see session_settings in the .cpp) Behind a transaction pooler (`pooler=transaction`)
+// it keeps no session state: see apply_settings.
 #pragma once
 
 #include "pg_dialect.hpp"
@@ -104,14 +105,20 @@ class PgConnection final : public Connection, public Session, public Catalog {
 
  private:
   void apply_settings(const ConnectOptions& options, bool create_schema);
+  // Runs `sql` with the simple protocol, as it is.
+  void simple(std::string_view sql);
   void recognise_engine(const DatabaseUrl& url);
   std::vector<Value> session_settings();
 
   PgDialect dialect_;
   PgRenderer renderer_{dialect_, *this};
   std::unique_ptr<PGconn, PgConnCloser> conn_;
-  std::string schema_;                   // the schema the ledger and unqualified objects live in
-  bool transactional_ddl_ = true;        // transactional_ddl=off: statement by statement, as on MySQL
+  std::string schema_;             // the schema the ledger and unqualified objects live in
+  bool transactional_ddl_ = true;  // transactional_ddl=off: statement by statement, as on MySQL
+  // The URL's pooler parameter: none given (a pooler found at connect is refused), session, or
+  // transaction (no session state: no advisory lock, no prepared statement, settings per transaction).
+  enum class Pooler { none, session, transaction } pooler_ = Pooler::none;
+  std::string transaction_settings_;     // pooler=transaction: "SET LOCAL ...; SET LOCAL ..." for each transaction
   std::optional<ForeignEngine> engine_;  // a server of another engine, where the URL forces its profile
   std::vector<Value> remembered_;        // session_settings() before the first migration
   static constexpr std::size_t max_prepared = 256;

@@ -225,12 +225,13 @@ class STRATA_API Connection {
   virtual Capabilities capabilities() const = 0;
   virtual Session& session() = 0;
   virtual Catalog& catalog() = 0;
-  // The lock for this scope, or nullptr where none is needed (a private in-memory database).
+  // The lock for this scope, or nullptr where none is needed (a private in-memory database) or,
+  // with lock_gap() not "", where the server has no lock that would hold (a transaction pooler).
   virtual std::unique_ptr<MigrationLock> make_lock(const LockScope& scope) = 0;
   // Why the lock make_lock() gives does not exclude every migrator of this database, as the
   // deployment found at connect makes it ("a Galera cluster (wsrep_on): GET_LOCK holds on one
   // node only"), or "" where it does (the default). Where it does not, the core takes the lease
-  // lock, with this lock too, and says why.
+  // lock, with this lock too where make_lock() gives one, and says why.
   virtual std::string lock_gap() { return {}; }
   // The name recorded as `installed_by`.
   virtual std::string user_name() = 0;
