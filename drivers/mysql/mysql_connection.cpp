@@ -322,18 +322,19 @@ std::unique_ptr<MigrationLock> MysqlConnection::make_lock(const LockScope& scope
   return std::make_unique<NamedLock>(open(options), lock_name(database_, scope.ledger_table));
 }
 
-// GET_LOCK is a lock of one server: on a Galera cluster, of one node (the cluster replicates
-// no lock), so that migrators on two nodes would both hold it.
+// GET_LOCK is a lock of one server: on a cluster whose nodes all take writes, of one node (see
+// deployment_lock_gap), so that migrators on two nodes would both hold it.
 std::string MysqlConnection::lock_gap() {
   if (engine_) return engine_->lock;
-  if (!mariadb_) return {};
-  std::string on, provider;
-  for (const auto& row : query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_provider')", {})) {
-    std::string name = text(row.at(0));
-    (name == "wsrep_on" ? on : provider) = text(row.at(1));
-  }
-  if (on != "ON" || provider.empty() || provider == "none") return {};
-  return "a Galera cluster (wsrep_on): GET_LOCK holds on one node only";
+  std::map<std::string, std::string> variables;
+  for (const auto& row : query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_provider', "
+                               "'group_replication_single_primary_mode', 'group_replication_group_name')",
+                               {}))
+    variables[text(row.at(0))] = text(row.at(1));
+  return deployment_lock_gap([&](const std::string& name) {
+    auto found = variables.find(name);
+    return found == variables.end() ? std::string() : found->second;
+  });
 }
 
 std::string MysqlConnection::user_name() {

@@ -33,4 +33,19 @@ inline std::optional<ForeignEngine> foreign_engine(std::string_view version) {
   return std::nullopt;
 }
 
+// The variables of a server (SHOW GLOBAL VARIABLES) that say GET_LOCK does not keep every
+// migrator of its databases out: a lock of one server, it holds on one node of a Galera cluster
+// (MariaDB, Percona XtraDB Cluster, MySQL with wsrep) and on one member of a Group Replication
+// group in multi-primary mode, where every member takes writes. "" where it holds. `variable`
+// gives a variable's value, "" for one the server lacks.
+template <class Lookup>
+std::string deployment_lock_gap(Lookup&& variable) {
+  std::string provider = variable("wsrep_provider");
+  if (variable("wsrep_on") == "ON" && !provider.empty() && provider != "none")
+    return "a Galera cluster (wsrep_on): GET_LOCK holds on one node only";
+  if (variable("group_replication_single_primary_mode") == "OFF" && !variable("group_replication_group_name").empty())
+    return "a Group Replication group in multi-primary mode: GET_LOCK holds on one member only";
+  return {};
+}
+
 }  // namespace strata::mysql

@@ -330,7 +330,9 @@ Capabilities PgConnection::capabilities() const {
 }
 
 std::unique_ptr<MigrationLock> PgConnection::make_lock(const LockScope& scope) {
-  if (pooler_ == Pooler::transaction) return nullptr;  // no lock of the server's holds: the lease alone (lock_gap)
+  // No lock of the server's holds (lock_gap): the lease alone. YugabyteDB's advisory lock may
+  // even raise an error where it is off.
+  if (pooler_ == Pooler::transaction || engine_) return nullptr;
   const std::string& schema = schema_;
   std::int64_t key = advisory_key(schema, scope.ledger_table);
   return std::make_unique<AdvisoryLock>(

@@ -140,6 +140,8 @@ TEST_CASE("mysql: identifiers in backticks, positional parameters") {
 
 #include "mysql_engine.hpp"
 
+#include <map>
+
 // What servers of other engines answer to VERSION() (as recorded from their documentation):
 // recognised, and MySQL's and MariaDB's own never.
 TEST_CASE("servers that only speak MySQL's protocol are recognised from VERSION()") {
@@ -157,4 +159,28 @@ TEST_CASE("servers that only speak MySQL's protocol are recognised from VERSION(
   }
   for (const char* own : {"10.11.19-MariaDB-0+deb12u1", "8.0.36", "8.4.2-log", "11.4.3-MariaDB-log", "5.7.44"})
     CHECK_FALSE(foreign_engine(own));
+}
+
+// What a server's variables say of GET_LOCK (as SHOW GLOBAL VARIABLES reports them on a Galera
+// node, a Group Replication member, and a single server).
+TEST_CASE("GET_LOCK is known not to hold on a Galera node or a multi-primary Group Replication member") {
+  using Variables = std::map<std::string, std::string>;
+  auto gap = [](const Variables& v) {
+    return strata::mysql::deployment_lock_gap([&](const std::string& name) {
+      auto found = v.find(name);
+      return found == v.end() ? std::string() : found->second;
+    });
+  };
+  CHECK_THAT(gap({{"wsrep_on", "ON"}, {"wsrep_provider", "/usr/lib/galera/libgalera_smm.so"}}),
+             Catch::Contains("Galera cluster"));
+  CHECK(gap({{"wsrep_on", "OFF"}, {"wsrep_provider", "/usr/lib/galera/libgalera_smm.so"}}).empty());
+  CHECK(gap({{"wsrep_on", "ON"}, {"wsrep_provider", "none"}}).empty());
+  CHECK_THAT(gap({{"group_replication_single_primary_mode", "OFF"},
+                  {"group_replication_group_name", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}}),
+             Catch::Contains("multi-primary"));
+  CHECK(gap({{"group_replication_single_primary_mode", "ON"},
+             {"group_replication_group_name", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}})
+            .empty());
+  CHECK(gap({{"group_replication_single_primary_mode", "OFF"}, {"group_replication_group_name", ""}}).empty());
+  CHECK(gap({}).empty());  // a single server: none of these variables
 }
