@@ -1,6 +1,7 @@
 // The `strata` command: the Engine and the plugin loader behind a command line whose exit
 // codes are the error kinds (see strata::ErrorKind). With --json every command prints one JSON
 // document on stdout, an error included, and nothing else there.
+#include "fleet.hpp"
 #include "generate.hpp"
 #include "new_migration.hpp"
 #include "output.hpp"
@@ -50,6 +51,7 @@ struct Flags {
   std::string compare_url;
   std::string schema_format = "text";
   strata::cli::DiffFlags diff;
+  strata::cli::FleetFlags fleet;
 };
 
 std::optional<strata::Version> version_flag(const std::string& text, const char* flag) {
@@ -112,8 +114,11 @@ class Command {
     if (!file && command->count("--config") > 0)
       throw Error(ErrorKind::usage, "the config file " + flags.config + " does not exist");
     settings.read_flyway_config(std::filesystem::path(flags.config).parent_path());  // format = "flyway", no dir
+    bool fleet = !flags.fleet.file.empty();
+    if (fleet && command->count("--url") > 0)
+      throw Error(ErrorKind::usage, "--fleet names the databases: leave out --url");
     bool needs_url = !app_.got_subcommand("new") && !app_.got_subcommand("diff") && !app_.got_subcommand("generate") &&
-                     !app_.got_subcommand("lint");
+                     !app_.got_subcommand("lint") && !fleet;
     if (!settings.is_set("url") && needs_url)
       throw Error(ErrorKind::usage,
                   "no database URL: give --url, set STRATA_DATABASE_URL or DATABASE_URL, or put url in strata.toml");
@@ -184,8 +189,11 @@ void add_common(Command& cmd, CLI::App* command) {
 
 }  // namespace
 
-// SIGINT, SIGTERM: no scratch database is left behind; then the signal's own ending.
+// SIGINT, SIGTERM: no scratch database is left behind; then the signal's own ending. While a
+// fleet runs, the first one stops it as a failure would: no new target starts, those running
+// finish and are reported.
 extern "C" void on_stop_signal(int signal) {
+  if (strata::cli::fleet_running.load() && !strata::cli::fleet_stop.exchange(true)) return;
   strata::remove_scratch_databases();
   std::signal(signal, SIG_DFL);
   std::raise(signal);
@@ -209,6 +217,23 @@ int main(int argc, char** argv) {
   for (const char* name : {"target", "out-of-order", "single-transaction", "dry-run", "strict", "baseline-on-migrate",
                            "check-drift", "dev-url", "list-migrations"})
     cmd.add_setting(migrate, name);
+  // Fleets: <strata/fleet.hpp>.
+  migrate->add_option("--fleet", f.fleet.file, "migrate every database of this targets file (user guide: Fleets)");
+  migrate->add_option("--parallel", f.fleet.parallel, "--fleet: targets migrated at once")->capture_default_str();
+  migrate
+      ->add_option("--per-server", f.fleet.per_server,
+                   "--fleet: at most this many at once on one server (SQLite: one directory); 0: no bound")
+      ->capture_default_str();
+  migrate->add_option("--canary", f.fleet.canary, "--fleet: the first N targets run first, one at a time");
+  migrate->add_option("--canary-label", f.fleet.canary_label,
+                      "--fleet: the targets with this label (key=value) run first, one at a time");
+  migrate->add_flag("--canaries-only", f.fleet.canaries_only, "--fleet: run the canaries and nothing else");
+  migrate->add_option("--on-error", f.fleet.on_error, "--fleet: stop, continue or stop-after=K")->capture_default_str();
+  migrate->add_option("--shard", f.fleet.shard,
+                      "--fleet: K/N, this machine's share of the targets (N alone: K from JOB_COMPLETION_INDEX)");
+  migrate->add_option("--skip-done", f.fleet.skip_done,
+                      "--fleet: skip the targets this earlier report shows done at the same migrations");
+  migrate->add_option("--report", f.fleet.report, "--fleet: write the report (JSON Lines) to this file");
   cmd.add_optional_value(
       migrate, "resume",
       "continue a migration that failed part-way; --resume=retry or --resume=skip for a statement in "
@@ -319,6 +344,15 @@ int main(int argc, char** argv) {
     if (generate->parsed()) return strata::cli::run_generate(f.diff, cmd.options(settings), f.json);
     if (lint->parsed()) return strata::cli::run_lint(f.diff, cmd.options(settings), f.json);
     if (drift->parsed()) return strata::cli::run_drift(cmd.options(settings), f.json);
+    if (migrate->parsed() && !f.fleet.file.empty()) {
+      strata::Options o = cmd.options(settings);
+      if (o.dry_run || o.resume != strata::Resume::none)
+        throw Error(ErrorKind::usage,
+                    "--fleet takes neither --dry-run nor --resume: a target left failed or in doubt is resumed on its "
+                    "own, as its report line advises");
+      o.on_event = {};
+      return strata::cli::run_fleet(f.fleet, o, f.json);
+    }
     strata::Engine engine(cmd.options(settings));
     if (schema->parsed() && f.schema_format == "yaml") {
       if (!f.compare_url.empty()) throw Error(ErrorKind::usage, "--format yaml writes one schema: leave out --compare");

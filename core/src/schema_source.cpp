@@ -215,6 +215,7 @@ bool is_url(std::string_view text) {
 }  // namespace
 
 std::vector<Migration> history_of(const Options& o, bool missing_dir_is_empty) {
+  if (o.migrations) return *o.migrations;
   std::error_code ec;
   bool none = o.dir.empty() || (missing_dir_is_empty && !fs::exists(o.dir, ec));
   std::vector<Migration> files = none ? std::vector<Migration>{} : load_directory(o.dir, o.dialects, o.format);

@@ -40,6 +40,9 @@ struct Options {
   Layout format = Layout::strata;                // how `dir` is laid out (<strata/source.hpp>)
   std::filesystem::path schema = "schema.yaml";  // the declared schema (a file or a directory): diff, generate
   std::optional<MigrationSet> embedded{};        // migrations compiled into the product
+  // Migrations already read and checksummed from `dir` and `embedded` (a fleet reads them once
+  // for every target: <strata/fleet.hpp>); when set, neither is read again.
+  std::shared_ptr<const std::vector<Migration>> migrations{};
   std::string ledger_table = "strata_history";
   std::chrono::milliseconds lock_timeout{60'000};
   std::chrono::milliseconds statement_timeout{0};  // 0: none

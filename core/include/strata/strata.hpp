@@ -21,6 +21,7 @@
 #include <strata/driver.hpp>
 #include <strata/engine.hpp>
 #include <strata/error.hpp>
+#include <strata/fleet.hpp>
 #include <strata/generate.hpp>
 #include <strata/migration_set.hpp>
 #include <strata/operations.hpp>

@@ -1,0 +1,166 @@
+// `strata migrate --fleet` on every backend: many databases of the backend migrated alike, the
+// canary's failure stopping the fleet, the error policies, the report's lines (<strata/fleet.hpp>).
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <sstream>
+
+using namespace strata::conformance;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The report's lines on stdout (--json): one per target, then the summary.
+struct FleetRun {
+  std::vector<nlohmann::json> targets;
+  nlohmann::json summary;
+  ProcessResult process;
+};
+
+FleetRun run_fleet(const ScratchDir& project, const std::vector<std::string>& flags) {
+  std::vector<std::string> args{"migrate",
+                                "--fleet",
+                                (project.path() / "targets.txt").string(),
+                                "--dir",
+                                (project.path() / "migrations").string(),
+                                "--json"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  FleetRun run;
+  run.process = run_strata(args);
+  std::istringstream lines(run.process.out);
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    auto j = nlohmann::json::parse(line);
+    if (j.contains("summary"))
+      run.summary = j["summary"];
+    else
+      run.targets.push_back(j);
+  }
+  return run;
+}
+
+std::map<std::string, std::string> status_by_target(const FleetRun& run) {
+  std::map<std::string, std::string> out;
+  for (const auto& t : run.targets) out[t["target"].get<std::string>()] = t["status"].get<std::string>();
+  return out;
+}
+
+std::string redacted(const std::string& url) {
+  return strata::DatabaseUrl::parse(url).redacted();
+}
+
+}  // namespace
+
+TEST_CASE("a fleet of databases reaches the last version, each migration once, and a second run finds each up to date",
+          "[backend]") {
+  ScratchDir project;
+  fs::copy(test_setting("STRATA_TEST_EXAMPLE_DIR"), project.path() / "migrations");
+  std::vector<std::string> urls;
+  std::string targets = "# a fleet of the suite's backend\n";
+  for (int i = 0; i < 12; ++i) {
+    urls.push_back(fresh_database_url());
+    targets += urls.back() + " tenant=t" + std::to_string(i) + (i < 2 ? " wave=canary" : "") + "\n";
+  }
+  project.write("targets.txt", targets);
+  // One database alone, for what a migration of this project leaves in the ledger.
+  std::string alone = fresh_database_url();
+  REQUIRE(run_strata({"migrate", "--url", alone, "--dir", (project.path() / "migrations").string()}).exit_code == 0);
+  std::size_t migrations = Inspector(alone).ledger().size();
+
+  FleetRun first = run_fleet(project, {"--parallel", "3", "--canary-label", "wave=canary"});
+  INFO(first.process.out << first.process.err);
+  check_no_password(first.process.out + first.process.err, "the fleet's report");
+  REQUIRE(first.process.exit_code == 0);
+  REQUIRE(first.targets.size() == urls.size());
+  CHECK(first.targets[0]["canary"] == true);  // canaries first
+  CHECK(first.targets[1]["canary"] == true);
+  for (const auto& t : first.targets) {
+    CHECK(t["status"] == "applied");
+    CHECK(t["exit_code"] == 0);
+    CHECK(t["applied"].size() == migrations);
+    CHECK(t["labels"].contains("tenant"));
+    CHECK(t["fingerprint"] == first.summary["fingerprint"]);
+  }
+  CHECK(first.summary["applied"] == urls.size());
+  CHECK(first.summary["exit_code"] == 0);
+  for (const auto& url : urls) {
+    Inspector db(url);
+    auto rows = db.ledger();
+    CHECK(rows.size() == migrations);
+    std::set<std::string> scripts;
+    for (const auto& row : rows) scripts.insert(row.script);
+    CHECK(scripts.size() == migrations);  // each once
+  }
+  auto statuses = status_by_target(first);
+  for (const auto& url : urls) CHECK(statuses.count(redacted(url)) == 1);
+
+  FleetRun second = run_fleet(project, {"--parallel", "3"});
+  CHECK(second.process.exit_code == 0);
+  CHECK(second.summary["up_to_date"] == urls.size());
+  for (const auto& t : second.targets) CHECK(t["status"] == "up_to_date");
+  for (const auto& url : urls) CHECK(Inspector(url).ledger().size() == migrations);
+}
+
+TEST_CASE("a broken migration on the canary stops the fleet: exit 7, and no other database gains a row", "[backend]") {
+  ScratchDir project;
+  project.write("migrations/V1__ok.sql", "CREATE TABLE fleet_ok (id INTEGER PRIMARY KEY);\n");
+  project.write("migrations/V2__broken.sql", "CREATE TABLE fleet_broken (id INTEGER PRIMARY KEY;\n");
+  std::vector<std::string> urls;
+  std::string targets;
+  for (int i = 0; i < 5; ++i) {
+    urls.push_back(fresh_database_url());
+    targets += urls.back() + "\n";
+  }
+  project.write("targets.txt", targets);
+  FleetRun run = run_fleet(project, {"--canary", "1", "--parallel", "2", "--on-error", "continue"});
+  INFO(run.process.out << run.process.err);
+  CHECK(run.process.exit_code == 7);
+  REQUIRE(run.targets.size() == urls.size());
+  CHECK(run.targets[0]["target"] == redacted(urls[0]));
+  CHECK(run.targets[0]["status"] == "failed");
+  CHECK(run.targets[0]["exit_code"] == 1);
+  CHECK_THAT(run.targets[0]["error"].get<std::string>(), Catch::Contains("V2__broken.sql"));
+  for (std::size_t i = 1; i < urls.size(); ++i) {
+    CHECK(run.targets[i]["status"] == "not_attempted");
+    CHECK_FALSE(Inspector(urls[i]).has_table("strata_history"));
+    CHECK_FALSE(Inspector(urls[i]).has_table("fleet_ok"));
+  }
+  CHECK(run.summary["failed"] == 1);
+  CHECK(run.summary["not_attempted"] == urls.size() - 1);
+}
+
+TEST_CASE(
+    "the error policy --on-error: stop leaves the later databases not attempted, continue finishes them, each failure "
+    "with its "
+    "exit code",
+    "[backend]") {
+  ScratchDir project;
+  project.write("migrations/V1__ok.sql", "CREATE TABLE fleet_ok (id INTEGER PRIMARY KEY);\n");
+  std::string good1 = fresh_database_url(), good2 = fresh_database_url(), good3 = fresh_database_url();
+  std::string unreachable = test_setting("STRATA_TEST_UNREACHABLE_URL");
+  project.write("targets.txt", good1 + "\n" + unreachable + "\n" + good2 + "\n");
+  FleetRun stopped = run_fleet(project, {"--parallel", "1"});
+  INFO(stopped.process.out << stopped.process.err);
+  CHECK(stopped.process.exit_code == 7);
+  auto s = status_by_target(stopped);
+  CHECK(s[redacted(good1)] == "applied");
+  CHECK(s[redacted(unreachable)] == "failed");
+  CHECK(s[redacted(good2)] == "not_attempted");
+  CHECK_FALSE(Inspector(good2).has_table("strata_history"));
+  for (const auto& t : stopped.targets)
+    if (t["status"] == "failed") CHECK(t["exit_code"] == 5);  // cannot connect
+  check_no_password(stopped.process.out + stopped.process.err, "the fleet's report");
+
+  project.write("targets.txt", good1 + "\n" + unreachable + "\n" + good2 + "\n" + good3 + "\n");
+  FleetRun continued = run_fleet(project, {"--parallel", "1", "--on-error", "continue"});
+  CHECK(continued.process.exit_code == 7);
+  auto c = status_by_target(continued);
+  CHECK(c[redacted(good1)] == "up_to_date");
+  CHECK(c[redacted(unreachable)] == "failed");
+  CHECK(c[redacted(good2)] == "applied");
+  CHECK(c[redacted(good3)] == "applied");
+  CHECK(Inspector(good3).has_table("fleet_ok"));
+}
