@@ -85,6 +85,7 @@ void print_text(std::ostream& out, const TargetResult& r) {
   if (r.canary) out << " [canary]";
   if (!r.error.empty()) out << ": " << r.error;
   out << '\n';
+  for (const auto& w : r.warnings) out << "  warning: " << w << '\n';
 }
 
 }  // namespace

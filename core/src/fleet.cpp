@@ -313,6 +313,7 @@ FleetReport migrate_fleet(const Options& options, std::span<const FleetTarget> t
       Report ran = Engine(std::move(o)).migrate();
       r.state = ran.applied.empty() ? TargetState::up_to_date : TargetState::applied;
       for (const auto& a : ran.applied) r.applied.push_back(a.version ? a.version->str() : a.script);
+      r.warnings = std::move(ran.warnings);
     } catch (const Error& e) {
       r.state = TargetState::failed;
       r.exit_code = exit_code(e.kind());
@@ -405,6 +406,7 @@ std::string to_json_line(const TargetResult& r) {
   j["applied"] = r.applied;
   j["elapsed_ms"] = r.elapsed.count();
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.warnings.empty()) j["warnings"] = r.warnings;
   j["canary"] = r.canary;
   nlohmann::ordered_json labels = nlohmann::ordered_json::object();
   for (const auto& [k, v] : r.labels) labels[k] = v;

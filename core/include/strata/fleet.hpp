@@ -80,8 +80,9 @@ struct TargetResult {
   int exit_code = 0;                 // what `strata migrate` on this target alone would exit with
   std::vector<std::string> applied;  // the versions (a repeatable: its script) applied, in order
   std::chrono::milliseconds elapsed{0};
-  std::string error;        // the error, with its advice (the fleet never chooses --resume's answer)
-  std::string fingerprint;  // of the migration set (FleetReport::fingerprint)
+  std::string error;                  // the error, with its advice (the fleet never chooses --resume's answer)
+  std::vector<std::string> warnings;  // the run's warnings (drift, a session restored, ...)
+  std::string fingerprint;            // of the migration set (FleetReport::fingerprint)
 };
 
 struct FleetReport {
