@@ -92,6 +92,9 @@ void print_text(std::ostream& out, const TargetResult& r) {
 
 int run_fleet(const FleetFlags& flags, const Options& options, bool json) {
   FleetOptions fleet = fleet_options(flags);
+  // From here a first SIGINT or SIGTERM stops the fleet (no target starts after it) rather than
+  // the process: one that comes while the targets are read leaves every target not attempted.
+  fleet_running = true;
   std::vector<FleetTarget> targets = read_fleet_targets(flags.file, options);
   fleet.skip_done = flags.skip_done;
   std::ofstream report;
@@ -99,7 +102,6 @@ int run_fleet(const FleetFlags& flags, const Options& options, bool json) {
     report.open(flags.report, std::ios::trunc);
     if (!report) throw Error(ErrorKind::usage, "cannot write the fleet report " + flags.report);
   }
-  fleet_running = true;
   FleetReport done = migrate_fleet(options, targets, fleet, [&](const TargetResult& r) {
     std::string line = to_json_line(r);
     if (report.is_open()) report << line << '\n' << std::flush;

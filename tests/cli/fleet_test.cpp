@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -190,8 +191,16 @@ TEST_CASE(
   project.write("migrations/V3__slow.sql",
                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 600000) SELECT COUNT(*) FROM "
                 "c;\n");
-  Child interrupted(strata_command(fleet({"--json", "--parallel", "1"})), {{}, project.path()});
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Child interrupted(strata_command(fleet({"--json", "--parallel", "1", "--report", "report.jsonl"})),
+                    {{}, project.path()});
+  // Once the first target's line is in the streamed report, the second target is running.
+  auto reported = [&] {
+    std::ifstream in(project.path() / "report.jsonl");
+    std::string line;
+    return static_cast<bool>(std::getline(in, line));
+  };
+  for (int i = 0; i < 3000 && !reported(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(reported());
   interrupted.kill(SIGINT);
   ProcessResult stopped = interrupted.wait();
   INFO(stopped.out << stopped.err);
