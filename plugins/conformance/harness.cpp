@@ -2,6 +2,7 @@
 
 #include <strata/plugin/loader.hpp>
 
+#define CATCH_CONFIG_EXTERNAL_INTERFACES  // a listener: DropCreatedDatabases
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -129,6 +132,32 @@ void check_no_password(const std::string& text, const std::string& what) {
   if (shows_password(text)) FAIL_CHECK(what << " shows the database password (STRATA_TEST_PASSWORD), or a part of it");
 }
 
+namespace {
+
+// The databases this process created, dropped when its test run ends where STRATA_TEST_DROP_SQL
+// is set (and STRATA_TEST_KEEP_DATABASES is not): a server that keeps every test's database
+// answers its catalog more slowly the longer the suite runs.
+std::mutex created_mutex;
+std::vector<std::string> created_names;
+
+struct DropCreatedDatabases : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  void testRunEnded(const Catch::TestRunStats&) override {
+    std::string drop = setting("STRATA_TEST_DROP_SQL"), admin = setting("STRATA_TEST_ADMIN_URL");
+    std::lock_guard lock(created_mutex);
+    if (created_names.empty() || drop.empty() || admin.empty() || std::getenv("STRATA_TEST_KEEP_DATABASES")) return;
+    try {
+      Inspector server(admin);
+      for (const auto& name : created_names) server.connection().session().execute(replace_all(drop, "{name}", name));
+    } catch (const std::exception& e) {  // the test has its verdict; a database left only slows the server
+      std::cerr << "note: a test database was left on the server: " << e.what() << '\n';
+    }
+  }
+};
+CATCH_REGISTER_LISTENER(DropCreatedDatabases)
+
+}  // namespace
+
 std::string fresh_database_url(const std::string& url_setting) {
   static std::atomic<int> counter{0};
   std::string name = "strata_t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
@@ -136,6 +165,8 @@ std::string fresh_database_url(const std::string& url_setting) {
   if (std::string admin = setting("STRATA_TEST_ADMIN_URL"); !admin.empty()) {
     Inspector server(admin);
     server.connection().session().execute(replace_all(required_setting("STRATA_TEST_CREATE_SQL"), "{name}", name));
+    std::lock_guard lock(created_mutex);
+    created_names.push_back(name);
   }
   return url;
 }

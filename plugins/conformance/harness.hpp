@@ -3,6 +3,8 @@
 //   STRATA_TEST_DATABASE   a URL template; "{name}" becomes a fresh database name per test
 //   STRATA_TEST_ADMIN_URL  optional: where STRATA_TEST_CREATE_SQL creates that database first
 //   STRATA_TEST_CREATE_SQL optional: e.g. "CREATE DATABASE {name}"
+//   STRATA_TEST_DROP_SQL   optional: e.g. "DROP DATABASE {name}", run for each database created
+//                          when the test run ends (not with STRATA_TEST_KEEP_DATABASES)
 //   STRATA_TEST_CLI        the strata command to run as a user would
 //   STRATA_PLUGIN_PATH     where a driver under test lives, if not installed
 //   STRATA_TEST_PASSWORD   optional: the password in the URLs, which no strata process may print

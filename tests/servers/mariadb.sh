@@ -104,6 +104,7 @@ cat > "$config" <<CONF
 STRATA_TEST_DATABASE=$base/{name}
 STRATA_TEST_ADMIN_URL=$base/mysql
 STRATA_TEST_CREATE_SQL=CREATE DATABASE \`{name}\`
+STRATA_TEST_DROP_SQL=SET STATEMENT lock_wait_timeout=5 FOR DROP DATABASE IF EXISTS \`{name}\`
 STRATA_TEST_CLI=$cli
 STRATA_TEST_EXAMPLE_DIR=$example
 STRATA_TEST_UNREACHABLE_URL=mysql://root:$password_in_url@127.0.0.1:1/nothing?connect_timeout=2

@@ -78,6 +78,7 @@ cat > "$config" <<CONF
 STRATA_TEST_DATABASE=$base/{name}
 STRATA_TEST_ADMIN_URL=$base/postgres
 STRATA_TEST_CREATE_SQL=CREATE DATABASE "{name}"
+STRATA_TEST_DROP_SQL=DROP DATABASE IF EXISTS "{name}" WITH (FORCE)
 STRATA_TEST_CLI=$cli
 STRATA_TEST_EXAMPLE_DIR=$example
 STRATA_TEST_UNREACHABLE_URL=postgres://postgres:$password_in_url@127.0.0.1:1/nothing?connect_timeout=2
