@@ -1,5 +1,6 @@
 #include "fleet.hpp"
 
+#include <unistd.h>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -88,6 +89,39 @@ void print_text(std::ostream& out, const TargetResult& r) {
   for (const auto& w : r.warnings) out << "  warning: " << w << '\n';
 }
 
+// On a terminal, a line on stderr that counts the targets ended, redrawn as each ends and
+// cleared before anything else is printed and at the end: a fleet of thousands shows where it
+// is without a line per redraw. Off the terminal (a log, a pipe), nothing.
+class Progress {
+ public:
+  explicit Progress(bool on) : on_(on) {}
+  void planned(std::size_t total) {
+    total_ = total;
+    draw();
+  }
+  void ended(const TargetResult& r) {
+    ++ended_;
+    if (r.state == TargetState::failed) ++failed_;
+    draw();
+  }
+  void clear() {
+    if (!drawn_) return;
+    std::cerr << "\r\033[K" << std::flush;
+    drawn_ = false;
+  }
+
+ private:
+  void draw() {
+    if (!on_) return;
+    std::cerr << "\r\033[Kfleet: " << ended_ << " of " << total_ << " targets ended";
+    if (failed_) std::cerr << ", " << failed_ << " failed";
+    std::cerr << std::flush;
+    drawn_ = true;
+  }
+  bool on_, drawn_ = false;
+  std::size_t total_ = 0, ended_ = 0, failed_ = 0;
+};
+
 }  // namespace
 
 int run_fleet(const FleetFlags& flags, const Options& options, bool json) {
@@ -97,19 +131,26 @@ int run_fleet(const FleetFlags& flags, const Options& options, bool json) {
   fleet_running = true;
   std::vector<FleetTarget> targets = read_fleet_targets(flags.file, options);
   fleet.skip_done = flags.skip_done;
+  fleet.retry_failed = flags.retry_failed;
   std::ofstream report;
   if (!flags.report.empty()) {
     report.open(flags.report, std::ios::trunc);
     if (!report) throw Error(ErrorKind::usage, "cannot write the fleet report " + flags.report);
   }
+  Progress progress(!json && ::isatty(STDERR_FILENO) == 1);
+  fleet.on_plan = [&](std::size_t total) { progress.planned(total); };
   FleetReport done = migrate_fleet(options, targets, fleet, [&](const TargetResult& r) {
     std::string line = to_json_line(r);
     if (report.is_open()) report << line << '\n' << std::flush;
+    progress.clear();
     if (json)
-      std::cout << line << '\n' << std::flush;
+      std::cout << line << '\n';
     else
       print_text(std::cout, r);
+    std::cout << std::flush;
+    progress.ended(r);
   });
+  progress.clear();
   fleet_running = false;
   std::string summary = to_json_line(done);
   if (report.is_open()) report << summary << '\n' << std::flush;

@@ -19,6 +19,7 @@ struct FleetFlags {
   std::string on_error = "stop";  // stop, continue, stop-after=K
   std::string shard;              // "K/N", or "N" with JOB_COMPLETION_INDEX
   std::string skip_done;          // an earlier report (JSON Lines)
+  std::string retry_failed;       // an earlier report: only its failed targets
   std::string report;             // where to write this run's report (JSON Lines)
 };
 

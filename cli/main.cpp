@@ -233,6 +233,8 @@ int main(int argc, char** argv) {
                       "--fleet: K/N, this machine's share of the targets (N alone: K from JOB_COMPLETION_INDEX)");
   migrate->add_option("--skip-done", f.fleet.skip_done,
                       "--fleet: skip the targets this earlier report shows done at the same migrations");
+  migrate->add_option("--retry-failed", f.fleet.retry_failed,
+                      "--fleet: run only the targets this earlier report shows failed");
   migrate->add_option("--report", f.fleet.report, "--fleet: write the report (JSON Lines) to this file");
   cmd.add_optional_value(
       migrate, "resume",
@@ -344,6 +346,11 @@ int main(int argc, char** argv) {
     if (generate->parsed()) return strata::cli::run_generate(f.diff, cmd.options(settings), f.json);
     if (lint->parsed()) return strata::cli::run_lint(f.diff, cmd.options(settings), f.json);
     if (drift->parsed()) return strata::cli::run_drift(cmd.options(settings), f.json);
+    if (migrate->parsed() && f.fleet.file.empty())
+      for (const char* flag : {"--parallel", "--per-server", "--canary", "--canary-label", "--canaries-only",
+                               "--on-error", "--shard", "--skip-done", "--retry-failed", "--report"})
+        if (migrate->count(flag) > 0)
+          throw Error(ErrorKind::usage, std::string(flag) + " is a flag of migrate --fleet: give the targets file");
     if (migrate->parsed() && !f.fleet.file.empty()) {
       strata::Options o = cmd.options(settings);
       if (o.dry_run || o.resume != strata::Resume::none)

@@ -18,6 +18,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -128,11 +129,13 @@ std::string fingerprint_of(std::span<const Migration> migrations) {
   return sha256_hex(text);
 }
 
-// The ids a JSON Lines report shows done (applied, up_to_date or skipped) at `fingerprint`.
-std::set<std::string> done_targets(const std::filesystem::path& file, const std::string& fingerprint) {
+// The ids of a JSON Lines report's target lines whose status is one of `statuses`, and whose
+// fingerprint is `fingerprint` unless that is empty; a target's last line wins.
+std::set<std::string> targets_in_report(const std::filesystem::path& file, const std::set<std::string>& statuses,
+                                        const std::string& fingerprint) {
   std::ifstream in(file);
   if (!in) throw Error(ErrorKind::usage, "cannot read the fleet report " + file.string());
-  std::set<std::string> done;
+  std::set<std::string> chosen;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -145,11 +148,12 @@ std::set<std::string> done_targets(const std::filesystem::path& file, const std:
       auto it = j.find(key);
       return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
     };
-    std::string status = text("status");
-    if (text("fingerprint") == fingerprint && (status == "applied" || status == "up_to_date" || status == "skipped"))
-      done.insert(text("target"));
+    if (statuses.count(text("status")) && (fingerprint.empty() || text("fingerprint") == fingerprint))
+      chosen.insert(text("target"));
+    else
+      chosen.erase(text("target"));
   }
-  return done;
+  return chosen;
 }
 
 }  // namespace
@@ -263,7 +267,11 @@ FleetReport migrate_fleet(const Options& options, std::span<const FleetTarget> t
   FleetReport report;
   report.fingerprint = fingerprint_of(read);
   std::set<std::string> done =
-      fleet.skip_done.empty() ? std::set<std::string>{} : done_targets(fleet.skip_done, report.fingerprint);
+      fleet.skip_done.empty()
+          ? std::set<std::string>{}
+          : targets_in_report(fleet.skip_done, {"applied", "up_to_date", "skipped"}, report.fingerprint);
+  std::optional<std::set<std::string>> failed;
+  if (!fleet.retry_failed.empty()) failed = targets_in_report(fleet.retry_failed, {"failed"}, "");
   base.migrations = std::make_shared<const std::vector<Migration>>(std::move(read));
   base.embedded.reset();
 
@@ -277,9 +285,11 @@ FleetReport migrate_fleet(const Options& options, std::span<const FleetTarget> t
     const FleetTarget& t = targets[i];
     bool canary = static_cast<int>(i) < fleet.canary || has_label(t, fleet.canary_label);
     if (fleet.shard_count > 0 && (canary || shard_of(t.id, fleet.shard_count) != fleet.shard_index)) continue;
+    if (failed && !failed->count(t.id)) continue;
     (canary ? canaries : others).push_back({&t, canary});
   }
   if (fleet.canaries_only) others.clear();
+  if (fleet.on_plan) fleet.on_plan(canaries.size() + others.size());
 
   std::mutex mutex;
   std::condition_variable changed;

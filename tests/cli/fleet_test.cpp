@@ -169,6 +169,43 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "--retry-failed runs only the targets an earlier report shows failed, after their fix; fleet flags without "
+    "--fleet are refused") {
+  ScratchDir project;
+  project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
+  tenants(project, 5);
+  project.write("t/tenant2.db", "this file is not a SQLite database, it is text long enough to say so\n");
+  ProcessResult first =
+      run_strata(fleet({"--report", "first.jsonl", "--on-error", "continue", "--parallel", "2"}), {{}, project.path()});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 7);
+  std::string broken = "sqlite:" + (project.path() / "t" / "tenant2.db").string();
+
+  fs::remove(project.path() / "t" / "tenant2.db");  // the fix
+  project.write("t/tenant2.db", "");
+  ProcessResult retried = run_strata(fleet({"--json", "--retry-failed", "first.jsonl"}), {{}, project.path()});
+  INFO(retried.out << retried.err);
+  REQUIRE(retried.exit_code == 0);
+  Lines r = lines_of(retried.out);
+  REQUIRE(r.targets.size() == 1);
+  CHECK(r.targets[0]["target"] == broken);
+  CHECK(r.targets[0]["status"] == "applied");
+  CHECK(r.summary["applied"] == 1);
+  CHECK(ledger_rows(project.path() / "t" / "tenant2.db") == 1);
+
+  // The report of the retry shows nothing failed: a second retry from it runs nothing.
+  project.write("second.jsonl", retried.out);
+  ProcessResult none = run_strata(fleet({"--json", "--retry-failed", "second.jsonl"}), {{}, project.path()});
+  CHECK(none.exit_code == 0);
+  CHECK(lines_of(none.out).targets.empty());
+
+  ProcessResult lone =
+      run_strata({"migrate", "--url", broken, "--dir", "migrations", "--parallel", "2"}, {{}, project.path()});
+  CHECK(lone.exit_code == 2);
+  CHECK_THAT(lone.err, Catch::Contains("--parallel is a flag of migrate --fleet"));
+}
+
+TEST_CASE(
     "a fleet killed half-way converges when run again, every migration once, and one interrupted stops starting "
     "targets and says so") {
   ScratchDir project;

@@ -66,7 +66,14 @@ struct FleetOptions {
   // A report of an earlier run (JSON Lines, to_json_line): its targets done (applied, up to date
   // or skipped) at this fingerprint are skipped. Error(usage) naming its line for a line not ours.
   std::filesystem::path skip_done;
+  // A report of an earlier run: only the targets whose last line there is `failed` (at any
+  // fingerprint: the fix is often a change to the migrations) are in this run; the others are
+  // not reported. With skip_done, a target must pass both.
+  std::filesystem::path retry_failed;
   const std::atomic<bool>* stop = nullptr;  // once true, stop as after a failure (SIGINT, SIGTERM)
+  // Called once, before any target starts, with the number of targets in this run (after
+  // --shard and --retry-failed; skipped ones included): a progress line's total.
+  std::function<void(std::size_t)> on_plan;
 };
 
 enum class TargetState { applied, up_to_date, failed, not_attempted, skipped };
