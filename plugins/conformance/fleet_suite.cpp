@@ -1,12 +1,12 @@
 // `strata migrate --fleet` on every backend: many databases of the backend migrated alike, the
 // canary's failure stopping the fleet, the error policies, the report's lines (<strata/fleet.hpp>).
+#include "fleet_lines.hpp"
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <map>
-#include <sstream>
 
 using namespace strata::conformance;
 namespace fs = std::filesystem;
@@ -30,15 +30,10 @@ FleetRun run_fleet(const ScratchDir& project, const std::vector<std::string>& fl
   args.insert(args.end(), flags.begin(), flags.end());
   FleetRun run;
   run.process = run_strata(args);
-  std::istringstream lines(run.process.out);
-  for (std::string line; std::getline(lines, line);) {
-    INFO(line);
-    auto j = nlohmann::json::parse(line);
-    if (j.contains("summary"))
-      run.summary = j["summary"];
-    else
-      run.targets.push_back(j);
-  }
+  INFO(run.process.out);
+  FleetLines lines = fleet_lines(run.process.out);
+  run.targets = std::move(lines.targets);
+  run.summary = std::move(lines.summary);
   return run;
 }
 

@@ -1,5 +1,6 @@
 // `strata migrate --fleet` as a user meets it on SQLite files: the targets file and its errors,
 // --shard across processes, --skip-done, a fleet killed or interrupted and run again.
+#include "fleet_lines.hpp"
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -11,7 +12,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 
 using namespace strata::conformance;
@@ -25,25 +25,6 @@ void tenants(const ScratchDir& project, int n) {
   fs::create_directories(project.path() / "t");
   for (int i = 0; i < n; ++i) project.write("t/tenant" + std::to_string(i) + ".db", "");
   project.write("targets.txt", "@glob sqlite:" + (project.path() / "t").string() + "/tenant*.db plan=free\n");
-}
-
-struct Lines {
-  std::vector<nlohmann::json> targets;
-  nlohmann::json summary;
-};
-
-Lines lines_of(const std::string& text) {
-  Lines out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line);
-    if (j.contains("summary"))
-      out.summary = j["summary"];
-    else
-      out.targets.push_back(j);
-  }
-  return out;
 }
 
 std::vector<std::string> fleet(std::vector<std::string> flags) {
@@ -115,7 +96,7 @@ TEST_CASE(
         run_strata(fleet({"--json", "--shard", std::to_string(k) + "/3", "--canary", "2"}), {{}, project.path()});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
-    for (const auto& t : lines_of(r.out).targets) {
+    for (const auto& t : fleet_lines(r.out).targets) {
       CHECK(t["status"] == "applied");
       CHECK(shard_of.emplace(t["target"].get<std::string>(), k).second);  // in one shard only
     }
@@ -123,7 +104,7 @@ TEST_CASE(
   CHECK(shard_of.size() == 28);  // every target but the 2 canaries
   // The canary step runs them, and only them.
   ProcessResult canaries = run_strata(fleet({"--json", "--canary", "2", "--canaries-only"}), {{}, project.path()});
-  Lines c = lines_of(canaries.out);
+  FleetLines c = fleet_lines(canaries.out);
   REQUIRE(c.targets.size() == 2);
   for (const auto& t : c.targets) CHECK(shard_of.count(t["target"].get<std::string>()) == 0);
   // One target more: each shard's other targets stay where they were (the index from
@@ -134,7 +115,7 @@ TEST_CASE(
     ProcessResult r = run_strata(fleet({"--json", "--shard", "3", "--canary", "2"}),
                                  {{"JOB_COMPLETION_INDEX=" + std::to_string(k)}, project.path()});
     REQUIRE(r.exit_code == 0);
-    for (const auto& t : lines_of(r.out).targets) after.emplace(t["target"].get<std::string>(), k);
+    for (const auto& t : fleet_lines(r.out).targets) after.emplace(t["target"].get<std::string>(), k);
   }
   CHECK(after.size() == 29);
   for (const auto& [target, k] : shard_of) CHECK(after[target] == k);
@@ -150,7 +131,7 @@ TEST_CASE(
   REQUIRE(run_strata(fleet({"--report", "first.jsonl", "--parallel", "2"}), {{}, project.path()}).exit_code == 0);
   ProcessResult again = run_strata(fleet({"--json", "--skip-done", "first.jsonl"}), {{}, project.path()});
   REQUIRE(again.exit_code == 0);
-  Lines a = lines_of(again.out);
+  FleetLines a = fleet_lines(again.out);
   REQUIRE(a.targets.size() == 6);
   for (const auto& t : a.targets) CHECK(t["status"] == "skipped");
   CHECK(a.summary["skipped"] == 6);
@@ -158,7 +139,7 @@ TEST_CASE(
   project.write("migrations/V2__b.sql", "CREATE TABLE b (id INTEGER);\n");
   ProcessResult changed = run_strata(fleet({"--json", "--skip-done", "first.jsonl"}), {{}, project.path()});
   REQUIRE(changed.exit_code == 0);
-  for (const auto& t : lines_of(changed.out).targets) {
+  for (const auto& t : fleet_lines(changed.out).targets) {
     CHECK(t["status"] == "applied");
     CHECK(t["applied"] == nlohmann::json::array({"2"}));
   }
@@ -186,7 +167,7 @@ TEST_CASE(
   ProcessResult retried = run_strata(fleet({"--json", "--retry-failed", "first.jsonl"}), {{}, project.path()});
   INFO(retried.out << retried.err);
   REQUIRE(retried.exit_code == 0);
-  Lines r = lines_of(retried.out);
+  FleetLines r = fleet_lines(retried.out);
   REQUIRE(r.targets.size() == 1);
   CHECK(r.targets[0]["target"] == broken);
   CHECK(r.targets[0]["status"] == "applied");
@@ -197,7 +178,7 @@ TEST_CASE(
   project.write("second.jsonl", retried.out);
   ProcessResult none = run_strata(fleet({"--json", "--retry-failed", "second.jsonl"}), {{}, project.path()});
   CHECK(none.exit_code == 0);
-  CHECK(lines_of(none.out).targets.empty());
+  CHECK(fleet_lines(none.out).targets.empty());
 
   ProcessResult lone =
       run_strata({"migrate", "--url", broken, "--dir", "migrations", "--parallel", "2"}, {{}, project.path()});
@@ -242,7 +223,7 @@ TEST_CASE(
   ProcessResult stopped = interrupted.wait();
   INFO(stopped.out << stopped.err);
   CHECK(stopped.exit_code == 7);
-  Lines s = lines_of(stopped.out);
+  FleetLines s = fleet_lines(stopped.out);
   CHECK(s.targets.size() == 12);
   CHECK(s.summary["not_attempted"].get<int>() > 0);
   CHECK(s.summary["applied"].get<int>() + s.summary["not_attempted"].get<int>() == 12);
@@ -262,7 +243,7 @@ TEST_CASE("@query reads the targets from a control table, with the line's labels
   ProcessResult r = run_strata(fleet({"--json"}), {{}, project.path()});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  Lines l = lines_of(r.out);
+  FleetLines l = fleet_lines(r.out);
   REQUIRE(l.targets.size() == 2);
   CHECK(l.targets[0]["target"] == "sqlite:" + one);
   CHECK(l.targets[1]["target"] == "sqlite:" + two);
