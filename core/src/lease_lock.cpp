@@ -303,7 +303,9 @@ std::string LeaseLock::holder() {
   auto q = [&](const char* name) { return d.quote_identifier(name); };
   Value key{settings_.ledger_table};
   std::vector<Row> rows;
-  {
+  // Waiting for the server's lock on a database no lease was ever taken on: no table to read.
+  bool no_table = !row_ensured_ && !link().catalog().table_exists(ledger_lock_table(settings_.ledger_table));
+  if (!no_table) {
     std::unique_lock lock(mutex_);
     rows = link().session().query("SELECT " + q("holder") + ", " + q("expires_ms") + " - " + clock_ + ", " + clock_ +
                                       " - " + q("heartbeat_ms") + " FROM " + table() + " WHERE " + q("ledger_table") +

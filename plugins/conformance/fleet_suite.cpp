@@ -128,12 +128,13 @@ TEST_CASE("a broken migration on the canary stops the fleet: exit 7, and no othe
 }
 
 TEST_CASE(
-    "the error policy --on-error: stop leaves the later databases not attempted, continue finishes them, each failure "
-    "with its "
-    "exit code",
+    "the error policy --on-error: stop leaves the later databases not attempted, continue finishes them, and an "
+    "unreachable URL, drift under --strict and a held lock each fail with their exit code",
     "[backend]") {
   ScratchDir project;
   project.write("migrations/V1__ok.sql", "CREATE TABLE fleet_ok (id INTEGER PRIMARY KEY);\n");
+  project.write("migrations/V2__note.yaml",
+                "- add_column:\n    table: fleet_ok\n    if_missing: true\n    column: {name: note, type: integer}\n");
   std::string good1 = fresh_database_url(), good2 = fresh_database_url(), good3 = fresh_database_url();
   std::string unreachable = test_setting("STRATA_TEST_UNREACHABLE_URL");
   project.write("targets.txt", good1 + "\n" + unreachable + "\n" + good2 + "\n");
@@ -149,13 +150,41 @@ TEST_CASE(
     if (t["status"] == "failed") CHECK(t["exit_code"] == 5);  // cannot connect
   check_no_password(stopped.process.out + stopped.process.err, "the fleet's report");
 
-  project.write("targets.txt", good1 + "\n" + unreachable + "\n" + good2 + "\n" + good3 + "\n");
-  FleetRun continued = run_fleet(project, {"--parallel", "1", "--on-error", "continue"});
+  // Drift under --strict: V1 applied, then the column V2 adds made by hand with another type.
+  std::string drifted = fresh_database_url(), locked = fresh_database_url();
+  ScratchDir first;
+  first.write("V1__ok.sql", "CREATE TABLE fleet_ok (id INTEGER PRIMARY KEY);\n");
+  REQUIRE(run_strata(command_args("migrate", drifted, first)).exit_code == 0);
+  Inspector(drifted).connection().session().execute("ALTER TABLE fleet_ok ADD COLUMN note VARCHAR(20)");
+  // A lock held by another session.
+  Inspector holder(locked);
+  auto lock = holder.lock();
+  REQUIRE(lock->try_acquire());
+
+  project.write("targets.txt",
+                good1 + "\n" + unreachable + "\n" + good2 + "\n" + drifted + "\n" + locked + "\n" + good3 + "\n");
+  FleetRun continued =
+      run_fleet(project, {"--parallel", "1", "--on-error", "continue", "--strict", "--lock-timeout", "1"});
+  INFO(continued.process.out << continued.process.err);
   CHECK(continued.process.exit_code == 7);
   auto c = status_by_target(continued);
   CHECK(c[redacted(good1)] == "up_to_date");
   CHECK(c[redacted(unreachable)] == "failed");
   CHECK(c[redacted(good2)] == "applied");
   CHECK(c[redacted(good3)] == "applied");
+  CHECK(c[redacted(drifted)] == "failed");
+  CHECK(c[redacted(locked)] == "failed");
   CHECK(Inspector(good3).has_table("fleet_ok"));
+  for (const auto& t : continued.targets) {
+    std::string id = t["target"].get<std::string>();
+    if (id == redacted(unreachable)) CHECK(t["exit_code"] == 5);  // cannot connect
+    if (id == redacted(drifted)) {
+      CHECK(t["exit_code"] == 3);  // drift is an error under --strict
+      CHECK_THAT(t["error"].get<std::string>(), Catch::Contains("note"));
+    }
+    if (id == redacted(locked)) CHECK(t["exit_code"] == 4);  // the lock not obtained in time
+  }
+  CHECK(continued.summary["failed"] == 3);
+  CHECK(Inspector(locked).ledger().empty());  // the held lock kept the fleet out
+  lock->release();
 }
