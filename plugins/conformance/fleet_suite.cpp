@@ -6,7 +6,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <fstream>
 #include <map>
+#include <thread>
 
 using namespace strata::conformance;
 namespace fs = std::filesystem;
@@ -41,6 +45,14 @@ std::map<std::string, std::string> status_by_target(const FleetRun& run) {
   std::map<std::string, std::string> out;
   for (const auto& t : run.targets) out[t["target"].get<std::string>()] = t["status"].get<std::string>();
   return out;
+}
+
+// Whether the process `pid` (a child not yet waited for) still runs: not ended, not a zombie.
+bool running(pid_t pid) {
+  std::string stat;
+  std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/stat"), stat);
+  auto end = stat.rfind(") ");
+  return end != std::string::npos && end + 2 < stat.size() && stat[end + 2] != 'Z';
 }
 
 std::string redacted(const std::string& url) {
@@ -187,4 +199,91 @@ TEST_CASE(
   CHECK(continued.summary["failed"] == 3);
   CHECK(Inspector(locked).ledger().empty());  // the held lock kept the fleet out
   lock->release();
+}
+
+// [.fleet-scale], where a configuration sets its sizes: STRATA_TEST_FLEET_DATABASES databases
+// of the server (SQLite: files of one directory), STRATA_TEST_FLEET_SCHEMAS schemas of one more
+// database (`?schema=`), and STRATA_TEST_SESSIONS_SQL, a query of the server's sessions of the
+// strata process {pid}, sampled while the fleet runs.
+TEST_CASE(
+    "hundreds of databases and schemas reach the last version at --parallel 4 --per-server 2, never more than 2 "
+    "sessions at once, and a second run finds each up to date without waiting for a lock",
+    "[.fleet-scale]") {
+  int databases = std::stoi(test_setting("STRATA_TEST_FLEET_DATABASES"));
+  std::string schemas_setting = test_setting("STRATA_TEST_FLEET_SCHEMAS");
+  int schemas = schemas_setting.empty() ? 0 : std::stoi(schemas_setting);
+  ScratchDir project;
+  fs::copy(test_setting("STRATA_TEST_EXAMPLE_DIR"), project.path() / "migrations");
+  std::vector<std::string> urls;
+  for (int i = 0; i < databases; ++i) urls.push_back(fresh_database_url());
+  if (schemas > 0) {
+    std::string shared = fresh_database_url();
+    for (int i = 0; i < schemas; ++i)
+      urls.push_back(shared + (shared.find('?') == std::string::npos ? "?" : "&") + "schema=tenant_" +
+                     std::to_string(i));
+  }
+  std::string targets;
+  for (const auto& url : urls) targets += url + "\n";
+  project.write("targets.txt", targets);
+  std::vector<std::string> args{"migrate",
+                                "--fleet",
+                                (project.path() / "targets.txt").string(),
+                                "--dir",
+                                (project.path() / "migrations").string(),
+                                "--json",
+                                "--parallel",
+                                "4",
+                                "--per-server",
+                                "2"};
+  if (schemas > 0) args.push_back("--create-schema");
+
+  Child fleet(strata_command(args));
+  std::string sessions_sql = test_setting("STRATA_TEST_SESSIONS_SQL");
+  std::int64_t most = 0;
+  int samples = 0;
+  if (!sessions_sql.empty()) {
+    Inspector server(test_setting("STRATA_TEST_ADMIN_URL"));
+    std::string sql = sessions_sql;
+    sql.replace(sql.find("{pid}"), 5, std::to_string(fleet.pid()));
+    while (running(fleet.pid())) {
+      most = std::max(most, server.count(sql));
+      ++samples;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ProcessResult first = fleet.wait();
+  FleetLines lines = fleet_lines(first.out);
+  std::string failures;
+  for (const auto& t : lines.targets)
+    if (t["status"] == "failed") failures += t.dump() + "\n";
+  INFO(first.err << failures << (lines.summary.is_null() ? "" : lines.summary.dump()));
+  REQUIRE(first.exit_code == 0);
+  CHECK(lines.targets.size() == urls.size());
+  CHECK(lines.summary["applied"] == urls.size());
+  if (!sessions_sql.empty()) {
+    INFO(samples << " samples");
+    CHECK(samples > 20);
+    CHECK(most >= 1);  // the sampler saw the fleet's sessions
+    CHECK(most <= 2);  // and never more than --per-server
+  }
+  std::size_t migrations = Inspector(urls.front()).ledger().size();
+  CHECK(migrations > 5);
+  for (const auto& url : urls) {
+    INFO(strata::DatabaseUrl::parse(url).redacted());
+    CHECK(Inspector(url).ledger().size() == migrations);
+  }
+
+  // Up to date: no target waits for its lock, even where another session holds it.
+  Inspector first_db(urls.front()), last_db(urls.back());
+  auto held_first = first_db.lock(), held_last = last_db.lock();
+  REQUIRE(held_first->try_acquire());
+  REQUIRE(held_last->try_acquire());
+  args.insert(args.end(), {"--lock-timeout", "0"});
+  ProcessResult second = run_strata(args);
+  FleetLines again = fleet_lines(second.out);
+  INFO(second.err);
+  CHECK(second.exit_code == 0);
+  CHECK(again.summary["up_to_date"] == urls.size());
+  held_first->release();
+  held_last->release();
 }

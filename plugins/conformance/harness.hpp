@@ -10,6 +10,10 @@
 //   STRATA_TEST_PASSWORD   optional: the password in the URLs, which no strata process may print
 //   STRATA_TEST_FILE_DATABASE  optional: a URL template for a database that is one file, "{file}"
 //                          becoming its absolute path (the [.database-file] cases need it)
+//   STRATA_TEST_FLEET_DATABASES, STRATA_TEST_FLEET_SCHEMAS, STRATA_TEST_SESSIONS_SQL  for the
+//                          [.fleet-scale] case: how many databases, and schemas of one more
+//                          database, make its fleet; a count of the server's sessions of the
+//                          strata process {pid} (optional)
 // Every setting of the file is also exported to the environment (unless already set there),
 // so that the strata processes a test starts see the same plugins.
 // A test whose database cannot be reached fails; nothing here skips. Every output of every

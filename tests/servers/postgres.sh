@@ -79,6 +79,9 @@ STRATA_TEST_DATABASE=$base/{name}
 STRATA_TEST_ADMIN_URL=$base/postgres
 STRATA_TEST_CREATE_SQL=CREATE DATABASE "{name}"
 STRATA_TEST_DROP_SQL=DROP DATABASE IF EXISTS "{name}" WITH (FORCE)
+STRATA_TEST_FLEET_DATABASES=20
+STRATA_TEST_FLEET_SCHEMAS=200
+STRATA_TEST_SESSIONS_SQL=SELECT COUNT(*) FROM pg_stat_activity WHERE application_name LIKE 'strata % pid {pid}' OR application_name LIKE 'strata % pid {pid},%'
 STRATA_TEST_CLI=$cli
 STRATA_TEST_EXAMPLE_DIR=$example
 STRATA_TEST_UNREACHABLE_URL=postgres://postgres:$password_in_url@127.0.0.1:1/nothing?connect_timeout=2
