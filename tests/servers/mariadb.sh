@@ -21,12 +21,19 @@ user=$(id -un)
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# stop: also says (exit 1, with the end of the server's log) when the server had died before
+# it: a crash of the server is evidence, never to be removed with its directory unread.
 stop() {
   [ -f "$state/dir" ] || return 0
   local dir pid
   dir=$(cat "$state/dir")
   if [ -f "$dir/mariadbd.pid" ]; then
     pid=$(cat "$dir/mariadbd.pid")
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "mariadb.sh: the server (pid $pid) had ended before it was stopped; the end of its log:" >&2
+      tail -n 80 "$dir/error.log" >&2 || true
+      died=yes
+    fi
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
@@ -52,7 +59,7 @@ serve() {
 }
 
 case $command in
-  stop) stop; exit 0 ;;
+  stop) stop; [ -z "${died:-}" ] || exit 1; exit 0 ;;
   crash)
     dir=$(cat "$state/dir")
     kill -9 "$(cat "$dir/mariadbd.pid")"
