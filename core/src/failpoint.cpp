@@ -4,6 +4,7 @@
 
 #ifdef STRATA_FAILPOINTS
 #include <unistd.h>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -24,8 +25,10 @@ bool wanted(const char* point, int value) {
   ::_exit(137);  // not reached
 }
 
-int statements_run = 0;        // the migrations' statements this process has begun
-bool in_flight_armed = false;  // the one running is to be killed in flight
+// The migrations' statements this process has begun, on any thread (a fleet runs targets on
+// several), and whether the one running on this thread is to be killed in flight.
+std::atomic<int> statements_run = 0;
+thread_local bool in_flight_armed = false;
 
 }  // namespace
 

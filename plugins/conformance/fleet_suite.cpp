@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 using namespace strata::conformance;
@@ -286,4 +288,80 @@ TEST_CASE(
   CHECK(again.summary["up_to_date"] == urls.size());
   held_first->release();
   held_last->release();
+}
+
+TEST_CASE(
+    "a fleet runner killed in a statement of one of its targets: run again, each target converges or is failed with "
+    "the "
+    "statement in doubt and both choices, and after the advice every migration is recorded once",
+    "[.fleet-scale]") {
+  ScratchDir project;
+  project.write("migrations/V1__three.sql",
+                "CREATE TABLE fleet_k1 (id INTEGER);\nCREATE TABLE fleet_k2 (id INTEGER);\nCREATE TABLE fleet_k3 (id "
+                "INTEGER);\n");
+  project.write("migrations/V2__one.sql", "CREATE TABLE fleet_k4 (id INTEGER);\n");
+  std::vector<std::string> urls;
+  std::string targets;
+  for (int i = 0; i < 4; ++i) {
+    urls.push_back(fresh_database_url());
+    targets += urls.back() + "\n";
+  }
+  project.write("targets.txt", targets);
+  std::vector<std::string> args{"migrate",
+                                "--fleet",
+                                (project.path() / "targets.txt").string(),
+                                "--dir",
+                                (project.path() / "migrations").string(),
+                                "--json",
+                                "--parallel",
+                                "2",
+                                "--on-error",
+                                "continue"};
+  bool transactional = Inspector(urls[0]).capabilities().transactional_ddl;
+  // The process is killed after its 5th statement ran, whichever target's it is (two run at
+  // once), before the ledger records it.
+  ProcessResult killed = run_strata(args, {{"STRATA_FAILPOINT=kill-before-record:5"}, {}});
+  REQUIRE(killed.signal == SIGKILL);
+
+  ProcessResult again = run_strata(args);
+  FleetLines lines = fleet_lines(again.out);
+  INFO(again.out << again.err);
+  REQUIRE(lines.targets.size() == urls.size());
+  int in_doubt = 0;
+  for (const auto& t : lines.targets) {
+    if (t["status"] == "failed") {
+      ++in_doubt;
+      CHECK_FALSE(transactional);  // a transactional target rolled back: it converges
+      CHECK(t["exit_code"] == 3);
+      CHECK_THAT(t["error"].get<std::string>(), Catch::Contains("--resume=retry") && Catch::Contains("--resume=skip"));
+    } else {  // up to date: all done before the kill
+      CHECK((t["status"] == "applied" || t["status"] == "up_to_date"));
+    }
+  }
+  CHECK(again.exit_code == (in_doubt ? 7 : 0));
+  if (!transactional) CHECK(in_doubt >= 1);  // the statement the kill left unrecorded, at least
+
+  // The operator follows the advice: the statement in doubt made a table or not (the catalog
+  // says), so --resume=skip or --resume=retry; then each migration is recorded once.
+  for (const auto& url : urls) {
+    Inspector db(url);
+    ScratchDir dir;
+    fs::copy(project.path() / "migrations", dir.path(), fs::copy_options::recursive);
+    for (const auto& row : db.ledger()) {
+      if (row.success || !row.in_doubt) continue;
+      std::string table = "fleet_k" + std::to_string(row.script == "V2__one.sql" ? 4 : row.statements_done + 1);
+      CHECK(run_strata(command_args("migrate", url, dir, {db.has_table(table) ? "--resume=skip" : "--resume=retry"}))
+                .exit_code == 0);
+      CHECK(run_strata(command_args("migrate", url, dir)).exit_code == 0);
+    }
+    auto rows = db.ledger();
+    CHECK(rows.size() == 2);
+    std::set<std::string> scripts;
+    for (const auto& row : rows) {
+      CHECK(row.success);
+      scripts.insert(row.script);
+    }
+    CHECK(scripts.size() == 2);
+    for (const char* table : {"fleet_k1", "fleet_k2", "fleet_k3", "fleet_k4"}) CHECK(db.has_table(table));
+  }
 }
