@@ -150,8 +150,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "--retry-failed runs only the targets an earlier report shows failed, after their fix; fleet flags without "
-    "--fleet are refused") {
+    "a fleet run with --retry-failed runs only the targets an earlier report shows failed, after their fix, and fleet "
+    "flags without --fleet are refused") {
   ScratchDir project;
   project.write("migrations/V1__a.sql", "CREATE TABLE a (id INTEGER);\n");
   tenants(project, 5);
