@@ -26,7 +26,8 @@ struct FleetRun {
   ProcessResult process;
 };
 
-FleetRun run_fleet(const ScratchDir& project, const std::vector<std::string>& flags) {
+// `strata migrate --fleet` with the project's targets.txt and migrations, --json, and `flags`.
+std::vector<std::string> fleet_args(const ScratchDir& project, const std::vector<std::string>& flags) {
   std::vector<std::string> args{"migrate",
                                 "--fleet",
                                 (project.path() / "targets.txt").string(),
@@ -34,6 +35,11 @@ FleetRun run_fleet(const ScratchDir& project, const std::vector<std::string>& fl
                                 (project.path() / "migrations").string(),
                                 "--json"};
   args.insert(args.end(), flags.begin(), flags.end());
+  return args;
+}
+
+FleetRun run_fleet(const ScratchDir& project, const std::vector<std::string>& flags) {
+  std::vector<std::string> args = fleet_args(project, flags);
   FleetRun run;
   run.process = run_strata(args);
   INFO(run.process.out);
@@ -227,16 +233,7 @@ TEST_CASE(
   std::string targets;
   for (const auto& url : urls) targets += url + "\n";
   project.write("targets.txt", targets);
-  std::vector<std::string> args{"migrate",
-                                "--fleet",
-                                (project.path() / "targets.txt").string(),
-                                "--dir",
-                                (project.path() / "migrations").string(),
-                                "--json",
-                                "--parallel",
-                                "4",
-                                "--per-server",
-                                "2"};
+  std::vector<std::string> args = fleet_args(project, {"--parallel", "4", "--per-server", "2"});
   if (schemas > 0) args.push_back("--create-schema");
 
   Child fleet(strata_command(args));
@@ -307,16 +304,7 @@ TEST_CASE(
     targets += urls.back() + "\n";
   }
   project.write("targets.txt", targets);
-  std::vector<std::string> args{"migrate",
-                                "--fleet",
-                                (project.path() / "targets.txt").string(),
-                                "--dir",
-                                (project.path() / "migrations").string(),
-                                "--json",
-                                "--parallel",
-                                "2",
-                                "--on-error",
-                                "continue"};
+  std::vector<std::string> args = fleet_args(project, {"--parallel", "2", "--on-error", "continue"});
   bool transactional = Inspector(urls[0]).capabilities().transactional_ddl;
   // The process is killed after its 5th statement ran, whichever target's it is (two run at
   // once), before the ledger records it.
