@@ -478,12 +478,14 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     row.installed_rank = script.resumes->installed_rank;
     row.installed_on = script.resumes->installed_on;
   }
-  // A statement that runs in a transaction of its own with the row is in doubt until the row
-  // says it ran; a kill undoes it with the transaction, so the next run knows it did not run.
+  // The row holds the next statement in doubt from the record before it to the record after it,
+  // so a stop anywhere in between is never read as a failure. A statement in a transaction of its
+  // own commits with the record after it: a kill undoes both, and the next run knows (from the
+  // statement, see runs_in_own_transaction) that it did not run.
   auto alone = [&](std::size_t i) { return i < script.own_transaction.size() && script.own_transaction[i]; };
   row.success = false;
   row.statements_done = script.first_statement;
-  row.in_doubt = alone(static_cast<std::size_t>(script.first_statement));
+  row.in_doubt = static_cast<std::size_t>(script.first_statement) < script.statements.size();
   row.progress_checksum = statements_checksum(script.statements, static_cast<std::size_t>(script.first_statement));
   recording(script.migration, [&] {
     if (script.resumes)
@@ -494,13 +496,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
   AroundTransaction around(connection_, std::span(&script, 1));
 
   for (std::size_t i = static_cast<std::size_t>(script.first_statement); i < script.statements.size(); ++i) {
-    // A statement in a transaction of its own commits with its progress: a kill leaves neither.
-    // One that runs alone is marked in doubt while it runs.
     bool own = alone(i);
-    if (!own) {
-      row.in_doubt = true;
-      ledger_.update(row);
-    }
     Transaction transaction(connection_.session(), own);
     auto failed = [&] {
       transaction.rollback();
@@ -532,11 +528,20 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
       }
     }
     failpoint("exit-after-statement", static_cast<int>(i) + 1);
+    bool last = i + 1 == script.statements.size();
     row.statements_done = static_cast<int>(i) + 1;
-    row.in_doubt = alone(i + 1);  // a kill in the next one's own transaction leaves this row
+    row.in_doubt = !last;
     row.progress_checksum = statements_checksum(script.statements, i + 1);
+    // With nothing to check after it, the last statement's record is the migration's: no stop
+    // can fall between the two and leave a row that says a finished migration failed.
+    row.success = last && script.frame.checks.empty();
+    row.execution_ms = since(start).count();
     ledger_.update(row);
     transaction.commit();
+  }
+  if (row.success) {
+    if (may_change_session(script)) restore_session(script.migration);
+    return announce_end(script, status, since(start));
   }
   try {
     check(script, check_hint(script.migration));
