@@ -538,6 +538,7 @@ AppliedMigration Executor::run_with_progress(const PreparedScript& script) {
     row.execution_ms = since(start).count();
     ledger_.update(row);
     transaction.commit();
+    statement_recorded();
   }
   if (row.success) {
     if (may_change_session(script)) restore_session(script.migration);

@@ -91,4 +91,9 @@ class StatementFailpoints {
   [[maybe_unused]] int number_ = 0;
 };
 
+// Builds with STRATA_FAILPOINTS only: "kill-after-record:N", a SIGKILL once the record of the
+// last statement this thread began, statement N, is committed (a migration run statement by
+// statement records each; elsewhere the point is never reached).
+void statement_recorded();
+
 }  // namespace strata::detail

@@ -29,6 +29,7 @@ bool wanted(const char* point, int value) {
 // several), and whether the one running on this thread is to be killed in flight.
 std::atomic<int> statements_run = 0;
 thread_local bool in_flight_armed = false;
+thread_local int last_begun = 0;
 
 }  // namespace
 
@@ -47,6 +48,7 @@ void failpoint(const char* point, int value) {
 }
 
 StatementFailpoints::StatementFailpoints() : number_(++statements_run) {
+  last_begun = number_;
   in_flight_armed = wanted("kill-in-flight", number_);
 }
 
@@ -57,6 +59,10 @@ StatementFailpoints::~StatementFailpoints() {
 void StatementFailpoints::ran() {
   in_flight_armed = false;
   if (wanted("kill-before-record", number_)) kill_self();
+}
+
+void statement_recorded() {
+  if (wanted("kill-after-record", last_begun)) kill_self();
 }
 
 }  // namespace detail
@@ -73,6 +79,7 @@ void failpoint(const char*, int) {}
 StatementFailpoints::StatementFailpoints() = default;
 StatementFailpoints::~StatementFailpoints() = default;
 void StatementFailpoints::ran() {}
+void statement_recorded() {}
 }  // namespace detail
 
 #endif

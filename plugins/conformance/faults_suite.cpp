@@ -9,6 +9,8 @@
 //   driver that cannot stop there (MySQL's Connector/C++ sends and reads in one call) runs on:
 //   the run ends without a kill, and no kill is counted as tried.
 // - kill-before-record:k, its result read and nothing recording it yet.
+// - kill-after-record:k, its record committed, the next statement not begun (where DDL is not
+//   transactional: there each statement is recorded as it runs).
 //
 // What the guide tells the user: run `strata migrate` again. Where DDL is not transactional a SQL
 // statement left in doubt is refused (exit 3) with both choices; the test then plays the
@@ -33,6 +35,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <vector>
 
 namespace strata::conformance {
 namespace {
@@ -191,7 +194,9 @@ void kill_at_every_statement(const std::string& project, void (*write)(const Scr
   // SQLite; none on a driver without one): its run goes on to the end, which must be a clean
   // run's too.
   int past_last = 0;
-  for (std::string point : {"kill-before-record", "kill-in-flight"}) {
+  std::vector<std::string> points{"kill-before-record", "kill-in-flight"};
+  if (!transactional_ddl) points.push_back("kill-after-record");
+  for (const std::string& point : points) {
     int tried = 0, survived = 0, not_reached = 0, choices = 0;
     for (int k = 1; past_last == 0 || k < past_last; k += step) {
       std::string url = fresh_database_url();
