@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <random>
+#include <thread>
 
 #include <unistd.h>
 
@@ -56,19 +57,35 @@ bool lost_race(const Error& e) {
   return e.sqlstate().rfind("40", 0) == 0 || e.server_code() == 1213;
 }
 
+// A read of the lock table, read again when it lost such a race: on a Galera node, another
+// node's CREATE TABLE IF NOT EXISTS of the table aborts a read of it that runs at that moment.
+template <class Read>
+auto read_again_if_lost(Read read) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return read();
+    } catch (const Error& e) {
+      if (!lost_race(e) || attempt == 5) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+  }
+}
+
 }  // namespace
 
 bool lease_recorded(Connection& connection, const std::string& ledger_table) {
-  std::string table = ledger_lock_table(ledger_table);
-  if (!connection.catalog().table_exists(table)) return false;
-  const Dialect& d = connection.dialect();
-  Value key{ledger_table};
-  return !connection.session()
-              .query("SELECT " + d.quote_identifier("lock_kind") + " FROM " + qualified_table(connection, table) +
-                         " WHERE " + d.quote_identifier("ledger_table") + " = " + d.placeholder(1) + " AND " +
-                         d.quote_identifier("lock_kind") + " = 'lease'",
-                     std::span(&key, 1))
-              .empty();
+  return read_again_if_lost([&] {
+    std::string table = ledger_lock_table(ledger_table);
+    if (!connection.catalog().table_exists(table)) return false;
+    const Dialect& d = connection.dialect();
+    Value key{ledger_table};
+    return !connection.session()
+                .query("SELECT " + d.quote_identifier("lock_kind") + " FROM " + qualified_table(connection, table) +
+                           " WHERE " + d.quote_identifier("ledger_table") + " = " + d.placeholder(1) + " AND " +
+                           d.quote_identifier("lock_kind") + " = 'lease'",
+                       std::span(&key, 1))
+                .empty();
+  });
 }
 
 LeaseLock::LeaseLock(Connection& main, std::shared_ptr<Connection> own, std::shared_ptr<MigrationLock> server,
@@ -302,16 +319,16 @@ std::string LeaseLock::holder() {
   const Dialect& d = link().dialect();
   auto q = [&](const char* name) { return d.quote_identifier(name); };
   Value key{settings_.ledger_table};
-  std::vector<Row> rows;
-  // Waiting for the server's lock on a database no lease was ever taken on: no table to read.
-  bool no_table = !row_ensured_ && !link().catalog().table_exists(ledger_lock_table(settings_.ledger_table));
-  if (!no_table) {
+  std::vector<Row> rows = read_again_if_lost([&] {
+    // Waiting for the server's lock on a database no lease was ever taken on: no table to read.
+    if (!row_ensured_ && !link().catalog().table_exists(ledger_lock_table(settings_.ledger_table)))
+      return std::vector<Row>{};
     std::unique_lock lock(mutex_);
-    rows = link().session().query("SELECT " + q("holder") + ", " + q("expires_ms") + " - " + clock_ + ", " + clock_ +
+    return link().session().query("SELECT " + q("holder") + ", " + q("expires_ms") + " - " + clock_ + ", " + clock_ +
                                       " - " + q("heartbeat_ms") + " FROM " + table() + " WHERE " + q("ledger_table") +
                                       " = " + d.placeholder(1),
                                   std::span(&key, 1));
-  }
+  });
   if (!rows.empty() && !text(rows[0].at(0)).empty()) {
     std::int64_t left = integer(rows[0].at(1), table());
     if (left > 0)
