@@ -1,11 +1,10 @@
 #include "fleet.hpp"
 
 #include <unistd.h>
-#include <charconv>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <optional>
+#include <string_view>
+#include <utility>
 
 namespace strata::cli {
 
@@ -14,54 +13,18 @@ std::atomic<bool> fleet_running = false;
 
 namespace {
 
-std::optional<int> whole(std::string_view text) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
 FleetOptions fleet_options(const FleetFlags& flags) {
   FleetOptions o;
-  if (flags.parallel < 1) throw Error(ErrorKind::usage, "--parallel takes a number of targets at once, 1 or more");
-  if (flags.per_server < 0) throw Error(ErrorKind::usage, "--per-server takes a number, 1 or more (0: no bound)");
-  if (flags.canary < 0) throw Error(ErrorKind::usage, "--canary takes a number of targets, 0 or more");
-  o.parallel = flags.parallel;
-  o.per_server = flags.per_server;
-  o.canary = flags.canary;
-  o.canary_label = flags.canary_label;
-  o.canaries_only = flags.canaries_only;
-  if (o.canaries_only && o.canary == 0 && o.canary_label.empty())
-    throw Error(ErrorKind::usage, "--canaries-only needs --canary N or --canary-label key=value");
-  if (flags.on_error == "stop") {
-    o.on_error = OnError::stop;
-  } else if (flags.on_error == "continue") {
-    o.on_error = OnError::go_on;
-  } else if (flags.on_error.starts_with("stop-after=") && whole(flags.on_error.substr(11)).value_or(0) > 0) {
-    o.on_error = OnError::stop_after;
-    o.stop_after = *whole(flags.on_error.substr(11));
-  } else {
-    throw Error(ErrorKind::usage, "--on-error '" + flags.on_error + "': stop, continue or stop-after=K (K failures)");
-  }
-  if (!flags.shard.empty()) {
-    auto slash = flags.shard.find('/');
-    std::optional<int> index, count;
-    if (slash == std::string::npos) {  // N, and the index Kubernetes gives an Indexed Job's pod
-      count = whole(flags.shard);
-      const char* k = std::getenv("JOB_COMPLETION_INDEX");
-      if (!k) throw Error(ErrorKind::usage, "--shard " + flags.shard + ": JOB_COMPLETION_INDEX is not set; give K/N");
-      index = whole(k);
-    } else {
-      index = whole(flags.shard.substr(0, slash));
-      count = whole(flags.shard.substr(slash + 1));
-    }
-    if (!index || !count || *count < 1 || *index < 0 || *index >= *count)
-      throw Error(ErrorKind::usage,
-                  "--shard '" + flags.shard +
-                      "': K/N, with N shards and K from 0 to N - 1 (or N, with K from JOB_COMPLETION_INDEX)");
-    o.shard_index = *index;
-    o.shard_count = *count;
-  }
+  for (auto [name, value] : {std::pair<const char*, std::string>{"parallel", std::to_string(flags.parallel)},
+                             {"per-server", std::to_string(flags.per_server)},
+                             {"canary", std::to_string(flags.canary)},
+                             {"canary-label", flags.canary_label},
+                             {"canaries-only", flags.canaries_only ? "true" : "false"},
+                             {"on-error", flags.on_error},
+                             {"shard", flags.shard},
+                             {"skip-done", flags.skip_done},
+                             {"retry-failed", flags.retry_failed}})
+    if (!value.empty()) set_fleet_option(o, name, value);  // "": not given
   o.stop = &fleet_stop;
   return o;
 }
@@ -130,8 +93,6 @@ int run_fleet(const FleetFlags& flags, const Options& options, bool json) {
   // the process: one that comes while the targets are read leaves every target not attempted.
   fleet_running = true;
   std::vector<FleetTarget> targets = read_fleet_targets(flags.file, options);
-  fleet.skip_done = flags.skip_done;
-  fleet.retry_failed = flags.retry_failed;
   std::ofstream report;
   if (!flags.report.empty()) {
     report.open(flags.report, std::ios::trunc);

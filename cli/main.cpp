@@ -353,10 +353,6 @@ int main(int argc, char** argv) {
           throw Error(ErrorKind::usage, std::string(flag) + " is a flag of migrate --fleet: give the targets file");
     if (migrate->parsed() && !f.fleet.file.empty()) {
       strata::Options o = cmd.options(settings);
-      if (o.dry_run || o.resume != strata::Resume::none)
-        throw Error(ErrorKind::usage,
-                    "--fleet takes neither --dry-run nor --resume: a target left failed or in doubt is resumed on its "
-                    "own, as its report line advises");
       o.on_event = {};
       return strata::cli::run_fleet(f.fleet, o, f.json);
     }

@@ -2,6 +2,7 @@
 // for the commands, the JSON documents for what comes back. No C++ exception leaves a function
 // here; no state is shared between option objects.
 #include <strata/strata.h>
+#include <strata/fleet.hpp>
 #include <strata/generate.hpp>
 #include <strata/json.hpp>
 #include <strata/settings.hpp>
@@ -11,6 +12,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <new>
 #include <string>
 
@@ -24,6 +26,10 @@ struct strata_options {
   bool check = false;
   strata::DiffRequest diff;  // diff, generate: from, rename, no-renames, allow
   strata::LintRequest lint;  // lint: file, latest
+  // migrate with "fleet": the targets file, where the report goes, the fleet's options, and the
+  // first fleet option set (refused without a targets file).
+  std::string fleet_file, fleet_report, fleet_option;
+  strata::FleetOptions fleet;
   std::string error;
   strata_event_callback events = nullptr;
   void* payload = nullptr;
@@ -124,9 +130,52 @@ void set_command_option(strata_options& o, std::string_view key, const char* val
     o.description = value;
   } else if (key == "check") {
     o.check = yes_no("check");
+  } else if (key == "fleet") {
+    o.fleet_file = value;
+  } else if (key == "report") {
+    o.fleet_report = value;
+    if (o.fleet_option.empty()) o.fleet_option = "report";
+  } else if (strata::set_fleet_option(o.fleet, key, value)) {
+    if (o.fleet_option.empty()) o.fleet_option = key;
   } else {
     o.settings.set(key, value);
   }
+}
+
+// migrate with "fleet": every target's line as an event of type "target" as it ends (its
+// "target" member the report's line), the report file written as the command line's --report,
+// and the document {"targets": [line, ...], "summary": {...}}.
+std::string run_fleet(const strata_options& o, strata::Options options, int& code) {
+  if (o.fleet_file.empty())
+    throw Error(ErrorKind::usage, o.fleet_option + " is an option of a fleet: set fleet to the targets file");
+  options.on_event = {};
+  std::vector<strata::FleetTarget> targets = strata::read_fleet_targets(o.fleet_file, options);
+  std::ofstream report;
+  if (!o.fleet_report.empty()) {
+    report.open(o.fleet_report, std::ios::trunc);
+    if (!report) throw Error(ErrorKind::usage, "cannot write the fleet report " + o.fleet_report);
+  }
+  nlohmann::ordered_json lines = nlohmann::ordered_json::array();  // in the lines' order
+  strata::FleetReport done = strata::migrate_fleet(options, targets, o.fleet, [&](const strata::TargetResult& r) {
+    std::string line = strata::to_json_line(r);
+    if (report.is_open()) report << line << '\n' << std::flush;
+    lines.push_back(nlohmann::ordered_json::parse(line));
+    if (o.events) {
+      nlohmann::ordered_json event{{"type", "target"},
+                                   {"message", r.target + ": " + strata::to_string(r.state)},
+                                   {"elapsed_ms", r.elapsed.count()},
+                                   {"migration", nullptr},
+                                   {"target", lines.back()}};
+      std::string doc = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      o.events(doc.c_str(), o.payload);
+    }
+  });
+  std::string summary = strata::to_json_line(done);
+  if (report.is_open()) report << summary << '\n' << std::flush;
+  code = done.exit_code();
+  nlohmann::ordered_json document = nlohmann::ordered_json::parse(summary);
+  document["targets"] = std::move(lines);
+  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string run(const strata_options& o, std::string_view command, int& code) {
@@ -158,6 +207,12 @@ std::string run(const strata_options& o, std::string_view command, int& code) {
     strata::LintReport report = strata::lint(request, options);
     if (report.refused()) code = strata::exit_code(ErrorKind::validation);
     return strata::to_json(report);
+  }
+  if (!o.fleet_file.empty() || !o.fleet_option.empty()) {
+    if (command != "migrate")
+      throw Error(ErrorKind::usage, std::string(o.fleet_file.empty() ? o.fleet_option : "fleet") +
+                                        " is an option of migrate, not of " + std::string(command));
+    return run_fleet(o, std::move(options), code);
   }
   strata::Listing listing = strata::listing_for(command, options);
   strata::Engine engine(std::move(options));

@@ -11,6 +11,7 @@
 
 #include <glob.h>
 #include <algorithm>
+#include <charconv>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -245,6 +246,71 @@ std::vector<FleetTarget> read_fleet_targets(const std::filesystem::path& file, c
   return targets;
 }
 
+bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::string& value) {
+  std::string key(name);
+  std::replace(key.begin(), key.end(), '_', '-');
+  auto whole = [](std::string_view text) -> std::optional<int> {
+    int number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return number;
+  };
+  auto at_least = [&](int least, const char* what) {
+    std::optional<int> n = whole(value);
+    if (!n || *n < least) throw Error(ErrorKind::usage, "--" + key + " takes " + what + ", not '" + value + "'");
+    return *n;
+  };
+  if (key == "parallel") {
+    fleet.parallel = at_least(1, "a number of targets at once, 1 or more");
+  } else if (key == "per-server") {
+    fleet.per_server = at_least(0, "a number, 1 or more (0: no bound)");
+  } else if (key == "canary") {
+    fleet.canary = at_least(0, "a number of targets, 0 or more");
+  } else if (key == "canary-label") {
+    fleet.canary_label = value;
+  } else if (key == "canaries-only") {
+    if (value != "true" && value != "false" && value != "1" && value != "0")
+      throw Error(ErrorKind::usage, "--canaries-only takes true or false, not '" + value + "'");
+    fleet.canaries_only = value == "true" || value == "1";
+  } else if (key == "on-error") {
+    if (value == "stop") {
+      fleet.on_error = OnError::stop;
+    } else if (value == "continue") {
+      fleet.on_error = OnError::go_on;
+    } else if (value.starts_with("stop-after=") && whole(value.substr(11)).value_or(0) > 0) {
+      fleet.on_error = OnError::stop_after;
+      fleet.stop_after = *whole(value.substr(11));
+    } else {
+      throw Error(ErrorKind::usage, "--on-error '" + value + "': stop, continue or stop-after=K (K failures)");
+    }
+  } else if (key == "shard") {
+    auto slash = value.find('/');
+    std::optional<int> index, count;
+    if (slash == std::string::npos) {  // N, and the index Kubernetes gives an Indexed Job's pod
+      count = whole(value);
+      const char* k = std::getenv("JOB_COMPLETION_INDEX");
+      if (!k) throw Error(ErrorKind::usage, "--shard " + value + ": JOB_COMPLETION_INDEX is not set; give K/N");
+      index = whole(k);
+    } else {
+      index = whole(std::string_view(value).substr(0, slash));
+      count = whole(std::string_view(value).substr(slash + 1));
+    }
+    if (!index || !count || *count < 1 || *index < 0 || *index >= *count)
+      throw Error(
+          ErrorKind::usage,
+          "--shard '" + value + "': K/N, with N shards and K from 0 to N - 1 (or N, with K from JOB_COMPLETION_INDEX)");
+    fleet.shard_index = *index;
+    fleet.shard_count = *count;
+  } else if (key == "skip-done") {
+    fleet.skip_done = value;
+  } else if (key == "retry-failed") {
+    fleet.retry_failed = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 int shard_of(const std::string& id, int count) {
   if (count <= 0) return 0;
   std::string hash = sha256_hex(id);
@@ -254,6 +320,12 @@ int shard_of(const std::string& id, int count) {
 
 FleetReport migrate_fleet(const Options& options, std::span<const FleetTarget> targets, const FleetOptions& fleet,
                           const std::function<void(const TargetResult&)>& on_result) {
+  if (options.dry_run || options.resume != Resume::none)
+    throw Error(ErrorKind::usage,
+                "--fleet takes neither --dry-run nor --resume: a target left failed or in doubt is resumed on its own, "
+                "as its report line advises");
+  if (fleet.canaries_only && fleet.canary == 0 && fleet.canary_label.empty())
+    throw Error(ErrorKind::usage, "--canaries-only needs --canary N or --canary-label key=value");
   auto start = std::chrono::steady_clock::now();
   Options base = options;
   base.on_event = {};

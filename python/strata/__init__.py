@@ -29,9 +29,10 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional
 
 __all__ = [
-    "migrate", "status", "validate", "rollback", "baseline", "repair", "schema", "diff", "generate", "lint", "drift", "autogenerate",
+    "migrate", "migrate_fleet", "status", "validate", "rollback", "baseline", "repair", "schema", "diff", "generate",
+    "lint", "drift", "autogenerate",
     "Report", "StrataError", "MigrationFailed", "UsageError", "ValidationFailed", "LockTimeout",
-    "ConnectionFailed", "InternalError",
+    "ConnectionFailed", "FleetIncomplete", "InternalError",
 ]
 
 C_ABI_VERSION = 1
@@ -42,6 +43,11 @@ def _refusal(document: Dict[str, Any]) -> str:
     lines = [f"{f.get('file')}:{f.get('line')}: {f.get('code')}: {f.get('message')}"
              for f in document.get("findings", []) if f.get("severity") == "error" and not f.get("allowed")]
     lines += [f"drift: {d}" for d in document.get("differences", [])]
+    summary = document.get("summary")
+    if summary:
+        lines.append(f"the fleet is incomplete: {summary.get('failed')} failed, "
+                     f"{summary.get('not_attempted')} not attempted")
+        lines += [f"{t.get('target')}: {t.get('error')}" for t in document.get("targets", []) if t.get("error")]
     return "\n".join(lines) or "strata failed"
 
 
@@ -90,13 +96,20 @@ class ConnectionFailed(StrataError):
     exit_code = 5
 
 
+class FleetIncomplete(StrataError):
+    """Exit code 7: a target of a fleet failed or was not attempted; ``document`` holds the
+    summary and every target's line, as :func:`migrate_fleet` returns them."""
+    exit_code = 7
+
+
 class InternalError(StrataError):
     """Exit code 70: a bug of strata's or of a driver's."""
     exit_code = 70
 
 
 _ERRORS = {cls.exit_code: cls for cls in
-           (MigrationFailed, UsageError, ValidationFailed, LockTimeout, ConnectionFailed, InternalError)}
+           (MigrationFailed, UsageError, ValidationFailed, LockTimeout, ConnectionFailed, FleetIncomplete,
+            InternalError)}
 
 
 class Report:
@@ -254,6 +267,21 @@ def migrate(url: Optional[str] = None, dir: Optional[str] = None, *,
     ``dry_run``, ``strict``, ...). Raises MigrationFailed, ValidationFailed, LockTimeout,
     ConnectionFailed or UsageError; returns the report of what was applied."""
     return _run("migrate", dict(url=url, dir=dir, **options), on_event)
+
+
+def migrate_fleet(targets: str, dir: Optional[str] = None, *,
+                  on_event: Optional[Callable[[Dict[str, Any]], None]] = None, **options: Any) -> Report:
+    """Migrates every database of the targets file ``targets`` alike, as ``strata migrate
+    --fleet`` does (user guide, "Fleets"): the migrations read and checked once, each target an
+    ordinary run with its own lock and ledger.
+
+    Keyword options are the fleet's (``parallel``, ``per_server``, ``canary``, ``canary_label``,
+    ``canaries_only``, ``on_error``, ``shard``, ``skip_done``, ``retry_failed``, ``report``: a
+    JSON Lines file) and strata's settings. Each target's line reaches ``on_event`` as it ends,
+    as an event of type "target" (from the fleet's threads, one at a time). Returns the report:
+    ``summary`` and ``targets``, a dict per target. Raises FleetIncomplete when a target failed or
+    was not attempted, UsageError or ValidationFailed before any target is touched."""
+    return _run("migrate", dict(fleet=targets, dir=dir, **options), on_event)
 
 
 def status(url: Optional[str] = None, dir: Optional[str] = None, *, check: bool = False,

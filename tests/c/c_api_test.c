@@ -30,6 +30,19 @@ static void on_event(const char* event_json, void* payload) {
   snprintf(seen->last_type, sizeof seen->last_type, "%.40s", event_json);
 }
 
+static void on_target(const char* event_json, void* payload) {
+  if (strstr(event_json, "\"type\":\"target\"") && strstr(event_json, "\"target\":{")) ++*(int*)payload;
+}
+
+static int lines_in(const char* path) {
+  FILE* f = fopen(path, "r");
+  int lines = 0, c;
+  if (!f) return -1;
+  while ((c = fgetc(f)) != EOF) lines += c == '\n';
+  fclose(f);
+  return lines;
+}
+
 static void write_file(const char* path, const char* text) {
   FILE* f = fopen(path, "w");
   if (!f) {
@@ -160,6 +173,61 @@ int main(void) {
   CHECK(json && strstr(json, "V4__add_note.yaml"));
   strata_free(json);
   strata_options_free(diff);
+
+  /* A fleet: three SQLite files by @glob and a canary by its label, migrated by "migrate" with
+   * "fleet"; each target's line as an event as it ends, the report file, the summary's counts. */
+  char fleet_dir[600], targets[700], report[700];
+  snprintf(fleet_dir, sizeof fleet_dir, "%s/fleet", dir);
+  snprintf(file, sizeof file, "mkdir -p %s/migrations", fleet_dir);
+  if (system(file) != 0) return 2;
+  snprintf(file, sizeof file, "%s/migrations/V1__tenants.sql", fleet_dir);
+  write_file(file, "CREATE TABLE tenant_settings (id INTEGER PRIMARY KEY);\n");
+  for (int i = 1; i <= 3; ++i) {
+    snprintf(file, sizeof file, "%s/tenant%d.db", fleet_dir, i);
+    write_file(file, "");
+  }
+  snprintf(targets, sizeof targets, "%s/targets.txt", fleet_dir);
+  snprintf(report, sizeof report, "%s/report.jsonl", fleet_dir);
+  char lines[2000];
+  snprintf(lines, sizeof lines, "sqlite:%s/canary.db wave=canary\n@glob sqlite:%s/tenant*.db\n", fleet_dir, fleet_dir);
+  write_file(targets, lines);
+  strata_options* fleet = NULL;
+  CHECK(strata_options_new(&fleet) == 0);
+  snprintf(file, sizeof file, "%s/migrations", fleet_dir);
+  CHECK(strata_options_set(fleet, "dir", file) == 0);
+  CHECK(strata_options_set(fleet, "parallel", "0") == 2);
+  CHECK(strstr(strata_options_error(fleet), "--parallel takes") != NULL);
+  CHECK(strata_options_set(fleet, "on-error", "sometimes") == 2);
+  CHECK(strata_options_set(fleet, "parallel", "2") == 0);
+  CHECK(strata_run(fleet, "migrate", &json) == 2); /* a fleet option without the targets file */
+  CHECK(json && strstr(json, "parallel is an option of a fleet: set fleet to the targets file"));
+  strata_free(json);
+  CHECK(strata_options_set(fleet, "fleet", targets) == 0);
+  CHECK(strata_run(fleet, "status", &json) == 2);
+  CHECK(json && strstr(json, "fleet is an option of migrate, not of status"));
+  strata_free(json);
+  CHECK(strata_options_set(fleet, "canary-label", "wave=canary") == 0);
+  CHECK(strata_options_set(fleet, "on_error", "continue") == 0);
+  CHECK(strata_options_set(fleet, "report", report) == 0);
+  int ended = 0;
+  CHECK(strata_options_set_events(fleet, on_target, &ended) == 0);
+  CHECK(strata_run(fleet, "migrate", &json) == 0);
+  CHECK(json && strstr(json, "\"summary\":{") && strstr(json, "\"applied\":4,") && strstr(json, "\"targets\":["));
+  CHECK(json && strstr(json, "\"canary\":true") && strstr(json, "tenant3.db"));
+  strata_free(json);
+  CHECK(ended == 4);
+  CHECK(lines_in(report) == 5); /* a line per target, and the summary */
+  CHECK(strata_run(fleet, "migrate", &json) == 0);
+  CHECK(json && strstr(json, "\"up_to_date\":4,"));
+  strata_free(json);
+  /* A target that cannot be opened: the others are up to date, the fleet is incomplete (exit 7). */
+  snprintf(lines, sizeof lines, "sqlite:%s/canary.db wave=canary\n@glob sqlite:%s/tenant*.db\nsqlite:%s/no/such.db\n",
+           fleet_dir, fleet_dir, fleet_dir);
+  write_file(targets, lines);
+  CHECK(strata_run(fleet, "migrate", &json) == 7);
+  CHECK(json && strstr(json, "\"failed\":1,") && strstr(json, "\"up_to_date\":4,") && strstr(json, "\"exit_code\":7"));
+  strata_free(json);
+  strata_options_free(fleet);
   strata_options_free(NULL);
   strata_free(NULL);
 

@@ -178,3 +178,33 @@ def test_lint_asks_the_data_and_drift_names_a_change_made_by_hand(tmp_path):
         strata.drift(url=url, dir=str(migrations))
     assert drifted.value.document["differences"] == ["add_column runs.hotfix"]
     assert "drift: add_column runs.hotfix" in str(drifted.value)
+
+
+def test_a_fleet_of_files_is_migrated_alike_and_an_unreachable_one_makes_it_incomplete(tmp_path):
+    tenants = tmp_path / "tenants"
+    tenants.mkdir()
+    for i in range(3):
+        (tenants / f"t{i}.db").touch()
+    targets = tmp_path / "targets.txt"
+    targets.write_text(f"@glob sqlite:{tenants}/t*.db\n")
+    ended = []
+    report = strata.migrate_fleet(str(targets), dir=str(EXAMPLE), parallel=2,
+                                  on_event=lambda e: ended.append(e["target"]["status"]))
+    assert report.summary["applied"] == 3 and report.summary["exit_code"] == 0
+    assert sorted(t["target"] for t in report.targets) == [f"sqlite:{tenants}/t{i}.db" for i in range(3)]
+    assert ended == ["applied"] * 3
+    for i in range(3):
+        tables = {r[0] for r in sqlite3.connect(tenants / f"t{i}.db").execute("SELECT name FROM sqlite_master")}
+        assert "runbook_executions" in tables
+
+    targets.write_text(f"@glob sqlite:{tenants}/t*.db\nsqlite:{tmp_path}/no/such.db\n")
+    with pytest.raises(strata.FleetIncomplete) as incomplete:
+        strata.migrate_fleet(str(targets), dir=str(EXAMPLE), on_error="continue")
+    summary = incomplete.value.document["summary"]
+    assert (summary["up_to_date"], summary["failed"], summary["exit_code"]) == (3, 1, 7)
+    assert "the fleet is incomplete: 1 failed, 0 not attempted" in str(incomplete.value)
+    assert "no/such.db" in str(incomplete.value)
+
+    with pytest.raises(strata.UsageError) as refused:
+        strata.migrate_fleet(str(targets), dir=str(EXAMPLE), parallel=0)
+    assert "--parallel takes" in str(refused.value)

@@ -23,6 +23,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -76,6 +77,14 @@ struct FleetOptions {
   std::function<void(std::size_t)> on_plan;
 };
 
+// Sets one option of `fleet` by the name `migrate --fleet` gives it on the command line, without
+// its dashes ("-" and "_" alike), from its text: "parallel" (1 or more), "per-server" (0: no
+// bound), "canary" (0 or more), "canary-label" (key=value; a key alone: any value), "canaries-only" (true, false, 1,
+// 0), "on-error" (stop, continue, stop-after=K), "shard" (K/N; N alone takes K from JOB_COMPLETION_INDEX, as a
+// Kubernetes Indexed Job sets it), "skip-done" and "retry-failed" (a report's path). Returns false, changing nothing,
+// for a name that is none of these; throws Error(usage) naming the option for a value it does not take.
+STRATA_API bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::string& value);
+
 enum class TargetState { applied, up_to_date, failed, not_attempted, skipped };
 STRATA_API const char* to_string(TargetState state);  // "applied", "up_to_date", ...
 
@@ -102,7 +111,9 @@ struct FleetReport {
 };
 
 // Migrates every target of `targets` (see FleetOptions) with `options` (its url is ignored).
-// Throws Error(validation) when the migrations cannot be read, before any target is touched.
+// Throws Error(validation) when the migrations cannot be read, and Error(usage) for options a
+// fleet does not take (dry_run, resume: a target's failure is resumed on that target alone),
+// before any target is touched.
 // `on_result` is called once per target, canaries first, as each ends (targets never started
 // as not_attempted, at the end), on one thread at a time; nothing is kept per target, so memory
 // does not grow with the fleet. Thread-safe for the caller: it runs its own threads and joins

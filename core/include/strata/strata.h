@@ -23,13 +23,22 @@
  * (generate and lint; each call adds one lint code), "file" (lint; each call adds one migration)
  * and "latest" (lint).
  *
+ * Fleets: "migrate" with "fleet" (a targets file, as `strata migrate --fleet` reads it) migrates
+ * every target of it; "parallel", "per-server", "canary", "canary-label", "canaries-only",
+ * "on-error", "shard", "skip-done", "retry-failed" and "report" (a file for the JSON Lines report)
+ * are as the command line's flags of those names (see strata::set_fleet_option), refused with any
+ * other command or without "fleet". Its document is {"summary": {...}, "targets": [...]}, the
+ * report's summary and a line per target; the exit code is 7 when a target failed or was not
+ * attempted. Each target's line also reaches the events callback as it ends, as an event of type
+ * "target" whose member "target" is that line, from the fleet's threads, one at a time.
+ *
  * Results are JSON documents, the very ones `--json` prints, so this ABI does not change when a
  * report gains a field. No C++ exception crosses it: an unexpected one is an error document with
  * exit code 70. No string it returns holds a password.
  *
  * Threads: calls on different option objects may run at once on different threads; one option
- * object is used by one thread at a time. Events reach the callback on the calling thread,
- * during strata_run.
+ * object is used by one thread at a time. Events reach the callback during strata_run, on the
+ * calling thread (a fleet's "target" events: on its threads, never two at once).
  *
  * Stability: this header and the `strata_*` symbols of libstrata-c (exported through a linker
  * version script, node STRATA_C_1; nothing of the C++ API is exported from it) change
