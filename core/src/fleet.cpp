@@ -11,6 +11,7 @@
 
 #include <glob.h>
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <condition_variable>
 #include <cstdlib>
@@ -49,10 +50,25 @@ std::string expand(const std::string& line, std::vector<std::string>& missing) {
   return out;
 }
 
+// The blank-separated words of `text`, each as where it begins and ends in it.
+std::vector<std::pair<std::size_t, std::size_t>> word_spans(const std::string& text) {
+  auto blank = [&](std::size_t i) { return std::isspace(static_cast<unsigned char>(text[i])) != 0; };
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  for (std::size_t i = 0; i < text.size();) {
+    if (blank(i)) {
+      ++i;
+      continue;
+    }
+    std::size_t begin = i;
+    while (i < text.size() && !blank(i)) ++i;
+    spans.emplace_back(begin, i);
+  }
+  return spans;
+}
+
 std::vector<std::string> words_of(const std::string& text) {
-  std::istringstream in(text);
   std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
+  for (auto [begin, end] : word_spans(text)) words.push_back(text.substr(begin, end - begin));
   return words;
 }
 
@@ -205,8 +221,8 @@ std::vector<FleetTarget> read_fleet_targets(const std::filesystem::path& file, c
         problems.push_back(where + ": @query takes a database URL and the SQL that lists the targets' URLs");
         continue;
       }
-      std::string sql;
-      for (std::size_t i = 2; i < dashes; ++i) sql += (sql.empty() ? "" : " ") + words[i];
+      auto spans = word_spans(text);  // the SQL as written, blanks in its literals kept
+      std::string sql = text.substr(spans[2].first, spans[dashes - 1].second - spans[2].first);
       auto labels = labels_of(std::span(words).subspan(std::min(dashes + 1, words.size())), line_problems);
       try {
         for (const auto& url : query_urls(words[1], sql, options))

@@ -251,6 +251,17 @@ TEST_CASE("@query reads the targets from a control table, with the line's labels
     CHECK(t["status"] == "applied");
     CHECK(t["labels"]["plan"] == "gold");
   }
+  // The SQL as written: a literal's two blanks stay two.
+  db.connection().session().execute("CREATE TABLE gone (url TEXT, note TEXT)");
+  db.connection().session().execute("INSERT INTO gone VALUES ('sqlite:" + one + "', 'two  blanks')");
+  project.write("targets.txt",
+                "@query sqlite:control.db SELECT url FROM tenant_databases WHERE url NOT IN (SELECT url FROM gone "
+                "WHERE note = 'two  blanks') -- plan=gold\n");
+  ProcessResult kept = run_strata(fleet({"--json"}), {{}, project.path()});
+  INFO(kept.out << kept.err);
+  FleetLines k = fleet_lines(kept.out);
+  REQUIRE(k.targets.size() == 1);
+  CHECK(k.targets[0]["target"] == "sqlite:" + two);
   project.write("targets.txt", "@query sqlite:control.db SELECT url FROM no_such_table\n");
   ProcessResult bad = run_strata(fleet({}), {{}, project.path()});
   CHECK(bad.exit_code != 0);
