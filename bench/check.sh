@@ -51,9 +51,7 @@ for b in $backends; do
       ;;
     postgres | mariadb)
       start_server "$b"
-      admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/$b.conf")
-      base=${admin%/*}
-      port=${base##*:}
+      server_urls "$work/$b.conf"
       if [ "$b" = postgres ]; then
         psql -q -X "$admin" -c "CREATE DATABASE strata_db" -c "CREATE DATABASE dbmate_db" >/dev/null
         dbmate_url="$base/dbmate_db?sslmode=disable"

@@ -59,3 +59,13 @@ start_server() {
   tests/servers/"$1".sh start "$work/$1-server" "$work/$1.conf" "$strata" migrations >/dev/null
   started+=("$1")
 }
+# server_urls <conf>: from a configuration tests/servers/*.sh wrote, $admin (the URL of the
+# server's own database), $base (the server's URL without a database) and $port; and $psql_bin,
+# the psql of the PostgreSQL those scripts start (pg_config's), else the one on PATH.
+server_urls() {
+  admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$1")
+  base=${admin%/*}
+  port=${base##*:}
+  psql_bin=$(pg_config --bindir 2>/dev/null)/psql
+  [ -x "$psql_bin" ] || psql_bin=psql
+}

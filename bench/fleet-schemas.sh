@@ -20,10 +20,7 @@ strata=$(strata_binary)
 bench_workdir
 
 start_server postgres
-admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/postgres.conf")
-base=${admin%/postgres}
-psql_bin=$(pg_config --bindir)/psql
-[ -x "$psql_bin" ] || psql_bin=psql
+server_urls "$work/postgres.conf"
 fresh() { "$psql_bin" -q -X "$admin" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
 targets() {  # <database>: the targets file of its N schemas
   for i in $(seq 1 "$n"); do echo "$base/$1?schema=tenant_$i"; done > "$work/$1.txt"

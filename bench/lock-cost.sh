@@ -38,16 +38,12 @@ for backend in $backends; do
       ;;
     postgres)
       start_server postgres
-      admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/postgres.conf")
-      base=${admin%/postgres}
-      psql_bin=$(pg_config --bindir)/psql
-      [ -x "$psql_bin" ] || psql_bin=psql
+      server_urls "$work/postgres.conf"
       fresh() { "$psql_bin" -q -X "$admin" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
       url() { echo "$base/$1"; }
       version="PostgreSQL $("$psql_bin" -X -A -t "$admin" -c 'SHOW server_version' | cut -d' ' -f1)"
       if command -v pgbouncer >/dev/null; then
-        server_port=$(echo "$admin" | sed -n 's|.*:\([0-9]*\)/postgres$|\1|p')
-        pooler_port=$(tests/servers/pgbouncer.sh start "$work/pgbouncer-server" "$server_port")
+        pooler_port=$(tests/servers/pgbouncer.sh start "$work/pgbouncer-server" "$port")
         started+=(pgbouncer)
         pooled_base=${base%:*}:$pooler_port
         kinds+=(pooled)
@@ -58,9 +54,7 @@ for backend in $backends; do
       ;;
     mariadb)
       start_server mariadb
-      admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/mariadb.conf")
-      base=${admin%/mysql}
-      port=$(echo "$admin" | sed -n 's|.*:\([0-9]*\)/mysql$|\1|p')
+      server_urls "$work/mariadb.conf"
       export MYSQL_PWD=$password
       fresh() {
         mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot -e "DROP DATABASE IF EXISTS $1; CREATE DATABASE $1"
@@ -69,7 +63,7 @@ for backend in $backends; do
       version="MariaDB $(mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot -N -e 'SELECT VERSION()' | cut -d- -f1)"
       ;;
   esac
-  for kind in "${kinds[@]}"; do : > "$work/$backend-$kind"; done
+  for kind in "${kinds[@]}"; do : > "$work/times-$backend-$kind"; done
   for r in $(seq 1 "$runs"); do
     order=("${kinds[@]}")
     [ $((r % 2)) -eq 0 ] && order=($(printf '%s\n' "${kinds[@]}" | tac))
@@ -80,10 +74,10 @@ for backend in $backends; do
         lease) target="$(url lease_db)?lock=lease" ;;
         pooled) target="$pooled_base/pooled_db?pooler=transaction" ;;
       esac
-      timed "$work/$backend-$kind" "$strata" migrate --url "$target" --dir "$work/m" 2>/dev/null
+      timed "$work/times-$backend-$kind" "$strata" migrate --url "$target" --dir "$work/m" 2>/dev/null
     done
   done
-  m() { median < "$work/$backend-$1"; }
+  m() { median < "$work/times-$backend-$1"; }
   echo "$version, $n migrations of one CREATE TABLE each, median of $runs paired runs"
   printf '  %-58s %8s ms\n' "the server's lock (the default)" "$(m server)"
   printf '  %-58s %8s ms   %s of the server lock\n' "lock=lease (with the server's lock)" "$(m lease)" \

@@ -22,9 +22,7 @@ work=$(mktemp -d)
 state="$work/server"
 trap 'tests/servers/mariadb.sh stop "$state"; rm -rf "$work"' EXIT
 tests/servers/mariadb.sh start "$state" "$work/server.conf" "$strata" migrations >/dev/null
-admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/server.conf")
-base=${admin%/mysql}
-port=${base##*:}
+server_urls "$work/server.conf"
 # The servers' root accounts have the suite's password (tests/servers/password.sh).
 export MYSQL_PWD=$password
 client=(mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot)

@@ -21,10 +21,7 @@ work=$(mktemp -d)
 state="$work/server"
 trap 'tests/servers/postgres.sh stop "$state"; rm -rf "$work"' EXIT
 tests/servers/postgres.sh start "$state" "$work/server.conf" "$strata" migrations >/dev/null
-admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/server.conf")
-base=${admin%/postgres}
-psql_bin=$(pg_config --bindir)/psql
-[ -x "$psql_bin" ] || psql_bin=psql
+server_urls "$work/server.conf"
 floor_check=build/bin/strata-floor-postgres
 [ -x "$floor_check" ] || { echo "no $floor_check: build strata (bench/floor.c)" >&2; exit 2; }
 

@@ -46,19 +46,14 @@ done
 
 for backend in $backends; do
   start_server "$backend"
-  admin=$(sed -n 's/^STRATA_TEST_ADMIN_URL=//p' "$work/$backend.conf")
+  server_urls "$work/$backend.conf"
   case $backend in
     postgres)
-      base=${admin%/postgres}
-      psql_bin=$(pg_config --bindir)/psql
-      [ -x "$psql_bin" ] || psql_bin=psql
       client() { "$psql_bin" -q -X -v ON_ERROR_STOP=1 "$base/$1" -f "$2" >/dev/null; }
       fresh() { "$psql_bin" -q -X "$admin" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
       version="PostgreSQL $("$psql_bin" -X -A -t "$admin" -c 'SHOW server_version' | cut -d' ' -f1)"
       ;;
     mariadb)
-      base=${admin%/mysql}
-      port=$(echo "$admin" | sed -n 's|.*:\([0-9]*\)/mysql$|\1|p')
       export MYSQL_PWD=$password
       client() { mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P "$port" -uroot "$1" < "$2"; }
       fresh() {
