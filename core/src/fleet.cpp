@@ -264,6 +264,7 @@ std::vector<FleetTarget> read_fleet_targets(const std::filesystem::path& file, c
 bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::string& value) {
   std::string key(name);
   std::replace(key.begin(), key.end(), '_', '-');
+  const std::string shown = without_passwords(value);  // a URL given by mistake shows none
   auto whole = [](std::string_view text) -> std::optional<int> {
     int number = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -272,7 +273,7 @@ bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::str
   };
   auto at_least = [&](int least, const char* what) {
     std::optional<int> n = whole(value);
-    if (!n || *n < least) throw Error(ErrorKind::usage, "--" + key + " takes " + what + ", not '" + value + "'");
+    if (!n || *n < least) throw Error(ErrorKind::usage, "--" + key + " takes " + what + ", not '" + shown + "'");
     return *n;
   };
   if (key == "parallel") {
@@ -285,7 +286,7 @@ bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::str
     fleet.canary_label = value;
   } else if (key == "canaries-only") {
     if (value != "true" && value != "false" && value != "1" && value != "0")
-      throw Error(ErrorKind::usage, "--canaries-only takes true or false, not '" + value + "'");
+      throw Error(ErrorKind::usage, "--canaries-only takes true or false, not '" + shown + "'");
     fleet.canaries_only = value == "true" || value == "1";
   } else if (key == "on-error") {
     if (value == "stop") {
@@ -296,7 +297,7 @@ bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::str
       fleet.on_error = OnError::stop_after;
       fleet.stop_after = *whole(value.substr(11));
     } else {
-      throw Error(ErrorKind::usage, "--on-error '" + value + "': stop, continue or stop-after=K (K failures)");
+      throw Error(ErrorKind::usage, "--on-error '" + shown + "': stop, continue or stop-after=K (K failures)");
     }
   } else if (key == "shard") {
     auto slash = value.find('/');
@@ -304,7 +305,7 @@ bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::str
     if (slash == std::string::npos) {  // N, and the index Kubernetes gives an Indexed Job's pod
       count = whole(value);
       const char* k = std::getenv("JOB_COMPLETION_INDEX");
-      if (!k) throw Error(ErrorKind::usage, "--shard " + value + ": JOB_COMPLETION_INDEX is not set; give K/N");
+      if (!k) throw Error(ErrorKind::usage, "--shard " + shown + ": JOB_COMPLETION_INDEX is not set; give K/N");
       index = whole(k);
     } else {
       index = whole(std::string_view(value).substr(0, slash));
@@ -313,7 +314,7 @@ bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::str
     if (!index || !count || *count < 1 || *index < 0 || *index >= *count)
       throw Error(
           ErrorKind::usage,
-          "--shard '" + value + "': K/N, with N shards and K from 0 to N - 1 (or N, with K from JOB_COMPLETION_INDEX)");
+          "--shard '" + shown + "': K/N, with N shards and K from 0 to N - 1 (or N, with K from JOB_COMPLETION_INDEX)");
     fleet.shard_index = *index;
     fleet.shard_count = *count;
   } else if (key == "skip-done") {

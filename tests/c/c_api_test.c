@@ -198,6 +198,8 @@ int main(void) {
   CHECK(strata_options_set(fleet, "parallel", "0") == 2);
   CHECK(strstr(strata_options_error(fleet), "--parallel takes") != NULL);
   CHECK(strata_options_set(fleet, "on-error", "sometimes") == 2);
+  CHECK(strata_options_set(fleet, "shard", "postgres://u:s3cret@h/db") == 2);
+  CHECK(strstr(strata_options_error(fleet), "--shard") && !strstr(strata_options_error(fleet), "s3cret"));
   CHECK(strata_options_set(fleet, "parallel", "2") == 0);
   CHECK(strata_run(fleet, "migrate", &json) == 2); /* a fleet option without the targets file */
   CHECK(json && strstr(json, "parallel is an option of a fleet: set fleet to the targets file"));

@@ -116,17 +116,7 @@ done
 mkdir -p "$work/waiter"
 printf 'SELECT pg_sleep(5);\n' > "$work/waiter/V1__sleep.sql"
 new_database waiter
-"$strata" migrate --url "$(url waiter)" --dir "$work/waiter" >"$work/waiter-a.out" 2>&1 &
-a=$!
-holder_set waiter
-code=0
-"$strata" migrate --url "$(url waiter)" --dir "$work/waiter" --lock-timeout 2 >"$work/waiter-b.out" \
-  2>"$work/waiter-b.err" || code=$?
-expect_exit 4 "$code" "waiter: the migrator behind the holder"
-expect_text "$work/waiter-b.err" "was not obtained within 2000 ms; it is held by the lease of" waiter
-expect_text "$work/waiter-b.err" "pid $a #" waiter
-code=0; wait $a || code=$?
-expect_exit 0 "$code" "waiter: the holder ($(cat "$work/waiter-a.out"))"
+waiter_case "$work/waiter" "$(url waiter)" "$(url waiter)"
 
 # killed: a holder killed in its first migration; its 3 s lease lapses, and the next run
 # applies both migrations (PostgreSQL rolled the killed one's transaction back).

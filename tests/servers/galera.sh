@@ -10,6 +10,8 @@
 # The servers run as the `mysql` account when run as root (rsync's state transfer then runs
 # as the owner of the data), as the invoking user otherwise. Any failure is an error.
 set -euo pipefail
+# shellcheck source=process.sh
+source "$(dirname "$0")/process.sh"
 
 command=$1
 state=$2
@@ -22,9 +24,7 @@ stop() {
   for node in 2 1; do
     [ -f "$dir/n$node/pid" ] || continue
     pid=$(cat "$dir/n$node/pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    stop_pid "$pid"
   done
   rm -rf "$dir" "$state"
 }

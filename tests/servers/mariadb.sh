@@ -14,6 +14,8 @@
 set -euo pipefail
 # shellcheck source=password.sh
 source "$(dirname "$0")/password.sh"
+# shellcheck source=process.sh
+source "$(dirname "$0")/process.sh"
 
 command=$1
 state=$2
@@ -34,9 +36,7 @@ stop() {
       tail -n 80 "$dir/error.log" >&2 || true
       died=yes
     fi
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    stop_pid "$pid"
   fi
   rm -rf "$dir" "$state"
 }
