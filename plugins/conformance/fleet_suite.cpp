@@ -296,8 +296,8 @@ TEST_CASE(
 
 TEST_CASE(
     "a fleet runner killed in a statement of one of its targets: run again, each target converges or is failed with "
-    "the statement in doubt and both choices, and after the advice every migration is recorded once; killed in a "
-    "portable migration, a plain run converges",
+    "the statement in doubt and both choices, and after the advice every migration is recorded once, and killed in "
+    "a portable migration, a plain run converges",
     "[.fleet-scale]") {
   ScratchDir project;
   project.write("migrations/V1__three.sql",
