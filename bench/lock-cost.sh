@@ -39,7 +39,8 @@ for backend in $backends; do
     postgres)
       start_server postgres
       server_urls "$work/postgres.conf"
-      fresh() { "$psql_bin" -q -X "$admin" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
+      # WITH (FORCE): the pooler keeps server connections to the pooled database open.
+      fresh() { "$psql_bin" -q -X "$admin" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null; }
       url() { echo "$base/$1"; }
       version="PostgreSQL $("$psql_bin" -X -A -t "$admin" -c 'SHOW server_version' | cut -d' ' -f1)"
       if command -v pgbouncer >/dev/null; then
