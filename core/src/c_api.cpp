@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -30,6 +31,7 @@ struct strata_options {
   // first fleet option set (refused without a targets file).
   std::string fleet_file, fleet_report, fleet_option;
   strata::FleetOptions fleet;
+  mutable std::atomic<bool> stop_fleet = false;  // strata_stop_fleet, from any thread
   std::string error;
   strata_event_callback events = nullptr;
   void* payload = nullptr;
@@ -156,7 +158,13 @@ std::string run_fleet(const strata_options& o, strata::Options options, int& cod
     if (!report) throw Error(ErrorKind::usage, "cannot write the fleet report " + o.fleet_report);
   }
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();  // in the lines' order
-  strata::FleetReport done = strata::migrate_fleet(options, targets, o.fleet, [&](const strata::TargetResult& r) {
+  strata::FleetOptions fleet = o.fleet;
+  fleet.stop = &o.stop_fleet;
+  struct Cleared {  // a stop is for this run only
+    std::atomic<bool>& flag;
+    ~Cleared() { flag = false; }
+  } cleared{o.stop_fleet};
+  strata::FleetReport done = strata::migrate_fleet(options, targets, fleet, [&](const strata::TargetResult& r) {
     std::string line = strata::to_json_line(r);
     if (report.is_open()) report << line << '\n' << std::flush;
     lines.push_back(nlohmann::ordered_json::parse(line));
@@ -322,6 +330,12 @@ int strata_run(const strata_options* options, const char* command, char** json) 
   } catch (...) {
     return strata::exit_code(ErrorKind::internal);
   }
+}
+
+int strata_stop_fleet(strata_options* options) {
+  if (!options) return strata::exit_code(ErrorKind::usage);
+  options->stop_fleet = true;
+  return 0;
 }
 
 void strata_free(char* text) {

@@ -189,6 +189,8 @@ def _load():
         lib.strata_run.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
         lib.strata_free.argtypes = [ctypes.c_void_p]
         lib.strata_free.restype = None
+        if hasattr(lib, "strata_stop_fleet"):  # not in a library from before fleets
+            lib.strata_stop_fleet.argtypes = [ctypes.c_void_p]
         _library = lib
         return lib
 
@@ -244,6 +246,8 @@ def _run(command: str, options: Dict[str, Any], on_event: Optional[Callable[[Dic
                 sink(json.loads(event_json))
             except BaseException as e:  # never across the C ABI: raised after the run
                 errors.append(e)
+                if options.get("fleet") and hasattr(lib, "strata_stop_fleet"):
+                    lib.strata_stop_fleet(handle)  # no target starts after it
 
         callback = _EVENT_CALLBACK(deliver)
         lib.strata_options_set_events(handle, callback, None)
@@ -278,7 +282,9 @@ def migrate_fleet(targets: str, dir: Optional[str] = None, *,
     Keyword options are the fleet's (``parallel``, ``per_server``, ``canary``, ``canary_label``,
     ``canaries_only``, ``on_error``, ``shard``, ``skip_done``, ``retry_failed``, ``report``: a
     JSON Lines file) and strata's settings. Each target's line reaches ``on_event`` as it ends,
-    as an event of type "target" (from the fleet's threads, one at a time). Returns the report:
+    as an event of type "target" (from the fleet's threads, one at a time); an exception it
+    raises stops the fleet as SIGINT stops the command line's (no target starts after it), and
+    is raised once the running ones have finished. Returns the report:
     ``summary`` and ``targets``, a dict per target. Raises FleetIncomplete when a target failed or
     was not attempted, UsageError or ValidationFailed before any target is touched."""
     return _run("migrate", dict(fleet=targets, dir=dir, **options), on_event)

@@ -34,6 +34,10 @@ static void on_target(const char* event_json, void* payload) {
   if (strstr(event_json, "\"type\":\"target\"") && strstr(event_json, "\"target\":{")) ++*(int*)payload;
 }
 
+static void stop_at_first(const char* event_json, void* payload) {
+  if (strstr(event_json, "\"type\":\"target\"")) strata_stop_fleet((strata_options*)payload);
+}
+
 static int lines_in(const char* path) {
   FILE* f = fopen(path, "r");
   int lines = 0, c;
@@ -222,6 +226,13 @@ int main(void) {
   CHECK(strata_run(fleet, "migrate", &json) == 0);
   CHECK(json && strstr(json, "\"up_to_date\":4,"));
   strata_free(json);
+  /* Stopped from the events callback once the canary has ended: no other target starts. */
+  CHECK(strata_options_set_events(fleet, stop_at_first, fleet) == 0);
+  CHECK(strata_run(fleet, "migrate", &json) == 7);
+  CHECK(json && strstr(json, "\"stopped\":true") && strstr(json, "\"not_attempted\":3,"));
+  strata_free(json);
+  CHECK(strata_stop_fleet(NULL) == 2);
+  CHECK(strata_options_set_events(fleet, NULL, NULL) == 0);
   /* A target that cannot be opened: the others are up to date, the fleet is incomplete (exit 7). */
   snprintf(lines, sizeof lines, "sqlite:%s/canary.db wave=canary\n@glob sqlite:%s/tenant*.db\nsqlite:%s/no/such.db\n",
            fleet_dir, fleet_dir, fleet_dir);

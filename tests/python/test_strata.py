@@ -205,6 +205,23 @@ def test_a_fleet_of_files_is_migrated_alike_and_an_unreachable_one_makes_it_inco
     assert "the fleet is incomplete: 1 failed, 0 not attempted" in str(incomplete.value)
     assert "no/such.db" in str(incomplete.value)
 
+    # An exception from on_event stops the fleet: no target starts after it, and it is raised.
+    class Enough(Exception):
+        pass
+
+    def stop(event):
+        raise Enough(event["target"]["target"])
+
+    more = tmp_path / "more"
+    more.mkdir()
+    for i in range(4):
+        (more / f"m{i}.db").touch()
+    targets.write_text(f"@glob sqlite:{more}/m*.db\n")
+    with pytest.raises(Enough):
+        strata.migrate_fleet(str(targets), dir=str(EXAMPLE), on_event=stop)
+    migrated = [f.name for f in sorted(more.glob("m*.db")) if f.stat().st_size > 0]
+    assert migrated == ["m0.db"]  # --parallel 1: the first target, and no other
+
     with pytest.raises(strata.UsageError) as refused:
         strata.migrate_fleet(str(targets), dir=str(EXAMPLE), parallel=0)
     assert "--parallel takes" in str(refused.value)

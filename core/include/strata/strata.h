@@ -95,6 +95,14 @@ STRATA_C_API int strata_options_set_events(strata_options* options, strata_event
  * strata_free. */
 STRATA_C_API int strata_run(const strata_options* options, const char* command, char** json);
 
+/* Stops the fleet that strata_run is running with `options` as a first SIGINT stops
+ * `strata migrate --fleet`: no target starts after it, those running finish, and the run
+ * returns 7 with the others "not_attempted" ("stopped": true in its summary). The one call that
+ * may come from another thread than strata_run's (or from its events callback); a call while no
+ * fleet runs stops the next one at once. Each fleet run clears it as it returns. Returns 0, or 2
+ * for NULL. */
+STRATA_C_API int strata_stop_fleet(strata_options* options);
+
 /* Frees a string this library returned; NULL is ignored. */
 STRATA_C_API void strata_free(char* text);
 
