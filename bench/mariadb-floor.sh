@@ -44,13 +44,12 @@ for i in $(seq 1 "$n"); do
   printf '%s;\n%s;\n' "$create" "$index" >> "$work/bare.sql"
   set_row="UPDATE strata_history SET version = '$i', description = 'table $i', kind = 'versioned', script = 'V${i}__table_$i.sql', checksum = 'x', installed_by = 'bench', installed_on = NOW(3), execution_ms = 1"
   {
-    echo "INSERT INTO strata_history VALUES ($i, '$i', 'table $i', 'versioned', 'V${i}__table_$i.sql', 'x', 'bench', NOW(3), 0, 0, 0, 0, NULL, 'connection id 1');"
-    echo "$set_row, success = 0, statements_done = 0, in_doubt = 1, progress_checksum = 'a' WHERE installed_rank = $i;"
+    # As strata writes it: the row (statement 1 in doubt), then one update after each statement
+    # (the next in doubt; after the last, success).
+    echo "INSERT INTO strata_history VALUES ($i, '$i', 'table $i', 'versioned', 'V${i}__table_$i.sql', 'x', 'bench', NOW(3), 0, 0, 0, 1, 'a', 'connection id 1');"
     echo "$create;"
-    echo "$set_row, success = 0, statements_done = 1, in_doubt = 0, progress_checksum = 'b' WHERE installed_rank = $i;"
     echo "$set_row, success = 0, statements_done = 1, in_doubt = 1, progress_checksum = 'b' WHERE installed_rank = $i;"
     echo "$index;"
-    echo "$set_row, success = 0, statements_done = 2, in_doubt = 0, progress_checksum = 'c' WHERE installed_rank = $i;"
     echo "$set_row, success = 1, statements_done = 2, in_doubt = 0, progress_checksum = 'c' WHERE installed_rank = $i;"
   } >> "$work/floor.sql"
 done
