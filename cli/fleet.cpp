@@ -1,7 +1,6 @@
 #include "fleet.hpp"
 
 #include <unistd.h>
-#include <fstream>
 #include <iostream>
 #include <string_view>
 #include <utility>
@@ -23,7 +22,8 @@ FleetOptions fleet_options(const FleetFlags& flags) {
                              {"on-error", flags.on_error},
                              {"shard", flags.shard},
                              {"skip-done", flags.skip_done},
-                             {"retry-failed", flags.retry_failed}})
+                             {"retry-failed", flags.retry_failed},
+                             {"report", flags.report}})
     if (!value.empty()) set_fleet_option(o, name, value);  // "": not given
   o.stop = &fleet_stop;
   return o;
@@ -93,19 +93,12 @@ int run_fleet(const FleetFlags& flags, const Options& options, bool json) {
   // the process: one that comes while the targets are read leaves every target not attempted.
   fleet_running = true;
   std::vector<FleetTarget> targets = read_fleet_targets(flags.file, options);
-  std::ofstream report;
-  if (!flags.report.empty()) {
-    report.open(flags.report, std::ios::trunc);
-    if (!report) throw Error(ErrorKind::usage, "cannot write the fleet report " + flags.report);
-  }
   Progress progress(!json && ::isatty(STDERR_FILENO) == 1);
   fleet.on_plan = [&](std::size_t total) { progress.planned(total); };
   FleetReport done = migrate_fleet(options, targets, fleet, [&](const TargetResult& r) {
-    std::string line = to_json_line(r);
-    if (report.is_open()) report << line << '\n' << std::flush;
     progress.clear();
     if (json)
-      std::cout << line << '\n';
+      std::cout << to_json_line(r) << '\n';
     else
       print_text(std::cout, r);
     std::cout << std::flush;
@@ -113,10 +106,8 @@ int run_fleet(const FleetFlags& flags, const Options& options, bool json) {
   });
   progress.clear();
   fleet_running = false;
-  std::string summary = to_json_line(done);
-  if (report.is_open()) report << summary << '\n' << std::flush;
   if (json) {
-    std::cout << summary << '\n';
+    std::cout << to_json_line(done) << '\n';
   } else {
     std::cout << "fleet: " << done.applied << " applied, " << done.up_to_date << " up to date, " << done.failed
               << " failed, " << done.not_attempted << " not attempted, " << done.skipped << " skipped, in "

@@ -13,7 +13,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <new>
 #include <string>
 
@@ -27,9 +26,9 @@ struct strata_options {
   bool check = false;
   strata::DiffRequest diff;  // diff, generate: from, rename, no-renames, allow
   strata::LintRequest lint;  // lint: file, latest
-  // migrate with "fleet": the targets file, where the report goes, the fleet's options, and the
-  // first fleet option set (refused without a targets file).
-  std::string fleet_file, fleet_report, fleet_option;
+  // migrate with "fleet": the targets file, the fleet's options (its report file among them), and
+  // the first fleet option set (refused without a targets file).
+  std::string fleet_file, fleet_option;
   strata::FleetOptions fleet;
   mutable std::atomic<bool> stop_fleet = false;  // strata_stop_fleet, from any thread
   std::string error;
@@ -134,9 +133,6 @@ void set_command_option(strata_options& o, std::string_view key, const char* val
     o.check = yes_no("check");
   } else if (key == "fleet") {
     o.fleet_file = value;
-  } else if (key == "report") {
-    o.fleet_report = value;
-    if (o.fleet_option.empty()) o.fleet_option = "report";
   } else if (strata::set_fleet_option(o.fleet, key, value)) {
     if (o.fleet_option.empty()) o.fleet_option = key;
   } else {
@@ -145,18 +141,13 @@ void set_command_option(strata_options& o, std::string_view key, const char* val
 }
 
 // migrate with "fleet": every target's line as an event of type "target" as it ends (its
-// "target" member the report's line), the report file written as the command line's --report,
+// "target" member the report's line), the report file as the command line's --report,
 // and the document {"targets": [line, ...], "summary": {...}}.
 std::string run_fleet(const strata_options& o, strata::Options options, int& code) {
   if (o.fleet_file.empty())
     throw Error(ErrorKind::usage, o.fleet_option + " is an option of a fleet: set fleet to the targets file");
   options.on_event = {};
   std::vector<strata::FleetTarget> targets = strata::read_fleet_targets(o.fleet_file, options);
-  std::ofstream report;
-  if (!o.fleet_report.empty()) {
-    report.open(o.fleet_report, std::ios::trunc);
-    if (!report) throw Error(ErrorKind::usage, "cannot write the fleet report " + o.fleet_report);
-  }
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();  // in the lines' order
   strata::FleetOptions fleet = o.fleet;
   fleet.stop = &o.stop_fleet;
@@ -165,9 +156,7 @@ std::string run_fleet(const strata_options& o, strata::Options options, int& cod
     ~Cleared() { flag = false; }
   } cleared{o.stop_fleet};
   strata::FleetReport done = strata::migrate_fleet(options, targets, fleet, [&](const strata::TargetResult& r) {
-    std::string line = strata::to_json_line(r);
-    if (report.is_open()) report << line << '\n' << std::flush;
-    lines.push_back(nlohmann::ordered_json::parse(line));
+    lines.push_back(nlohmann::ordered_json::parse(strata::to_json_line(r)));
     if (o.events) {
       nlohmann::ordered_json event{{"type", "target"},
                                    {"message", r.target + ": " + strata::to_string(r.state)},
@@ -178,10 +167,8 @@ std::string run_fleet(const strata_options& o, strata::Options options, int& cod
       o.events(doc.c_str(), o.payload);
     }
   });
-  std::string summary = strata::to_json_line(done);
-  if (report.is_open()) report << summary << '\n' << std::flush;
   code = done.exit_code();
-  nlohmann::ordered_json document = nlohmann::ordered_json::parse(summary);
+  nlohmann::ordered_json document = nlohmann::ordered_json::parse(strata::to_json_line(done));
   document["targets"] = std::move(lines);
   return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -321,6 +321,8 @@ bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::str
     fleet.skip_done = value;
   } else if (key == "retry-failed") {
     fleet.retry_failed = value;
+  } else if (key == "report") {
+    fleet.report = value;
   } else {
     return false;
   }
@@ -360,6 +362,11 @@ FleetReport migrate_fleet(const Options& options, std::span<const FleetTarget> t
           : targets_in_report(fleet.skip_done, {"applied", "up_to_date", "skipped"}, report.fingerprint);
   std::optional<std::set<std::string>> failed;
   if (!fleet.retry_failed.empty()) failed = targets_in_report(fleet.retry_failed, {"failed"}, "");
+  std::ofstream written;  // opened once the earlier reports are read: it may be one of them
+  if (!fleet.report.empty()) {
+    written.open(fleet.report, std::ios::trunc);
+    if (!written) throw Error(ErrorKind::usage, "cannot write the fleet report " + fleet.report.string());
+  }
   base.migrations = std::make_shared<const std::vector<Migration>>(std::move(read));
   base.embedded.reset();
 
@@ -400,6 +407,7 @@ FleetReport migrate_fleet(const Options& options, std::span<const FleetTarget> t
       case TargetState::not_attempted: ++report.not_attempted; break;
       case TargetState::skipped: ++report.skipped; break;
     }
+    if (written.is_open()) written << to_json_line(r) << '\n' << std::flush;
     if (on_result) on_result(r);
   };
   auto run_one = [&](const Entry& entry) {
@@ -493,6 +501,7 @@ FleetReport migrate_fleet(const Options& options, std::span<const FleetTarget> t
   for (const auto* e : queue) count(result_of(*e));
   report.stopped = stopping || report.not_attempted > 0;
   report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  if (written.is_open()) written << to_json_line(report) << '\n' << std::flush;
   return report;
 }
 

@@ -71,6 +71,9 @@ struct FleetOptions {
   // fingerprint: the fix is often a change to the migrations) are in this run; the others are
   // not reported. With skip_done, a target must pass both.
   std::filesystem::path retry_failed;
+  // Where the report goes too, a JSON Lines file (to_json_line): a line as each target ends, then
+  // the summary. Error(usage) when it cannot be written, before any target starts.
+  std::filesystem::path report;
   const std::atomic<bool>* stop = nullptr;  // once true, stop as after a failure (SIGINT, SIGTERM)
   // Called once, before any target starts, with the number of targets in this run (after
   // --shard and --retry-failed; skipped ones included): a progress line's total.
@@ -81,8 +84,8 @@ struct FleetOptions {
 // its dashes ("-" and "_" alike), from its text: "parallel" (1 or more), "per-server" (0: no
 // bound), "canary" (0 or more), "canary-label" (key=value; a key alone: any value), "canaries-only" (true, false, 1,
 // 0), "on-error" (stop, continue, stop-after=K), "shard" (K/N; N alone takes K from JOB_COMPLETION_INDEX, as a
-// Kubernetes Indexed Job sets it), "skip-done" and "retry-failed" (a report's path). Returns false, changing nothing,
-// for a name that is none of these; throws Error(usage) naming the option for a value it does not take.
+// Kubernetes Indexed Job sets it), "skip-done", "retry-failed" and "report" (a report's path). Returns false, changing
+// nothing, for a name that is none of these; throws Error(usage) naming the option for a value it does not take.
 STRATA_API bool set_fleet_option(FleetOptions& fleet, std::string_view name, const std::string& value);
 
 enum class TargetState { applied, up_to_date, failed, not_attempted, skipped };
