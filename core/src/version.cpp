@@ -20,34 +20,47 @@ std::strong_ordering compare_parts(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::optional<Version> Version::parse(std::string_view text) {
-  std::vector<std::string> parts;
+  std::string normalised;
+  normalised.reserve(text.size());
   std::size_t start = 0;
+  std::size_t significant = 0;  // normalised's length without its trailing zero parts
   while (true) {
     std::size_t end = text.find_first_of("._", start);
     std::string_view part = text.substr(start, end == std::string_view::npos ? end : end - start);
     if (part.empty() || !all_digits(part)) return std::nullopt;
     part.remove_prefix(std::min(part.find_first_not_of('0'), part.size() - 1));
-    parts.emplace_back(part);
+    if (!normalised.empty()) normalised += '.';
+    normalised += part;
+    if (significant == 0 || part != "0") significant = normalised.size();
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
-  while (parts.size() > 1 && parts.back() == "0") parts.pop_back();
-  return Version(std::move(parts));
+  normalised.resize(significant);
+  return Version(std::move(normalised));
 }
 
-std::string Version::str() const {
-  std::string out;
-  for (std::size_t i = 0; i < parts_.size(); ++i) out += (i > 0 ? "." : "") + parts_[i];
-  return out;
+std::vector<std::string> Version::parts() const {
+  std::vector<std::string> parts;
+  for (std::string_view rest = text_;;) {
+    std::size_t dot = rest.find('.');
+    parts.emplace_back(rest.substr(0, dot));
+    if (dot == std::string_view::npos) return parts;
+    rest.remove_prefix(dot + 1);
+  }
 }
 
 std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept {
-  std::size_t n = std::max(a.parts_.size(), b.parts_.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    std::string_view x = i < a.parts_.size() ? std::string_view(a.parts_[i]) : "0";
-    std::string_view y = i < b.parts_.size() ? std::string_view(b.parts_[i]) : "0";
-    if (auto c = compare_parts(x, y); c != 0) return c;
-  }
+  std::string_view x = a.text_, y = b.text_;
+  // The next part of `rest`, "0" once it is used up (so that "1" and "1.0" compare equal).
+  auto next = [](std::string_view& rest) {
+    if (rest.empty()) return std::string_view("0");
+    std::size_t dot = rest.find('.');
+    std::string_view part = rest.substr(0, dot);
+    rest.remove_prefix(dot == std::string_view::npos ? rest.size() : dot + 1);
+    return part;
+  };
+  while (!x.empty() || !y.empty())
+    if (auto c = compare_parts(next(x), next(y)); c != 0) return c;
   return std::strong_ordering::equal;
 }
 

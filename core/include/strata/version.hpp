@@ -23,8 +23,9 @@ class STRATA_API Version {
   static std::optional<Version> parse(std::string_view text);
 
   // The parts as digit strings without leading zeros ("0" for zero).
-  const std::vector<std::string>& parts() const noexcept { return parts_; }
-  std::string str() const;
+  std::vector<std::string> parts() const;
+  // The normalised spelling: the parts joined by '.' ("2024.6.1" for "2024_06_01").
+  const std::string& str() const noexcept { return text_; }
 
   friend STRATA_API std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept;
   friend bool operator==(const Version& a, const Version& b) noexcept {
@@ -32,8 +33,10 @@ class STRATA_API Version {
   }
 
  private:
-  explicit Version(std::vector<std::string> parts) : parts_(std::move(parts)) {}
-  std::vector<std::string> parts_;  // trailing zero parts removed; never empty
+  explicit Version(std::string text) : text_(std::move(text)) {}
+  // str(): one string, so that a version of up to 15 characters (a 14-digit timestamp) is held
+  // without an allocation of its own; trailing zero parts removed, never empty.
+  std::string text_;
 };
 
 // "A version or none" is std::optional<Version> everywhere in strata's API. Its spelling for
