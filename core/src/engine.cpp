@@ -34,6 +34,11 @@ const Options& checked(const Options& options) {
   return options;
 }
 
+// Rows read from the ledger, owned by the plans (and reports) made from them.
+SharedLedger shared(std::vector<LedgerRow> rows) {
+  return std::make_shared<const std::vector<LedgerRow>>(std::move(rows));
+}
+
 std::string preview_label(const Migration& m) {
   std::string what = m.kind == MigrationKind::repeatable ? "repeatable" : m.version->str();
   return what + " \"" + m.description + "\" (" + m.script + ")";
@@ -107,7 +112,7 @@ struct Engine::Impl {
     return report;
   }
 
-  Plan plan_from(std::span<const Migration> migrations, std::span<const LedgerRow> rows) {
+  Plan plan_from(std::span<const Migration> migrations, SharedLedger rows) {
     PlanOptions plan_options{options.target, options.out_of_order, options.resume, {}};
     // Settled only where the row means it (a ledger of format 5 on), and only about the file
     // that ran: an edited file's statement at that place may be another.
@@ -115,9 +120,9 @@ struct Engine::Impl {
       return settles_doubt(target.ledger().format_read()) && row.checksum == m.checksum &&
              detail::runs_in_own_transaction(m, static_cast<std::size_t>(row.statements_done), target.connection());
     };
-    return make_plan(migrations, rows, plan_options);
+    return make_plan_shared(migrations, std::move(rows), plan_options);
   }
-  Plan plan_from(std::span<const Migration> migrations) { return plan_from(migrations, target.ledger_rows()); }
+  Plan plan_from(std::span<const Migration> migrations) { return plan_from(migrations, shared(target.ledger_rows())); }
 
   // The report after a command: the state `plan` shows, its warnings after those the run found.
   Report finish(Report report, Plan plan) {
@@ -303,15 +308,15 @@ DriftReport Engine::drift() {
 }
 
 Report Engine::status() {
-  std::vector<LedgerRow> rows;
-  auto migrations = impl_->open(Access::read_only, [&] { rows = impl_->target.ledger_rows(); });
+  SharedLedger rows;
+  auto migrations = impl_->open(Access::read_only, [&] { rows = shared(impl_->target.ledger_rows()); });
   return impl_->finish(impl_->new_report("status"), impl_->plan_from(migrations, rows));
 }
 
 Report Engine::validate() {
   Impl& impl = *impl_;
-  std::vector<LedgerRow> rows;
-  auto migrations = impl.open(Access::read_only, [&] { rows = impl.target.ledger_rows(); });
+  SharedLedger rows;
+  auto migrations = impl.open(Access::read_only, [&] { rows = shared(impl.target.ledger_rows()); });
   Plan plan = impl.plan_from(migrations, rows);
   impl.prepare(migrations, plan);
   return impl.finish(impl.new_report("validate"), std::move(plan));
@@ -319,9 +324,10 @@ Report Engine::validate() {
 
 Report Engine::migrate() {
   Impl& impl = *impl_;
-  std::vector<LedgerRow> step0_rows;
+  SharedLedger step0_rows;
   auto migrations = impl.open(
-      impl.options.dry_run ? Access::read_only : Access::may_create, [&] { step0_rows = impl.target.ledger_rows(); },
+      impl.options.dry_run ? Access::read_only : Access::may_create,
+      [&] { step0_rows = shared(impl.target.ledger_rows()); },
       [&](std::span<const Migration> chosen) {
         if (auto problem = detail::target_problem(chosen, impl.options.target)) throw *problem;
       });
@@ -330,7 +336,7 @@ Report Engine::migrate() {
   Plan plan = impl.plan_from(migrations, step0_rows);  // step 0: no lock
   if (impl.options.dry_run) return impl.dry_run(migrations, std::move(report), std::move(plan));
   if (plan.up_to_date()) {
-    impl.refuse_drift(migrations, step0_rows);
+    impl.refuse_drift(migrations, *step0_rows);
     impl.emit(Event::Type::up_to_date, "the schema is up to date");
     return impl.finish(std::move(report), std::move(plan));
   }
@@ -342,12 +348,12 @@ Report Engine::migrate() {
   // schema up to date together rather than one after another under the lock; if something is
   // still pending, it waits for the lock again.
   auto last_seen = [](std::span<const LedgerRow> rows) { return rows.empty() ? 0 : rows.back().installed_rank; };
-  while (lock.held() && target.ledger().exists() && target.ledger().highest_rank() != last_seen(step0_rows)) {
+  while (lock.held() && target.ledger().exists() && target.ledger().highest_rank() != last_seen(*step0_rows)) {
     lock.release();
-    step0_rows = target.ledger_rows();
+    step0_rows = shared(target.ledger_rows());
     plan = impl.plan_from(migrations, step0_rows);
     if (plan.up_to_date()) {
-      impl.refuse_drift(migrations, step0_rows);
+      impl.refuse_drift(migrations, *step0_rows);
       impl.emit(Event::Type::up_to_date, "the schema is up to date (another migrator applied what was pending)");
       return impl.finish(std::move(report), std::move(plan));
     }
@@ -356,9 +362,9 @@ Report Engine::migrate() {
   bool baseline_wanted = impl.options.baseline_on_migrate && !target.ledger().exists() && target.has_user_tables();
   target.ensure_ledger();  // step 2
   if (baseline_wanted) impl.write_baseline(*impl.options.baseline_on_migrate, "baseline on migrate", report);
-  auto rows = target.ledger().read();  // under the lock: they cannot change until we write
-  target.wait_for_orphans(rows);
-  impl.refuse_drift(migrations, rows);  // under the lock: nobody migrates while it is judged
+  auto rows = shared(target.ledger().read());  // under the lock: they cannot change until we write
+  target.wait_for_orphans(*rows);
+  impl.refuse_drift(migrations, *rows);  // under the lock: nobody migrates while it is judged
   plan = impl.plan_from(migrations, rows);
   auto scripts = impl.prepare(migrations, plan);  // step 3
   auto executor = impl.executor();                // step 4
@@ -442,7 +448,7 @@ Report Engine::adopt(const AdoptOptions& adopt) {
     for (std::size_t i = 0; i < rows.size(); ++i) rows[i].installed_rank = static_cast<int>(i) + 1;
     report.actions.push_back("would record " + std::to_string(rows.size()) + " ledger rows in " +
                              impl.options.ledger_table + " (--dry-run: nothing was written)");
-    return impl.finish(std::move(report), impl.plan_from(migrations, rows));
+    return impl.finish(std::move(report), impl.plan_from(migrations, shared(std::move(rows))));
   }
   HeldLock lock = impl.lock(report);
   impl.target.ensure_ledger();

@@ -211,7 +211,7 @@ LedgerRow Executor::row_for(const Migration& m) const {
 }
 
 MigrationStatus Executor::status_of(const Migration& m, MigrationState state) const {
-  return MigrationStatus{m.kind, m.version, m.description, m.script, state, std::nullopt, m.checksum};
+  return MigrationStatus{m.kind, m.version, m.description, m.script, state, nullptr, m.checksum};
 }
 
 void Executor::announce_start(const MigrationStatus& status) {

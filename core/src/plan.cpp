@@ -66,17 +66,15 @@ std::string identity_text(const LedgerRow& row) {
                                                : "version " + to_string(row.version, "?");
 }
 
-MigrationStatus status_of(const Migration& m, const LedgerRow* row, MigrationState state) {
-  MigrationStatus s{m.kind, m.version, m.description, m.script, state, std::nullopt, m.checksum};
-  if (row) s.latest = *row;
-  return s;
-}
-
 class Planner {
  public:
-  Planner(std::span<const LedgerRow> ledger, const PlanOptions& options, std::size_t files)
-      : index_(ledger), options_(options), newest_(index_.newest_applied()), baseline_(index_.baseline_version()) {
-    plan_.migrations.reserve(files + ledger.size());  // a status per file, or per row without one
+  Planner(SharedLedger ledger, const PlanOptions& options, std::size_t files)
+      : ledger_(std::move(ledger)),
+        index_(*ledger_),
+        options_(options),
+        newest_(index_.newest_applied()),
+        baseline_(index_.baseline_version()) {
+    plan_.migrations.reserve(files + ledger_->size());  // a status per file, or per row without one
   }
 
   void add_versioned(const Migration& m) {
@@ -129,7 +127,7 @@ class Planner {
       if (!repeatables.count(description)) unresolved(*row, std::nullopt, false);
     if (index_.baseline && !baseline_shown_)
       add(MigrationStatus{MigrationKind::baseline, baseline_, index_.baseline->description, index_.baseline->script,
-                          MigrationState::baseline, *index_.baseline, ""});
+                          MigrationState::baseline, shared(index_.baseline), ""});
   }
 
   Plan finish() {
@@ -195,7 +193,9 @@ class Planner {
     } else if (row.in_doubt && row.kind != MigrationKind::undo && options_.doubt_settled &&
                options_.doubt_settled(m, row)) {
       MigrationStatus status = status_of(m, &row, MigrationState::failed);
-      status.latest->in_doubt = false;  // known: it did not run
+      auto settled = std::make_shared<LedgerRow>(row);
+      settled->in_doubt = false;  // known: it did not run
+      status.latest = std::move(settled);
       if (options_.resume == Resume::skip)
         plan_.problems.push_back(where + ", which did not run: its transaction was undone with its record. " +
                                  "--resume=skip would leave it out; run `strata migrate` to run it");
@@ -226,11 +226,21 @@ class Planner {
                                " failed and its file is missing; `strata repair` "
                                "removes the failed row");
     add(MigrationStatus{row.kind, std::move(version), row.description, row.script,
-                        future ? MigrationState::future : MigrationState::missing, row, ""});
+                        future ? MigrationState::future : MigrationState::missing, shared(&row), ""});
+  }
+
+  // `row` (one of ledger_'s, or null) as a status's latest row: no copy, ledger_ kept alive.
+  std::shared_ptr<const LedgerRow> shared(const LedgerRow* row) const {
+    return row ? std::shared_ptr<const LedgerRow>(ledger_, row) : nullptr;
+  }
+
+  MigrationStatus status_of(const Migration& m, const LedgerRow* row, MigrationState state) const {
+    return MigrationStatus{m.kind, m.version, m.description, m.script, state, shared(row), m.checksum};
   }
 
   void schedule(const Migration& m) { plan_.pending.push_back(PendingMigration{m, std::nullopt, 0}); }
 
+  SharedLedger ledger_;  // never null
   LedgerIndex index_;
   const PlanOptions& options_;
   std::optional<Version> newest_;
@@ -269,7 +279,13 @@ std::optional<Version> Plan::current_version() const {
 }
 
 Plan make_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger, const PlanOptions& options) {
-  Planner planner(ledger, options, migrations.size());
+  return make_plan_shared(migrations, std::make_shared<const std::vector<LedgerRow>>(ledger.begin(), ledger.end()),
+                          options);
+}
+
+Plan make_plan_shared(std::span<const Migration> migrations, SharedLedger ledger, const PlanOptions& options) {
+  if (!ledger) ledger = std::make_shared<const std::vector<LedgerRow>>();
+  Planner planner(std::move(ledger), options, migrations.size());
   for (const auto& m : migrations) {
     if (m.kind == MigrationKind::versioned)
       planner.add_versioned(m);

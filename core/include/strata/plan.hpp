@@ -8,6 +8,7 @@
 #include <strata/migration.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,14 +31,21 @@ enum class MigrationState {
 
 STRATA_API const char* to_string(MigrationState state);
 
+// The ledger's rows as the planner reads them: shared and immutable, so that each status can
+// point at its row (MigrationStatus::latest) without a copy of it.
+using SharedLedger = std::shared_ptr<const std::vector<LedgerRow>>;
+
 struct MigrationStatus {
   MigrationKind kind = MigrationKind::versioned;
   std::optional<Version> version;
   std::string description;
   std::string script;
   MigrationState state = MigrationState::pending;
-  std::optional<LedgerRow> latest;  // its latest ledger row, if any
-  std::string file_checksum;        // "" when there is no file
+  // Its latest ledger row, if any; null otherwise. Immutable, and it lives as long as any copy of
+  // this status: it shares ownership of the rows the plan was made from (a status rewritten by
+  // the planner, such as a row whose statement in doubt is known not to have run, owns its own).
+  std::shared_ptr<const LedgerRow> latest;
+  std::string file_checksum;  // "" when there is no file
 };
 
 // How a migration that failed part-way on a backend without transactional DDL continues.
@@ -78,6 +86,9 @@ struct STRATA_API Plan {
 
 STRATA_API Plan make_plan(std::span<const Migration> migrations, std::span<const LedgerRow> ledger,
                           const PlanOptions& options);
+// The same, the statuses sharing `ledger` (null: no rows) where make_plan copies the rows once.
+STRATA_API Plan make_plan_shared(std::span<const Migration> migrations, SharedLedger ledger,
+                                 const PlanOptions& options);
 
 struct RollbackOptions {
   std::optional<Version> to;  // undo every applied version above this one
