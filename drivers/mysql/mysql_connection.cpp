@@ -2,16 +2,21 @@
 
 #include "mysql_lock.hpp"
 
+#include <cppconn/metadata.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <regex>
+#include <thread>
 
 namespace strata::mysql {
 namespace {
@@ -175,8 +180,13 @@ MysqlConnection::MysqlConnection(const ConnectOptions& options) : redacted_url_(
     lock_read_timeout_ = seconds;
   }
   conn_ = open();
-  auto version = query("SELECT VERSION()", {});
-  std::string v = text(version.at(0).at(0));
+  // The version the server announced in the handshake: no round trip.
+  std::string v;
+  try {
+    v = conn_->getMetaData()->getDatabaseProductVersion();
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::connection);
+  }
   mariadb_ = v.find("MariaDB") != std::string::npos;
   // A server that only speaks MySQL's protocol is refused, naming it, unless the URL forces
   // strata's profile for it (the core then takes the lease lock, by lock_gap()).
@@ -406,12 +416,63 @@ bool MysqlConnection::session_busy(std::string_view session_id) {
 }
 
 void MysqlConnection::execute(std::string_view sql) {
-  try {
+  auto run = [&] {
     std::unique_ptr<sql::Statement> statement(conn_->createStatement());
     if (statement->execute(std::string(sql))) std::unique_ptr<sql::ResultSet> discarded(statement->getResultSet());
+  };
+  if (statement_in_flight_wanted()) return held_in_flight(run);
+  try {
+    run();
   } catch (const sql::SQLException& e) {
     throw to_error(e, ErrorKind::apply_failed);
   }
+}
+
+// Only where a test asked for a kill in flight (statement_in_flight_wanted(), failpoint builds).
+// Connector/C++ sends a statement and reads its answer in one call, so the server holds the
+// statement instead: a second session of this process takes the global read lock, the statement
+// runs on its own thread and waits for that lock once the server has it, and this thread, seeing
+// it wait in the process list, calls statement_in_flight(), which kills the process. The lock ends
+// with the process; the server then runs the statement with nobody to read its answer, as after a
+// crash mid-statement. A statement the lock does not hold (a SELECT) is answered first: the kill
+// then comes with its answer unread by the migration.
+void MysqlConnection::held_in_flight(const std::function<void()>& run) {
+  std::int64_t id = 0;
+  std::unique_ptr<sql::Connection> blocker;
+  try {
+    id = number(query("SELECT CONNECTION_ID()", {}).at(0).at(0));
+    blocker = open();
+    std::unique_ptr<sql::Statement> lock(blocker->createStatement());
+    lock->execute("SET SESSION lock_wait_timeout = 5");
+    lock->execute("FLUSH TABLES WITH READ LOCK");
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::apply_failed);
+  }
+  std::optional<Error> failed;
+  std::atomic<bool> answered = false;
+  std::thread runner([&] {
+    try {
+      run();
+    } catch (const sql::SQLException& e) {
+      failed = to_error(e, ErrorKind::apply_failed);
+    }
+    answered = true;
+  });
+  try {
+    std::unique_ptr<sql::PreparedStatement> state(blocker->prepareStatement(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE LIKE 'Waiting%'"));
+    state->setInt64(1, id);
+    for (int i = 0; i < 500 && !answered; ++i) {  // at most 5 s
+      std::unique_ptr<sql::ResultSet> rs(state->executeQuery());
+      if (rs->next() && rs->getInt64(1) > 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  } catch (const sql::SQLException&) {
+  }
+  statement_in_flight();
+  blocker.reset();  // not reached where the kill was asked for
+  runner.join();
+  if (failed) throw *failed;
 }
 
 sql::PreparedStatement& MysqlConnection::prepared(std::string_view sql) {
@@ -427,12 +488,21 @@ sql::PreparedStatement& MysqlConnection::prepared(std::string_view sql) {
 
 std::int64_t MysqlConnection::execute(std::string_view sql, std::span<const Value> params) {
   sql::PreparedStatement& statement = prepared(sql);
-  try {
+  std::int64_t changed = 0;
+  auto run = [&] {
     bind(statement, params);
-    return statement.executeUpdate();
+    changed = statement.executeUpdate();
+  };
+  if (statement_in_flight_wanted()) {
+    held_in_flight(run);
+    return changed;
+  }
+  try {
+    run();
   } catch (const sql::SQLException& e) {
     throw to_error(e, ErrorKind::apply_failed);
   }
+  return changed;
 }
 
 std::vector<Row> MysqlConnection::query(std::string_view sql, std::span<const Value> params) {

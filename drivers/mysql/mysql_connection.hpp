@@ -14,6 +14,7 @@
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -56,6 +57,8 @@ class MysqlConnection final : public Connection, public Session, public Catalog 
 
   // A new connection with the same options (the lock lives on its own connection).
   std::unique_ptr<sql::Connection> open() const;
+  // Runs `run` (one statement on conn_) held in flight for a kill test: see its definition.
+  void held_in_flight(const std::function<void()>& run);
   std::unique_ptr<sql::Connection> open(sql::ConnectOptionsMap options) const;
   const std::string& database() const { return database_; }
 

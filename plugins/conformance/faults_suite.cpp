@@ -5,9 +5,10 @@
 // CTest entries are).
 //
 // The points (failpoints of a test build, numbered over the statements the migrations run):
-// - kill-in-flight:k, statement k sent and its result not read (SQLite: while it writes). A
-//   driver that cannot stop there (MySQL's Connector/C++ sends and reads in one call) runs on:
-//   the run ends without a kill, and no kill is counted as tried.
+// - kill-in-flight:k, statement k sent and its result not read (SQLite: while it writes; MySQL:
+//   while the server holds it, waiting for a global read lock the migrator's other session
+//   took). A statement with no such point runs on: the run ends without a kill, and no kill is
+//   counted as tried.
 // - kill-before-record:k, its result read and nothing recording it yet.
 // - kill-after-record:k, its record committed, the next statement not begun (where DDL is not
 //   transactional: there each statement is recorded as it runs).

@@ -288,9 +288,10 @@ STRATA_API std::string utc_timestamp_now();
 // Fault injection, for strata's own tests of what a kill leaves behind (docs/reliability.md).
 // A driver calls statement_in_flight() when a statement strata runs for a migration has left
 // for the server and its result is not read yet (SQLite, in the migrator's process: once the
-// statement has begun to write). In a build with failpoints, when the test asked for a kill at
-// that point of that statement, the process is killed there (SIGKILL); otherwise, and always in
-// a build without failpoints (a package built with -DSTRATA_BUILD_TESTS=OFF), nothing happens.
+// statement has begun to write; MySQL, whose client sends and reads in one call: once the server
+// shows the statement waiting for a lock the driver's other session holds for the purpose). In a build with failpoints,
+// when the test asked for a kill at that point of that statement, the process is killed there (SIGKILL); otherwise, and
+// always in a build without failpoints (a package built with -DSTRATA_BUILD_TESTS=OFF), nothing happens.
 // statement_in_flight_wanted() says whether the call is awaited for the statement about to run,
 // so that a driver sets up a costly way to make it (SQLite's progress handler) only then. Both
 // are cheap; call them from the connection's thread.
