@@ -17,9 +17,15 @@ std::string sha256_hex(std::string_view bytes) {
 #else
   static const std::unique_ptr<const EVP_MD, void (*)(const EVP_MD*)> sha256(EVP_sha256(), [](const EVP_MD*) {});
 #endif
+  // One context per thread, reset for each digest: EVP_Digest allocates two and frees them again
+  // every call (files are hashed on several threads at once).
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                                     &EVP_MD_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (!sha256 || EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, sha256.get(), nullptr) != 1)
+  if (!sha256 || !context || EVP_DigestInit_ex(context.get(), sha256.get(), nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1)
     throw std::runtime_error("SHA-256 failed");
   return to_hex({reinterpret_cast<const char*>(digest.data()), length});
 }
