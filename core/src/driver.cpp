@@ -6,6 +6,10 @@ namespace strata {
 
 Dialect::~Dialect() = default;
 Session::~Session() = default;
+
+void Session::query_each(std::string_view sql, std::span<const Value> params, const std::function<void(Row&)>& each) {
+  for (Row& row : query(sql, params)) each(row);
+}
 Catalog::~Catalog() = default;
 MigrationLock::~MigrationLock() = default;
 Connection::~Connection() = default;

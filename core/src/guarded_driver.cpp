@@ -61,6 +61,26 @@ class GuardedSession final : public Session {
     fence();
     return guarded(driver_, "Session::query", [&] { return inner_.query(sql, params); });
   }
+  void query_each(std::string_view sql, std::span<const Value> params, const std::function<void(Row&)>& each) override {
+    fence();
+    // What `each` (the core's) throws is the core's, not the driver's: it leaves as it was thrown.
+    std::exception_ptr from_each;
+    try {
+      guarded(driver_, "Session::query_each", [&] {
+        inner_.query_each(sql, params, [&](Row& row) {
+          try {
+            each(row);
+          } catch (...) {
+            from_each = std::current_exception();
+            throw;
+          }
+        });
+      });
+    } catch (...) {
+      if (from_each) std::rethrow_exception(from_each);
+      throw;
+    }
+  }
   void set_fence(std::function<void()> fence) { fence_ = std::move(fence); }
   void begin() override {
     guarded(driver_, "Session::begin", [&] { inner_.begin(); });

@@ -471,14 +471,11 @@ std::vector<LedgerRow> Ledger::read() {
                     " WHERE " + d.quote_identifier("kind") + " <> " + d.placeholder(1) + " ORDER BY " +
                     d.quote_identifier("installed_rank");
   std::vector<Value> kind{std::string(format_row_kind)};
-  std::vector<Row> read = connection_.session().query(sql, kind);
   std::vector<LedgerRow> rows;
-  rows.reserve(read.size());
+  if (last_rank_) rows.reserve(static_cast<std::size_t>(*last_rank_));  // read before: about as many
   Place at{"the ledger " + table_, ""};
-  for (Row& r : read) {
-    rows.push_back(row_of(r, at));
-    Row().swap(r);  // its memory serves the next rows: the whole result is never held twice
-  }
+  // Row by row: the result is never held whole as rows beside the ledger rows made of it.
+  connection_.session().query_each(sql, kind, [&](Row& r) { rows.push_back(row_of(r, at)); });
   last_rank_ = rows.empty() ? 0 : rows.back().installed_rank;
   return rows;
 }

@@ -100,23 +100,28 @@ Error to_error(const sql::SQLException& e, ErrorKind kind) {
   return error;
 }
 
-std::vector<Row> run_query(sql::PreparedStatement& statement, std::span<const Value> params) {
+void run_query(sql::PreparedStatement& statement, std::span<const Value> params,
+               const std::function<void(Row&)>& each) {
   try {
     bind(statement, params);
     std::unique_ptr<sql::ResultSet> rs(statement.executeQuery());
     sql::ResultSetMetaData* meta = rs->getMetaData();
     unsigned int columns = meta->getColumnCount();
-    std::vector<Row> rows;
     while (rs->next()) {
       Row row;
       row.reserve(columns);
       for (unsigned int c = 1; c <= columns; ++c) row.push_back(value_of(*rs, *meta, c));
-      rows.push_back(std::move(row));
+      each(row);
     }
-    return rows;
   } catch (const sql::SQLException& e) {
     throw to_error(e, ErrorKind::apply_failed);
   }
+}
+
+std::vector<Row> run_query(sql::PreparedStatement& statement, std::span<const Value> params) {
+  std::vector<Row> rows;
+  run_query(statement, params, [&](Row& row) { rows.push_back(std::move(row)); });
+  return rows;
 }
 
 std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::span<const Value> params) {
@@ -507,6 +512,11 @@ std::int64_t MysqlConnection::execute(std::string_view sql, std::span<const Valu
 
 std::vector<Row> MysqlConnection::query(std::string_view sql, std::span<const Value> params) {
   return run_query(prepared(sql), params);
+}
+
+void MysqlConnection::query_each(std::string_view sql, std::span<const Value> params,
+                                 const std::function<void(Row&)>& each) {
+  run_query(prepared(sql), params, each);
 }
 
 void MysqlConnection::begin() {

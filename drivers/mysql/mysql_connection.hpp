@@ -43,6 +43,7 @@ class MysqlConnection final : public Connection, public Session, public Catalog 
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
   std::vector<Row> query(std::string_view sql, std::span<const Value> params) override;
+  void query_each(std::string_view sql, std::span<const Value> params, const std::function<void(Row&)>& each) override;
   void begin() override;
   void commit() override;
   void rollback() override;
@@ -93,6 +94,8 @@ Error to_error(const sql::SQLException& e, ErrorKind kind);
 
 // Binds `params` to a prepared statement and runs it as a query. Throws Error.
 std::vector<Row> run_query(sql::PreparedStatement& statement, std::span<const Value> params);
+// The same, each row given to `each` as it is read.
+void run_query(sql::PreparedStatement& statement, std::span<const Value> params, const std::function<void(Row&)>& each);
 // The same, preparing `sql` on `conn` for this one query.
 std::vector<Row> run_query(sql::Connection& conn, std::string_view sql, std::span<const Value> params);
 

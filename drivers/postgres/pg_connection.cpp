@@ -528,17 +528,21 @@ std::int64_t PgConnection::execute(std::string_view sql, std::span<const Value> 
 }
 
 std::vector<Row> PgConnection::query(std::string_view sql, std::span<const Value> params) {
-  PgResult result = run(sql, params);
   std::vector<Row> rows;
+  query_each(sql, params, [&](Row& row) { rows.push_back(std::move(row)); });
+  return rows;
+}
+
+void PgConnection::query_each(std::string_view sql, std::span<const Value> params,
+                              const std::function<void(Row&)>& each) {
+  PgResult result = run(sql, params);
   int columns = PQnfields(result.get());
-  rows.reserve(static_cast<std::size_t>(PQntuples(result.get())));
   for (int r = 0; r < PQntuples(result.get()); ++r) {
     Row row;
     row.reserve(static_cast<std::size_t>(columns));
     for (int c = 0; c < columns; ++c) row.push_back(value_of(result.get(), r, c));
-    rows.push_back(std::move(row));
+    each(row);
   }
-  return rows;
 }
 
 void PgConnection::begin() {

@@ -49,6 +49,7 @@ class PgConnection final : public Connection, public Session, public Catalog {
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
   std::vector<Row> query(std::string_view sql, std::span<const Value> params) override;
+  void query_each(std::string_view sql, std::span<const Value> params, const std::function<void(Row&)>& each) override;
   void begin() override;
   void commit() override;
   void rollback() override;

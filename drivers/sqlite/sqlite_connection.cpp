@@ -186,7 +186,7 @@ SqliteConnection::StatementHandle SqliteConnection::prepare(std::string_view sql
   return StatementHandle(raw);
 }
 
-std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view sql, bool collect) {
+void SqliteConnection::run(sqlite3_stmt* statement, std::string_view sql, const std::function<void(Row&)>* each) {
   deadline_ = std::chrono::steady_clock::now() + statement_timeout_;
   // A fault test awaits the statement in flight: at every step of SQLite's program until it
   // writes (the handler made at connect is put back after).
@@ -204,17 +204,18 @@ std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
   } in_flight(db_.get(), statement_in_flight_wanted() ? this : nullptr);
-  std::vector<Row> rows;
+  bool any_row = false;
   SchemaChurn churn(busy_timeout_);
   while (true) {
     int rc = sqlite3_step(statement);
-    if (rc == SQLITE_DONE) return rows;
-    if (rows.empty() && churn.again(rc)) {
+    if (rc == SQLITE_DONE) return;
+    if (!any_row && churn.again(rc)) {
       sqlite3_reset(statement);
       continue;
     }
     if (rc != SQLITE_ROW) fail(sql);
-    if (!collect) continue;
+    any_row = true;
+    if (!each) continue;
     Row row;
     int columns = sqlite3_column_count(statement);
     row.reserve(static_cast<std::size_t>(columns));
@@ -229,7 +230,7 @@ std::vector<Row> SqliteConnection::run(sqlite3_stmt* statement, std::string_view
         }
       }
     }
-    rows.push_back(std::move(row));
+    (*each)(row);
   }
 }
 
@@ -242,7 +243,7 @@ void SqliteConnection::execute(std::string_view sql) {
     const char* tail = nullptr;
     if (sqlite3_prepare_v2(db_.get(), rest, static_cast<int>(end - rest), &raw, &tail) != SQLITE_OK) fail(sql);
     StatementHandle statement(raw);
-    if (statement) run(statement.get(), sql, false);
+    if (statement) run(statement.get(), sql, nullptr);
     rest = tail;
   }
 }
@@ -253,6 +254,13 @@ std::int64_t SqliteConnection::execute(std::string_view sql, std::span<const Val
 }
 
 std::vector<Row> SqliteConnection::query(std::string_view sql, std::span<const Value> params) {
+  std::vector<Row> rows;
+  query_each(sql, params, [&](Row& row) { rows.push_back(std::move(row)); });
+  return rows;
+}
+
+void SqliteConnection::query_each(std::string_view sql, std::span<const Value> params,
+                                  const std::function<void(Row&)>& each) {
   StatementHandle statement = prepare(sql);
   for (std::size_t i = 0; i < params.size(); ++i) {
     int index = static_cast<int>(i) + 1;
@@ -271,7 +279,7 @@ std::vector<Row> SqliteConnection::query(std::string_view sql, std::span<const V
         params[i]);
     if (rc != SQLITE_OK) fail(sql);
   }
-  return run(statement.get(), sql);
+  run(statement.get(), sql, &each);
 }
 
 // IMMEDIATE takes the write lock at once, so that a migration never fails half-way because

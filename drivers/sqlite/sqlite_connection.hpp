@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,7 @@ class SqliteConnection final : public Connection, public Session, public Catalog
   void execute(std::string_view sql) override;
   std::int64_t execute(std::string_view sql, std::span<const Value> params) override;
   std::vector<Row> query(std::string_view sql, std::span<const Value> params) override;
+  void query_each(std::string_view sql, std::span<const Value> params, const std::function<void(Row&)>& each) override;
   void begin() override;
   void commit() override;
   void rollback() override;
@@ -57,7 +59,8 @@ class SqliteConnection final : public Connection, public Session, public Catalog
 
   StatementHandle prepare(std::string_view sql);
   // Steps a prepared statement to its end; collects the rows only when asked to.
-  std::vector<Row> run(sqlite3_stmt* statement, std::string_view sql, bool collect = true);
+  // Steps `statement` to its end, giving each row to `each` (none read when null).
+  void run(sqlite3_stmt* statement, std::string_view sql, const std::function<void(Row&)>* each);
   [[noreturn]] void fail(std::string_view sql, ErrorKind kind = ErrorKind::apply_failed);
   std::string file_problem(int code) const;
   // Interrupts a statement that runs past the statement timeout.

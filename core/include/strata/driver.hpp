@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -123,6 +124,11 @@ class STRATA_API Session {
   // Runs one statement with bound parameters; returns the number of rows it changed.
   virtual std::int64_t execute(std::string_view sql, std::span<const Value> params) = 0;
   virtual std::vector<Row> query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // The same query, each row given to `each` in order as it is read (`each` may move from it),
+  // so that a large result (the ledger) is never held whole as rows. The default runs query();
+  // a driver that reads rows one at a time overrides it. An exception `each` throws leaves it
+  // and the query at once.
+  virtual void query_each(std::string_view sql, std::span<const Value> params, const std::function<void(Row&)>& each);
   virtual void begin() = 0;
   virtual void commit() = 0;
   virtual void rollback() = 0;  // never throws for a transaction already ended by the server
