@@ -10,21 +10,44 @@ namespace {
 // What the ledger says, indexed: the latest row of each version and of each repeatable, the
 // baseline, and the newest undo (after which repeatables run again).
 struct LedgerIndex {
-  std::map<Version, const LedgerRow*> by_version;  // latest versioned or undo row
+  // The latest versioned or undo row of each version, in version order: a sorted vector rather
+  // than a map (no node per version; a version of up to 15 characters copies without allocating).
+  std::vector<std::pair<Version, const LedgerRow*>> by_version;
   std::map<std::string, const LedgerRow*> by_description;
   const LedgerRow* baseline = nullptr;
   int last_undo_rank = 0;
 
   explicit LedgerIndex(std::span<const LedgerRow> ledger) {
+    by_version.reserve(ledger.size());
     for (const auto& row : ledger) {
       if (row.kind == MigrationKind::baseline)
         baseline = &row;
       else if (row.kind == MigrationKind::repeatable)
         by_description[row.description] = &row;
       else if (row.version)
-        by_version[*row.version] = &row;
+        by_version.emplace_back(*row.version, &row);
       if (row.kind == MigrationKind::undo && row.success) last_undo_rank = row.installed_rank;
     }
+    // The ledger's order is usually the versions' already. Stable: of one version's rows, the
+    // last in the ledger is its latest, and the only one kept.
+    auto by_version_order = [](const auto& a, const auto& b) { return a.first < b.first; };
+    if (!std::is_sorted(by_version.begin(), by_version.end(), by_version_order))
+      std::stable_sort(by_version.begin(), by_version.end(), by_version_order);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < by_version.size(); ++i) {
+      if (kept > 0 && by_version[kept - 1].first == by_version[i].first)
+        by_version[kept - 1].second = by_version[i].second;
+      else if (kept++ != i)
+        by_version[kept - 1] = std::move(by_version[i]);
+    }
+    by_version.erase(by_version.begin() + static_cast<std::ptrdiff_t>(kept), by_version.end());
+  }
+
+  // The latest row of `version`, or null.
+  const LedgerRow* find(const Version& version) const {
+    auto it = std::lower_bound(by_version.begin(), by_version.end(), version,
+                               [](const auto& entry, const Version& v) { return entry.first < v; });
+    return it != by_version.end() && it->first == version ? it->second : nullptr;
   }
 
   std::optional<Version> baseline_version() const { return baseline ? baseline->version : std::nullopt; }
@@ -74,11 +97,12 @@ class Planner {
         options_(options),
         newest_(index_.newest_applied()),
         baseline_(index_.baseline_version()) {
-    plan_.migrations.reserve(files + ledger_->size());  // a status per file, or per row without one
+    // A status per file, and per row without one (rare: then the vector grows).
+    plan_.migrations.reserve(std::max(files, ledger_->size()));
   }
 
   void add_versioned(const Migration& m) {
-    const LedgerRow* row = find(index_.by_version, *m.version);
+    const LedgerRow* row = index_.find(*m.version);
     if (baseline_ && *m.version <= *baseline_) {
       auto state = *m.version == *baseline_ ? MigrationState::baseline : MigrationState::below_baseline;
       add(status_of(m, row ? row : index_.baseline, state));
@@ -111,16 +135,18 @@ class Planner {
   // Ledger rows with no file: future when newer than every file, missing otherwise.
   void add_unresolved(std::span<const Migration> migrations) {
     std::optional<Version> newest_file;
-    std::map<Version, bool> versions;
+    std::vector<Version> versions;  // of the files, sorted (they usually are)
     std::map<std::string, bool> repeatables;
     for (const auto& m : migrations) {
       if (m.kind == MigrationKind::repeatable) repeatables[m.description] = true;
       if (m.kind != MigrationKind::versioned) continue;
-      versions[*m.version] = true;
+      versions.push_back(*m.version);
       if (!newest_file || *m.version > *newest_file) newest_file = m.version;
     }
+    if (!std::is_sorted(versions.begin(), versions.end())) std::sort(versions.begin(), versions.end());
     for (const auto& [version, row] : index_.by_version) {
-      if (row->kind != MigrationKind::versioned || versions.count(version)) continue;
+      if (row->kind != MigrationKind::versioned || std::binary_search(versions.begin(), versions.end(), version))
+        continue;
       unresolved(*row, version, !newest_file || version > *newest_file);
     }
     for (const auto& [description, row] : index_.by_description)

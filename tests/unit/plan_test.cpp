@@ -196,6 +196,22 @@ TEST_CASE("an undone version is pending again, and repeatables run again after a
   CHECK(plan.current_version()->str() == "1");
 }
 
+TEST_CASE("of a version's rows the latest decides, whatever order the ledger holds versions in") {
+  // Applied out of order (3, 1, 10, 2), 10 undone then applied again, 2 failed then applied.
+  std::vector<Migration> files{versioned("1"), versioned("2"), versioned("3"), versioned("10"), versioned("11")};
+  std::vector<LedgerRow> ledger{row_for(files[2]),        row_for(files[0]), row_for(files[3]), undo_row(files[3]),
+                                row_for(files[1], false), row_for(files[3]), row_for(files[1])};
+  Plan plan = make_plan(files, ledger, {});
+  CHECK(state_of(plan, "V1__v.sql") == MigrationState::applied);
+  CHECK(state_of(plan, "V2__v.sql") == MigrationState::applied);
+  CHECK(state_of(plan, "V10__v.sql") == MigrationState::applied);
+  CHECK(pending_scripts(plan) == std::vector<std::string>{"V11__v.sql"});
+  CHECK(plan.problems.empty());
+  REQUIRE(plan.migrations.size() == 5);
+  CHECK(plan.migrations[3].latest->installed_rank == ledger[5].installed_rank);  // 10's last row, not its undo
+  CHECK(plan.current_version()->str() == "10");
+}
+
 TEST_CASE("versions up to the baseline are never run, later ones are") {
   std::vector<Migration> files{versioned("1"), versioned("2"), versioned("3"), repeatable("view")};
   std::vector<LedgerRow> ledger{baseline_row("2")};
