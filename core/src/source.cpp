@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cerrno>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -302,7 +303,7 @@ struct FileRead {
   std::string identity;               // migration_identity(*name)
   std::string variant;                // the identity, " for <dialect>" for a dialect's variant
   std::string problem;                // why the file is refused ("": it was read)
-  std::vector<Migration> read;        // the migration, then the undo it brings
+  std::vector<Migration> brought;     // the undo it brings, if any (its migration is read into a slot)
   std::exception_ptr error;           // thrown while reading: rethrown in the files' order
 
   std::string_view file_name() const { return std::string_view(path).substr(name_at); }
@@ -311,7 +312,8 @@ struct FileRead {
 // Why an empty file is refused, and which layouts read one as a migration with nothing to do.
 const char* const empty_file = "the file is empty (nothing but whitespace and comments)";
 
-void read_one(FileRead& f, std::span<const std::string> declared, Layout layout) {
+// Reads `f` into `slot`, the place of its migration in the list history_of returns.
+void read_one(FileRead& f, Migration& slot, std::span<const std::string> declared, Layout layout) {
   try {
     std::string file = f.script.empty() ? std::string(f.file_name()) : f.script;
     if (!f.named) f.name = parse_migration_name(f.file_name(), declared);
@@ -339,14 +341,17 @@ void read_one(FileRead& f, std::span<const std::string> declared, Layout layout)
       return;
     }
     try {
+      std::vector<Migration> read;  // the migration, then the undo it brings
       if (f.name->portable) {
-        f.read = portable_migrations(*f.name, file, f.path, ops::parse_yaml(std::string(normal), f.path));
+        read = portable_migrations(*f.name, file, f.path, ops::parse_yaml(std::string(normal), f.path));
       } else {
-        f.read = sql_migrations(Migration::sql(*f.name, std::move(file), std::move(text), f.path));
+        read = sql_migrations(Migration::sql(*f.name, std::move(file), std::move(text), f.path));
         if (f.no_transaction)
-          for (auto& m : f.read) m.transactional = false;
+          for (auto& m : read) m.transactional = false;
       }
-      const std::string& dialect = f.read.front().dialect;
+      slot = std::move(read.front());
+      std::move(read.begin() + 1, read.end(), std::back_inserter(f.brought));
+      const std::string& dialect = slot.dialect;
       f.variant = dialect.empty() ? f.identity : f.identity + " for " + dialect;
     } catch (const Error& e) {
       f.problem = (e.line() > 0 ? "line " + std::to_string(e.line()) +
@@ -359,13 +364,14 @@ void read_one(FileRead& f, std::span<const std::string> declared, Layout layout)
   }
 }
 
-// Reads every file, on as many threads as the machine has cores (at most 8), each taking the
-// next unread file; a few files are read on the calling thread.
-void read_all(std::vector<FileRead>& files, std::span<const std::string> declared, Layout layout) {
+// Reads every file, file i into slots[i], on as many threads as the machine has cores (at most
+// 8), each taking the next unread file; a few files are read on the calling thread.
+void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, std::span<const std::string> declared,
+              Layout layout) {
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < files.size();)
-      read_one(files[i], declared, layout);
+      read_one(files[i], slots[i], declared, layout);
   };
   std::size_t helpers = std::min<std::size_t>({std::thread::hardware_concurrency(), 8, files.size() / 16});
   std::vector<std::thread> threads;
@@ -626,7 +632,10 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   } else {
     list_directory(dir, files, directories);
   }
-  read_all(files, declared, layout);
+  // Each file's migration is read straight into its place here; the files refused or left out
+  // are then closed up, in place, so that no second list of migrations is ever made.
+  std::vector<Migration> migrations(files.size());
+  read_all(files, migrations, declared, layout);
 
   // The files in order: the first of several problems, or a file read wrongly, is the first by name.
   auto refuse = [&](const std::string& path, const std::string& why) { problems.push_back(path + ": " + why); };
@@ -644,12 +653,12 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   };
   // Two forms of one migration are possible only where a portable one is.
   bool portable = std::any_of(files.begin(), files.end(), [](const FileRead& f) { return f.name && f.name->portable; });
-  std::vector<Migration> migrations;
-  migrations.reserve(files.size());
+  std::size_t kept = 0;                               // migrations[0, kept) are taken
   std::map<std::string_view, const FileRead*> seen;   // variant -> file
   std::map<std::string_view, const FileRead*> forms;  // identity -> its first file (SQL or portable)
   std::vector<Migration> derived_undo;                // the undo portable migrations bring
-  for (auto& f : files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    FileRead& f = files[i];
     directories_before(&f.path);
     if (f.error) std::rethrow_exception(f.error);
     if (!f.name) {
@@ -673,10 +682,11 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
       refuse(f.path, f.variant + " is also defined by " + it->second->path);
       continue;
     }
-    migrations.push_back(std::move(f.read.front()));
-    for (std::size_t i = 1; i < f.read.size(); ++i) derived_undo.push_back(std::move(f.read[i]));
-    std::vector<Migration>().swap(f.read);  // moved from: its memory serves the next
+    if (kept != i) migrations[kept] = std::move(migrations[i]);
+    ++kept;
+    std::move(f.brought.begin(), f.brought.end(), std::back_inserter(derived_undo));
   }
+  migrations.erase(migrations.begin() + static_cast<std::ptrdiff_t>(kept), migrations.end());
   directories_before(nullptr);
   // The undo a portable migration brings stands unless an undo file of that version exists; a
   // Down section beside an undo file leaves it unclear which one undoes the version.
