@@ -417,8 +417,8 @@ void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vect
     }
     (directory ? directories : paths).push_back(std::move(path));
   }
-  // Sorted as paths, then made FileReads once: a FileRead is large, and moving each as a vector
-  // of them grows or is sorted was most of the cost of listing 10,000 files.
+  // Sorted as paths, then made FileReads once: a FileRead is large, and moving them while their
+  // vector grew and was sorted was most of the cost of listing 10,000 files.
   std::sort(paths.begin(), paths.end());
   std::sort(directories.begin(), directories.end());
   files.reserve(files.size() + paths.size());
