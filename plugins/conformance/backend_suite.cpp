@@ -262,7 +262,14 @@ TEST_CASE("a waiter whose migrations another migrator applied meanwhile ends wit
   // the ledger grown, lets the lock go at once and finds the schema up to date without it.
   Child b(strata_command(command_args("migrate", url, dir, {"--lock-timeout", "60", "-v"})));
   Child c(strata_command(command_args("migrate", url, dir, {"--lock-timeout", "60", "-v"})));
-  std::this_thread::sleep_for(1s);
+  // Until both wait (a slow start, as under the sanitizers on a busy machine, takes more than a
+  // second), at most 30 s.
+  for (int i = 0; i < 300; ++i) {
+    if (b.err_so_far().find("waiting for the migration lock") != std::string::npos &&
+        c.err_so_far().find("waiting for the migration lock") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
   lock->release();
   ProcessResult rb = b.wait(), rc = c.wait();
   INFO(rb.err << rc.err);

@@ -308,6 +308,10 @@ void Child::kill(int signal) {
   ::kill(pid_, signal);
 }
 
+std::string Child::err_so_far() const {
+  return slurp(err_);
+}
+
 ProcessResult Child::wait() {
   int status = 0;
   ::waitpid(pid_, &status, 0);

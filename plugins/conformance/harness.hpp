@@ -119,6 +119,8 @@ class Child {
   pid_t pid() const { return pid_; }
   void kill(int signal);
   ProcessResult wait();
+  // What it has written to its standard error so far (it may still be running).
+  std::string err_so_far() const;
 
  private:
   pid_t pid_ = -1;
