@@ -580,12 +580,14 @@ std::vector<std::string> PgConnection::tables() {
 namespace {
 
 // A column of pg_attribute, with its default and whether the primary key holds it: what
-// columns() and all_columns() read, from the given tables (the FROM and WHERE after them).
+// columns() and all_columns() read, from the given tables (the FROM and WHERE after them, which
+// join `primary_index` to the table c).
 constexpr const char* column_select =
     "a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, "
-    "pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
-    "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary "
-    "AND a.attnum = ANY (i.indkey)) ";
+    "pg_catalog.pg_get_expr(d.adbin, d.adrelid), COALESCE(a.attnum = ANY (i.indkey), false) ";
+// A table's primary key, if it has one (at most one row): joined once per table, where a subquery
+// per column made the whole catalog's read 2-3 times slower at 1,000 tables (EXPLAIN ANALYZE).
+constexpr const char* primary_index = "LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary ";
 
 // The column in `row` from `first` on (the columns of column_select).
 ColumnInfo column_of(const Row& row, std::size_t first) {
@@ -606,7 +608,8 @@ std::vector<ColumnInfo> PgConnection::columns(std::string_view table) {
   for (const auto& row :
        query(std::string("SELECT ") + column_select +
                  "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
-                 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
+                 primary_index +
                  "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                  "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
              params))
@@ -617,13 +620,13 @@ std::vector<ColumnInfo> PgConnection::columns(std::string_view table) {
 std::optional<std::vector<TableColumns>> PgConnection::all_columns() {
   std::vector<Value> params{schema_};
   std::vector<TableColumns> out;
-  for (auto& row :
-       query(std::string("SELECT c.relname::text, ") + column_select +
-                 "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                 "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-                 "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-                 "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum",
-             params)) {
+  for (auto& row : query(
+           std::string("SELECT c.relname::text, ") + column_select +
+               "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " + primary_index +
+               "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+               "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+               "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum",
+           params)) {
     std::string& table = std::get<std::string>(row.at(0));
     if (out.empty() || out.back().table != table) out.push_back({std::move(table), {}});
     if (std::holds_alternative<std::string>(row.at(1))) out.back().columns.push_back(column_of(row, 1));
