@@ -300,9 +300,16 @@ std::vector<Migration> moved(Migration&& first, More&&... more) {
 
 // Whether `text` holds `word` (lower case) in any letter case: a file without "+goose" or
 // "migrate:" holds no marker, and is not read line by line for one.
+// Compared as ASCII, in a loop the compiler keeps inline: std::tolower is a call per character,
+// 2% of the up-to-date check's time at 1,000 files (perf).
 bool holds_word(std::string_view text, std::string_view word) {
-  auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
-  return std::search(text.begin(), text.end(), word.begin(), word.end(), same) != text.end();
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (std::size_t at = 0; at + word.size() <= text.size(); ++at) {
+    std::size_t i = 0;
+    while (i < word.size() && lower(text[at + i]) == word[i]) ++i;
+    if (i == word.size()) return true;
+  }
+  return false;
 }
 
 }  // namespace

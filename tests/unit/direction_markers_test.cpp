@@ -75,6 +75,10 @@ TEST_CASE("goose annotations are read in any letter case, and a file without mar
   auto read = strata::sql_migrations(named("1_x.sql", "--   +goose   up\nSELECT 1;\n-- +GOOSE DOWN\nSELECT 2;\n"));
   REQUIRE(read.size() == 2);
   CHECK((*read[0].sql_script()->parts)[0].text == "SELECT 1;\n");
+  // Only upper case: the file is still looked through for markers.
+  auto upper = strata::sql_migrations(named("2_x.sql", "-- +GOOSE UP\nSELECT 1;\n-- +Goose Down\nSELECT 2;\n"));
+  REQUIRE(upper.size() == 2);
+  CHECK((*upper[1].sql_script()->parts)[0].text == "SELECT 2;\n");
 
   auto plain = strata::sql_migrations(named("V1__x.sql", "-- goose was here\nCREATE TABLE a (id INTEGER);\n"));
   REQUIRE(plain.size() == 1);
