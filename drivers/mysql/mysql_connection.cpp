@@ -75,6 +75,16 @@ std::int64_t number(const Value& v) {
       .from_driver("mysql");
 }
 
+// Connector/C++'s driver. get_mysql_driver_instance() makes it at the first call and keeps it in
+// a map that it does not lock, so threads connecting for the first time at once (a fleet's
+// workers) could read the map while another inserts into it: a crash in MySQL_Driver::connect,
+// seen under AddressSanitizer. A function-local static is made once, by the first thread to get
+// here, while any other waits.
+sql::mysql::MySQL_Driver& client_driver() {
+  static sql::mysql::MySQL_Driver* const driver = sql::mysql::get_mysql_driver_instance();
+  return *driver;
+}
+
 }  // namespace
 
 Error to_error(const sql::SQLException& e, ErrorKind kind) {
@@ -323,7 +333,7 @@ std::unique_ptr<sql::Connection> MysqlConnection::open() const {
 
 std::unique_ptr<sql::Connection> MysqlConnection::open(sql::ConnectOptionsMap options) const {
   try {
-    return std::unique_ptr<sql::Connection>(sql::mysql::get_mysql_driver_instance()->connect(options));
+    return std::unique_ptr<sql::Connection>(client_driver().connect(options));
   } catch (const sql::SQLException& e) {
     throw Error(ErrorKind::connection, "cannot connect to " + redacted_url_ + ": " + e.what())
         .with_server_code(e.getSQLState(), e.getErrorCode())
