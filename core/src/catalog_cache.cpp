@@ -2,6 +2,8 @@
 
 #include "overloaded.hpp"
 
+#include <strata/ascii.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -92,11 +94,7 @@ std::optional<std::vector<TableColumns>> CatalogCache::all_columns() {
 // Also every name that differs only in case: SQLite, and MySQL on some systems, read `T1` and
 // `t1` as one table, and forgetting too much only costs a read.
 void CatalogCache::forget(const std::string& table) {
-  auto same = [&](const std::string& name) {
-    return std::equal(name.begin(), name.end(), table.begin(), table.end(), [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-    });
-  };
+  auto same = [&](const std::string& name) { return ascii_iequals(name, table); };
   for (auto& [name, entry] : tables_)
     if (same(name)) entry = Table{};
   if (complete_) tables_.try_emplace(table);  // no longer known not to exist

@@ -3,6 +3,7 @@
 // read_declared_schema, at the end).
 #include "overloaded.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/diff.hpp>
 #include <strata/error.hpp>
 
@@ -87,7 +88,7 @@ std::string native_of(const DeclaredTable& t, const std::string& column) {
   if (it == t.column_native.end()) return "";
   std::string out;
   for (char c : it->second)
-    if (c != ' ') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c != ' ') out += ascii_lower(c);
   return out;
 }
 

@@ -3,6 +3,7 @@
 // named as such rather than misread.
 #include "foreign_history.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
 
@@ -61,9 +62,7 @@ class Reader {
     };
     if (bytes.starts_with("\\x")) bytes.remove_prefix(2);
     if (is_hex(bytes)) {
-      std::string out(bytes);
-      std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-      return out;
+      return ascii_lowercase(bytes);
     }
     if (bytes.size() != 48) throw wrong(column, "not a SHA-384 checksum (48 bytes)");
     return to_hex(bytes);

@@ -4,6 +4,8 @@
 
 #include "overloaded.hpp"
 
+#include <strata/ascii.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <limits>
@@ -350,7 +352,7 @@ std::vector<SqlStatement> statements_of(const std::string& sql) {
       started = true;
       current.line = line;
     }
-    current.words += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    current.words += ascii_upper(c);
   };
   for (std::size_t i = 0; i < sql.size(); ++i) {
     char c = sql[i];

@@ -1,5 +1,6 @@
 #include "overloaded.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/checksum.hpp>
 #include <strata/operations.hpp>
 
@@ -53,8 +54,7 @@ std::string portable_type_names() {
 std::optional<ColumnType> parse_column_type(std::string_view text) {
   std::string s;
   for (char c : text)
-    if (!std::isspace(static_cast<unsigned char>(c)))
-      s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c))) s += ascii_lower(c);
   std::string base = s.substr(0, s.find('('));
   std::vector<int> args;
   if (auto open = s.find('('); open != std::string::npos) {

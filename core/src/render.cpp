@@ -1,5 +1,6 @@
 #include "overloaded.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/render.hpp>
 
 #include <algorithm>
@@ -71,7 +72,7 @@ bool SqlRenderer::stands_for(const ColumnType& type, std::string_view native, st
       i = end;
       continue;
     }
-    name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    name += ascii_lower(c);
   }
   // Spaces as one, none at the ends: "double  precision " -> "double precision".
   std::string squeezed;
@@ -116,8 +117,7 @@ std::string SqlRenderer::comparable_default(std::string_view sql) {
       if (i < sql.size() && sql[i] == '(') i = std::min(sql.size(), sql.find(')', i) + 1);
       continue;
     }
-    if (!std::isspace(static_cast<unsigned char>(c)))
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c))) out += ascii_lower(c);
     ++i;
   }
   while (out.size() >= 2 && out.front() == '(' && out.back() == ')') out = out.substr(1, out.size() - 2);
@@ -136,8 +136,7 @@ std::string SqlRenderer::comparable_default(std::string_view sql) {
 std::string SqlRenderer::compact_upper(std::string_view text) {
   std::string out;
   for (char c : text)
-    if (!std::isspace(static_cast<unsigned char>(c)))
-      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c))) out += ascii_upper(c);
   return out;
 }
 

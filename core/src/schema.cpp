@@ -1,5 +1,6 @@
 #include "transaction.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/ledger.hpp>
 #include <strata/render.hpp>
 #include <strata/schema.hpp>
@@ -112,7 +113,7 @@ std::vector<ColumnType> portable_types_of(const Dialect& dialect, const Operatio
   auto compact = [](const std::string& text) {
     std::string out;
     for (char c : text)
-      if (c != ' ') out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (c != ' ') out += ascii_upper(c);
     return out;
   };
   std::vector<ColumnType> out;

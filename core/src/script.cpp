@@ -1,3 +1,4 @@
+#include <strata/ascii.hpp>
 #include <strata/error.hpp>
 #include <strata/script.hpp>
 
@@ -27,11 +28,6 @@ bool is_tag_start(char c) {
 }
 bool is_tag_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
-bool iequals(std::string_view word, std::string_view keyword) {
-  return std::equal(word.begin(), word.end(), keyword.begin(), keyword.end(),
-                    [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; });
 }
 
 // Line and column of offsets asked for in increasing order, without rescanning the script for
@@ -66,23 +62,23 @@ class BodyTracker {
   // `word` is empty for tokens that cannot be keywords: strings, quoted names, punctuation.
   void on_token(std::string_view word, std::size_t offset) {
     if (phase_ == Phase::body) {
-      if (iequals(word, "CASE")) ++depth_;
-      if (iequals(word, "END") && --depth_ == 0) phase_ = Phase::other;
+      if (ascii_iequals(word, "CASE")) ++depth_;
+      if (ascii_iequals(word, "END") && --depth_ == 0) phase_ = Phase::other;
       return;
     }
-    if (atomic_ && after_begin_ && iequals(word, "ATOMIC")) return open(begin_offset_);
-    after_begin_ = atomic_ && iequals(word, "BEGIN");
+    if (atomic_ && after_begin_ && ascii_iequals(word, "ATOMIC")) return open(begin_offset_);
+    after_begin_ = atomic_ && ascii_iequals(word, "BEGIN");
     begin_offset_ = offset;
     switch (phase_) {
       case Phase::expect_create:
-        phase_ = triggers_ && iequals(word, "CREATE") ? Phase::expect_trigger : Phase::other;
+        phase_ = triggers_ && ascii_iequals(word, "CREATE") ? Phase::expect_trigger : Phase::other;
         break;
       case Phase::expect_trigger:
-        if (iequals(word, "TEMP") || iequals(word, "TEMPORARY")) break;
-        phase_ = iequals(word, "TRIGGER") ? Phase::header : Phase::other;
+        if (ascii_iequals(word, "TEMP") || ascii_iequals(word, "TEMPORARY")) break;
+        phase_ = ascii_iequals(word, "TRIGGER") ? Phase::header : Phase::other;
         break;
       case Phase::header:
-        if (iequals(word, "BEGIN")) open(offset);
+        if (ascii_iequals(word, "BEGIN")) open(offset);
         break;
       case Phase::body:
       case Phase::other: break;
@@ -117,7 +113,7 @@ class BodyTracker {
 }
 
 bool is_one_of(std::string_view word, std::initializer_list<std::string_view> keywords) {
-  return std::any_of(keywords.begin(), keywords.end(), [&](std::string_view k) { return iequals(word, k); });
+  return std::any_of(keywords.begin(), keywords.end(), [&](std::string_view k) { return ascii_iequals(word, k); });
 }
 
 // A significant token as the compound tracker sees it.
@@ -166,23 +162,25 @@ class CompoundTracker {
         return;
       case Phase::routine_header: return in_routine_header(token);
       case Phase::trigger_header:
-        if (iequals(token.word, "FOR")) return void(phase_ = Phase::trigger_for);
+        if (ascii_iequals(token.word, "FOR")) return void(phase_ = Phase::trigger_for);
         return;
       case Phase::trigger_for:
-        phase_ = iequals(token.word, "EACH") ? Phase::trigger_each : Phase::trigger_header;
+        phase_ = ascii_iequals(token.word, "EACH") ? Phase::trigger_each : Phase::trigger_header;
         return;
       case Phase::trigger_each:
-        phase_ = iequals(token.word, "ROW") ? Phase::trigger_order : Phase::trigger_header;
+        phase_ = ascii_iequals(token.word, "ROW") ? Phase::trigger_order : Phase::trigger_header;
         return;
       case Phase::trigger_order:
         if (is_one_of(token.word, {"FOLLOWS", "PRECEDES"})) return void(skip_ = 1);  // and the other trigger
         return begin_body(token);
       case Phase::event_header:
-        if (iequals(token.word, "DO")) start_body();
+        if (ascii_iequals(token.word, "DO")) start_body();
         return;
-      case Phase::anonymous_begin: phase_ = iequals(token.word, "NOT") ? Phase::anonymous_not : Phase::other; return;
+      case Phase::anonymous_begin:
+        phase_ = ascii_iequals(token.word, "NOT") ? Phase::anonymous_not : Phase::other;
+        return;
       case Phase::anonymous_not:
-        if (!iequals(token.word, "ATOMIC")) return void(phase_ = Phase::other);
+        if (!ascii_iequals(token.word, "ATOMIC")) return void(phase_ = Phase::other);
         start_body();
         open(Block::begin, statement_offset_);
         return;
@@ -291,10 +289,10 @@ class CompoundTracker {
                  ": it belongs inside a compound statement (BEGIN ... END, IF ... END IF) above it that strata "
                  "split at its semicolons; put that statement between DELIMITER lines (`DELIMITER $$` before it, "
                  "`$$` after its END, then `DELIMITER ;`)");
-    if (iequals(token.word, "CREATE") || iequals(token.word, "ALTER")) {
-      altering_ = iequals(token.word, "ALTER");
+    if (ascii_iequals(token.word, "CREATE") || ascii_iequals(token.word, "ALTER")) {
+      altering_ = ascii_iequals(token.word, "ALTER");
       phase_ = Phase::create;
-    } else if (iequals(token.word, "BEGIN")) {
+    } else if (ascii_iequals(token.word, "BEGIN")) {
       phase_ = Phase::anonymous_begin;
     } else if (is_block_word(token.word)) {
       begin_body(token);
@@ -305,11 +303,11 @@ class CompoundTracker {
 
   void in_create(const Token& token) {
     if (token.word.empty() || is_one_of(token.word, {"OR", "REPLACE", "AGGREGATE"})) return;
-    if (iequals(token.word, "DEFINER")) return void(skip_ = 2);  // = and the user; '@' and the host are no words
-    if (iequals(token.word, "EVENT")) return void(phase_ = Phase::event_header);
+    if (ascii_iequals(token.word, "DEFINER")) return void(skip_ = 2);  // = and the user; '@' and the host are no words
+    if (ascii_iequals(token.word, "EVENT")) return void(phase_ = Phase::event_header);
     if (altering_) return void(phase_ = Phase::other);
     if (is_one_of(token.word, {"PROCEDURE", "FUNCTION"})) return void(phase_ = Phase::routine_name);
-    phase_ = iequals(token.word, "TRIGGER") ? Phase::trigger_header : Phase::other;
+    phase_ = ascii_iequals(token.word, "TRIGGER") ? Phase::trigger_header : Phase::other;
   }
 
   // Between a routine's parameters and its body: RETURNS type and characteristics. The first
@@ -319,7 +317,7 @@ class CompoundTracker {
     if (token.symbol == ')') --parentheses_;
     if (token.word.empty() || parentheses_ > 0) return;                                    // and a COMMENT's string
     if (is_one_of(token.word, {"RETURNS", "CHARSET", "COLLATE"})) return void(skip_ = 1);  // the type, the name
-    if (iequals(token.word, "CHARACTER")) return void(skip_ = 2);                          // SET name
+    if (ascii_iequals(token.word, "CHARACTER")) return void(skip_ = 2);                    // SET name
     if (is_one_of(token.word, {"UNSIGNED", "SIGNED",  "ZEROFILL", "BINARY", "ASCII",    "UNICODE",       "PRECISION",
                                "VARYING",  "COMMENT", "LANGUAGE", "SQL",    "NOT",      "DETERMINISTIC", "CONTAINS",
                                "NO",       "READS",   "MODIFIES", "DATA",   "SECURITY", "DEFINER",       "INVOKER"}))
@@ -356,7 +354,7 @@ class CompoundTracker {
     bool labelled = closed.block != Block::case_expression && closed.block != Block::if_statement &&
                     closed.block != Block::case_statement;
     if (is_block_word(next.word)) {
-      if (!iequals(next.word, expected))
+      if (!ascii_iequals(next.word, expected))
         refuse_body(pending_offset_, "END " + std::string(next.word) + " closes the " +
                                          std::string(opener(closed.block)) + " opened at line " +
                                          std::to_string(position_of(script_, closed.offset).line));
@@ -401,16 +399,18 @@ class CompoundTracker {
     switch (handler_) {
       case Handler::none: return false;
       case Handler::declare:
-        if (iequals(token.word, "HANDLER")) handler_ = Handler::handler;
+        if (ascii_iequals(token.word, "HANDLER")) handler_ = Handler::handler;
         return false;
-      case Handler::handler: handler_ = iequals(token.word, "FOR") ? Handler::condition : Handler::none; return true;
+      case Handler::handler:
+        handler_ = ascii_iequals(token.word, "FOR") ? Handler::condition : Handler::none;
+        return true;
       case Handler::condition:
-        handler_ = iequals(token.word, "SQLSTATE") ? Handler::sqlstate
-                   : iequals(token.word, "NOT")    ? Handler::not_found
-                                                   : Handler::after_condition;
+        handler_ = ascii_iequals(token.word, "SQLSTATE") ? Handler::sqlstate
+                   : ascii_iequals(token.word, "NOT")    ? Handler::not_found
+                                                         : Handler::after_condition;
         return true;
       case Handler::sqlstate:
-        if (!iequals(token.word, "VALUE")) handler_ = Handler::after_condition;
+        if (!ascii_iequals(token.word, "VALUE")) handler_ = Handler::after_condition;
         return true;
       case Handler::not_found: handler_ = Handler::after_condition; return true;
       case Handler::after_condition:
@@ -437,44 +437,45 @@ class CompoundTracker {
       if (token.symbol == ':' && label) at_start_ = true;
       return;
     }
-    if ((after_begin == 1 && iequals(word, "NOT")) || (after_begin == 2 && iequals(word, "ATOMIC"))) {
+    if ((after_begin == 1 && ascii_iequals(word, "NOT")) || (after_begin == 2 && ascii_iequals(word, "ATOMIC"))) {
       after_begin_ = after_begin + 1;  // BEGIN NOT ATOMIC: the block's statements start after it
       at_start_ = true;
       return;
     }
-    if (iequals(word, "END")) {
+    if (ascii_iequals(word, "END")) {
       // With no block open END is a name: a closer there leaves a statement starting with END.
       if (blocks_.empty()) return;
       pending_ = Pending::end;
       pending_offset_ = token.offset;
-    } else if (iequals(word, "BEGIN") && at_start) {
+    } else if (ascii_iequals(word, "BEGIN") && at_start) {
       open(Block::begin, token.offset);
       at_start_ = true;
       after_begin_ = 1;
-    } else if (iequals(word, "IF")) {
+    } else if (ascii_iequals(word, "IF")) {
       if (at_start) open(Block::if_statement, token.offset);
       pending_ = at_start ? Pending::none : Pending::if_word;
       pending_offset_ = token.offset;
-    } else if (iequals(word, "REPEAT")) {
+    } else if (ascii_iequals(word, "REPEAT")) {
       if (at_start) open(Block::repeat_loop, token.offset);
       at_start_ = at_start;
       pending_ = at_start ? Pending::none : Pending::repeat_word;
       pending_offset_ = token.offset;
-    } else if (iequals(word, "CASE")) {
+    } else if (ascii_iequals(word, "CASE")) {
       open(at_start ? Block::case_statement : Block::case_expression, token.offset);
-    } else if (iequals(word, "LOOP")) {
+    } else if (ascii_iequals(word, "LOOP")) {
       open(Block::loop, token.offset);
       at_start_ = true;
-    } else if (iequals(word, "WHILE") || (iequals(word, "FOR") && at_start)) {
-      open(iequals(word, "WHILE") ? Block::while_loop : Block::for_loop, token.offset);
+    } else if (ascii_iequals(word, "WHILE") || (ascii_iequals(word, "FOR") && at_start)) {
+      open(ascii_iequals(word, "WHILE") ? Block::while_loop : Block::for_loop, token.offset);
     } else if (is_one_of(word, {"THEN", "ELSE"})) {
       at_start_ = top_is({Block::if_statement, Block::case_statement});
-    } else if (iequals(word, "DO") && top_is({Block::while_loop, Block::for_loop}) && blocks_.back().awaiting_do) {
+    } else if (ascii_iequals(word, "DO") && top_is({Block::while_loop, Block::for_loop}) &&
+               blocks_.back().awaiting_do) {
       blocks_.back().awaiting_do = false;
       at_start_ = true;
     } else if (at_start) {
       label_ = true;
-      if (iequals(word, "DECLARE")) handler_ = Handler::declare;
+      if (ascii_iequals(word, "DECLARE")) handler_ = Handler::declare;
     }
   }
 
@@ -550,7 +551,7 @@ class Splitter {
   bool delimiter_line() {
     std::size_t end = std::min(src_.find('\n', pos_), src_.size());
     std::string_view line = src_.substr(pos_, end - pos_);
-    if (line.size() < 10 || !iequals(line.substr(0, 9), "DELIMITER") || !is_space(line[9])) return false;
+    if (line.size() < 10 || !ascii_iequals(line.substr(0, 9), "DELIMITER") || !is_space(line[9])) return false;
     std::string_view value = line.substr(10);
     while (!value.empty() && is_space(value.front())) value.remove_prefix(1);
     while (!value.empty() && is_space(value.back())) value.remove_suffix(1);
@@ -736,7 +737,7 @@ std::vector<std::string> statement_keywords(std::string_view text, std::size_t c
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       std::string word;
       while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
-        word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i++])));
+        word += ascii_upper(text[i++]);
       words.push_back(std::move(word));
     } else {
       ++i;

@@ -1,3 +1,4 @@
+#include <strata/ascii.hpp>
 #include <strata/settings.hpp>
 #include <strata/source.hpp>
 
@@ -43,8 +44,7 @@ std::chrono::milliseconds seconds(std::string_view shown, std::string_view value
 }
 
 bool flag(std::string_view shown, std::string_view value) {
-  std::string v(value);
-  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string v = ascii_lowercase(value);
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off") return false;
   bad(shown, "true or false", value);

@@ -1,3 +1,4 @@
+#include <strata/ascii.hpp>
 #include <strata/error.hpp>
 #include <strata/url.hpp>
 
@@ -10,7 +11,7 @@ namespace {
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  c = ascii_lower(c);
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
@@ -101,9 +102,7 @@ DatabaseUrl DatabaseUrl::parse(std::string_view text) {
   std::size_t colon = text.find(':');
   if (colon == std::string_view::npos || !valid_scheme(text.substr(0, colon)))
     throw Error(ErrorKind::usage, "database URL has no scheme: expected e.g. sqlite:app.db or postgres://user@host/db");
-  url.scheme = std::string(text.substr(0, colon));
-  std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  url.scheme = ascii_lowercase(text.substr(0, colon));
   std::string_view rest = text.substr(colon + 1);
   refuse_unencoded_userinfo(rest);
   std::size_t question = rest.find('?');

@@ -7,6 +7,7 @@
 // line and column, and what would have been right there.
 #include "utf8.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/diff.hpp>
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
@@ -509,7 +510,7 @@ class Reader {
 
   Action action(const YAML::Node& node) {
     std::string s = text(node);
-    for (auto& ch : s) ch = ch == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto& ch : s) ch = ch == ' ' ? '_' : ascii_lower(ch);
     if (s == "no_action") return Action::no_action;
     if (s == "restrict") return Action::restrict;
     if (s == "cascade") return Action::cascade;

@@ -3,8 +3,8 @@
 // profile that does not rely on those promises (lock=lease&transactional_ddl=off).
 #pragma once
 
-#include <algorithm>
-#include <cctype>
+#include <strata/ascii.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,8 +19,7 @@ struct ForeignEngine {
 
 // From VERSION() ("8.0.11-TiDB-v7.5.0", "8.0.30-Vitess").
 inline std::optional<ForeignEngine> foreign_engine(std::string_view version) {
-  std::string lower(version);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string lower = ascii_lowercase(version);
   if (lower.find("-tidb-") != std::string::npos)
     return ForeignEngine{"TiDB",
                          "its schema changes are online and asynchronous, and its GET_LOCK differs from MySQL's",

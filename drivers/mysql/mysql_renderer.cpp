@@ -1,5 +1,7 @@
 #include "mysql_renderer.hpp"
 
+#include <strata/ascii.hpp>
+
 #include <cctype>
 
 namespace strata::mysql {
@@ -9,7 +11,7 @@ namespace {
 std::string canonical(std::string_view type) {
   std::string s;
   for (char c : type)
-    if (c != ' ') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c != ' ') s += ascii_lower(c);
   if (s == "tinyint(1)" || s == "bool") return "boolean";
   for (const char* integer : {"smallint", "int", "bigint", "integer"})
     if (s.starts_with(integer) && s.size() > std::string_view(integer).size() &&
@@ -117,8 +119,7 @@ std::vector<RenderedStatement> MysqlRenderer::modify_column(const ops::AlterColu
     bool expression = extra.find("DEFAULT_GENERATED") != std::string::npos;
     sql += " DEFAULT " + (mariadb_ ? *d : expression ? "(" + *d + ")" : literal(*d));
   }
-  std::string lower;
-  for (char ch : extra) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string lower = ascii_lowercase(extra);
   if (lower.find("auto_increment") != std::string::npos) sql += " AUTO_INCREMENT";
   if (auto on_update = lower.find("on update "); on_update != std::string::npos) sql += " " + extra.substr(on_update);
   if (auto comment = text(c[4]); comment && !comment->empty()) sql += " COMMENT " + literal(*comment);

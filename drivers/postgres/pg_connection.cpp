@@ -2,6 +2,8 @@
 
 #include "pg_lock.hpp"
 
+#include <strata/ascii.hpp>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -466,8 +468,7 @@ namespace {
 // LOCAL, set_config, ALTER ROLE ... SET), or RESET / DISCARD ALL, which return it to the
 // role's or server's default. A function of the user's that sets it is not followed.
 bool may_set_statement_timeout(const std::string& sql) {
-  std::string upper = sql;
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string upper = ascii_uppercase(sql);
   return upper.find("STATEMENT_TIMEOUT") != std::string::npos || upper.find("RESET") != std::string::npos ||
          upper.find("DISCARD") != std::string::npos;
 }

@@ -1,5 +1,7 @@
 #include "pg_renderer.hpp"
 
+#include <strata/ascii.hpp>
+
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -10,8 +12,7 @@ namespace {
 
 // format_type's spelling and ours, made one: lower case, no spaces, long names shortened.
 std::string canonical(std::string_view type) {
-  std::string s;
-  for (char c : type) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string s = ascii_lowercase(type);
   static const std::pair<const char*, const char*> synonyms[] = {
       {"character varying", "varchar"},
       {"timestamp without time zone", "timestamp"},

@@ -1,16 +1,12 @@
 #include "sqlite_dialect.hpp"
 
+#include <strata/ascii.hpp>
+
 #include <algorithm>
 #include <cctype>
 
 namespace strata::sqlite {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out;
-  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool word_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
@@ -73,10 +69,10 @@ constexpr OutsideOnly outside_only[] = {
 
 std::optional<Pragma> pragma_of(std::string_view statement) {
   auto t = tokens_of(statement);
-  if (t.size() < 2 || lower(t[0]) != "pragma") return std::nullopt;
+  if (t.size() < 2 || ascii_lowercase(t[0]) != "pragma") return std::nullopt;
   std::size_t at = 1;
   if (t.size() > 3 && t[2] == ".") at = 3;  // schema.name
-  Pragma pragma{lower(t[at]), std::nullopt};
+  Pragma pragma{ascii_lowercase(t[at]), std::nullopt};
   std::size_t value_end = t.size();
   if (at + 1 < t.size() && t[at + 1] == "(" && t.back() == ")")
     --value_end;
@@ -99,7 +95,7 @@ bool pragma_true(std::string_view value) {
     }
     return false;
   }
-  std::string word = lower(value);
+  std::string word = ascii_lowercase(value);
   return word == "on" || word == "yes" || word == "true";
 }
 

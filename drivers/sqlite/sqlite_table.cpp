@@ -1,16 +1,12 @@
 #include "sqlite_table.hpp"
 
+#include <strata/ascii.hpp>
+
 #include <algorithm>
 #include <cctype>
 
 namespace strata::sqlite {
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out;
-  for (char c : s) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string trim(std::string_view s) {
   std::size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
@@ -119,7 +115,7 @@ ConstraintInfo constraint_at(std::string_view item, const std::vector<Token>& t,
 }  // namespace
 
 bool Token::is(std::string_view s) const {
-  if (kind == Kind::word) return upper(text) == upper(s);
+  if (kind == Kind::word) return ascii_iequals(text, s);
   return kind == Kind::name && text == s;
 }
 

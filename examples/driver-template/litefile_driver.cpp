@@ -59,9 +59,8 @@ std::optional<std::string> pragma_value(std::string_view sql, std::string_view n
       i = end;
     }
   }
-  for (auto& token : t)
-    for (auto& ch : token) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  std::size_t at = t.size() > 3 && t[2] == "." ? 3 : 1;  // schema.name
+  for (auto& token : t) token = strata::ascii_lowercase(token);  // std::tolower follows the locale
+  std::size_t at = t.size() > 3 && t[2] == "." ? 3 : 1;          // schema.name
   if (t.size() < at + 3 || t[0] != "pragma" || t[at] != name || (t[at + 1] != "=" && t[at + 1] != "(")) return {};
   std::string value;
   for (std::size_t i = at + 2; i < t.size() && t[i] != ")"; ++i) value += t[i];
@@ -91,8 +90,7 @@ class LitefileDialect final : public Dialect {
     if (type.type == PortableType::string) return type.length ? "VARCHAR(" + std::to_string(type.length) + ")" : "TEXT";
     if (type.type == PortableType::double_precision) return "DOUBLE";
     if (type.type == PortableType::binary) return "BLOB";
-    for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return name;
+    return strata::ascii_uppercase(name);
   }
   std::vector<Statement> split(std::string_view script) const override {
     SplitRules rules;  // the core's splitter, told this SQL's lexical rules

@@ -4,6 +4,7 @@
 // between them nothing but whitespace, comments, terminators and DELIMITER commands.
 #include "invariant.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/error.hpp>
 #include <strata/script.hpp>
 
@@ -104,7 +105,7 @@ class Gap {
     std::string_view line = script.substr(i, end - i);
     if (line.size() < 10 || !space(line[9])) return false;  // DELIMITERx is no command (nor for mysql)
     for (std::size_t k = 0; k < 9; ++k)
-      if (std::toupper(static_cast<unsigned char>(line[k])) != "DELIMITER"[k]) return false;
+      if (strata::ascii_upper(line[k]) != "DELIMITER"[k]) return false;
     std::string_view value = line.substr(10);
     while (!value.empty() && space(value.front())) value.remove_prefix(1);
     while (!value.empty() && space(value.back())) value.remove_suffix(1);

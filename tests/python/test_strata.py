@@ -225,3 +225,41 @@ def test_a_fleet_of_files_is_migrated_alike_and_an_unreachable_one_makes_it_inco
     with pytest.raises(strata.UsageError) as refused:
         strata.migrate_fleet(str(targets), dir=str(EXAMPLE), parallel=0)
     assert "--parallel takes" in str(refused.value)
+
+
+def test_an_app_under_a_turkish_locale_reads_lower_case_sql_as_anywhere_else(tmp_path):
+    """Python sets LC_CTYPE from the environment at start-up, and under tr_TR.UTF-8 the C library's
+    toupper('i') is 'i'. strata reads SQL keywords in ASCII, whatever the locale: a trigger written in
+    lower case is one statement, its `begin` is no transaction control, and the migration applies."""
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    # The locale, compiled from the sources of Debian's `locales` package into a directory of this
+    # test (LOCPATH): nothing is installed on the machine.
+    made = subprocess.run(["localedef", "-i", "tr_TR", "-f", "UTF-8", str(locales / "tr_TR.UTF-8")],
+                          capture_output=True, text=True)
+    assert (locales / "tr_TR.UTF-8").is_dir(), f"localedef (package locales) failed: {made.stderr}"
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "V1__audit.sql").write_text(
+        "create table items (id integer primary key, name text);\n"
+        "create table audit (item_id integer);\n"
+        "create trigger items_audit after insert on items\n"
+        "begin\n"
+        "  insert into audit (item_id) values (new.id);\n"
+        "end;\n")
+    database = tmp_path / "app.db"
+    app = ("import ctypes, locale, sys, strata\n"
+           "libc = ctypes.CDLL(None)\n"
+           "print(locale.setlocale(locale.LC_CTYPE), chr(libc.toupper(ord('i'))))\n"
+           "report = strata.migrate(url=sys.argv[1], dir=sys.argv[2])\n"
+           "print([a['script'] for a in report.applied])\n")
+    env = dict(os.environ, LOCPATH=str(locales), LC_ALL="tr_TR.UTF-8")
+    run = subprocess.run([sys.executable, "-c", app, f"sqlite:{database}", str(migrations)],
+                         env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    premise, applied = run.stdout.splitlines()
+    assert premise == "tr_TR.UTF-8 i"  # the locale is in force, and the C library's toupper follows it
+    assert applied == "['V1__audit.sql']"
+    db = sqlite3.connect(database)
+    db.execute("INSERT INTO items (id, name) VALUES (7, 'kitap')")
+    assert db.execute("SELECT item_id FROM audit").fetchall() == [(7,)]  # the trigger, whole

@@ -1,3 +1,4 @@
+#include <strata/ascii.hpp>
 #include <strata/error.hpp>
 #include <strata/script.hpp>
 
@@ -614,4 +615,14 @@ TEST_CASE("mysql: under DELIMITER, compound statements are not tracked: the file
 
 TEST_CASE("mysql: without the compound rule a body is split at its semicolons") {
   CHECK(texts("CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END;", mysql_rules()).size() == 3);
+}
+
+TEST_CASE("letter case is ASCII's alone: other bytes, of UTF-8 text too, are left as they are") {
+  CHECK(strata::ascii_uppercase("begin atomic; Köln İzmir") == "BEGIN ATOMIC; K\xC3\xB6LN \xC4\xB0ZMIR");
+  CHECK(strata::ascii_lowercase("TRIGGER ÉTÉ") == "trigger \xC3\x89t\xC3\x89");
+  CHECK(strata::ascii_iequals("Begin", "BEGIN"));
+  CHECK_FALSE(strata::ascii_iequals("BEGİN", "BEGIN"));  // a dotted capital I is no I
+  CHECK_FALSE(strata::ascii_iequals("BEGI", "BEGIN"));
+  static_assert(strata::ascii_lower('I') == 'i' && strata::ascii_upper('i') == 'I' &&
+                strata::ascii_upper('\xC4') == '\xC4');
 }

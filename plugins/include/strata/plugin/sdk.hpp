@@ -1,5 +1,6 @@
 // The strata driver SDK: the one header a driver author includes (it brings the interfaces
-// of <strata/driver.hpp> and the helpers a driver uses: script splitting, quoting, SHA-256).
+// of <strata/driver.hpp> and the helpers a driver uses: script splitting, quoting, SHA-256,
+// letter case the same in every locale).
 //
 // A driver plugin is a shared library named strata-driver-<name>.so that implements the
 // interfaces of <strata/driver.hpp> and declares itself with these macros, once each, in one
@@ -21,6 +22,7 @@
 // the loader at start-up. STRATA_DRIVER_PLUGIN must then come first of the three.
 #pragma once
 
+#include <strata/ascii.hpp>     // letter case of SQL keywords, whatever the process's locale
 #include <strata/checksum.hpp>  // SHA-256, e.g. to shorten a lock name
 #include <strata/config.hpp>    // STRATA_VERSION_STRING
 #include <strata/driver.hpp>    // the interfaces a driver implements, and the core's helpers for them
