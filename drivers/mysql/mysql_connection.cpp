@@ -124,6 +124,20 @@ void each_row(sql::ResultSet& rs, const std::function<void(Row&)>& each) {
   }
 }
 
+// Sends `sql`, with nothing to bind, as text and gives each row to `each` as the server sends
+// it (the client library's unbuffered result): no round trip to prepare, and the whole result is
+// never held in the client. Rows `each` leaves unread are discarded when the result is freed.
+void run_text_query(sql::Connection& connection, std::string_view sql, const std::function<void(Row&)>& each) {
+  try {
+    std::unique_ptr<sql::Statement> statement(connection.createStatement());
+    statement->setResultSetType(sql::ResultSet::TYPE_FORWARD_ONLY);
+    std::unique_ptr<sql::ResultSet> rs(statement->executeQuery(std::string(sql)));
+    each_row(*rs, each);
+  } catch (const sql::SQLException& e) {
+    throw to_error(e, ErrorKind::apply_failed);
+  }
+}
+
 }  // namespace
 
 void run_query(sql::PreparedStatement& statement, std::span<const Value> params,
@@ -282,17 +296,11 @@ std::string shown(const Value& v) {
 std::vector<Value> MysqlConnection::session_settings() {
   std::string sql = "SELECT DATABASE()";
   for (std::size_t i = 1; i < tracked_.size(); ++i) sql += ", @@SESSION." + tracked_[i];
-  try {
-    std::unique_ptr<sql::Statement> statement(conn_->createStatement());
-    std::unique_ptr<sql::ResultSet> rs(statement->executeQuery(sql));
-    sql::ResultSetMetaData* meta = rs->getMetaData();
-    Row row;
-    if (rs->next())
-      for (unsigned int c = 1; c <= meta->getColumnCount(); ++c) row.push_back(value_of(*rs, *meta, c));
-    return row;
-  } catch (const sql::SQLException& e) {
-    throw to_error(e, ErrorKind::apply_failed);
-  }
+  Row row;
+  run_text_query(*conn_, sql, [&](Row& r) {
+    if (row.empty()) row = std::move(r);
+  });
+  return row;
 }
 
 void MysqlConnection::remember_session() {
@@ -535,22 +543,12 @@ std::vector<Row> MysqlConnection::query(std::string_view sql, std::span<const Va
 
 void MysqlConnection::query_each(std::string_view sql, std::span<const Value> params,
                                  const std::function<void(Row&)>& each) {
-  if (!params.empty()) {
+  // Nothing to bind (the ledger's read): as text, where a prepared statement costs a round trip
+  // to prepare and holds the whole result in the client (317 KB for 1,000 ledger rows).
+  if (params.empty())
+    run_text_query(*conn_, sql, each);
+  else
     run_query(prepared(sql), params, each);
-    return;
-  }
-  // Nothing to bind (the ledger's read): sent as text and read row by row as the server sends
-  // them, where a prepared statement costs a round trip to prepare and holds the whole result
-  // in the client (317 KB for 1,000 ledger rows). Rows `each` leaves unread are discarded when
-  // the result is freed.
-  try {
-    std::unique_ptr<sql::Statement> statement(conn_->createStatement());
-    statement->setResultSetType(sql::ResultSet::TYPE_FORWARD_ONLY);
-    std::unique_ptr<sql::ResultSet> rs(statement->executeQuery(std::string(sql)));
-    each_row(*rs, each);
-  } catch (const sql::SQLException& e) {
-    throw to_error(e, ErrorKind::apply_failed);
-  }
 }
 
 void MysqlConnection::begin() {
