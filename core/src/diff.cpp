@@ -35,7 +35,7 @@ auto find_if(std::vector<T>& list, F predicate) {
 std::string squeezed(std::string_view text) {  // whitespace runs as one space, none at the ends
   std::string out;
   for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
+    if (ascii_isspace(c)) {
       if (!out.empty() && out.back() != ' ') out += ' ';
     } else {
       out += c;

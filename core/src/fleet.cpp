@@ -4,6 +4,7 @@
 #include "schema_source.hpp"
 #include "target.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/checksum.hpp>
 #include <strata/fleet.hpp>
 
@@ -11,7 +12,6 @@
 
 #include <glob.h>
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <condition_variable>
 #include <cstdlib>
@@ -51,7 +51,7 @@ std::string expand(const std::string& line, std::vector<std::string>& missing) {
 
 // The blank-separated words of `text`, each as where it begins and ends in it.
 std::vector<std::pair<std::size_t, std::size_t>> word_spans(const std::string& text) {
-  auto blank = [&](std::size_t i) { return std::isspace(static_cast<unsigned char>(text[i])) != 0; };
+  auto blank = [&](std::size_t i) { return ascii_isspace(text[i]); };
   std::vector<std::pair<std::size_t, std::size_t>> spans;
   for (std::size_t i = 0; i < text.size();) {
     if (blank(i)) {

@@ -8,7 +8,6 @@
 #include <strata/error.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace strata::detail {
@@ -57,9 +56,7 @@ class Reader {
     const auto* s = std::get_if<std::string>(&v);
     if (!s) throw wrong(column, "not a SHA-384 checksum");
     std::string_view bytes = *s;
-    auto is_hex = [](std::string_view t) {
-      return t.size() == 96 && std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isxdigit(c); });
-    };
+    auto is_hex = [](std::string_view t) { return t.size() == 96 && std::all_of(t.begin(), t.end(), ascii_isxdigit); };
     if (bytes.starts_with("\\x")) bytes.remove_prefix(2);
     if (is_hex(bytes)) {
       return ascii_lowercase(bytes);

@@ -1,11 +1,11 @@
 // strata diff and strata generate as library calls (see <strata/generate.hpp>), and the
 // numbering of new migration files that `strata new` shares.
+#include <strata/ascii.hpp>
 #include <strata/error.hpp>
 #include <strata/generate.hpp>
 #include <strata/source.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <fstream>
 
@@ -19,7 +19,7 @@ std::string file_description(const std::string& description) {
   for (char c : description) {
     if (c == ' ' || c == '-')
       out += '_';
-    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_')
+    else if (ascii_isalnum(c) || c == '_')
       out += c;
     else
       throw Error(ErrorKind::usage, "the description may hold letters, digits, spaces, '-' and '_' only");

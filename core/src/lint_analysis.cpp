@@ -7,7 +7,6 @@
 #include <strata/ascii.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 #include <map>
 #include <set>
@@ -344,7 +343,7 @@ std::vector<SqlStatement> statements_of(const std::string& sql) {
       }
       return;
     }
-    if (std::isspace(static_cast<unsigned char>(c))) {
+    if (ascii_isspace(c)) {
       if (!current.words.empty() && current.words.back() != ' ') current.words += ' ';
       return;
     }
@@ -376,8 +375,9 @@ std::vector<SqlStatement> statements_of(const std::string& sql) {
     } else if (c == '$') {
       std::size_t end = sql.find('$', i + 1);
       std::string tag = end == std::string::npos ? "" : sql.substr(i, end - i + 1);
+      // As PostgreSQL reads a tag: letters, digits, '_' and bytes from 0x80 up ($body$, $é$).
       bool is_tag = !tag.empty() && std::all_of(tag.begin() + 1, tag.end() - 1, [](char t) {
-        return std::isalnum(static_cast<unsigned char>(t)) || t == '_';
+        return ascii_isalnum(t) || t == '_' || static_cast<unsigned char>(t) >= 0x80;
       });
       if (is_tag) {
         put('Q');

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <set>
@@ -54,7 +53,7 @@ std::string portable_type_names() {
 std::optional<ColumnType> parse_column_type(std::string_view text) {
   std::string s;
   for (char c : text)
-    if (!std::isspace(static_cast<unsigned char>(c))) s += ascii_lower(c);
+    if (!ascii_isspace(c)) s += ascii_lower(c);
   std::string base = s.substr(0, s.find('('));
   std::vector<int> args;
   if (auto open = s.find('('); open != std::string::npos) {

@@ -4,7 +4,6 @@
 #include <strata/render.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 
@@ -111,13 +110,11 @@ std::string SqlRenderer::comparable_default(std::string_view sql) {
     }
     if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {  // a cast: skip the type's name and size
       i += 2;
-      while (i < sql.size() &&
-             (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == ' ' || sql[i] == '"'))
-        ++i;
+      while (i < sql.size() && (ascii_isalnum(sql[i]) || sql[i] == '_' || sql[i] == ' ' || sql[i] == '"')) ++i;
       if (i < sql.size() && sql[i] == '(') i = std::min(sql.size(), sql.find(')', i) + 1);
       continue;
     }
-    if (!std::isspace(static_cast<unsigned char>(c))) out += ascii_lower(c);
+    if (!ascii_isspace(c)) out += ascii_lower(c);
     ++i;
   }
   while (out.size() >= 2 && out.front() == '(' && out.back() == ')') out = out.substr(1, out.size() - 2);
@@ -136,7 +133,7 @@ std::string SqlRenderer::comparable_default(std::string_view sql) {
 std::string SqlRenderer::compact_upper(std::string_view text) {
   std::string out;
   for (char c : text)
-    if (!std::isspace(static_cast<unsigned char>(c))) out += ascii_upper(c);
+    if (!ascii_isspace(c)) out += ascii_upper(c);
   return out;
 }
 

@@ -3,7 +3,6 @@
 #include <strata/script.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -13,21 +12,22 @@ namespace strata {
 namespace {
 
 bool is_space(char c) {
-  return std::isspace(static_cast<unsigned char>(c)) != 0;
+  return ascii_isspace(c);
 }
 
 // '$' belongs to words so that a$b stays one name and a$b$ never opens a dollar quote; bytes of
 // UTF-8 sequences belong to words so that non-ASCII names are never split into keywords.
 bool is_word_char(char c) {
-  auto byte = static_cast<unsigned char>(c);
-  return std::isalnum(byte) || c == '_' || c == '$' || byte >= 0x80;
+  return ascii_isalnum(c) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
+// A dollar quote's tag as PostgreSQL reads it: a letter, '_' or a byte from 0x80 up, then those
+// or digits ($body$, $é$).
 bool is_tag_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+  return ascii_isalpha(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
 }
 bool is_tag_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  return is_tag_start(c) || ascii_isdigit(c);
 }
 
 // Line and column of offsets asked for in increasing order, without rescanning the script for
@@ -734,10 +734,9 @@ std::vector<std::string> statement_keywords(std::string_view text, std::size_t c
     } else if (c == '\'' || c == '"' || c == '`') {
       std::size_t end = text.find(c, i + 1);
       i = end == std::string_view::npos ? text.size() : end + 1;
-    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+    } else if (ascii_isalpha(c) || c == '_') {
       std::string word;
-      while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
-        word += ascii_upper(text[i++]);
+      while (i < text.size() && (ascii_isalnum(text[i]) || text[i] == '_')) word += ascii_upper(text[i++]);
       words.push_back(std::move(word));
     } else {
       ++i;

@@ -1,3 +1,4 @@
+#include <strata/ascii.hpp>
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
@@ -10,7 +11,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <exception>
 #include <iterator>
@@ -32,7 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 
 bool all_digits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !text.empty() && std::all_of(text.begin(), text.end(), ascii_isdigit);
 }
 
 std::string description_of(std::string_view text) {
@@ -463,7 +463,7 @@ void list_steps(const std::string& folder, const MigrationName& name, bool no_tr
     if (file == "metadata.toml") continue;
     bool undo = file.ends_with(".down.sql");
     std::size_t digits = 0;
-    while (digits < file.size() && std::isdigit(static_cast<unsigned char>(file[digits]))) ++digits;
+    while (digits < file.size() && ascii_isdigit(file[digits])) ++digits;
     std::string_view stem = std::string_view(file).substr(0, file.size() - (undo ? 9 : 4));
     if (!file.ends_with(".sql") || digits == 0 || digits > 9 || stem.size() < digits ||
         (stem.size() > digits && stem[digits] != '_' && stem[digits] != '-')) {
@@ -598,7 +598,7 @@ std::optional<MigrationName> parse_folder_name(std::string_view folder) {
   std::string digits;
   for (char c : folder.substr(0, separator)) {
     if (c == '-') continue;
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    if (!ascii_isdigit(c)) return std::nullopt;
     digits += c;
   }
   MigrationName name;

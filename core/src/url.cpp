@@ -3,7 +3,6 @@
 #include <strata/url.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace strata {
@@ -36,10 +35,9 @@ std::string decode(std::string_view text, std::string_view what) {
 }
 
 bool valid_scheme(std::string_view scheme) {
-  if (scheme.empty() || !std::isalpha(static_cast<unsigned char>(scheme[0]))) return false;
-  return std::all_of(scheme.begin(), scheme.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-  });
+  if (scheme.empty() || !ascii_isalpha(scheme[0])) return false;
+  return std::all_of(scheme.begin(), scheme.end(),
+                     [](char c) { return ascii_isalnum(c) || c == '+' || c == '-' || c == '.'; });
 }
 
 void parse_query(std::string_view query, DatabaseUrl& url) {

@@ -3,13 +3,12 @@
 #include <strata/ascii.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace strata::sqlite {
 namespace {
 
 bool word_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+  return ascii_isalnum(c) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 // The tokens of a statement, comments left out: words, quoted names and strings (unquoted), and
@@ -19,7 +18,7 @@ std::vector<std::string> tokens_of(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
+    if (ascii_isspace(c)) {
       ++i;
     } else if (s.substr(i, 2) == "--") {
       i = std::min(s.find('\n', i), s.size());
@@ -88,9 +87,9 @@ std::optional<Pragma> pragma_of(std::string_view statement) {
 
 bool pragma_true(std::string_view value) {
   if (value.starts_with('+')) value.remove_prefix(1);  // SQLite's parser drops a plus sign
-  if (!value.empty() && std::isdigit(static_cast<unsigned char>(value.front()))) {
+  if (!value.empty() && ascii_isdigit(value.front())) {
     for (char c : value) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) break;
+      if (!ascii_isdigit(c)) break;
       if (c != '0') return true;
     }
     return false;

@@ -3,7 +3,6 @@
 #include <strata/ascii.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace strata::sqlite {
 namespace {
@@ -124,7 +123,7 @@ std::vector<Token> tokenize(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
+    if (ascii_isspace(c)) {
       ++i;
       continue;
     }
@@ -152,8 +151,7 @@ std::vector<Token> tokenize(std::string_view s) {
       out.push_back({Token::Kind::punct, std::string(1, c), begin, ++i});
       continue;
     }
-    while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i])) &&
-           std::string_view("(),'\"`[").find(s[i]) == std::string_view::npos)
+    while (i < s.size() && !ascii_isspace(s[i]) && std::string_view("(),'\"`[").find(s[i]) == std::string_view::npos)
       ++i;
     out.push_back({Token::Kind::word, std::string(s.substr(begin, i - begin)), begin, i});
   }

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <csignal>
@@ -41,7 +40,7 @@ std::optional<std::string> pragma_value(std::string_view sql, std::string_view n
   std::vector<std::string> t;  // words, quoted text unquoted, other characters alone; no comments
   for (std::size_t i = 0; i < sql.size();) {
     char c = sql[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
+    if (ascii_isspace(c)) {
       ++i;
     } else if (sql.substr(i, 2) == "--" || sql.substr(i, 2) == "/*") {
       std::size_t end = sql.find(c == '-' ? "\n" : "*/", i + 2);
@@ -52,9 +51,7 @@ std::optional<std::string> pragma_value(std::string_view sql, std::string_view n
       i = end + 1;
     } else {
       std::size_t end = i + 1;
-      while (end < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[end])) || sql[end] == '_') &&
-             (std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
-        ++end;
+      while (end < sql.size() && (ascii_isalnum(sql[end]) || sql[end] == '_') && (ascii_isalnum(c) || c == '_')) ++end;
       t.emplace_back(sql.substr(i, end - i));
       i = end;
     }
@@ -70,7 +67,7 @@ std::optional<std::string> pragma_value(std::string_view sql, std::string_view n
 // How SQLite reads a boolean pragma value: on, yes, true, or a number that is not 0.
 bool pragma_on(const std::string& value) {
   std::string v = value.starts_with('+') ? value.substr(1) : value;
-  if (!v.empty() && std::isdigit(static_cast<unsigned char>(v[0]))) return std::stoll(v.substr(0, 18)) != 0;
+  if (!v.empty() && ascii_isdigit(v[0])) return std::stoll(v.substr(0, 18)) != 0;
   return v == "on" || v == "yes" || v == "true";
 }
 

@@ -1,5 +1,6 @@
 #include "harness.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/plugin/loader.hpp>
 
 #define CATCH_CONFIG_EXTERNAL_INTERFACES  // a listener: DropCreatedDatabases
@@ -12,7 +13,6 @@
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -95,7 +95,7 @@ std::string percent_encoded(const std::string& text) {
   static const char hex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (ascii_isalnum(static_cast<char>(c)) || c == '-' || c == '.' || c == '_' || c == '~') {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -115,7 +115,7 @@ bool shows_password(const std::string& text) {
     out.push_back(percent_encoded(password));
     std::string run;
     for (char c : password + '/') {
-      if (std::isalnum(static_cast<unsigned char>(c))) {
+      if (ascii_isalnum(c)) {
         run += c;
         continue;
       }

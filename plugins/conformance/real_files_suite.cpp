@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace strata;
 using namespace strata::conformance;
 
@@ -338,4 +340,31 @@ TEST_CASE("an undo file beside a Down section is refused, naming both", "[real-f
   dir.write("001_a.sql", "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n");
   dir.write("001_a.down.sql", "DROP TABLE a;\n");
   expect_refused(url, command_args("migrate", url, dir), 3, {"001_a.sql (down)", "001_a.down.sql"});
+}
+
+TEST_CASE("a PostgreSQL function between dollar quotes whose tag is not ASCII is one statement", "[real-files]") {
+  std::string url = fresh_database_url();
+  ScratchDir dir;
+  // PostgreSQL takes any byte from 0x80 up into a tag ($été$ here); the semicolons inside the
+  // body are the function's. Where the PostgreSQL variant is not chosen, the plain file runs.
+  dir.write("V1__greet.postgres.sql",
+            "CREATE TABLE greetings (word VARCHAR(20));\n"
+            "CREATE FUNCTION greet() RETURNS text AS $\xC3\xA9t\xC3\xA9$\nBEGIN\n  RETURN 'a;b';\nEND;\n"
+            "$\xC3\xA9t\xC3\xA9$ LANGUAGE plpgsql;\n"
+            "INSERT INTO greetings (word) SELECT greet();\n");
+  dir.write("V1__greet.sql",
+            "CREATE TABLE greetings (word VARCHAR(20));\n"
+            "INSERT INTO greetings (word) VALUES ('a;b');\n");
+  ProcessResult r = run_strata(command_args("migrate", url, dir));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  Inspector db(url);
+  CHECK(db.count("SELECT COUNT(*) FROM greetings WHERE word = 'a;b'") == 1);
+  auto ledger = db.ledger();
+  REQUIRE(ledger.size() == 1);
+  CHECK(ledger[0].success);
+  auto suffixes = db.connection().dialect().suffixes();
+  bool postgres = std::find(suffixes.begin(), suffixes.end(), "postgres") != suffixes.end();
+  CHECK(ledger[0].script == (postgres ? "V1__greet.postgres.sql" : "V1__greet.sql"));
+  CHECK(ledger[0].statements_done == (postgres ? 3 : 2));
 }

@@ -156,6 +156,14 @@ TEST_CASE("lint of SQL by keywords: each statement's line, never a word in a com
                                  "rename warning 13", "alter-type warning 18"});
 }
 
+TEST_CASE("lint: a function body between dollar quotes whose tag is not ASCII is text, as any other body") {
+  const std::string sql =
+      "CREATE FUNCTION f() RETURNS void AS $\xC3\xA9t\xC3\xA9$ BEGIN DELETE FROM b; DROP TABLE c; END "
+      "$\xC3\xA9t\xC3\xA9$ LANGUAGE plpgsql;\n"
+      "TRUNCATE b;\n";
+  CHECK(summary(lint_sql(sql, "V3__x.sql", "3")) == std::vector<std::string>{"truncate error 2"});
+}
+
 TEST_CASE("backfill in YAML: three guarded steps, one checksum, undone by dropping the column") {
   ops::Script s = ops::parse_yaml(
       "- add_column: {table: runs, column: {name: n, type: integer, nullable: false}, backfill: 7}\n", "V2__x.yaml");

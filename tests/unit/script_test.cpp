@@ -343,6 +343,22 @@ TEST_CASE("functions and DO blocks with semicolons in dollar quotes are one stat
   CHECK(statements[2] == "SELECT '$$'");
 }
 
+TEST_CASE("a dollar quote's tag may hold letters beyond ASCII, as PostgreSQL's may") {
+  auto rules = postgres_rules();
+  std::string function =
+      "CREATE FUNCTION greet() RETURNS text AS $\xC3\xA9t\xC3\xA9$ BEGIN RETURN 'a;b'; END; $\xC3\xA9t\xC3\xA9$ "
+      "LANGUAGE plpgsql";
+  std::string block =
+      "DO $_\xC3\xBC"
+      "1$ BEGIN PERFORM 1; END $_\xC3\xBC"
+      "1$";  // $_ü1$
+  auto statements = texts(function + ";\n" + block + ";\nSELECT $1;", rules);
+  REQUIRE(statements.size() == 3);
+  CHECK(statements[0] == function);
+  CHECK(statements[1] == block);
+  CHECK(statements[2] == "SELECT $1");  // a digit opens no tag: a parameter
+}
+
 TEST_CASE("an unterminated BEGIN ATOMIC body or dollar quote is reported where it opened") {
   auto rules = postgres_rules();
   try {
@@ -615,6 +631,20 @@ TEST_CASE("mysql: under DELIMITER, compound statements are not tracked: the file
 
 TEST_CASE("mysql: without the compound rule a body is split at its semicolons") {
   CHECK(texts("CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END;", mysql_rules()).size() == 3);
+}
+
+TEST_CASE("letters, digits and spaces are ASCII's alone: no byte from 0x80 up is any of them") {
+  for (int i = 0; i < 256; ++i) {
+    char c = static_cast<char>(i);
+    INFO(i);
+    bool letter = (i >= 'A' && i <= 'Z') || (i >= 'a' && i <= 'z');
+    bool digit = i >= '0' && i <= '9';
+    CHECK(strata::ascii_isalpha(c) == letter);
+    CHECK(strata::ascii_isdigit(c) == digit);
+    CHECK(strata::ascii_isalnum(c) == (letter || digit));
+    CHECK(strata::ascii_isxdigit(c) == (digit || (i >= 'A' && i <= 'F') || (i >= 'a' && i <= 'f')));
+    CHECK(strata::ascii_isspace(c) == (i == ' ' || i == '\t' || i == '\n' || i == '\v' || i == '\f' || i == '\r'));
+  }
 }
 
 TEST_CASE("letter case is ASCII's alone: other bytes, of UTF-8 text too, are left as they are") {
