@@ -10,6 +10,10 @@
  * number of ledger rows and of files hashed; exits 1 on any failure. */
 #include <dirent.h>
 #include <fcntl.h>
+/* SHA256_Init and the rest, deprecated in OpenSSL 3 but kept: OpenSSL's own SHA-256 called
+ * directly, as strata calls it. SHA256() and the EVP interface go through a provider that OpenSSL
+ * 3 loads at the first digest, and SHA256() fetches it again at every call. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +95,10 @@ static long hash_files(const char* dir) {
     ssize_t got = read(fd, buffer, (size_t)st.st_size);
     close(fd);
     if (got != st.st_size) return -1;
-    SHA256((const unsigned char*)buffer, (size_t)got, digest);
+    SHA256_CTX context;
+    if (SHA256_Init(&context) != 1 || SHA256_Update(&context, buffer, (size_t)got) != 1 ||
+        SHA256_Final(digest, &context) != 1)
+      return -1;
     ++hashed;
   }
   closedir(d);
