@@ -22,7 +22,7 @@
 // the loader at start-up. STRATA_DRIVER_PLUGIN must then come first of the three.
 #pragma once
 
-#include <strata/ascii.hpp>     // letter case of SQL keywords, whatever the process's locale
+#include <strata/ascii.hpp>     // letters, spaces and letter case of SQL, whatever the locale
 #include <strata/checksum.hpp>  // SHA-256, e.g. to shorten a lock name
 #include <strata/config.hpp>    // STRATA_VERSION_STRING
 #include <strata/driver.hpp>    // the interfaces a driver implements, and the core's helpers for them
