@@ -2,6 +2,7 @@
 // before it; SQL by keywords. Pure.
 #include "lint_analysis.hpp"
 
+#include "dollar_quote.hpp"
 #include "overloaded.hpp"
 
 #include <strata/ascii.hpp>
@@ -375,10 +376,7 @@ std::vector<SqlStatement> statements_of(const std::string& sql) {
     } else if (c == '$') {
       std::size_t end = sql.find('$', i + 1);
       std::string tag = end == std::string::npos ? "" : sql.substr(i, end - i + 1);
-      // As PostgreSQL reads a tag: letters, digits, '_' and bytes from 0x80 up ($body$, $é$).
-      bool is_tag = !tag.empty() && std::all_of(tag.begin() + 1, tag.end() - 1, [](char t) {
-        return ascii_isalnum(t) || t == '_' || static_cast<unsigned char>(t) >= 0x80;
-      });
+      bool is_tag = !tag.empty() && std::all_of(tag.begin() + 1, tag.end() - 1, detail::is_dollar_tag_char);
       if (is_tag) {
         put('Q');
         i = end;

@@ -2,6 +2,8 @@
 #include <strata/error.hpp>
 #include <strata/script.hpp>
 
+#include "dollar_quote.hpp"
+
 #include <algorithm>
 #include <initializer_list>
 #include <string>
@@ -19,15 +21,6 @@ bool is_space(char c) {
 // UTF-8 sequences belong to words so that non-ASCII names are never split into keywords.
 bool is_word_char(char c) {
   return ascii_isalnum(c) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
-}
-
-// A dollar quote's tag as PostgreSQL reads it: a letter, '_' or a byte from 0x80 up, then those
-// or digits ($body$, $é$).
-bool is_tag_start(char c) {
-  return ascii_isalpha(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
-}
-bool is_tag_char(char c) {
-  return is_tag_start(c) || ascii_isdigit(c);
 }
 
 // Line and column of offsets asked for in increasing order, without rescanning the script for
@@ -649,7 +642,8 @@ class Splitter {
   // False when the '$' opens no quote: a parameter ($1) or a lone '$'.
   bool skip_dollar_quote() {
     std::size_t tag_end = pos_ + 1;
-    if (tag_end < src_.size() && is_tag_start(src_[tag_end])) tag_end = skip_while(tag_end + 1, is_tag_char);
+    if (tag_end < src_.size() && detail::is_dollar_tag_start(src_[tag_end]))
+      tag_end = skip_while(tag_end + 1, detail::is_dollar_tag_char);
     if (tag_end >= src_.size() || src_[tag_end] != '$') return false;
     std::string_view delimiter = src_.substr(pos_, tag_end + 1 - pos_);
     std::size_t close = src_.find(delimiter, tag_end + 1);
