@@ -373,17 +373,13 @@ std::vector<SqlStatement> statements_of(const std::string& sql) {
     } else if (c == '\'' || c == '"' || c == '`') {
       put('Q');  // a quoted name or text stands as one word
       skip_to(std::string(1, c));
-    } else if (c == '$') {
-      std::size_t end = sql.find('$', i + 1);
-      std::string tag = end == std::string::npos ? "" : sql.substr(i, end - i + 1);
-      bool is_tag = !tag.empty() && std::all_of(tag.begin() + 1, tag.end() - 1, detail::is_dollar_tag_char);
-      if (is_tag) {
-        put('Q');
-        i = end;
-        skip_to(tag);
-      } else {
-        put(c);
-      }
+    } else if (std::size_t opening = c == '$' && (i == 0 || !detail::is_word_char(sql[i - 1]))
+                                         ? detail::dollar_quote_opening(sql, i)
+                                         : 0) {
+      put('Q');
+      std::string tag = sql.substr(i, opening);
+      i += opening - 1;
+      skip_to(tag);
     } else if (c == ';') {
       if (started) out.push_back(current);
       current = {};

@@ -19,9 +19,7 @@ bool is_space(char c) {
 
 // '$' belongs to words so that a$b stays one name and a$b$ never opens a dollar quote; bytes of
 // UTF-8 sequences belong to words so that non-ASCII names are never split into keywords.
-bool is_word_char(char c) {
-  return ascii_isalnum(c) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
-}
+using detail::is_word_char;
 
 // Line and column of offsets asked for in increasing order, without rescanning the script for
 // each statement.
@@ -641,12 +639,10 @@ class Splitter {
 
   // False when the '$' opens no quote: a parameter ($1) or a lone '$'.
   bool skip_dollar_quote() {
-    std::size_t tag_end = pos_ + 1;
-    if (tag_end < src_.size() && detail::is_dollar_tag_start(src_[tag_end]))
-      tag_end = skip_while(tag_end + 1, detail::is_dollar_tag_char);
-    if (tag_end >= src_.size() || src_[tag_end] != '$') return false;
-    std::string_view delimiter = src_.substr(pos_, tag_end + 1 - pos_);
-    std::size_t close = src_.find(delimiter, tag_end + 1);
+    std::size_t opening = detail::dollar_quote_opening(src_, pos_);
+    if (opening == 0) return false;
+    std::string_view delimiter = src_.substr(pos_, opening);
+    std::size_t close = src_.find(delimiter, pos_ + opening);
     if (close == std::string_view::npos) fail("unterminated dollar-quoted string " + std::string(delimiter), pos_);
     pos_ = close + delimiter.size();
     return true;
@@ -658,12 +654,6 @@ class Splitter {
     while (pos_ < src_.size() && is_word_char(src_[pos_]) && (pos_ == begin || delimiter_ == ";" || !at_delimiter()))
       ++pos_;
     return src_.substr(begin, pos_ - begin);
-  }
-
-  // The offset of the first byte at or after `from` that `belongs` rejects.
-  std::size_t skip_while(std::size_t from, bool (*belongs)(char)) const {
-    while (from < src_.size() && belongs(src_[from])) ++from;
-    return from;
   }
 
   void start_statement() {

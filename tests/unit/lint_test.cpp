@@ -164,6 +164,17 @@ TEST_CASE("lint: a function body between dollar quotes whose tag is not ASCII is
   CHECK(summary(lint_sql(sql, "V3__x.sql", "3")) == std::vector<std::string>{"truncate error 2"});
 }
 
+TEST_CASE("lint: a dollar sign inside a name or before a digit opens no quote, as in PostgreSQL") {
+  // Read as quotes, `$b$` and `$1$` would hide everything after them up to a closing tag
+  // that never comes: the DROP TABLE would go unreported.
+  const std::string sql =
+      "CREATE TABLE audit$b$ (id int);\n"
+      "DROP TABLE c;\n"
+      "PREPARE q AS SELECT $1$1;\n"
+      "TRUNCATE d;\n";
+  CHECK(summary(lint_sql(sql, "V3__x.sql", "3")) == std::vector<std::string>{"drop-table error 2", "truncate error 4"});
+}
+
 TEST_CASE("backfill in YAML: three guarded steps, one checksum, undone by dropping the column") {
   ops::Script s = ops::parse_yaml(
       "- add_column: {table: runs, column: {name: n, type: integer, nullable: false}, backfill: 7}\n", "V2__x.yaml");

@@ -247,6 +247,8 @@ TEST_CASE("a dollar sign that opens no quote is left alone") {
   auto rules = postgres_rules();
   CHECK(texts("PREPARE p AS SELECT $1; SELECT $2", rules) == Texts{"PREPARE p AS SELECT $1", "SELECT $2"});
   CHECK(texts("SELECT a$b$c; SELECT 2", rules) == Texts{"SELECT a$b$c", "SELECT 2"});
+  CHECK(texts("PREPARE p AS SELECT $1$1; SELECT 2", rules) == Texts{"PREPARE p AS SELECT $1$1", "SELECT 2"});
+  CHECK(texts("SELECT 1 $", rules) == Texts{"SELECT 1 $"});
 }
 
 TEST_CASE("an unterminated dollar quote names its tag and where it opened") {
