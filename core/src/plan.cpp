@@ -134,18 +134,23 @@ class Planner {
 
   // Ledger rows with no file: future when newer than every file, missing otherwise.
   void add_unresolved(std::span<const Migration> migrations) {
-    std::optional<Version> newest_file;
-    std::vector<Version> versions;  // of the files, sorted (they usually are)
+    const Version* newest_file = nullptr;
+    // The files' versions, sorted (they usually are already): pointers into `migrations`, not
+    // copies, with room for all made once.
+    std::vector<const Version*> versions;
+    versions.reserve(migrations.size());
     std::map<std::string, bool> repeatables;
     for (const auto& m : migrations) {
       if (m.kind == MigrationKind::repeatable) repeatables[m.description] = true;
       if (m.kind != MigrationKind::versioned) continue;
-      versions.push_back(*m.version);
-      if (!newest_file || *m.version > *newest_file) newest_file = m.version;
+      versions.push_back(&*m.version);
+      if (!newest_file || *m.version > *newest_file) newest_file = &*m.version;
     }
-    if (!std::is_sorted(versions.begin(), versions.end())) std::sort(versions.begin(), versions.end());
+    auto before = [](const Version* a, const Version* b) { return *a < *b; };
+    if (!std::is_sorted(versions.begin(), versions.end(), before)) std::sort(versions.begin(), versions.end(), before);
     for (const auto& [version, row] : index_.by_version) {
-      if (row->kind != MigrationKind::versioned || std::binary_search(versions.begin(), versions.end(), version))
+      if (row->kind != MigrationKind::versioned ||
+          std::binary_search(versions.begin(), versions.end(), &version, before))
         continue;
       unresolved(*row, version, !newest_file || version > *newest_file);
     }

@@ -292,21 +292,31 @@ std::vector<Migration> portable_migrations(const MigrationName& name, const std:
 namespace {
 
 // One file of a migrations directory, read: what a thread can do alone, before the files are
-// compared with each other.
+// compared with each other. One per file, all alive at once beside the migrations read from
+// them: what only some files have is kept apart, in `more`, made when first needed.
 struct FileRead {
-  std::string path;                   // the directory's path and the file's name, as messages name it
-  std::size_t name_at = 0;            // where the file's name starts in `path`
-  std::optional<MigrationName> name;  // empty: refused by `problem` before it was read
-  std::string script;                 // the ledger's `script`: the file's name, or `folder/up.sql` (diesel)
-  bool named = false;                 // `name` was given by the folder (diesel), not read from the file's name
-  bool no_transaction = false;        // diesel's metadata.toml: run_in_transaction = false
-  std::string identity;               // migration_identity(*name)
-  std::string variant;                // the identity, " for <dialect>" for a dialect's variant
-  std::string problem;                // why the file is refused ("": it was read)
-  std::vector<Migration> brought;     // the undo it brings, if any (its migration is read into a slot)
-  std::exception_ptr error;           // thrown while reading: rethrown in the files' order
+  struct More {
+    std::optional<MigrationName> name;  // given by the folder (diesel), not read from the file's name
+    std::string script;                 // the ledger's `script` where it is not the file's name: `folder/up.sql`
+    bool no_transaction = false;        // diesel's metadata.toml: run_in_transaction = false
+    std::string problem;                // why the file is refused ("": it was read)
+    std::vector<Migration> brought;     // the undo it brings, if any (its migration is read into a slot)
+    std::exception_ptr error;           // thrown while reading: rethrown in the files' order
+  };
+
+  std::string path;         // the directory's path and the file's name, as messages name it
+  std::size_t name_at = 0;  // where the file's name starts in `path`
+  std::string identity;     // migration_identity of its name; "" when the name is not one
+  bool portable = false;    // its name says portable operations (.yaml)
+  std::unique_ptr<More> more;
 
   std::string_view file_name() const { return std::string_view(path).substr(name_at); }
+  More& extra() {
+    if (!more) more = std::make_unique<More>();
+    return *more;
+  }
+  const MigrationName* given_name() const { return more && more->name ? &*more->name : nullptr; }
+  std::string_view problem() const { return more ? std::string_view(more->problem) : std::string_view(); }
 };
 
 // Why an empty file is refused, and which layouts read one as a migration with nothing to do.
@@ -315,52 +325,53 @@ const char* const empty_file = "the file is empty (nothing but whitespace and co
 // Reads `f` into `slot`, the place of its migration in the list history_of returns.
 void read_one(FileRead& f, Migration& slot, std::span<const std::string> declared, Layout layout) {
   try {
-    std::string file = f.script.empty() ? std::string(f.file_name()) : f.script;
-    if (!f.named) f.name = parse_migration_name(f.file_name(), declared);
-    if (!f.name) {
-      f.problem = naming_hint(std::string(f.file_name()));
+    std::string file = f.more && !f.more->script.empty() ? f.more->script : std::string(f.file_name());
+    std::optional<MigrationName> name =
+        f.given_name() ? std::optional<MigrationName>(*f.given_name()) : parse_migration_name(f.file_name(), declared);
+    if (!name) {
+      f.extra().problem = naming_hint(std::string(f.file_name()));
       return;
     }
-    f.identity = migration_identity(*f.name);
+    f.identity = migration_identity(*name);
+    f.portable = name->portable;
     std::string text = read_file(f.path);
     std::size_t bad = 0;
     if (!detail::valid_utf8(text, bad)) {
-      f.problem = "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")";
+      f.extra().problem = "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")";
       return;
     }
     std::string normalised;  // only when the text is not already normal
     std::string_view normal = text;
     if (!is_normal_script(text)) normal = normalised = normalise_script(text);
     bool empty_allowed = layout == Layout::golang_migrate || layout == Layout::pop || layout == Layout::diesel;
-    if (!has_content(normal) && (f.name->portable || !empty_allowed)) {
-      f.problem = empty_file;
-      if (!f.name->portable && layout == Layout::strata)
-        f.problem +=
+    if (!has_content(normal) && (name->portable || !empty_allowed)) {
+      std::string& problem = f.extra().problem;
+      problem = empty_file;
+      if (!name->portable && layout == Layout::strata)
+        problem +=
             "; golang-migrate, pop and diesel read an empty file as a migration with nothing to do: "
             "set format = \"golang-migrate\" (or pop, diesel) in strata.toml, or --format, to read it so";
       return;
     }
     try {
       std::vector<Migration> read;  // the migration, then the undo it brings
-      if (f.name->portable) {
-        read = portable_migrations(*f.name, file, f.path, ops::parse_yaml(std::string(normal), f.path));
+      if (name->portable) {
+        read = portable_migrations(*name, file, f.path, ops::parse_yaml(std::string(normal), f.path));
       } else {
-        read = sql_migrations(Migration::sql(*f.name, std::move(file), std::move(text), f.path));
-        if (f.no_transaction)
+        read = sql_migrations(Migration::sql(*name, std::move(file), std::move(text), f.path));
+        if (f.more && f.more->no_transaction)
           for (auto& m : read) m.transactional = false;
       }
       slot = std::move(read.front());
-      std::move(read.begin() + 1, read.end(), std::back_inserter(f.brought));
-      const std::string& dialect = slot.dialect;
-      f.variant = dialect.empty() ? f.identity : f.identity + " for " + dialect;
+      if (read.size() > 1) std::move(read.begin() + 1, read.end(), std::back_inserter(f.extra().brought));
     } catch (const Error& e) {
-      f.problem = (e.line() > 0 ? "line " + std::to_string(e.line()) +
-                                      (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": "
-                                : "") +
-                  e.message();
+      f.extra().problem = (e.line() > 0 ? "line " + std::to_string(e.line()) +
+                                              (e.column() > 0 ? ", column " + std::to_string(e.column()) : "") + ": "
+                                        : "") +
+                          e.message();
     }
   } catch (...) {
-    f.error = std::current_exception();
+    f.extra().error = std::current_exception();
   }
 }
 
@@ -480,19 +491,19 @@ void list_steps(const std::string& folder, const MigrationName& name, bool no_tr
                          " is: which of the two runs first is not known");
       continue;
     }
-    f.named = true;
-    f.name = name;
-    f.name->kind = undo ? MigrationKind::undo : MigrationKind::versioned;
-    f.name->version = Version::parse(name.version->str() + "." + std::to_string(number));
+    FileRead::More& more = f.extra();
+    more.name = name;
+    more.name->kind = undo ? MigrationKind::undo : MigrationKind::versioned;
+    more.name->version = Version::parse(name.version->str() + "." + std::to_string(number));
     std::string_view described = stem.size() > digits ? stem.substr(digits + 1) : std::string_view();
-    if (!described.empty()) f.name->description = description_of(described);
-    f.script = folder + "/" + file;
-    f.no_transaction = no_transaction;
+    if (!described.empty()) more.name->description = description_of(described);
+    more.script = folder + "/" + file;
+    more.no_transaction = no_transaction;
     steps.push_back(std::move(f));
     numbers.push_back(number);
   }
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i].name->kind == MigrationKind::undo && !taken.count({numbers[i], false})) {
+    if (steps[i].given_name()->kind == MigrationKind::undo && !taken.count({numbers[i], false})) {
       problems.push_back(steps[i].path + ": an undo with no step of its number to undo");
       continue;
     }
@@ -542,11 +553,11 @@ void list_diesel(const fs::path& dir, std::vector<FileRead>& files, std::vector<
         continue;
       }
       up = up || file == "up.sql";
-      f.named = true;
-      f.name = *name;
-      f.name->kind = file == "up.sql" ? MigrationKind::versioned : MigrationKind::undo;
-      f.script = folder + "/" + file;
-      f.no_transaction = no_transaction;
+      FileRead::More& more = f.extra();
+      more.name = *name;
+      more.name->kind = file == "up.sql" ? MigrationKind::versioned : MigrationKind::undo;
+      more.script = folder + "/" + file;
+      more.no_transaction = no_transaction;
       files.push_back(std::move(f));
     }
     if (!up) problems.push_back(folder_path + ": no up.sql");
@@ -652,39 +663,40 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
     }
   };
   // Two forms of one migration are possible only where a portable one is.
-  bool portable = std::any_of(files.begin(), files.end(), [](const FileRead& f) { return f.name && f.name->portable; });
+  bool portable = std::any_of(files.begin(), files.end(), [](const FileRead& f) { return f.portable; });
   std::size_t kept = 0;                               // migrations[0, kept) are taken
-  std::map<std::string_view, const FileRead*> seen;   // variant -> file
+  std::map<std::string, const FileRead*> seen;        // variant (the identity, " for <dialect>") -> file
   std::map<std::string_view, const FileRead*> forms;  // identity -> its first file (SQL or portable)
   std::vector<Migration> derived_undo;                // the undo portable migrations bring
   for (std::size_t i = 0; i < files.size(); ++i) {
     FileRead& f = files[i];
     directories_before(&f.path);
-    if (f.error) std::rethrow_exception(f.error);
-    if (!f.name) {
-      refuse(f.path, f.problem);
+    if (f.more && f.more->error) std::rethrow_exception(f.more->error);
+    if (f.identity.empty()) {
+      refuse(f.path, std::string(f.problem()));
       continue;
     }
     if (portable) {
       auto [form, first_form] = forms.emplace(f.identity, &f);
-      if (!first_form && form->second->name->portable != f.name->portable) {
+      if (!first_form && form->second->portable != f.portable) {
         refuse(f.path, f.identity + " is written both as SQL and as portable operations (" +
                            std::string(form->second->file_name()) + "): one migration has one form");
         continue;
       }
     }
-    if (!f.problem.empty()) {
-      refuse(f.path, f.problem);
+    if (!f.problem().empty()) {
+      refuse(f.path, std::string(f.problem()));
       continue;
     }
-    auto [it, inserted] = seen.emplace(f.variant, &f);
+    const std::string& dialect = migrations[i].dialect;
+    auto [it, inserted] = seen.emplace(dialect.empty() ? f.identity : f.identity + " for " + dialect, &f);
     if (!inserted) {
-      refuse(f.path, f.variant + " is also defined by " + it->second->path);
+      refuse(f.path, it->first + " is also defined by " + it->second->path);
       continue;
     }
     if (kept != i) migrations[kept] = std::move(migrations[i]);
     ++kept;
-    std::move(f.brought.begin(), f.brought.end(), std::back_inserter(derived_undo));
+    if (f.more) std::move(f.more->brought.begin(), f.more->brought.end(), std::back_inserter(derived_undo));
   }
   migrations.erase(migrations.begin() + static_cast<std::ptrdiff_t>(kept), migrations.end());
   directories_before(nullptr);
