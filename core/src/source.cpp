@@ -301,7 +301,6 @@ struct FileRead {
     bool no_transaction = false;        // diesel's metadata.toml: run_in_transaction = false
     std::string problem;                // why the file is refused ("": it was read)
     std::vector<Migration> brought;     // the undo it brings, if any (its migration is read into a slot)
-    std::exception_ptr error;           // thrown while reading: rethrown in the files' order
   };
 
   std::string path;         // the directory's path and the file's name, as messages name it
@@ -309,6 +308,7 @@ struct FileRead {
   std::string identity;     // migration_identity of its name; "" when the name is not one
   bool portable = false;    // its name says portable operations (.yaml)
   std::unique_ptr<More> more;
+  std::exception_ptr error;  // thrown while reading: rethrown in the files' order (kept without allocating)
 
   std::string_view file_name() const { return std::string_view(path).substr(name_at); }
   More& extra() {
@@ -371,7 +371,7 @@ void read_one(FileRead& f, Migration& slot, std::span<const std::string> declare
                           e.message();
     }
   } catch (...) {
-    f.extra().error = std::current_exception();
+    f.error = std::current_exception();
   }
 }
 
@@ -671,7 +671,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   for (std::size_t i = 0; i < files.size(); ++i) {
     FileRead& f = files[i];
     directories_before(&f.path);
-    if (f.more && f.more->error) std::rethrow_exception(f.more->error);
+    if (f.error) std::rethrow_exception(f.error);
     if (f.identity.empty()) {
       refuse(f.path, std::string(f.problem()));
       continue;
