@@ -364,6 +364,10 @@ std::vector<SqlStatement> statements_of(const std::string& sql) {
       i = stop - 1;
     };
     if (c == '\n') ++line;
+    // The length of the dollar quote's opening delimiter here, 0 if none opens: a '$' that
+    // continues a name (audit$b$) never opens one, as in PostgreSQL and the splitter.
+    std::size_t dollar_quote =
+        c == '$' && (i == 0 || !detail::is_word_char(sql[i - 1])) ? detail::dollar_quote_opening(sql, i) : 0;
     if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
       skip_to("\n");
       put('\n');
@@ -373,12 +377,10 @@ std::vector<SqlStatement> statements_of(const std::string& sql) {
     } else if (c == '\'' || c == '"' || c == '`') {
       put('Q');  // a quoted name or text stands as one word
       skip_to(std::string(1, c));
-    } else if (std::size_t opening = c == '$' && (i == 0 || !detail::is_word_char(sql[i - 1]))
-                                         ? detail::dollar_quote_opening(sql, i)
-                                         : 0) {
+    } else if (dollar_quote > 0) {
       put('Q');
-      std::string tag = sql.substr(i, opening);
-      i += opening - 1;
+      std::string tag = sql.substr(i, dollar_quote);
+      i += dollar_quote - 1;
       skip_to(tag);
     } else if (c == ';') {
       if (started) out.push_back(current);
