@@ -44,6 +44,39 @@ TEST_CASE("a shared library that is not a strata plugin is refused with exit 5")
   CHECK_THAT(r.err, Catch::Contains("strata-driver-other.so") && Catch::Contains("not a strata driver plugin"));
 }
 
+TEST_CASE("a stripped plugin, as packages install plugins, is read and used like any other") {
+  ScratchDir plugins;
+  ScratchDir work;
+  fs::path stripped = plugins.path() / "strata-driver-sqlite.so";
+  fs::copy_file(test_setting("STRATA_TEST_STRIPPED_PLUGIN"), stripped);
+  ProcessResult listing = run_strata({"drivers", "--plugin-dir", plugins.path().string()});
+  CHECK(listing.exit_code == 0);
+  CHECK_THAT(listing.out,
+             Catch::Contains(stripped.string() + "\n      version 0.1.0, schemes: sqlite, suffixes: sqlite"));
+  // The build tree's SQLite plugin comes later in the search path: the stripped one serves sqlite.
+  CHECK_THAT(listing.out, Catch::Contains("(shadowed by an earlier directory)"));
+  std::string url = "sqlite:" + (work.path() / "app.db").string();
+  ProcessResult migrated = run_strata({"migrate", "--url", url, "--dir", test_setting("STRATA_TEST_EXAMPLE_DIR"),
+                                       "--plugin-dir", plugins.path().string()});
+  INFO(migrated.err);
+  CHECK(migrated.exit_code == 0);
+  CHECK_THAT(migrated.out, Catch::Contains("is now at version 9"));
+}
+
+TEST_CASE("a plugin cut short is refused with exit 5, saying what could not be read") {
+  ScratchDir plugins;
+  std::ifstream whole(test_setting("STRATA_TEST_STRIPPED_PLUGIN"), std::ios::binary);
+  std::string head(4096, '\0');
+  REQUIRE(whole.read(head.data(), static_cast<std::streamsize>(head.size())));
+  std::ofstream(plugins.path() / "strata-driver-cut.so", std::ios::binary) << head;
+  ProcessResult r = run_strata({"migrate", "--url", "cut:db", "--plugin-dir", plugins.path().string()});
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 5);
+  CHECK_THAT(r.err, Catch::Contains("strata-driver-cut.so") &&
+                        Catch::Contains("not a shared library that can be read") &&
+                        Catch::Contains("past the end of the file"));
+}
+
 TEST_CASE("a plugin built for another ABI is refused before any of its code runs, naming both versions") {
   ScratchDir dir;
   fs::copy_file(bad_abi_plugin(), dir.path() / "strata-driver-badabi.so");
