@@ -20,7 +20,9 @@ namespace fs = std::filesystem;
 // the file's size first, so a damaged or hostile file is refused, never read past.
 class ElfFile {
  public:
-  explicit ElfFile(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+  // Non-blocking: a FIFO named like a plugin is refused (it cannot be read at an offset), never
+  // waited on.
+  explicit ElfFile(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {
     struct stat st {};
     if (fd_ < 0) throw std::runtime_error(std::strerror(errno));
     if (::fstat(fd_, &st) != 0) {

@@ -10,6 +10,8 @@
 
 #include <fstream>
 
+#include <sys/stat.h>
+
 using namespace strata::conformance;
 namespace fs = std::filesystem;
 
@@ -75,6 +77,15 @@ TEST_CASE("a plugin cut short is refused with exit 5, saying what could not be r
   CHECK_THAT(r.err, Catch::Contains("strata-driver-cut.so") &&
                         Catch::Contains("not a shared library that can be read") &&
                         Catch::Contains("past the end of the file"));
+}
+
+TEST_CASE("a FIFO named like a plugin is refused, not waited on") {
+  ScratchDir plugins;
+  REQUIRE(::mkfifo((plugins.path() / "strata-driver-pipe.so").c_str(), 0600) == 0);
+  ProcessResult r = run_strata({"drivers", "--plugin-dir", plugins.path().string()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("strata-driver-pipe.so") && Catch::Contains("refused: not a shared library"));
+  CHECK_THAT(r.out, Catch::Contains("strata-driver-sqlite.so"));
 }
 
 TEST_CASE("a plugin built for another ABI is refused before any of its code runs, naming both versions") {
