@@ -25,11 +25,7 @@ trap 'rm -rf "$work"' EXIT
 for _ in $(seq 1 "$runs"); do
   for x in a b; do
     bin=$a; [ "$x" = b ] && bin=$b
-    t0=${EPOCHREALTIME//[!0-9]/}
-    /usr/bin/time -f '%M %R' -o "$work/last" "$bin" migrate --url "$url" --dir "$dir" >/dev/null
-    t1=${EPOCHREALTIME//[!0-9]/}
-    us=$((t1 - t0))
-    printf '%d.%d\n' $((us / 1000)) $(((us % 1000) / 100)) >> "$work/wall_$x"
+    timed "$work/wall_$x" /usr/bin/time -f '%M %R' -o "$work/last" "$bin" migrate --url "$url" --dir "$dir"
     read -r rss faults < <(tail -1 "$work/last")
     echo "$rss" >> "$work/rss_$x"
     echo "$faults" >> "$work/faults_$x"
