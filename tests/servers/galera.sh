@@ -12,6 +12,8 @@
 set -euo pipefail
 # shellcheck source=process.sh
 source "$(dirname "$0")/process.sh"
+# shellcheck source=scratch.sh
+source "$(dirname "$0")/scratch.sh"
 
 command=$1
 state=$2
@@ -33,7 +35,7 @@ stop() {
 
 stop
 mkdir -p "$state"
-dir=$(mktemp -d /tmp/strata-galera-XXXXXX)
+dir=$(server_dir galera)
 echo "$dir" > "$state/dir"
 user=$(id -un)
 [ "$(id -u)" -eq 0 ] && user=mysql

@@ -6,14 +6,16 @@
 #   mariadb.sh crash <state dir>     SIGKILL the server (the fault tests)
 #   mariadb.sh restart <state dir>   start a crashed server again, on its port
 #
-# start: mariadb-install-db in a fresh temporary directory, start mariadbd on the first free
-# loopback port from 23306 (never the default port), wait until it answers, and write the
-# conformance suite's config file. Every root account has the password of password.sh, which
-# the suite looks for in every output. Any failure is an error: a test that cannot reach its
-# server must fail, never pass quietly.
+# start: mariadb-install-db in a fresh directory (scratch.sh: in memory where it can), start
+# mariadbd on the first free loopback port from 23306 (never the default port), wait until it
+# answers, and write the conformance suite's config file. Every root account has the password of
+# password.sh, which the suite looks for in every output. Any failure is an error: a test that
+# cannot reach its server must fail, never pass quietly.
 set -euo pipefail
 # shellcheck source=password.sh
 source "$(dirname "$0")/password.sh"
+# shellcheck source=scratch.sh
+source "$(dirname "$0")/scratch.sh"
 # shellcheck source=process.sh
 source "$(dirname "$0")/process.sh"
 
@@ -77,7 +79,7 @@ cli=$4
 example=$5
 stop
 mkdir -p "$state"
-dir=$(mktemp -d /tmp/strata-my-XXXXXX)
+dir=$(server_dir my)
 echo "$dir" > "$state/dir"
 mariadb-install-db --no-defaults --datadir="$dir/data" --user="$user" --auth-root-authentication-method=normal \
   --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }

@@ -5,15 +5,17 @@
 #   postgres.sh stop  <state dir>
 #   postgres.sh restart <state dir>   pg_ctl restart -m fast (the fault tests)
 #
-# start: initdb in a fresh temporary directory, start the server on the first free loopback
-# port from 25432 (never the default port), and write the conformance suite's config file
-# (KEY=VALUE lines) with the URLs. As root, the server runs as the postgres user. Every
-# connection authenticates with scram-sha-256 and the password of password.sh, which the suite
-# looks for in every output. Any failure is an error: a test that cannot reach its server must
-# fail, never pass quietly.
+# start: initdb in a fresh directory (scratch.sh: in memory where it can), start the server on the
+# first free loopback port from 25432 (never the default port), and write the conformance suite's
+# config file (KEY=VALUE lines) with the URLs. As root, the server runs as the postgres user. Every
+# connection authenticates with scram-sha-256 and the password of password.sh, which the suite looks
+# for in every output. Any failure is an error: a test that cannot reach its server must fail, never
+# pass quietly.
 set -euo pipefail
 # shellcheck source=password.sh
 source "$(dirname "$0")/password.sh"
+# shellcheck source=scratch.sh
+source "$(dirname "$0")/scratch.sh"
 
 command=$1
 state=$2
@@ -51,7 +53,7 @@ cli=$4
 example=$5
 stop  # a previous run's leftovers
 mkdir -p "$state"
-dir=$(mktemp -d /tmp/strata-pg-XXXXXX)
+dir=$(server_dir pg)
 echo "$dir" > "$state/dir"
 printf '%s\n' "$password" > "$dir/pwfile"
 [ "$(id -u)" -eq 0 ] && chown postgres "$dir" "$dir/pwfile"
