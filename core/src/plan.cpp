@@ -43,12 +43,17 @@ struct LedgerIndex {
     by_version.erase(by_version.begin() + static_cast<std::ptrdiff_t>(kept), by_version.end());
   }
 
-  // The latest row of `version`, or null.
-  const LedgerRow* find(const Version& version) const {
+  // The latest row of `version`, or null. Asked in the files' order, which is usually the
+  // ledger's: the entry after the one found last is tried first, then a binary search.
+  const LedgerRow* find(const Version& version) {
+    if (next < by_version.size() && by_version[next].first == version) return by_version[next++].second;
     auto it = std::lower_bound(by_version.begin(), by_version.end(), version,
                                [](const auto& entry, const Version& v) { return entry.first < v; });
-    return it != by_version.end() && it->first == version ? it->second : nullptr;
+    if (it == by_version.end() || !(it->first == version)) return nullptr;
+    next = static_cast<std::size_t>(it - by_version.begin()) + 1;
+    return it->second;
   }
+  std::size_t next = 0;  // find's first guess
 
   std::optional<Version> baseline_version() const { return baseline ? baseline->version : std::nullopt; }
 
@@ -148,10 +153,11 @@ class Planner {
     }
     auto before = [](const Version* a, const Version* b) { return *a < *b; };
     if (!std::is_sorted(versions.begin(), versions.end(), before)) std::sort(versions.begin(), versions.end(), before);
+    // Both in version order: one walk through the two.
+    auto file = versions.begin();
     for (const auto& [version, row] : index_.by_version) {
-      if (row->kind != MigrationKind::versioned ||
-          std::binary_search(versions.begin(), versions.end(), &version, before))
-        continue;
+      while (file != versions.end() && **file < version) ++file;
+      if (row->kind != MigrationKind::versioned || (file != versions.end() && **file == version)) continue;
       unresolved(*row, version, !newest_file || version > *newest_file);
     }
     for (const auto& [description, row] : index_.by_description)

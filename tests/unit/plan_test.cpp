@@ -212,6 +212,25 @@ TEST_CASE("of a version's rows the latest decides, whatever order the ledger hol
   CHECK(plan.current_version()->str() == "10");
 }
 
+TEST_CASE("each file meets its version's row whatever order and spelling, with rows and files missing between") {
+  // Files out of order, two spelled unlike their rows (1.0 is 1, 02 is 2); the ledger holds 4,
+  // which has no file, before 3; 5 has no row.
+  std::vector<Migration> files{versioned("3"), versioned("1.0"), versioned("5"), versioned("02")};
+  std::vector<LedgerRow> ledger{row_for(versioned("1")), row_for(versioned("2")), row_for(versioned("4")),
+                                row_for(files[0])};
+  Plan plan = make_plan(files, ledger, {});
+  CHECK(state_of(plan, "V1.0__v.sql") == MigrationState::applied);
+  CHECK(state_of(plan, "V02__v.sql") == MigrationState::applied);
+  CHECK(state_of(plan, "V3__v.sql") == MigrationState::applied);
+  CHECK(state_of(plan, "V4__v.sql") == MigrationState::missing);
+  CHECK(pending_scripts(plan) == std::vector<std::string>{"V5__v.sql"});
+  REQUIRE(plan.problems.size() == 1);
+  CHECK_THAT(plan.problems[0], Catch::Contains("version 4 is recorded as applied but its file is missing"));
+  REQUIRE(plan.migrations.size() == 5);
+  CHECK(plan.migrations[0].latest->script == "V1__v.sql");  // the row, met by the file spelled 1.0
+  CHECK(plan.migrations[4].script == "V5__v.sql");
+}
+
 TEST_CASE("versions up to the baseline are never run, later ones are") {
   std::vector<Migration> files{versioned("1"), versioned("2"), versioned("3"), repeatable("view")};
   std::vector<LedgerRow> ledger{baseline_row("2")};

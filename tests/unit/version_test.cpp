@@ -46,3 +46,29 @@ TEST_CASE("a part has any number of digits: compared as a digit string, never as
   CHECK(v("00020150100000001000000") == v("20150100000001000000"));
   CHECK(v("1.18446744073709551616") > v("1.18446744073709551615"));
 }
+
+TEST_CASE("== says what <=> says: each version has one normalised spelling") {
+  const char* spellings[] = {"0",
+                             "0.0",
+                             "00",
+                             "1",
+                             "1.0",
+                             "01.00",
+                             "1_0_0",
+                             "1.1",
+                             "1.01",
+                             "1.10",
+                             "10",
+                             "2.0.1",
+                             "2_0_1",
+                             "02.00.01",
+                             "20150100000001000000",
+                             "20150100000001000000.0"};
+  for (const char* a : spellings)
+    for (const char* b : spellings) {
+      INFO(a << " and " << b);
+      CHECK((v(a) == v(b)) == ((v(a) <=> v(b)) == 0));
+    }
+  CHECK(v("01.00") == v("1"));
+  CHECK_FALSE(v("1.1") == v("1.10"));
+}

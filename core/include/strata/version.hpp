@@ -28,9 +28,8 @@ class STRATA_API Version {
   const std::string& str() const noexcept { return text_; }
 
   friend STRATA_API std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept;
-  friend bool operator==(const Version& a, const Version& b) noexcept {
-    return (a <=> b) == std::strong_ordering::equal;
-  }
+  // Each version has one normalised spelling, so two are equal when their spellings are.
+  friend bool operator==(const Version& a, const Version& b) noexcept { return a.text_ == b.text_; }
 
  private:
   explicit Version(std::string text) : text_(std::move(text)) {}
