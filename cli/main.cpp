@@ -13,6 +13,9 @@
 #include <strata/strata.hpp>
 
 #include <CLI/CLI.hpp>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <csignal>
@@ -200,6 +203,16 @@ extern "C" void on_stop_signal(int signal) {
 }
 
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  // glibc gives each block of 128 KB or more a mapping of its own and unmaps it when it is freed.
+  // A command's large blocks are vectors grown by doubling (the ledger's rows, the files), so
+  // each step was fresh memory and the plan's blocks after them fresh memory again: every page
+  // touched first costs a page fault (about 10 us on a virtual machine). Blocks up to 32 MiB
+  // taken from the heap reuse what was freed: at 10,000 migrations the up-to-date check on
+  // MariaDB had 21% fewer page faults (docs/performance.md). The whole process's setting, so
+  // the command sets it, never the library: a product embedding strata keeps its own.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   CLI::App app{"strata " STRATA_VERSION_STRING ": keeps a database's schema in step with the code that uses it"};
