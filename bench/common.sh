@@ -1,4 +1,9 @@
 # Shared by the benchmarks: timing in milliseconds, medians, ratios. Sourced, not run.
+#
+# The servers a benchmark starts keep their data on disk, as a product's do (the test suite's
+# keep theirs in memory where they can: tests/servers/scratch.sh); STRATA_SERVER_DIR chooses
+# another place.
+export STRATA_SERVER_DIR=${STRATA_SERVER_DIR:-/tmp}
 
 now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
