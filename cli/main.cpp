@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
   // each step was fresh memory and the plan's blocks after them fresh memory again: every page
   // touched first costs a page fault (about 10 us on a virtual machine). Blocks up to 32 MiB
   // taken from the heap reuse what was freed: at 10,000 migrations the up-to-date check on
-  // MariaDB had 21% fewer page faults (docs/performance.md). The whole process's setting, so
+  // MariaDB had 22% fewer page faults (docs/performance.md). The whole process's setting, so
   // the command sets it, never the library: a product embedding strata keeps its own.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
 #endif

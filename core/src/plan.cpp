@@ -49,7 +49,7 @@ struct LedgerIndex {
     if (next < by_version.size() && by_version[next].first == version) return by_version[next++].second;
     auto it = std::lower_bound(by_version.begin(), by_version.end(), version,
                                [](const auto& entry, const Version& v) { return entry.first < v; });
-    if (it == by_version.end() || !(it->first == version)) return nullptr;
+    if (it == by_version.end() || it->first != version) return nullptr;
     next = static_cast<std::size_t>(it - by_version.begin()) + 1;
     return it->second;
   }
@@ -139,7 +139,6 @@ class Planner {
 
   // Ledger rows with no file: future when newer than every file, missing otherwise.
   void add_unresolved(std::span<const Migration> migrations) {
-    const Version* newest_file = nullptr;
     // The files' versions, sorted (they usually are already): pointers into `migrations`, not
     // copies, with room for all made once.
     std::vector<const Version*> versions;
@@ -149,10 +148,10 @@ class Planner {
       if (m.kind == MigrationKind::repeatable) repeatables[m.description] = true;
       if (m.kind != MigrationKind::versioned) continue;
       versions.push_back(&*m.version);
-      if (!newest_file || *m.version > *newest_file) newest_file = &*m.version;
     }
     auto before = [](const Version* a, const Version* b) { return *a < *b; };
     if (!std::is_sorted(versions.begin(), versions.end(), before)) std::sort(versions.begin(), versions.end(), before);
+    const Version* newest_file = versions.empty() ? nullptr : versions.back();
     // Both in version order: one walk through the two.
     auto file = versions.begin();
     for (const auto& [version, row] : index_.by_version) {

@@ -60,13 +60,14 @@ class ElfFile {
   std::uint64_t size_ = 0;
 };
 
-// The name at `offset` of a string table, which must end within the table.
-std::string name_in(const std::vector<char>& table, std::uint64_t offset) {
+// The name at `offset` of a string table, which must end within the table; valid as long as
+// the table.
+std::string_view name_in(const std::vector<char>& table, std::uint64_t offset) {
   if (offset >= table.size()) throw std::runtime_error("a name lies outside its string table");
   const char* begin = table.data() + offset;
   const void* end = std::memchr(begin, '\0', table.size() - offset);
   if (!end) throw std::runtime_error("a name in a string table is not terminated");
-  return std::string(begin, static_cast<const char*>(end));
+  return std::string_view(begin, static_cast<std::size_t>(static_cast<const char*>(end) - begin));
 }
 
 }  // namespace
@@ -98,7 +99,7 @@ std::vector<std::string> exported_symbols_in(const fs::path& path, std::string_v
   for (const Elf64_Sym& symbol : file.read<Elf64_Sym>(symbols->sh_offset, symbols->sh_size / sizeof(Elf64_Sym))) {
     bool exported = ELF64_ST_BIND(symbol.st_info) != STB_LOCAL && ELF64_ST_VISIBILITY(symbol.st_other) == STV_DEFAULT &&
                     symbol.st_size != 0;
-    if (exported && symbol.st_shndx == wanted) found.push_back(name_in(names, symbol.st_name));
+    if (exported && symbol.st_shndx == wanted) found.emplace_back(name_in(names, symbol.st_name));
   }
   return found;
 }
