@@ -117,17 +117,37 @@ bool has_content(std::string_view text) {
   }
 }
 
+// An open descriptor, closed when it goes.
+struct Descriptor {
+  int fd;
+  explicit Descriptor(int opened) : fd(opened) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// The directory a list of files was read from, opened once: each file is opened by its name in
+// it, not by its whole path, which the kernel would walk again component by component.
+struct FileBase {
+  int dir = AT_FDCWD;
+  std::string_view prefix;  // the directory's path as each file's path begins with it ("dir/")
+
+  int open(const std::string& path) const {
+    bool within = dir != AT_FDCWD && path.size() > prefix.size() && path.starts_with(prefix);
+    return ::openat(within ? dir : AT_FDCWD, path.c_str() + (within ? prefix.size() : 0), O_RDONLY | O_CLOEXEC);
+  }
+};
+
 // The whole file, read with one allocation and no stream: as many bytes as its size says (a file
 // that says none, such as a pipe, is read to its end).
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, const FileBase& base = {}) {
   auto cannot = [&] { return Error(ErrorKind::validation, "cannot read the file").in_file(path); };
-  std::unique_ptr<int, void (*)(int*)> fd(new int(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), [](int* f) {
-    if (*f >= 0) ::close(*f);
-    delete f;
-  });
-  if (*fd < 0) throw cannot();
+  Descriptor file(base.open(path));
+  if (file.fd < 0) throw cannot();
   struct stat st {};
-  if (::fstat(*fd, &st) != 0) throw cannot();
+  if (::fstat(file.fd, &st) != 0) throw cannot();
   bool sized = st.st_size > 0;
   std::string out(sized ? static_cast<std::size_t>(st.st_size) : 0, '\0');
   std::size_t got = 0;
@@ -136,7 +156,7 @@ std::string read_file(const std::string& path) {
       if (sized) break;
       out.resize(out.size() + 4096);
     }
-    ssize_t n = ::read(*fd, out.data() + got, out.size() - got);
+    ssize_t n = ::read(file.fd, out.data() + got, out.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw cannot();
     if (n == 0) break;
@@ -323,7 +343,8 @@ struct FileRead {
 const char* const empty_file = "the file is empty (nothing but whitespace and comments)";
 
 // Reads `f` into `slot`, the place of its migration in the list history_of returns.
-void read_one(FileRead& f, Migration& slot, std::span<const std::string> declared, Layout layout) {
+void read_one(FileRead& f, Migration& slot, const FileBase& base, std::span<const std::string> declared,
+              Layout layout) {
   try {
     std::string file = f.more && !f.more->script.empty() ? f.more->script : std::string(f.file_name());
     std::optional<MigrationName> name =
@@ -334,7 +355,7 @@ void read_one(FileRead& f, Migration& slot, std::span<const std::string> declare
     }
     f.identity = migration_identity(*name);
     f.portable = name->portable;
-    std::string text = read_file(f.path);
+    std::string text = read_file(f.path, base);
     std::size_t bad = 0;
     if (!detail::valid_utf8(text, bad)) {
       f.extra().problem = "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")";
@@ -377,12 +398,12 @@ void read_one(FileRead& f, Migration& slot, std::span<const std::string> declare
 
 // Reads every file, file i into slots[i], on as many threads as the machine has cores (at most
 // 8), each taking the next unread file; a few files are read on the calling thread.
-void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, std::span<const std::string> declared,
-              Layout layout) {
+void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, const FileBase& base,
+              std::span<const std::string> declared, Layout layout) {
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < files.size();)
-      read_one(files[i], slots[i], declared, layout);
+      read_one(files[i], slots[i], base, declared, layout);
   };
   std::size_t helpers = std::min<std::size_t>({std::thread::hardware_concurrency(), 8, files.size() / 16});
   std::vector<std::thread> threads;
@@ -398,12 +419,18 @@ void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, std::
   for (auto& t : threads) t.join();
 }
 
+// What the path of an entry of `dir` begins with: `dir/`.
+std::string path_prefix(const fs::path& dir) {
+  std::string prefix = dir.string();
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  return prefix;
+}
+
 // The entries of `dir` as `dir/name` (the way fs::path joins them), files and directories apart,
 // each sorted by name; hidden files and notes (is_ignored_file) left out. The type comes from
 // the listing itself: a file is stat'ed only when the listing does not say (or is a link).
 void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vector<std::string>& directories) {
-  std::string prefix = dir.string();
-  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  std::string prefix = path_prefix(dir);
   auto cannot_list = [&](int error) {
     return Error(ErrorKind::usage, "cannot read the migrations directory '" + dir.string() +
                                        "': " + std::generic_category().message(error));
@@ -646,7 +673,9 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   // Each file's migration is read straight into its place here; the files refused or left out
   // are then closed up, in place, so that no second list of migrations is ever made.
   std::vector<Migration> migrations(files.size());
-  read_all(files, migrations, declared, layout);
+  std::string prefix = path_prefix(dir);
+  Descriptor opened(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  read_all(files, migrations, opened.fd >= 0 ? FileBase{opened.fd, prefix} : FileBase{}, declared, layout);
 
   // The files in order: the first of several problems, or a file read wrongly, is the first by name.
   auto refuse = [&](const std::string& path, const std::string& why) { problems.push_back(path + ": " + why); };
