@@ -209,19 +209,23 @@ void tune_heap() {
   // heap is grown once by 24 MiB of address space, given back to the allocator and kept (not
   // trimmed), and that range advised. A small run stays within the first 4 MiB, in small pages,
   // so its peak memory is what it uses; a large one (10,000 migrations: the ledger's rows and
-  // the server's answer) takes a third fewer page faults. Where the kernel has no huge pages,
+  // the server's answer) takes a fifth to a half fewer page faults. Where the kernel has no huge pages,
   // or the heap is not where sbrk says (a sanitizer's allocator), nothing changes.
   constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20, small_part = 4 << 20, advised = 24 << 20;
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  auto start = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  auto* start = static_cast<char*>(sbrk(0));
   void* block = std::malloc(advised);
   asm volatile("" : : "r"(block) : "memory");  // grown, not optimised away with its free
-  auto end = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  auto* end = static_cast<char*>(sbrk(0));
   // The heap grew to hold it (not so where the allocator is not glibc's).
-  bool grew = block && end > start && reinterpret_cast<std::uintptr_t>(block) + advised <= end;
+  bool grew = block && end > start && static_cast<char*>(block) + advised <= end;
   std::free(block);
-  std::uintptr_t from = (start + small_part + huge_page - 1) & ~(huge_page - 1), to = end & ~(huge_page - 1);
-  if (grew && to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
+  // From the first huge page's boundary past the small part to the last one before the end.
+  auto past_boundary = [](const char* p) { return reinterpret_cast<std::uintptr_t>(p) % huge_page; };
+  char* from = start + small_part;
+  from += (huge_page - past_boundary(from)) % huge_page;
+  char* to = end - past_boundary(end);
+  if (grew && to > from) madvise(from, static_cast<std::size_t>(to - from), MADV_HUGEPAGE);
 }
 #else
 void tune_heap() {}
