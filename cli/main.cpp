@@ -197,7 +197,7 @@ void add_common(Command& cmd, CLI::App* command) {
 // The command's heap (glibc on Linux). The whole process's settings, so the command makes them,
 // never the library: a product embedding strata keeps its own. Every page a process touches
 // first costs a page fault, about 10 us on a virtual machine, and at 10,000 migrations the
-// up-to-date check touched some 6,400 pages, a third of its processor time (docs/performance.md).
+// up-to-date check touched some 6,400 pages: a quarter of its processor time (docs/performance.md).
 void tune_heap() {
   // glibc gives each block of 128 KiB or more a mapping of its own and unmaps it when it is
   // freed; the command's large blocks are vectors grown by doubling (the ledger's rows, the
@@ -209,8 +209,8 @@ void tune_heap() {
   // heap is grown once by 24 MiB of address space, given back to the allocator and kept (not
   // trimmed), and that range advised. A small run stays within the first 4 MiB, in small pages,
   // so its peak memory is what it uses; a large one (10,000 migrations: the ledger's rows and
-  // the server's answer) takes a fifth to a half fewer page faults. Where the kernel has no huge pages,
-  // or the heap is not where sbrk says (a sanitizer's allocator), nothing changes.
+  // the server's answer) takes a fifth to a half fewer page faults. Where the kernel has no
+  // huge pages, or the heap is not where sbrk says (a sanitizer's allocator), nothing changes.
   constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20, small_part = 4 << 20, advised = 24 << 20;
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   auto* start = static_cast<char*>(sbrk(0));
