@@ -193,11 +193,12 @@ void add_common(Command& cmd, CLI::App* command) {
   command->add_flag("-v,--verbose", f.verbose, "report each step");
 }
 
-#if defined(__GLIBC__) && defined(__linux__)
-// The command's heap (glibc on Linux). The whole process's settings, so the command makes them,
-// never the library: a product embedding strata keeps its own. Every page a process touches
-// first costs a page fault, about 10 us on a virtual machine, and at 10,000 migrations the
-// up-to-date check touched some 6,400 pages: a quarter of its processor time (docs/performance.md).
+#if defined(__GLIBC__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+// The command's heap (glibc on Linux; a sanitizer's allocator is its own). The whole process's
+// settings, so the command makes them, never the library: a product embedding strata keeps its
+// own. Every page a process touches first costs a page fault, about 10 us on a virtual machine,
+// and at 10,000 migrations the up-to-date check touched some 6,400 pages: a quarter of its
+// processor time (docs/performance.md).
 void tune_heap() {
   // glibc gives each block of 128 KiB or more a mapping of its own and unmaps it when it is
   // freed; the command's large blocks are vectors grown by doubling (the ledger's rows, the
@@ -210,7 +211,7 @@ void tune_heap() {
   // trimmed), and that range advised. A small run stays within the first 4 MiB, in small pages,
   // so its peak memory is what it uses; a large one (10,000 migrations: the ledger's rows and
   // the server's answer) takes a fifth to a half fewer page faults. Where the kernel has no
-  // huge pages, or the heap is not where sbrk says (a sanitizer's allocator), nothing changes.
+  // huge pages, or the heap did not grow where sbrk says, nothing changes.
   constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20, small_part = 4 << 20, advised = 24 << 20;
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   auto* start = static_cast<char*>(sbrk(0));
