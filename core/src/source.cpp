@@ -142,7 +142,7 @@ struct FileBase {
 
 // The whole file, read with one allocation and no stream: as many bytes as its size says (a file
 // that says none, such as a pipe, is read to its end).
-std::string read_file(const std::string& path, const FileBase& base = {}) {
+std::string read_file(const std::string& path, const FileBase& base) {
   auto cannot = [&] { return Error(ErrorKind::validation, "cannot read the file").in_file(path); };
   Descriptor file(base.open(path));
   if (file.fd < 0) throw cannot();
