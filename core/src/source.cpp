@@ -5,6 +5,7 @@
 #include <strata/script.hpp>
 #include <strata/source.hpp>
 
+#include "descriptor.hpp"
 #include "utf8.hpp"
 
 #include <toml++/toml.h>
@@ -117,17 +118,6 @@ bool has_content(std::string_view text) {
   }
 }
 
-// An open descriptor, closed when it goes.
-struct Descriptor {
-  int fd;
-  explicit Descriptor(int opened) : fd(opened) {}
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  ~Descriptor() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 // The directory a list of files was read from, opened once: each file is opened by its name in
 // it, not by its whole path, which the kernel would walk again component by component.
 struct FileBase {
@@ -144,7 +134,7 @@ struct FileBase {
 // that says none, such as a pipe, is read to its end).
 std::string read_file(const std::string& path, const FileBase& base) {
   auto cannot = [&] { return Error(ErrorKind::validation, "cannot read the file").in_file(path); };
-  Descriptor file(base.open(path));
+  detail::Descriptor file(base.open(path));
   if (file.fd < 0) throw cannot();
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) throw cannot();
@@ -674,7 +664,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   // are then closed up, in place, so that no second list of migrations is ever made.
   std::vector<Migration> migrations(files.size());
   std::string prefix = path_prefix(dir);
-  Descriptor opened(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  detail::Descriptor opened(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   read_all(files, migrations, opened.fd >= 0 ? FileBase{opened.fd, prefix} : FileBase{}, declared, layout);
 
   // The files in order: the first of several problems, or a file read wrongly, is the first by name.

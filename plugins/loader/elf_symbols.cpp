@@ -1,5 +1,7 @@
 #include "elf_symbols.hpp"
 
+#include "descriptor.hpp"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -22,20 +24,10 @@ class ElfFile {
  public:
   // Non-blocking: a FIFO named like a plugin is refused (it cannot be read at an offset), never
   // waited on.
-  explicit ElfFile(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {
+  explicit ElfFile(const fs::path& path) : file_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {
     struct stat st {};
-    if (fd_ < 0) throw std::runtime_error(std::strerror(errno));
-    if (::fstat(fd_, &st) != 0) {
-      int error = errno;
-      ::close(fd_);
-      throw std::runtime_error(std::strerror(error));
-    }
+    if (file_.fd < 0 || ::fstat(file_.fd, &st) != 0) throw std::runtime_error(std::strerror(errno));
     size_ = static_cast<std::uint64_t>(st.st_size);
-  }
-  ElfFile(const ElfFile&) = delete;
-  ElfFile& operator=(const ElfFile&) = delete;
-  ~ElfFile() {
-    if (fd_ >= 0) ::close(fd_);
   }
 
   // `count` records of type T from `offset`.
@@ -47,7 +39,7 @@ class ElfFile {
     auto bytes = static_cast<std::size_t>(count * sizeof(T));
     for (std::size_t got = 0; got < bytes;) {
       ssize_t n =
-          ::pread(fd_, reinterpret_cast<char*>(out.data()) + got, bytes - got, static_cast<off_t>(offset + got));
+          ::pread(file_.fd, reinterpret_cast<char*>(out.data()) + got, bytes - got, static_cast<off_t>(offset + got));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) throw std::runtime_error(n < 0 ? std::strerror(errno) : "the file is shorter than it says");
       got += static_cast<std::size_t>(n);
@@ -56,7 +48,7 @@ class ElfFile {
   }
 
  private:
-  int fd_;
+  Descriptor file_;
   std::uint64_t size_ = 0;
 };
 
