@@ -6,6 +6,7 @@
 #include <strata/source.hpp>
 
 #include "descriptor.hpp"
+#include "file_batch.hpp"
 #include "utf8.hpp"
 
 #include <toml++/toml.h>
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <cerrno>
 #include <exception>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -124,9 +126,13 @@ struct FileBase {
   int dir = AT_FDCWD;
   std::string_view prefix;  // the directory's path as each file's path begins with it ("dir/")
 
+  // Whether `path` is in the directory: then its name there is what follows the prefix.
+  bool within(const std::string& path) const {
+    return dir != AT_FDCWD && path.size() > prefix.size() && path.starts_with(prefix);
+  }
   int open(const std::string& path) const {
-    bool within = dir != AT_FDCWD && path.size() > prefix.size() && path.starts_with(prefix);
-    return ::openat(within ? dir : AT_FDCWD, path.c_str() + (within ? prefix.size() : 0), O_RDONLY | O_CLOEXEC);
+    return within(path) ? ::openat(dir, path.c_str() + prefix.size(), O_RDONLY | O_CLOEXEC)
+                        : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   }
 };
 
@@ -332,20 +338,23 @@ struct FileRead {
 // Why an empty file is refused, and which layouts read one as a migration with nothing to do.
 const char* const empty_file = "the file is empty (nothing but whitespace and comments)";
 
-// Reads `f` into `slot`, the place of its migration in the list history_of returns.
-void read_one(FileRead& f, Migration& slot, const FileBase& base, std::span<const std::string> declared,
-              Layout layout) {
+// The migration `f` names (by its folder, or its own name), or nullopt with the problem in `f`.
+std::optional<MigrationName> name_of(FileRead& f, std::span<const std::string> declared) {
+  std::optional<MigrationName> name =
+      f.given_name() ? std::optional<MigrationName>(*f.given_name()) : parse_migration_name(f.file_name(), declared);
+  if (!name) f.extra().problem = naming_hint(std::string(f.file_name()));
+  return name;
+}
+
+// Reads `f`, which names `name`, into `slot`, the place of its migration in the list history_of
+// returns; `read_already` is the file's text, where it was read already.
+void read_one(FileRead& f, Migration& slot, const MigrationName& name, std::optional<std::string> read_already,
+              const FileBase& base, Layout layout) {
   try {
     std::string file = f.more && !f.more->script.empty() ? f.more->script : std::string(f.file_name());
-    std::optional<MigrationName> name =
-        f.given_name() ? std::optional<MigrationName>(*f.given_name()) : parse_migration_name(f.file_name(), declared);
-    if (!name) {
-      f.extra().problem = naming_hint(std::string(f.file_name()));
-      return;
-    }
-    f.identity = migration_identity(*name);
-    f.portable = name->portable;
-    std::string text = read_file(f.path, base);
+    f.identity = migration_identity(name);
+    f.portable = name.portable;
+    std::string text = read_already ? std::move(*read_already) : read_file(f.path, base);
     std::size_t bad = 0;
     if (!detail::valid_utf8(text, bad)) {
       f.extra().problem = "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")";
@@ -355,10 +364,10 @@ void read_one(FileRead& f, Migration& slot, const FileBase& base, std::span<cons
     std::string_view normal = text;
     if (!is_normal_script(text)) normal = normalised = normalise_script(text);
     bool empty_allowed = layout == Layout::golang_migrate || layout == Layout::pop || layout == Layout::diesel;
-    if (!has_content(normal) && (name->portable || !empty_allowed)) {
+    if (!has_content(normal) && (name.portable || !empty_allowed)) {
       std::string& problem = f.extra().problem;
       problem = empty_file;
-      if (!name->portable && layout == Layout::strata)
+      if (!name.portable && layout == Layout::strata)
         problem +=
             "; golang-migrate, pop and diesel read an empty file as a migration with nothing to do: "
             "set format = \"golang-migrate\" (or pop, diesel) in strata.toml, or --format, to read it so";
@@ -366,10 +375,10 @@ void read_one(FileRead& f, Migration& slot, const FileBase& base, std::span<cons
     }
     try {
       std::vector<Migration> read;  // the migration, then the undo it brings
-      if (name->portable) {
-        read = portable_migrations(*name, file, f.path, ops::parse_yaml(std::string(normal), f.path));
+      if (name.portable) {
+        read = portable_migrations(name, file, f.path, ops::parse_yaml(std::string(normal), f.path));
       } else {
-        read = sql_migrations(Migration::sql(*name, std::move(file), std::move(text), f.path));
+        read = sql_migrations(Migration::sql(name, std::move(file), std::move(text), f.path));
         if (f.more && f.more->no_transaction)
           for (auto& m : read) m.transactional = false;
       }
@@ -386,27 +395,68 @@ void read_one(FileRead& f, Migration& slot, const FileBase& base, std::span<cons
   }
 }
 
-// Reads every file, file i into slots[i], on as many threads as the machine has cores (at most
-// 8), each taking the next unread file; a few files are read on the calling thread.
+// Reads every file, file i into slots[i]. Each thread takes the next unread files: a batch of
+// them where the kernel reads batches (detail::FileBatch), else one. A file read one by one
+// costs four system calls, and one too large for a batch its size to hash, so once the calling
+// thread meets one (at once, without batches) it brings in helpers, as many as the machine has
+// cores (at most 8, and one per 16 files); small files read in batches cost one thread less than
+// starting another does (docs/performance.md).
 void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, const FileBase& base,
               std::span<const std::string> declared, Layout layout) {
   std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < files.size();)
-      read_one(files[i], slots[i], base, declared, layout);
-  };
-  std::size_t helpers = std::min<std::size_t>({std::thread::hardware_concurrency(), 8, files.size() / 16});
-  std::vector<std::thread> threads;
-  threads.reserve(helpers);
-  for (std::size_t i = 1; i < helpers; ++i) {
-    try {
-      threads.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no thread to be had: the calling thread reads the rest
+  std::atomic<bool> one_by_one{false};  // a file was read one by one
+  std::vector<std::thread> helpers;     // the calling thread's
+  bool helped = false;
+  std::function<void(bool)> work;
+  auto bring_helpers = [&] {
+    helped = true;
+    std::size_t threads = std::min<std::size_t>({std::thread::hardware_concurrency(), 8, files.size() / 16});
+    for (std::size_t i = 1; i < threads; ++i) {
+      try {
+        helpers.emplace_back(work, false);
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: the threads there are read the rest
+      }
     }
-  }
-  work();
-  for (auto& t : threads) t.join();
+  };
+  work = [&](bool calling) {
+    constexpr std::size_t most = detail::FileBatch::capacity;
+    detail::FileBatch batch;
+    std::optional<MigrationName> names[most];
+    std::optional<std::string> texts[most];
+    const char* paths[most];
+    std::size_t read_at[most];  // the place in the taken files of each of `paths`
+    for (std::size_t begin, take = batch.available() ? most : 1;
+         (begin = next.fetch_add(take, std::memory_order_relaxed)) < files.size();) {
+      std::size_t taken = std::min(take, files.size() - begin), reading = 0;
+      // The files that name a migration, and of them those the batch can reach by their names in
+      // the directory; the others are read one by one, where they always were.
+      for (std::size_t i = 0; i < taken; ++i) {
+        FileRead& f = files[begin + i];
+        try {
+          names[i] = name_of(f, declared);
+        } catch (...) {
+          names[i].reset();
+          f.error = std::current_exception();
+        }
+        if (names[i] && batch.available() && base.within(f.path)) {
+          read_at[reading] = i;
+          paths[reading++] = f.path.c_str() + base.prefix.size();
+        }
+      }
+      std::optional<std::string> read[most];
+      batch.read(base.dir, std::span(paths, reading), std::span(texts, reading));
+      for (std::size_t k = 0; k < reading; ++k) read[read_at[k]] = std::move(texts[k]);
+      for (std::size_t i = 0; i < taken; ++i) {
+        if (!names[i]) continue;
+        if (!read[i]) one_by_one.store(true, std::memory_order_relaxed);
+        read_one(files[begin + i], slots[begin + i], *names[i], std::move(read[i]), base, layout);
+      }
+      if (calling && !helped && one_by_one.load(std::memory_order_relaxed)) bring_helpers();
+    }
+  };
+  work(true);
+  for (auto& t : helpers) t.join();
 }
 
 // What the path of an entry of `dir` begins with: `dir/`.

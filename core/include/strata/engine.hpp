@@ -81,9 +81,11 @@ struct Options {
 // one command at a time; several Engines on several threads are independent (migrators on one
 // database serialise through the migration lock). Options::on_event is called on the calling
 // thread, during the command; the Event it is given, and the MigrationStatus it points to, live
-// until the callback returns. A command reads the migration files on threads of its own (as
-// many as the machine has cores, at most 8) while it connects; they end before it returns, and
-// call none of the caller's migrations or callbacks (an embedded MigrationSet is only copied).
+// until the callback returns. A command reads the migration files on a thread of its own while
+// it connects, in batches through io_uring where the kernel allows it (STRATA_IO_URING=0 in the
+// environment: one by one), and on more threads (as many as the machine has cores, at most 8)
+// where files are read one by one; they end before it returns, and call none of the caller's
+// migrations or callbacks (an embedded MigrationSet is only copied).
 //
 // Every command throws strata::Error on failure (its kind is the command line's exit code) and
 // leaves the database as it was, or exactly recorded where the backend cannot roll back.
