@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <new>
 #include <string_view>
 
 #if STRATA_HAVE_IO_URING
@@ -49,9 +50,14 @@ bool supports_every_step(io_uring& ring) {
 
 }  // namespace
 
-FileBatch::FileBatch() {
+FileBatch::FileBatch() noexcept {
   if (const char* wanted = std::getenv("STRATA_IO_URING"); wanted && std::string_view(wanted) == "0") return;
-  auto ring = std::make_unique<Ring>();
+  std::unique_ptr<Ring> ring;
+  try {
+    ring = std::make_unique<Ring>();
+  } catch (const std::bad_alloc&) {
+    return;
+  }
   ring->made = io_uring_queue_init(capacity * steps, &ring->ring, 0) == 0;
   if (!ring->made) return;
   // From here the Ring's destructor exits the ring. Opened files go to the ring's own table, one
@@ -62,7 +68,8 @@ FileBatch::FileBatch() {
 
 FileBatch::~FileBatch() = default;
 
-void FileBatch::read(int dir, std::span<const char* const> paths, std::span<std::optional<std::string>> texts) {
+void FileBatch::read(int dir, std::span<const char* const> paths,
+                     std::span<std::optional<std::string>> texts) noexcept {
   for (auto& text : texts) text.reset();
   if (!ring_ || paths.empty() || paths.size() > capacity || texts.size() < paths.size()) return;
   io_uring& ring = ring_->ring;
@@ -123,16 +130,21 @@ void FileBatch::read(int dir, std::span<const char* const> paths, std::span<std:
     bool whole = done[i][stat_step] && results[i][stat_step] == 0 && S_ISREG(st.stx_mode) && done[i][open_step] &&
                  results[i][open_step] != SIZE_MAX && done[i][read_step] && results[i][read_step] == st.stx_size &&
                  st.stx_size < largest;
-    if (whole) texts[i].emplace(ring_->buffers.get() + i * largest, results[i][read_step]);
+    if (!whole) continue;
+    try {
+      texts[i].emplace(ring_->buffers.get() + i * largest, results[i][read_step]);
+    } catch (const std::bad_alloc&) {
+      texts[i].reset();
+    }
   }
 }
 
 #else
 
 struct FileBatch::Ring {};
-FileBatch::FileBatch() = default;
+FileBatch::FileBatch() noexcept = default;
 FileBatch::~FileBatch() = default;
-void FileBatch::read(int, std::span<const char* const>, std::span<std::optional<std::string>> texts) {
+void FileBatch::read(int, std::span<const char* const>, std::span<std::optional<std::string>> texts) noexcept {
   for (auto& text : texts) text.reset();
 }
 

@@ -20,7 +20,7 @@ class FileBatch {
   static constexpr std::size_t capacity = 16;                    // files per read()
   static constexpr std::size_t largest = std::size_t{16} << 10;  // bytes: a file this large or larger is the caller's
 
-  FileBatch();
+  FileBatch() noexcept;  // without memory for a ring, none
   ~FileBatch();
   FileBatch(const FileBatch&) = delete;
   FileBatch& operator=(const FileBatch&) = delete;
@@ -32,7 +32,8 @@ class FileBatch {
   // vouch for it: an error (the caller reads that file itself, and says what is wrong with it),
   // not a regular file, `largest` bytes or more, or a size that changed while it was read. The
   // paths live until read() returns. After a failure of the ring itself, available() is false.
-  void read(int dir, std::span<const char* const> paths, std::span<std::optional<std::string>> texts);
+  // Without memory for a file's text, that file is left to the caller.
+  void read(int dir, std::span<const char* const> paths, std::span<std::optional<std::string>> texts) noexcept;
 
  private:
   struct Ring;

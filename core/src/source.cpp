@@ -411,14 +411,17 @@ void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, const
   auto bring_helpers = [&] {
     helped = true;
     std::size_t threads = std::min<std::size_t>({std::thread::hardware_concurrency(), 8, files.size() / 16});
+    helpers.reserve(threads);  // before any starts: a vector that cannot grow leaves none unjoined
     for (std::size_t i = 1; i < threads; ++i) {
       try {
         helpers.emplace_back(work, false);
-      } catch (const std::system_error&) {
-        break;  // no thread to be had: the threads there are read the rest
+      } catch (const std::exception&) {
+        break;  // no thread to be had: those there read the rest
       }
     }
   };
+  // Nothing escapes it: a file's failure is kept with the file (FileRead::error), and the batch
+  // reader throws nothing.
   work = [&](bool calling) {
     constexpr std::size_t most = detail::FileBatch::capacity;
     detail::FileBatch batch;
