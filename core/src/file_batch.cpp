@@ -1,5 +1,6 @@
 #include "file_batch.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -103,8 +104,10 @@ void FileBatch::read(int dir, std::span<const char* const> paths,
   do {
     submitted = io_uring_submit(&ring);
   } while (submitted == -EINTR);
-  std::size_t results[capacity][steps];
-  bool done[capacity][steps]{};
+  // Each operation's result (SIZE_MAX: it failed); every operation completes once, the ones a
+  // failure cancelled too.
+  std::array<std::array<std::size_t, steps>, capacity> results;
+  for (auto& file : results) file.fill(SIZE_MAX);
   std::size_t seen = 0;
   std::size_t waited_for = submitted > 0 ? static_cast<std::size_t>(submitted) : 0;
   while (seen < waited_for) {
@@ -113,10 +116,7 @@ void FileBatch::read(int dir, std::span<const char* const> paths,
     if (waited == -EINTR) continue;
     if (waited != 0) break;
     std::uint64_t file = cqe->user_data / steps, step = cqe->user_data % steps;
-    if (file < paths.size()) {
-      results[file][step] = cqe->res < 0 ? SIZE_MAX : static_cast<std::size_t>(cqe->res);
-      done[file][step] = true;
-    }
+    if (file < paths.size()) results[file][step] = cqe->res < 0 ? SIZE_MAX : static_cast<std::size_t>(cqe->res);
     io_uring_cqe_seen(&ring, cqe);
     ++seen;
   }
@@ -127,9 +127,8 @@ void FileBatch::read(int dir, std::span<const char* const> paths,
   }
   for (std::size_t i = 0; i < paths.size(); ++i) {
     const struct statx& st = ring_->stats[i];
-    bool whole = done[i][stat_step] && results[i][stat_step] == 0 && S_ISREG(st.stx_mode) && done[i][open_step] &&
-                 results[i][open_step] != SIZE_MAX && done[i][read_step] && results[i][read_step] == st.stx_size &&
-                 st.stx_size < largest;
+    bool whole = results[i][stat_step] == 0 && S_ISREG(st.stx_mode) && results[i][open_step] != SIZE_MAX &&
+                 results[i][read_step] == st.stx_size && st.stx_size < largest;
     if (!whole) continue;
     try {
       texts[i].emplace(ring_->buffers.get() + i * largest, results[i][read_step]);
