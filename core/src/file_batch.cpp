@@ -51,8 +51,9 @@ bool supports_every_step(io_uring& ring) {
 
 }  // namespace
 
-FileBatch::FileBatch() noexcept {
-  if (const char* wanted = std::getenv("STRATA_IO_URING"); wanted && std::string_view(wanted) == "0") return;
+FileBatch::FileBatch(bool wanted) noexcept {
+  if (!wanted) return;
+  if (const char* turned = std::getenv("STRATA_IO_URING"); turned && std::string_view(turned) == "0") return;
   std::unique_ptr<Ring> ring;
   try {
     ring = std::make_unique<Ring>();
@@ -151,7 +152,7 @@ void FileBatch::read(int dir, std::span<const char* const> paths,
 #else
 
 struct FileBatch::Ring {};
-FileBatch::FileBatch() noexcept = default;
+FileBatch::FileBatch(bool) noexcept {}
 FileBatch::~FileBatch() = default;
 void FileBatch::read(int, std::span<const char* const>, std::span<std::optional<std::string>> texts) noexcept {
   for (auto& text : texts) text.reset();

@@ -20,7 +20,8 @@ class FileBatch {
   static constexpr std::size_t capacity = 16;                    // files per read()
   static constexpr std::size_t largest = std::size_t{16} << 10;  // bytes: a file this large or larger is the caller's
 
-  FileBatch() noexcept;  // without memory for a ring, none
+  // No ring where not `wanted` (nor without memory for one).
+  explicit FileBatch(bool wanted = true) noexcept;
   ~FileBatch();
   FileBatch(const FileBatch&) = delete;
   FileBatch& operator=(const FileBatch&) = delete;
