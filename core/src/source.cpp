@@ -130,8 +130,10 @@ struct FileBase {
   bool within(const std::string& path) const {
     return dir != AT_FDCWD && path.size() > prefix.size() && path.starts_with(prefix);
   }
+  // The name in the directory of a path within() it.
+  const char* name_in(const std::string& path) const { return path.c_str() + prefix.size(); }
   int open(const std::string& path) const {
-    return within(path) ? ::openat(dir, path.c_str() + prefix.size(), O_RDONLY | O_CLOEXEC)
+    return within(path) ? ::openat(dir, name_in(path), O_RDONLY | O_CLOEXEC)
                         : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   }
 };
@@ -446,7 +448,7 @@ void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, const
         }
         if (names[i] && batch.available() && base.within(f.path)) {
           read_at[reading] = i;
-          paths[reading++] = f.path.c_str() + base.prefix.size();
+          paths[reading++] = base.name_in(f.path);
         }
       }
       std::optional<std::string> read[most];
