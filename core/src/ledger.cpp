@@ -475,7 +475,7 @@ std::vector<LedgerRow> Ledger::read() {
                     d.quote_identifier("installed_rank");
   // Room for about as many rows as the highest rank, asked first where not known: grown by
   // doubling, the rows were each moved about twice, into fresh memory each time (a third of
-  // reading 10,000 rows on MariaDB), for one round trip more. Only a hint, and at most a million:
+  // reading 10,000 rows on MariaDB), for one round trip more. Only a hint, and at most 100,000:
   // a rank out of range is refused below, naming its row.
   std::int64_t expected = last_rank_.value_or(0);
   if (!last_rank_) {
@@ -485,7 +485,7 @@ std::vector<LedgerRow> Ledger::read() {
       if (auto* rank = std::get_if<std::int64_t>(&max.front().front())) expected = *rank;
   }
   std::vector<LedgerRow> rows;
-  rows.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(expected, 0, 1'000'000)));
+  rows.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(expected, 0, 100'000)));
   Place at{"the ledger " + table_, ""};
   // Row by row: the result is never held whole as rows beside the ledger rows made of it.
   connection_.session().query_each(sql, {}, [&](Row& r) { rows.push_back(row_of(r, at)); });
