@@ -113,9 +113,10 @@ STRATA_API std::optional<Layout> parse_layout(std::string_view text);
 
 // Every migration file in `dir`, every dialect's variants included, in apply order; `declared`
 // as for parse_migration_name; read as `layout` lays them out. Loads no plugin. Throws Error(usage) when `dir` is
-// missing, Error(validation) listing every defective file in the order of their names. Reads the files on as many
-// threads as the machine has cores (at most 8), all joined before it returns; safe to call from several threads at
-// once.
+// missing, Error(validation) listing every defective file in the order of their names. Reads the files on the calling
+// thread, in batches through io_uring where the kernel allows it (32 files or more); where a file is read one by one,
+// on as many threads as the machine has cores (at most 8, one per 16 files), all joined before it returns. Safe to call
+// from several threads at once.
 STRATA_API std::vector<Migration> load_directory(const std::filesystem::path& dir,
                                                  std::span<const std::string> declared = {},
                                                  Layout layout = Layout::strata);
