@@ -196,11 +196,6 @@ void add_common(Command& cmd, CLI::App* command) {
 }
 
 #if defined(__GLIBC__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
-// The command's heap (glibc on Linux; a sanitizer's allocator is its own). The whole process's
-// settings, so the command makes them, never the library: a product embedding strata keeps its
-// own. Every page a process touches first costs a page fault, about 10 us on a virtual machine,
-// and at 10,000 migrations the up-to-date check touched some 6,400 pages: a quarter of its
-// processor time (docs/performance.md).
 constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
 
 // Advises the huge pages within [start + small, end): from the first boundary past start + small
@@ -213,6 +208,11 @@ void advise_huge_pages(char* start, char* end, std::uintptr_t small) {
   if (to > from) madvise(from, static_cast<std::size_t>(to - from), MADV_HUGEPAGE);
 }
 
+// The command's heap (glibc on Linux; a sanitizer's allocator is its own). The whole process's
+// settings, so the command makes them, never the library: a product embedding strata keeps its
+// own. Every page a process touches first costs a page fault, about 10 us on a virtual machine,
+// and at 10,000 migrations the up-to-date check touched some 6,400 pages: a quarter of its
+// processor time (docs/performance.md).
 void tune_heap() {
   // glibc gives each block of 128 KiB or more a mapping of its own and unmaps it when it is
   // freed; the command's large blocks are vectors grown by doubling (the ledger's rows, the
