@@ -79,7 +79,8 @@ void FileBatch::read(int dir, std::span<const char* const> paths,
   // completes once, the ones a failure cancelled too.
   std::array<std::array<std::size_t, steps>, capacity> results;
   for (auto& file : results) file.fill(SIZE_MAX);
-  // The next entry (there is room: capacity * steps, every round reaped whole), once prepared.
+  // Marks a prepared entry with its file and operation. (The ring has room for every entry of a
+  // round: capacity * steps, and each round is reaped whole.)
   auto tag = [](io_uring_sqe* sqe, std::size_t file, Step step) { sqe->user_data = file * steps + step; };
   // Submits what was prepared and collects as many completions; false where the ring failed.
   auto round = [&](std::size_t prepared) {

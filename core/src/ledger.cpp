@@ -221,6 +221,17 @@ LedgerRow row_of(Row& r, Place& at) {
   return row;
 }
 
+// The highest installed_rank as the database gives it (0 for an empty ledger), unchecked. Nothing
+// is bound: one round trip, on MySQL too.
+Value highest_rank_in(Session& session, const Dialect& d, const std::string& quoted_table) {
+  Value highest = nullptr;
+  session.query_each("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") + "), 0) FROM " + quoted_table, {},
+                     [&](Row& r) {
+                       if (!r.empty()) highest = std::move(r.front());
+                     });
+  return highest;
+}
+
 }  // namespace
 
 struct Ledger::Found {
@@ -475,15 +486,13 @@ std::vector<LedgerRow> Ledger::read() {
                     d.quote_identifier("installed_rank");
   // Room for about as many rows as the highest rank, asked first where not known: grown by
   // doubling, the rows were each moved about twice, into fresh memory each time (a third of
-  // reading 10,000 rows on MariaDB), for one round trip more (nothing bound: one on MySQL too).
-  // Only a hint, and at most 100,000: a rank out of range is refused below, naming its row.
+  // reading 10,000 rows on MariaDB), for one round trip more. Only a hint, and at most 100,000: a
+  // rank out of range is refused below, naming its row.
   std::int64_t expected = last_rank_.value_or(0);
-  if (!last_rank_)
-    connection_.session().query_each("SELECT MAX(" + d.quote_identifier("installed_rank") + ") FROM " + quoted_table(),
-                                     {}, [&](Row& r) {
-                                       if (auto* rank = r.empty() ? nullptr : std::get_if<std::int64_t>(&r.front()))
-                                         expected = *rank;
-                                     });
+  if (!last_rank_) {
+    Value highest = highest_rank_in(connection_.session(), d, quoted_table());
+    if (auto* rank = std::get_if<std::int64_t>(&highest)) expected = *rank;
+  }
   std::vector<LedgerRow> rows;
   rows.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(expected, 0, 100'000)));
   Place at{"the ledger " + table_, ""};
@@ -494,11 +503,8 @@ std::vector<LedgerRow> Ledger::read() {
 }
 
 int Ledger::highest_rank() {
-  const Dialect& d = connection_.dialect();
-  auto max = connection_.session().query("SELECT COALESCE(MAX(" + d.quote_identifier("installed_rank") + "), 0) FROM " +
-                                         quoted_table());
-  return count_of(max.at(0).at(0), Place{"the ledger " + table_, "with the highest installed_rank"}, "installed_rank",
-                  0);
+  return count_of(highest_rank_in(connection_.session(), connection_.dialect(), quoted_table()),
+                  Place{"the ledger " + table_, "with the highest installed_rank"}, "installed_rank", 0);
 }
 
 int Ledger::append(LedgerRow row) {

@@ -505,7 +505,7 @@ void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vect
     bool directory = entry->d_type == DT_DIR;
     if (entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK) {
       struct stat st {};
-      directory = ::stat((prefix + std::string(name)).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+      directory = ::fstatat(::dirfd(listing.get()), entry->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
     }
     if (directory) {
       directories.push_back(prefix + std::string(name));
@@ -514,15 +514,15 @@ void list_directory(const fs::path& dir, std::vector<FileRead>& files, std::vect
       names += name;
     }
   }
-  auto name_of = [&](Name n) { return std::string_view(names).substr(n.at, n.size); };
-  std::sort(found.begin(), found.end(), [&](Name a, Name b) { return name_of(a) < name_of(b); });
+  auto text = [&](Name n) { return std::string_view(names).substr(n.at, n.size); };
+  std::sort(found.begin(), found.end(), [&](Name a, Name b) { return text(a) < text(b); });
   std::sort(directories.begin(), directories.end());
   files.reserve(files.size() + found.size());
   for (Name n : found) {
     FileRead& f = files.emplace_back();
     f.name_at = prefix.size();
     f.path.reserve(prefix.size() + n.size);
-    f.path.append(prefix).append(name_of(n));
+    f.path.append(prefix).append(text(n));
   }
 }
 
