@@ -6,6 +6,7 @@
 #include "portable.hpp"
 #include "prepare.hpp"
 #include "schema_source.hpp"
+#include "shared_work.hpp"
 #include "target.hpp"
 
 #include <strata/engine.hpp>
@@ -75,11 +76,19 @@ struct Engine::Impl {
   // nothing; when it fails, the ordinary one is made after the files, and reports what was wrong
   // (with no second attempt where the two would be the same). A defective file waits for the
   // early connection to succeed or fail. If the driver cannot be loaded, the files are still read
-  // to the end (the thread is joined) and dropped.
+  // to the end (the thread is joined) and dropped. Once the database is read, this thread reads
+  // the files still unread alongside the reading thread, rather than wait for it.
   std::vector<Migration> open(Access access, const std::function<void()>& read = {},
                               const std::function<void(std::span<const Migration>)>& check = {}) {
     start = Clock::now();
-    auto files = std::async(std::launch::async | std::launch::deferred, [this] { return history_of(options); });
+    detail::SharedWork reading;  // before `files`, whose end waits for the thread that offers it
+    auto files = std::async(std::launch::async | std::launch::deferred, [this, &reading] {
+      struct Finish {
+        detail::SharedWork& work;
+        ~Finish() { work.finish(); }
+      } finish{reading};
+      return history_of(options, false, &reading);
+    });
     target.load_driver();
     std::optional<Error> early_failure = target.try_connect();
     bool early = !early_failure;
@@ -91,6 +100,7 @@ struct Engine::Impl {
         read_error = std::current_exception();
       }
     }
+    if (files.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) reading.help();
     std::vector<Migration> migrations = files.get();
     if (!early) target.connect(access, std::move(early_failure));
     // Variants to choose among only where a file is one (load_directory and an embedded set

@@ -4,6 +4,7 @@
 // own, named strata_scratch_<pid>, and removed on every way out; those of processes that died
 // (a SIGKILL) are removed by the next run.
 #include "schema_source.hpp"
+#include "shared_work.hpp"
 #include "target.hpp"
 
 #include <strata/diff.hpp>
@@ -214,11 +215,12 @@ bool is_url(std::string_view text) {
 
 }  // namespace
 
-std::vector<Migration> history_of(const Options& o, bool missing_dir_is_empty) {
+std::vector<Migration> history_of(const Options& o, bool missing_dir_is_empty, detail::SharedWork* share) {
   if (o.migrations) return *o.migrations;
   std::error_code ec;
   bool none = o.dir.empty() || (missing_dir_is_empty && !fs::exists(o.dir, ec));
-  std::vector<Migration> files = none ? std::vector<Migration>{} : load_directory(o.dir, o.dialects, o.format);
+  std::vector<Migration> files =
+      none ? std::vector<Migration>{} : detail::load_directory(o.dir, o.dialects, o.format, share);
   if (o.embedded) {
     for (auto& m : o.embedded->migrations(o.dialects)) {
       refuse_duplicate(files, m);

@@ -10,12 +10,17 @@
 #include <vector>
 
 namespace strata {
+namespace detail {
+class SharedWork;
+}
 
 // The migrations of Options::dir and the embedded ones, in apply order, no dialect chosen yet.
 // Throws what load_directory throws (a missing directory, unless `missing_dir_is_empty`: no
 // history yet, what the first `generate` starts from) and Error(validation) for an embedded
-// migration that repeats a file's identity.
-std::vector<Migration> history_of(const Options& options, bool missing_dir_is_empty = false);
+// migration that repeats a file's identity. The files' reading is offered to `share`, where
+// there is one (detail::SharedWork).
+std::vector<Migration> history_of(const Options& options, bool missing_dir_is_empty = false,
+                                  detail::SharedWork* share = nullptr);
 
 // The versioned migrations of `files` (read from Options::dir and embedded) up to
 // Options::target, those `include` accepts (every one when it is empty): folded in memory when

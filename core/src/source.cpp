@@ -7,6 +7,7 @@
 
 #include "descriptor.hpp"
 #include "file_batch.hpp"
+#include "shared_work.hpp"
 #include "utf8.hpp"
 
 #include <toml++/toml.h>
@@ -402,9 +403,10 @@ void read_one(FileRead& f, Migration& slot, const MigrationName& name, std::opti
 // costs four system calls, and one too large for a batch its size to hash, so once the calling
 // thread meets one (at once, without batches) it brings in helpers, as many as the machine has
 // cores (at most 8, and one per 16 files); small files read in batches cost one thread less than
-// starting another does (docs/performance.md).
+// starting another does (docs/performance.md). The files not yet taken are offered to `share`
+// (where there is one) while the calling thread reads.
 void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, const FileBase& base,
-              std::span<const std::string> declared, Layout layout) {
+              std::span<const std::string> declared, Layout layout, detail::SharedWork* share) {
   std::atomic<std::size_t> next{0};
   std::atomic<bool> one_by_one{false};  // a file was read one by one
   std::vector<std::thread> helpers;     // the calling thread's
@@ -425,6 +427,7 @@ void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, const
   // Nothing escapes it: a file's failure is kept with the file (FileRead::error), and the batch
   // reader throws nothing.
   work = [&](bool calling) {
+    if (next.load(std::memory_order_relaxed) >= files.size()) return;  // before making a ring for nothing
     constexpr std::size_t most = detail::FileBatch::capacity;
     // A ring costs 50-280 us to make and end (the first of a process the most): fewer files than
     // two batches save less than that, and are read one by one.
@@ -462,6 +465,14 @@ void read_all(std::vector<FileRead>& files, std::vector<Migration>& slots, const
       if (calling && !helped && one_by_one.load(std::memory_order_relaxed)) bring_helpers();
     }
   };
+  std::function<void()> offered = [&] { work(false); };
+  struct Offer {
+    detail::SharedWork* share;
+    ~Offer() {
+      if (share) share->withdraw();  // before what the job reads goes
+    }
+  } offer{share};
+  if (share) share->offer(offered);
   work(true);
   for (auto& t : helpers) t.join();
 }
@@ -714,6 +725,11 @@ std::string undo_file_for(std::string_view script, const Version& version) {
 }
 
 std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::string> declared, Layout layout) {
+  return detail::load_directory(dir, declared, layout, nullptr);
+}
+
+std::vector<Migration> detail::load_directory(const fs::path& dir, std::span<const std::string> declared, Layout layout,
+                                              SharedWork* share) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw Error(ErrorKind::usage, "the migrations directory '" + dir.string() + "' does not exist");
@@ -734,7 +750,7 @@ std::vector<Migration> load_directory(const fs::path& dir, std::span<const std::
   std::vector<Migration> migrations(files.size());
   std::string prefix = path_prefix(dir);
   detail::Descriptor opened(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  read_all(files, migrations, opened.fd >= 0 ? FileBase{opened.fd, prefix} : FileBase{}, declared, layout);
+  read_all(files, migrations, opened.fd >= 0 ? FileBase{opened.fd, prefix} : FileBase{}, declared, layout, share);
 
   // The files in order: the first of several problems, or a file read wrongly, is the first by name.
   auto refuse = [&](const std::string& path, const std::string& why) { problems.push_back(path + ": " + why); };

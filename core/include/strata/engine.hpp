@@ -85,7 +85,8 @@ struct Options {
 // it connects, in batches through io_uring where the kernel allows it (STRATA_IO_URING=0 in the
 // environment: one by one), and on more threads (as many as the machine has cores, at most 8)
 // where files are read one by one; they end before it returns, and call none of the caller's
-// migrations or callbacks (an embedded MigrationSet is only copied).
+// migrations or callbacks (an embedded MigrationSet is only copied). The calling thread, once it
+// has read the database, reads the files still unread alongside them.
 //
 // Every command throws strata::Error on failure (its kind is the command line's exit code) and
 // leaves the database as it was, or exactly recorded where the backend cannot roll back.
