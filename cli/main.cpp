@@ -135,6 +135,7 @@ class Command {
 
   strata::Options options(const strata::Settings& settings) const {
     strata::Options o = settings.options();
+    o.own_process = true;  // the command's own process: the drivers' faster process-wide settings
     bool json = flags.json, verbose = flags.verbose;
     o.on_event = [json, verbose, warned = warned_](const strata::Event& event) {
       if (!json && event.type == strata::Event::Type::applied) {

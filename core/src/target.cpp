@@ -97,6 +97,7 @@ ConnectOptions connect_options(const Options& options, const DatabaseUrl& url, A
   o.answer_timeout = std::max(options.lock_timeout, std::chrono::milliseconds(5000));
   o.create_schema = options.create_schema;
   o.create_database = access == Access::may_create;
+  o.own_process = options.own_process;
   return o;
 }
 

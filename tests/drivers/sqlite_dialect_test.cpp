@@ -6,6 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+
 namespace {
 
 const strata::Dialect& dialect() {
@@ -62,4 +68,40 @@ TEST_CASE("sqlite: a PRAGMA that does nothing or fails inside a transaction is r
     INFO(sql);
     CHECK_FALSE(refusal_of(sql));
   }
+}
+
+namespace {
+
+// In a child process, with SQLite as yet unused there: connects to a database in memory (with
+// `own_process` as given), runs a query, and exits 0 when SQLite counted its memory, 1 when it
+// did not, 2 when something failed.
+int child_counts_memory(bool own_process) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 2;
+    try {
+      // The test process may have used SQLite already (its other tests): begin as a process
+      // that has not.
+      if (sqlite3_shutdown() == SQLITE_OK) {
+        strata::ConnectOptions options{strata::DatabaseUrl::parse("sqlite::memory:")};
+        options.own_process = own_process;
+        static std::shared_ptr<strata::Driver> driver = strata::plugin::Loader().load("sqlite");
+        auto connection = driver->connect(options);
+        connection->session().execute("CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)", {});
+        code = sqlite3_memory_used() > 0 ? 0 : 1;
+      }
+    } catch (...) {
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: memory statistics are left on for a product embedding strata, and off in a process strata owns") {
+  CHECK(child_counts_memory(false) == 0);
+  CHECK(child_counts_memory(true) == 1);
 }

@@ -286,6 +286,11 @@ struct ConnectOptions {
   // validate, a dry run, schema) pass false: a mistyped path must not read as a new, empty
   // database. A driver then refuses a missing database with Error(connection), naming it.
   bool create_database = true;
+  // Whether the caller owns the process (the strata command does): the driver may then make
+  // process-wide settings of its client library that make it faster, which a product embedding
+  // strata would not want made for it. What each driver makes is its own (SQLite: no memory
+  // statistics). Made before the library is first used, else not at all.
+  bool own_process = false;
 };
 
 // The current time in UTC as the ledger records it ("2026-11-24 13:47:05"), for a lock's holder.

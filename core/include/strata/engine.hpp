@@ -48,8 +48,12 @@ struct Options {
   std::chrono::milliseconds statement_timeout{0};  // 0: none
   std::chrono::milliseconds ddl_lock_timeout{0};   // how long a statement waits for a table lock; 0: default
   bool create_schema = false;                      // create the URL's schema if missing
-  int connect_retries = 0;                         // further attempts, 1 s apart
-  std::optional<Version> target{};                 // migrate up to and including this version
+  // The caller owns the process: the drivers may make process-wide settings of their client
+  // libraries that make them faster (ConnectOptions::own_process). The strata command sets it; a
+  // product embedding strata leaves it false, and its own use of those libraries as it made it.
+  bool own_process = false;
+  int connect_retries = 0;          // further attempts, 1 s apart
+  std::optional<Version> target{};  // migrate up to and including this version
   bool out_of_order = false;
   Resume resume = Resume::none;
   bool single_transaction = false;  // every pending migration in one transaction

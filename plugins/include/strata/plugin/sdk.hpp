@@ -51,7 +51,8 @@
 //    calls, which an older core lacks; a server's session ids name the server's start.
 // 7: Dialect::server_clock_ms and Connection::lock_gap, for the lease lock.
 // 8: Session::query_each, a query's rows one at a time.
-#define STRATA_PLUGIN_ABI_VERSION 8
+// 9: ConnectOptions::own_process.
+#define STRATA_PLUGIN_ABI_VERSION 9
 
 #define STRATA_PP_CAT_(a, b) a##b
 #define STRATA_PP_CAT(a, b) STRATA_PP_CAT_(a, b)
