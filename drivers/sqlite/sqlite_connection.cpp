@@ -33,11 +33,11 @@ std::string path_from(const DatabaseUrl& url) {
 // and every free: with the process's threads (the engine's reading thread among them) each is an
 // atomic operation, and SQLite allocates thousands of times whenever it reads a schema again,
 // as it does after each ALTER TABLE. Without them, 1,000 guarded add_column migrations on a
-// 1,000-table database took 11% less time (docs/performance.md). They also enforce
-// sqlite3_soft_heap_limit64, which strata never sets; a product that does owns its process, and
-// does not pass own_process. Possible only before SQLite is first used (sqlite3_config returns
-// SQLITE_MISUSE after that, and nothing changes); once per process, before this driver first
-// opens a database, so no other thread of its is using SQLite meanwhile.
+// 1,000-table database took 11% less time (docs/performance.md). They are also what enforces
+// sqlite3_soft_heap_limit64, which strata never sets; a product that sets it leaves own_process
+// false, as it is by default. Possible only before SQLite is first used (sqlite3_config returns
+// SQLITE_MISUSE after that, and nothing changes); made once per process, before this driver
+// first opens a database, so that no other thread of its uses SQLite meanwhile.
 void own_process_settings() {
   static std::once_flag once;
   std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
