@@ -50,7 +50,7 @@ struct Options {
   bool create_schema = false;                      // create the URL's schema if missing
   // The caller owns the process: the drivers may make process-wide settings of their client
   // libraries that make them faster (ConnectOptions::own_process). The strata command sets it; a
-  // product embedding strata leaves it false, and its own use of those libraries as it made it.
+  // product embedding strata leaves it false and keeps those libraries as it set them up.
   bool own_process = false;
   int connect_retries = 0;          // further attempts, 1 s apart
   std::optional<Version> target{};  // migrate up to and including this version
