@@ -50,18 +50,15 @@ class SharedWork {
     const std::function<void()>* job = job_;
     ++running_;
     lock.unlock();
-    auto done = [&] {
-      lock.lock();
-      --running_;
-      changed_.notify_all();
-    };
-    try {
-      (*job)();
-    } catch (...) {
-      done();
-      throw;
-    }
-    done();
+    struct Done {  // however the job ends
+      SharedWork& work;
+      ~Done() {
+        std::lock_guard relocked(work.mutex_);
+        --work.running_;
+        work.changed_.notify_all();
+      }
+    } done{*this};
+    (*job)();
   }
 
  private:

@@ -85,7 +85,7 @@ int child_counts_memory(bool own_process) {
       if (sqlite3_shutdown() == SQLITE_OK) {
         strata::ConnectOptions options{strata::DatabaseUrl::parse("sqlite::memory:")};
         options.own_process = own_process;
-        static std::shared_ptr<strata::Driver> driver = strata::plugin::Loader().load("sqlite");
+        std::shared_ptr<strata::Driver> driver = strata::plugin::Loader().load("sqlite");
         auto connection = driver->connect(options);
         connection->session().execute("CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)", {});
         code = sqlite3_memory_used() > 0 ? 0 : 1;
