@@ -6,15 +6,15 @@
 // or a mapping {up: [...], down: [...]} when the undo is written out. Every error names the file,
 // line and column, and what would have been right there.
 #include "utf8.hpp"
+#include "yaml_tree.hpp"
 
 #include <strata/ascii.hpp>
 #include <strata/diff.hpp>
 #include <strata/error.hpp>
 #include <strata/operations.hpp>
 
-#include <yaml-cpp/yaml.h>
-
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <set>
 #include <type_traits>
@@ -23,19 +23,21 @@
 namespace strata::ops {
 namespace {
 
+using Node = detail::YamlNode;
+
 class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
-    const YAML::Mark mark = at.Mark();
+  [[noreturn]] void fail(const Node& at, const std::string& message) const {
+    const detail::YamlMark mark = at.Mark();
     Error e(ErrorKind::validation, message);
     e.in_file(file_);
     if (mark.line >= 0) e.at_line(mark.line + 1, mark.column + 1);
     throw e;
   }
 
-  Script script(const YAML::Node& root) {
+  Script script(const Node& root) {
     Script s;
     if (!root || root.IsNull()) fail(root, "the file holds no operations: write a list of operations");
     if (root.IsSequence()) {
@@ -54,14 +56,14 @@ class Reader {
   }
 
   // A schema.yaml: {unmanaged: [...], tables: [{name:, columns: [...], ...}, ...]}.
-  DeclaredSchema declared(const YAML::Node& root) {
+  DeclaredSchema declared(const Node& root) {
     DeclaredSchema s;
     s.source = file_;
     if (!root || root.IsNull()) fail(root, "the declared schema is empty: write `tables:`, a list of tables");
     allow(root, "a declared schema", {"tables", "unmanaged"});
     if (root["unmanaged"]) s.unmanaged = names(root["unmanaged"]);
-    const YAML::Node& tables = required(root, "a declared schema", "tables");
-    std::map<std::string, YAML::Node> where;
+    const Node& tables = required(root, "a declared schema", "tables");
+    std::map<std::string, Node> where;
     for (const auto& t : sequence(tables, "tables (- name: ..., columns: [...])")) {
       DeclaredTable table = declared_table(t);
       if (where.count(table.name)) fail(t, "the table " + table.name + " is declared twice");
@@ -84,7 +86,7 @@ class Reader {
   }
 
  private:
-  std::vector<Operation> operations(const YAML::Node& list) {
+  std::vector<Operation> operations(const Node& list) {
     if (!list.IsSequence()) fail(list, "expected a list of operations (- add_column: {...})");
     std::vector<Operation> out;
     for (const auto& item : list) {
@@ -99,19 +101,19 @@ class Reader {
   }
 
   // `add_column ... backfill: <value>`: the steps it stands for (ops::backfilled), at its line.
-  void add_backfilled(std::vector<Operation>& out, AddColumn add, const YAML::Node& value, int line, int column) {
+  void add_backfilled(std::vector<Operation>& out, AddColumn add, const Node& value, int line, int column) {
     if (add.column.primary_key) fail(value, "a primary key column cannot be backfilled");
     Literal fill = literal(value);
     if (std::holds_alternative<std::nullptr_t>(fill)) fail(value, "backfill needs a value, not null");
     for (auto& step : ops::backfilled(std::move(add), std::move(fill))) out.emplace_back(std::move(step), line, column);
   }
 
-  Operation operation(const YAML::Node& item) {
+  Operation operation(const Node& item) {
     if (!item.IsMap() || item.size() != 1)
       fail(item, "an operation is a mapping with one key, its name (- create_index: {...}); known: " + known_names());
     auto entry = item.begin();
-    std::string op = entry->first.as<std::string>();
-    const YAML::Node f = entry->second;  // a copy: the iterator's proxy dies with this statement
+    std::string op = entry->first.as_text();
+    const Node f = entry->second;  // a copy: the iterator's proxy dies with this statement
     if (!f.IsMap() && op != "sql") fail(f, op + " takes a mapping of its fields ({table: ..., ...})");
     int line = item.Mark().line + 1, column = item.Mark().column + 1;
     std::optional<Change> change = read_named(static_cast<Change*>(nullptr), op, f);
@@ -121,17 +123,17 @@ class Reader {
 
   // One reader per operation, chosen by its name: an operation without one does not compile.
   template <class... T>
-  std::optional<Change> read_named(std::variant<T...>*, const std::string& op, const YAML::Node& f) {
+  std::optional<Change> read_named(std::variant<T...>*, const std::string& op, const Node& f) {
     std::optional<Change> out;
     ((op == T::operation ? (void)(out = read(std::type_identity<T>{}, f, op)) : void()), ...);
     return out;
   }
 
-  Change read(std::type_identity<CreateTable>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<CreateTable>, const Node& f, const std::string& op) {
     allow(f, op, {"name", "table", "columns", "primary_key", "uniques", "checks", "foreign_keys", "if_missing"});
     CreateTable t;
     t.table = table_name(f, op);
-    const YAML::Node& columns = required(f, op, "columns");
+    const Node& columns = required(f, op, "columns");
     if (!columns.IsSequence() || columns.size() == 0) fail(columns, "create_table needs a list of columns");
     for (const auto& c : columns) t.columns.push_back(column_of(c));
     if (f["primary_key"]) t.primary_key = names(f["primary_key"]);
@@ -152,35 +154,35 @@ class Reader {
     return Change(std::move(t));
   }
 
-  Change read(std::type_identity<DropTable>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<DropTable>, const Node& f, const std::string& op) {
     allow(f, op, {"name", "table", "if_exists", "require_empty"});
     return Change(DropTable{table_name(f, op), flag(f, "if_exists"), flag(f, "require_empty")});
   }
 
-  Change read(std::type_identity<RenameTable>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<RenameTable>, const Node& f, const std::string& op) {
     allow(f, op, {"name", "table", "to"});
     return Change(RenameTable{table_name(f, op), text(required(f, op, "to"))});
   }
 
-  Change read(std::type_identity<AddColumn>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<AddColumn>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "column", "if_missing", "backfill"});
     return Change(
         AddColumn{text(required(f, op, "table")), column_of(required(f, op, "column")), flag(f, "if_missing")});
   }
 
-  Change read(std::type_identity<DropColumn>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<DropColumn>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "column", "if_exists", "require_empty"});
     return Change(DropColumn{text(required(f, op, "table")), text(required(f, op, "column")), flag(f, "if_exists"),
                              flag(f, "require_empty")});
   }
 
-  Change read(std::type_identity<RenameColumn>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<RenameColumn>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "column", "to"});
     return Change(
         RenameColumn{text(required(f, op, "table")), text(required(f, op, "column")), text(required(f, op, "to"))});
   }
 
-  Change read(std::type_identity<AlterColumn>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<AlterColumn>, const Node& f, const std::string& op) {
     allow(f, op,
           {"table", "column", "type", "length", "precision", "scale", "nullable", "default", "default_expression",
            "drop_default"});
@@ -197,56 +199,56 @@ class Reader {
     return Change(std::move(a));
   }
 
-  Change read(std::type_identity<CreateIndex>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<CreateIndex>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "columns", "unique", "if_missing"});
     return Change(CreateIndex{text(required(f, op, "table")), text(required(f, op, "name")),
                               names(required(f, op, "columns")), flag(f, "unique"), flag(f, "if_missing")});
   }
 
-  Change read(std::type_identity<DropIndex>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<DropIndex>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "if_exists"});
     return Change(DropIndex{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
   }
 
-  Change read(std::type_identity<AddForeignKey>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<AddForeignKey>, const Node& f, const std::string& op) {
     allow(f, op,
           {"table", "name", "columns", "references", "referenced_columns", "on_delete", "on_update", "if_missing"});
     return Change(AddForeignKey{text(required(f, op, "table")), key_of(f, true), flag(f, "if_missing")});
   }
 
-  Change read(std::type_identity<DropForeignKey>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<DropForeignKey>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "if_exists"});
     return Change(DropForeignKey{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
   }
 
-  Change read(std::type_identity<AddUnique>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<AddUnique>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "columns", "if_missing"});
     return Change(AddUnique{text(required(f, op, "table")),
                             {text(required(f, op, "name")), names(required(f, op, "columns"))},
                             flag(f, "if_missing")});
   }
 
-  Change read(std::type_identity<AddCheck>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<AddCheck>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "expression", "if_missing"});
     return Change(AddCheck{text(required(f, op, "table")),
                            {text(required(f, op, "name")), text(required(f, op, "expression"))},
                            flag(f, "if_missing")});
   }
 
-  Change read(std::type_identity<DropConstraint>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<DropConstraint>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "name", "if_exists"});
     return Change(DropConstraint{text(required(f, op, "table")), text(required(f, op, "name")), flag(f, "if_exists")});
   }
 
-  Change read(std::type_identity<InsertRows>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<InsertRows>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "rows", "key"});
     InsertRows r{text(required(f, op, "table")), {}, {}, {}};
-    const YAML::Node& rows = required(f, op, "rows");
+    const Node& rows = required(f, op, "rows");
     if (!rows.IsSequence() || rows.size() == 0) fail(rows, "insert_rows needs a list of rows ({column: value, ...})");
     for (const auto& row : rows) {
       if (!row.IsMap() || row.size() == 0) fail(row, "a row is a mapping of column to value");
       if (r.columns.empty())
-        for (const auto& cell : row) r.columns.push_back(cell.first.as<std::string>());
+        for (const auto& cell : row) r.columns.push_back(cell.first.as_text());
       std::vector<Literal> values;
       if (row.size() != r.columns.size()) fail(row, "every row must name the same columns as the first");
       for (const auto& c : r.columns) {
@@ -264,20 +266,20 @@ class Reader {
     return Change(std::move(r));
   }
 
-  Change read(std::type_identity<Sql>, const YAML::Node& f, const std::string& /*op*/) {
+  Change read(std::type_identity<Sql>, const Node& f, const std::string& /*op*/) {
     if (!f.IsMap() || f.size() == 0)
       fail(f, "sql takes a mapping of dialect to SQL ({sqlite: \"...\", postgres: \"...\", mysql: \"...\"})");
     Sql s;
-    for (const auto& entry2 : f) s.by_dialect[entry2.first.as<std::string>()] = text(entry2.second);
+    for (const auto& entry2 : f) s.by_dialect[entry2.first.as_text()] = text(entry2.second);
     return Change(std::move(s));
   }
 
-  Change read(std::type_identity<Backfill>, const YAML::Node& f, const std::string& op) {
+  Change read(std::type_identity<Backfill>, const Node& f, const std::string& op) {
     allow(f, op, {"table", "column", "value", "batch_size"});
     Backfill b{text(required(f, op, "table")), text(required(f, op, "column")), literal(required(f, op, "value"))};
     if (std::holds_alternative<std::nullptr_t>(b.value)) fail(f["value"], "backfill needs a value, not null");
     if (f["batch_size"]) {
-      auto n = f["batch_size"].as<std::string>();
+      auto n = f["batch_size"].as_text();
       int size = 0;
       auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), size);
       if (ec != std::errc() || end != n.data() + n.size() || size < 1 || size > 1'000'000)
@@ -287,14 +289,14 @@ class Reader {
     return Change(std::move(b));
   }
 
-  DeclaredTable declared_table(const YAML::Node& f) {
+  DeclaredTable declared_table(const Node& f) {
     allow(f, "a table",
           {"name", "renamed_from", "columns", "primary_key", "uniques", "checks", "foreign_keys", "indexes"});
     DeclaredTable t;
     t.name = text(required(f, "a table", "name"));
     t.line = f.Mark().line + 1;
     if (f["renamed_from"]) t.renamed_from = text(f["renamed_from"]);
-    const YAML::Node& columns = required(f, "a table", "columns");
+    const Node& columns = required(f, "a table", "columns");
     if (!columns.IsSequence() || columns.size() == 0) fail(columns, "a table needs a list of columns");
     for (const auto& c : columns) {
       ops::Column column = column_of(c, true);
@@ -309,7 +311,7 @@ class Reader {
       }
       t.columns.push_back(std::move(column));
     }
-    auto known = [&](const YAML::Node& at, const std::vector<std::string>& list) {
+    auto known = [&](const Node& at, const std::vector<std::string>& list) {
       for (const auto& c : list)
         if (!t.column(c)) fail(at, "table " + t.name + " has no column '" + c + "'");
       return list;
@@ -354,10 +356,10 @@ class Reader {
     return out;
   }
 
-  void allow(const YAML::Node& map, const std::string& what, std::initializer_list<const char*> keys) {
+  void allow(const Node& map, const std::string& what, std::initializer_list<const char*> keys) {
     if (!map.IsMap()) fail(map, what + " takes a mapping");
     for (const auto& entry : map) {
-      std::string key = entry.first.as<std::string>();
+      std::string key = entry.first.as_text();
       bool known = false;
       for (const char* k : keys) known |= key == k;
       if (known) continue;
@@ -369,23 +371,23 @@ class Reader {
     }
   }
 
-  const YAML::Node required(const YAML::Node& map, const std::string& what, const char* key) {
-    YAML::Node node = map[key];
+  const Node required(const Node& map, const std::string& what, const char* key) {
+    Node node = map[key];
     if (!node || node.IsNull()) fail(map, what + " needs `" + key + "`");
     return node;
   }
 
-  std::string table_name(const YAML::Node& f, const std::string& op) {
+  std::string table_name(const Node& f, const std::string& op) {
     if (f["name"] && f["table"]) fail(f, op + " takes `name` or `table`, not both");
     return text(f["name"] ? f["name"] : required(f, op, "table"));
   }
 
-  YAML::Node sequence(const YAML::Node& node, const std::string& what) {
+  Node sequence(const Node& node, const std::string& what) {
     if (!node.IsSequence()) fail(node, "expected a list of " + what);
     return node;
   }
 
-  std::string text(const YAML::Node& node) {
+  std::string text(const Node& node) {
     if (!node.IsScalar()) fail(node, "expected a text value");
     std::string value = checked(node);
     if (value.empty()) fail(node, "expected a non-empty value");
@@ -394,7 +396,7 @@ class Reader {
 
   // A scalar's text: no control character but tab and line breaks, and UTF-8 (yaml-cpp reads a
   // NUL byte in the text as a lone byte that is not).
-  std::string checked(const YAML::Node& node) {
+  std::string checked(const Node& node) {
     const std::string& value = node.Scalar();
     for (char c : value)
       if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
@@ -403,7 +405,7 @@ class Reader {
     return value;
   }
 
-  std::vector<std::string> names(const YAML::Node& node) {
+  std::vector<std::string> names(const Node& node) {
     if (node.IsScalar()) return {text(node)};
     if (!node.IsSequence() || node.size() == 0) fail(node, "expected a list of column names ([a, b])");
     std::vector<std::string> out;
@@ -411,7 +413,7 @@ class Reader {
     return out;
   }
 
-  bool boolean(const YAML::Node& node) {
+  bool boolean(const Node& node) {
     if (node.IsScalar() && node.Tag() != "!") {
       if (node.Scalar() == "true") return true;
       if (node.Scalar() == "false") return false;
@@ -419,9 +421,9 @@ class Reader {
     fail(node, "expected true or false");
   }
 
-  bool flag(const YAML::Node& map, const char* key) { return map[key] ? boolean(map[key]) : false; }
+  bool flag(const Node& map, const char* key) { return map[key] ? boolean(map[key]) : false; }
 
-  int number(const YAML::Node& node) {
+  int number(const Node& node) {
     int value = 0;
     const std::string& s = node.IsScalar() ? node.Scalar() : std::string();
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
@@ -429,7 +431,7 @@ class Reader {
     return value;
   }
 
-  Literal literal(const YAML::Node& node) {
+  Literal literal(const Node& node) {
     if (node.IsNull()) return nullptr;
     if (!node.IsScalar()) fail(node, "expected a single value (text, number, true/false or null)");
     const std::string s = checked(node);
@@ -448,8 +450,8 @@ class Reader {
     return s;
   }
 
-  ColumnType type_of(const YAML::Node& f) {
-    const YAML::Node& t = required(f, "a column", "type");
+  ColumnType type_of(const Node& f) {
+    const Node& t = required(f, "a column", "type");
     auto type = parse_column_type(text(t));
     if (!type && f["precision"] && parse_column_type(text(t) + "(1,0)")) type = ColumnType{PortableType::decimal};
     if (!type) fail(t, "unknown type '" + t.Scalar() + "'; the portable types are " + portable_type_names());
@@ -467,11 +469,11 @@ class Reader {
     return *type;
   }
 
-  std::optional<Default> default_of(const YAML::Node& f) {
+  std::optional<Default> default_of(const Node& f) {
     if (f["default"] && f["default_expression"]) fail(f, "give `default` or `default_expression`, not both");
     if (f["default"]) return Default{Default::Kind::literal, literal(f["default"])};
     if (f["default_expression"]) {
-      const YAML::Node& e = f["default_expression"];
+      const Node& e = f["default_expression"];
       if (text(e) != "current_timestamp")
         fail(e, "the portable default expression is current_timestamp; write other expressions in `sql`");
       return Default{Default::Kind::current_timestamp, nullptr};
@@ -480,7 +482,7 @@ class Reader {
   }
 
   // A column of create_table or add_column; in a declared schema it may also say `renamed_from`.
-  Column column_of(const YAML::Node& c, bool declared = false) {
+  Column column_of(const Node& c, bool declared = false) {
     if (declared)
       allow(c, "a column",
             {"name", "type", "native", "length", "precision", "scale", "nullable", "default", "default_expression",
@@ -508,7 +510,7 @@ class Reader {
     return column;
   }
 
-  Action action(const YAML::Node& node) {
+  Action action(const Node& node) {
     std::string s = text(node);
     for (auto& ch : s) ch = ch == ' ' ? '_' : ascii_lower(ch);
     if (s == "no_action") return Action::no_action;
@@ -519,7 +521,7 @@ class Reader {
     fail(node, "unknown action '" + node.Scalar() + "'; one of: no_action, restrict, cascade, set_null, set_default");
   }
 
-  ForeignKey key_of(const YAML::Node& k, bool named) {
+  ForeignKey key_of(const Node& k, bool named) {
     if (!named)
       allow(k, "a foreign key", {"name", "columns", "references", "referenced_columns", "on_delete", "on_update"});
     ForeignKey key;
@@ -544,30 +546,30 @@ namespace {
 // Parses `text` and reads it with `read`; every YAML error names the file, line and column.
 template <class F>
 auto read_yaml(const std::string& text, const std::string& file, F read) {
-  YAML::Node root;
+  auto error = [&](const std::string& message, detail::YamlMark mark) {
+    Error e(ErrorKind::validation, message);
+    e.in_file(file);
+    if (mark.line >= 0) e.at_line(mark.line + 1, mark.column + 1);
+    return e;
+  };
+  std::unique_ptr<detail::YamlDocument> document;
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    Error error(ErrorKind::validation, "not valid YAML: " + e.msg);
-    error.in_file(file);
-    if (e.mark.line >= 0) error.at_line(e.mark.line + 1, e.mark.column + 1);
-    throw error;
+    document = std::make_unique<detail::YamlDocument>(text);
+  } catch (const detail::YamlError& e) {
+    throw error("not valid YAML: " + e.message, e.mark);
   }
   try {
     Reader reader(file);
-    return read(reader, root);
-  } catch (const YAML::Exception& e) {  // a conversion the reader did not foresee
-    Error error(ErrorKind::validation, e.msg);
-    error.in_file(file);
-    if (e.mark.line >= 0) error.at_line(e.mark.line + 1, e.mark.column + 1);
-    throw error;
+    return read(reader, document->root());
+  } catch (const detail::YamlError& e) {  // a question the reader did not foresee
+    throw error(e.message, e.mark);
   }
 }
 
 }  // namespace
 
 Script parse_yaml(const std::string& text, const std::string& file) {
-  return read_yaml(text, file, [](Reader& r, const YAML::Node& root) { return r.script(root); });
+  return read_yaml(text, file, [](Reader& r, const Node& root) { return r.script(root); });
 }
 
 }  // namespace strata::ops
@@ -578,7 +580,8 @@ DeclaredSchema parse_declared_schema(const std::string& text, const std::string&
   if (std::size_t bad = 0; !detail::valid_utf8(text, bad))
     throw Error(ErrorKind::validation, "not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")")
         .in_file(file);
-  return normalize(ops::read_yaml(text, file, [](ops::Reader& r, const YAML::Node& root) { return r.declared(root); }));
+  return normalize(
+      ops::read_yaml(text, file, [](ops::Reader& r, const detail::YamlNode& root) { return r.declared(root); }));
 }
 
 }  // namespace strata
