@@ -287,24 +287,32 @@ void read_directives(Migration& m) {
 }
 
 std::vector<Migration> portable_migrations(const MigrationName& name, const std::string& script,
-                                           const std::string& origin, const ops::Script& operations) {
-  std::vector<Migration> out{Migration::portable(name, script, operations.up, ops::checksum(operations), origin)};
-  out.front().allow = operations.allow;
-  if (name.kind != MigrationKind::versioned) return out;
-  std::optional<std::vector<ops::Operation>> undo = operations.down;
-  if (!undo) {
+                                           const std::string& origin, ops::Script operations) {
+  std::string checksum = ops::checksum(operations);
+  // The undo is made of the operations before they move into their migration.
+  bool down_written = operations.down.has_value();
+  std::optional<std::vector<ops::Operation>> undo = std::move(operations.down);
+  std::string undo_missing;
+  if (name.kind == MigrationKind::versioned && !undo) {
     ops::DerivedUndo derived = ops::derive_undo(operations.up);
     undo = std::move(derived.operations);
-    if (!undo) {
-      out.front().undo_missing = std::move(derived.missing);  // rollback refuses it, saying why
-      return out;
-    }
+    undo_missing = std::move(derived.missing);
+  }
+  std::vector<Migration> out;
+  out.reserve(2);
+  out.push_back(Migration::portable(name, script, std::move(operations.up), std::move(checksum), origin));
+  out.front().allow = std::move(operations.allow);
+  if (name.kind != MigrationKind::versioned) return out;
+  if (!undo) {
+    out.front().undo_missing = std::move(undo_missing);  // rollback refuses it, saying why
+    return out;
   }
   MigrationName undo_name = name;
   undo_name.kind = MigrationKind::undo;
-  std::string checksum = ops::checksum(ops::Script{*undo, std::nullopt});
-  std::string undo_origin = out.front().where() + (operations.down ? " (down)" : " (undo derived)");
-  out.push_back(Migration::portable(undo_name, script, std::move(*undo), std::move(checksum), std::move(undo_origin)));
+  std::string undo_checksum = ops::checksum(ops::Script{*undo, std::nullopt});
+  std::string undo_origin = out.front().where() + (down_written ? " (down)" : " (undo derived)");
+  out.push_back(
+      Migration::portable(undo_name, script, std::move(*undo), std::move(undo_checksum), std::move(undo_origin)));
   return out;
 }
 

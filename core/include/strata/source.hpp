@@ -87,9 +87,10 @@ STRATA_API std::vector<Migration> sql_migrations(Migration base);
 
 // A portable migration named `name` (file name `script`, read from `origin`) running the
 // script's operations, with the script's checksum; for a versioned one, followed by its undo
-// (the script's `down:`, or derived where every operation has an exact inverse).
+// (the script's `down:`, or derived where every operation has an exact inverse). The script's
+// operations move into the migrations.
 STRATA_API std::vector<Migration> portable_migrations(const MigrationName& name, const std::string& script,
-                                                      const std::string& origin, const ops::Script& operations);
+                                                      const std::string& origin, ops::Script operations);
 
 // How a migrations directory is laid out: strata's own rules, or another tool's, so that a
 // project switching to strata keeps its files as they are (strata.toml `format`, --format,
