@@ -12,11 +12,9 @@
  * any failure. */
 #include <dirent.h>
 #include <fcntl.h>
-/* SHA256_Init and the rest, deprecated in OpenSSL 3 but kept: OpenSSL's own SHA-256 called
- * directly, as strata calls it. SHA256() and the EVP interface go through a provider that OpenSSL
- * 3 loads at the first digest, and SHA256() fetches it again at every call. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
+/* Nettle's SHA-256, as strata computes it: OpenSSL's libcrypto took 3 ms to load in each
+ * process, which a floor cannot pay. */
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,9 +77,12 @@ static long read_ledger(char** argv) {
 #endif
 
 static int hash(const char* bytes, size_t size) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_CTX context;
-  return SHA256_Init(&context) == 1 && SHA256_Update(&context, bytes, size) == 1 && SHA256_Final(digest, &context) == 1;
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  struct sha256_ctx context;
+  sha256_init(&context);
+  sha256_update(&context, size, (const uint8_t*)bytes);
+  sha256_digest(&context, sizeof digest, digest); /* a library's function: not left out unused */
+  return 1;
 }
 
 #ifdef FLOOR_IO_URING
