@@ -394,8 +394,8 @@ class Reader {
     return value;
   }
 
-  // A scalar's text: no control character but tab and line breaks, and UTF-8 (yaml-cpp reads a
-  // NUL byte in the text as a lone byte that is not).
+  // A scalar's text: no control character but tab and line breaks, and UTF-8. libyaml refuses
+  // both in the text it reads; a value escaped into it ("\0", "\x01") is refused here.
   std::string checked(const Node& node) {
     const std::string& value = node.Scalar();
     for (char c : value)

@@ -290,7 +290,7 @@ TEST_CASE("a generated name is cut at a character, never inside a UTF-8 sequence
 TEST_CASE(
     "schema.yaml text that is not UTF-8, or holds a control character, is refused at its place (found by "
     "fuzzing)") {
-  // yaml-cpp reads a NUL byte as a lone byte that is not UTF-8; F6 can start no UTF-8 sequence.
+  // A NUL byte is a control character; F6 can start no UTF-8 sequence.
   for (std::string bad : {std::string("legacy\0_*", 9), std::string("legacy\xf6\x9e\xad\x80")}) {
     try {
       parse_declared_schema(

@@ -125,6 +125,15 @@ TEST_CASE("mistakes in a YAML migration name the file, line and column, and what
   CHECK_THAT(e.message(), Catch::Contains("not valid YAML"));
   CHECK(e.line() >= 1);
 
+  // A control character: in the text, libyaml refuses it; escaped into a value, the reader does.
+  e = yaml_error("- sql: \"SELECT 1\x01\"\n");
+  CHECK_THAT(e.message(), Catch::Contains("not valid YAML"));
+  CHECK(e.line() == 1);
+  e = yaml_error("- drop_table: {name: \"t\\x01\"}\n");
+  CHECK_THAT(e.message(), Catch::Contains("a control character (byte 1)"));
+  CHECK(e.line() == 1);
+  CHECK(e.column() == 22);
+
   e = yaml_error("- add_column: {table: t, if_missing: yes please, column: {name: c, type: integer}}\n");
   CHECK_THAT(e.message(), Catch::Contains("expected true or false"));
 
