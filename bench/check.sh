@@ -79,12 +79,12 @@ for b in $backends; do
   # Both up to date, and the floor reads every row and file.
   [ "$("$strata" migrate --url "$strata_url" --dir "$work/migrations" --json | grep -c '"lock_taken": *false')" = 1 ] ||
     { echo "$b: strata's check is not on its up-to-date path" >&2; exit 1; }
-  MYSQL_PWD=$floor_password "${floor[@]}" | grep -q " ledger rows, $n files hashed$" ||
-    { echo "$b: the floor did not read $n files: $(MYSQL_PWD=$floor_password "${floor[@]}")" >&2; exit 1; }
-  for k in strata dbmate floor; do : > "$work/$b-$k"; : > "$work/$b-$k-rss"; done
   check_strata() { "$strata" migrate --url "$strata_url" --dir "$work/migrations"; }
   check_dbmate() { "$dbmate" --url "$dbmate_url" --migrations-dir "$work/dbmate" --no-dump-schema up; }
   check_floor() { MYSQL_PWD=$floor_password "${floor[@]}"; }
+  check_floor | grep -q " ledger rows, $n files hashed$" ||
+    { echo "$b: the floor did not read $n files: $(check_floor)" >&2; exit 1; }
+  for k in strata dbmate floor; do : > "$work/$b-$k"; : > "$work/$b-$k-rss"; done
   for r in $(seq 1 "$runs"); do
     order=(strata dbmate floor)
     [ $((r % 3)) -eq 1 ] && order=(dbmate floor strata)

@@ -309,10 +309,11 @@ std::vector<Migration> portable_migrations(const MigrationName& name, const std:
   }
   MigrationName undo_name = name;
   undo_name.kind = MigrationKind::undo;
-  std::string undo_checksum = ops::checksum(ops::Script{*undo, std::nullopt});
+  ops::Script undo_script{std::move(*undo), std::nullopt};
+  std::string undo_checksum = ops::checksum(undo_script);
   std::string undo_origin = out.front().where() + (down_written ? " (down)" : " (undo derived)");
-  out.push_back(
-      Migration::portable(undo_name, script, std::move(*undo), std::move(undo_checksum), std::move(undo_origin)));
+  out.push_back(Migration::portable(undo_name, script, std::move(undo_script.up), std::move(undo_checksum),
+                                    std::move(undo_origin)));
   return out;
 }
 

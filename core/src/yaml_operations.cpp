@@ -14,7 +14,6 @@
 #include <strata/operations.hpp>
 
 #include <charconv>
-#include <memory>
 #include <optional>
 #include <set>
 #include <type_traits>
@@ -552,9 +551,9 @@ auto read_yaml(const std::string& text, const std::string& file, F read) {
     if (mark.line >= 0) e.at_line(mark.line + 1, mark.column + 1);
     return e;
   };
-  std::unique_ptr<detail::YamlDocument> document;
+  std::optional<detail::YamlDocument> document;
   try {
-    document = std::make_unique<detail::YamlDocument>(text);
+    document.emplace(text);
   } catch (const detail::YamlError& e) {
     throw error("not valid YAML: " + e.message, e.mark);
   }
