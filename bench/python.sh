@@ -17,7 +17,7 @@ n=${1:-1000}
 runs=${2:-7}
 strata=$(strata_binary)
 inprocess="$PWD/build/bin/strata-bench-inprocess"
-library="$PWD/build/core/libstrata-c.so"
+library="$PWD/build/lib/libstrata-c.so"
 python=/usr/bin/python3
 [ -x "$inprocess" ] && [ -f "$library" ] || { echo "build strata first (scripts/build)" >&2; exit 2; }
 

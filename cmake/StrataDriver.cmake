@@ -45,7 +45,10 @@ function(strata_add_driver name)
     PREFIX ""
     OUTPUT_NAME ${target}
     LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}"
-    INSTALL_RPATH "$ORIGIN/..")  # libstrata is installed one directory up
+    INSTALL_RPATH "$ORIGIN/.."  # libstrata is installed one directory up
+    # The same RUNPATH in the build tree: else CMake ends that one with ':', which the dynamic
+    # loader reads as the current directory. A plugin is loaded by libstrata, so finds it loaded.
+    BUILD_WITH_INSTALL_RPATH ON)
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   if(NOT ARG_NO_INSTALL)
     install(TARGETS ${target} LIBRARY DESTINATION "${STRATA_PLUGIN_INSTALL_DIR}")

@@ -131,6 +131,24 @@ TEST_CASE("plugins are never loaded from the current directory") {
   CHECK_THAT(listing.out, !Catch::Contains("badabi"));
 }
 
+TEST_CASE("no library is loaded from the current directory") {
+  // A file named as each library strata, its SQLite plugin and their dependencies load: the
+  // dynamic loader would refuse each ("file too short") if it looked in the current directory,
+  // as it does for an empty RUNPATH entry.
+  ScratchDir dir;
+  for (const char* library : {"libstrata.so.0", "libstdc++.so.6", "libc.so.6", "libnettle.so.8", "libyaml-0.so.2",
+                              "libsqlite3.so.0", "libmysqlcppconn.so.7", "libpq.so.5"})
+    std::ofstream(dir.path() / library) << "not a library";
+  fs::path previous = fs::current_path();
+  fs::current_path(dir.path());
+  ProcessResult migrated = run_strata({"migrate", "--url", "sqlite:" + (dir.path() / "app.db").string(), "--dir",
+                                       test_setting("STRATA_TEST_EXAMPLE_DIR")});
+  fs::current_path(previous);
+  CHECK(migrated.exit_code == 0);
+  CHECK_THAT(migrated.err, !Catch::Contains("shared libraries"));
+  CHECK_THAT(migrated.out, Catch::Contains("is now at version"));
+}
+
 TEST_CASE("relative entries of STRATA_PLUGIN_PATH are ignored") {
   setenv("STRATA_PLUGIN_PATH", "relative/plugins::", 1);
   strata::plugin::Loader loader;
