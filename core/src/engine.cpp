@@ -68,19 +68,23 @@ struct Engine::Impl {
     if (options.on_event) options.on_event(Event{type, m, elapsed, std::move(message)});
   }
 
-  // The migrations are read on a thread of their own while the driver is loaded, the connection
-  // made and `read` reads the database (the ledger, the catalog). What is wrong is reported in
-  // the order it was before they overlapped: a wrong URL or plugin, then a defective file, then
-  // what `check` finds in the migrations chosen for this database, then anything the database
-  // says. Nothing is created before the files are known good: the early connection creates
-  // nothing; when it fails, the ordinary one is made after the files, and reports what was wrong
-  // (with no second attempt where the two would be the same). A defective file waits for the
-  // early connection to succeed or fail. If the driver cannot be loaded, the files are still read
-  // to the end (the thread is joined) and dropped. Once the database is read, this thread reads
-  // the files still unread alongside the reading thread, rather than wait for it.
+  // The driver is loaded first, then the migrations are read on a thread of their own while the
+  // connection is made and `read` reads the database (the ledger, the catalog). Loading the driver
+  // maps its client library and theirs (libpq's are a dozen), and each change of the process's
+  // mappings made while another of its threads runs interrupts that thread's processor to flush
+  // its address cache (a TLB shootdown, costly on a virtual machine): loaded while the files were
+  // read, the PostgreSQL driver took 3.3-7.9 ms where alone it took 3.3-4.4 (docs/performance.md).
+  // What is wrong is reported in the order it was before they overlapped: a wrong URL or plugin,
+  // then a defective file, then what `check` finds in the migrations chosen for this database,
+  // then anything the database says. Nothing is created before the files are known good: the
+  // early connection creates nothing; when it fails, the ordinary one is made after the files,
+  // and reports what was wrong (with no second attempt where the two would be the same). A
+  // defective file waits for the early connection to succeed or fail. Once the database is read,
+  // this thread reads the files still unread alongside the reading thread, rather than wait for it.
   std::vector<Migration> open(Access access, const std::function<void()>& read = {},
                               const std::function<void(std::span<const Migration>)>& check = {}) {
     start = Clock::now();
+    target.load_driver();
     detail::SharedWork reading;  // before `files`, whose end waits for the thread that offers it
     auto files = std::async(std::launch::async | std::launch::deferred, [this, &reading] {
       struct Finish {
@@ -89,7 +93,6 @@ struct Engine::Impl {
       } finish{reading};
       return history_of(options, false, &reading);
     });
-    target.load_driver();
     std::optional<Error> early_failure = target.try_connect();
     bool early = !early_failure;
     std::exception_ptr read_error;
