@@ -123,7 +123,10 @@ class PgConnection final : public Connection, public Session, public Catalog {
   std::optional<ForeignEngine> engine_;  // a server of another engine, where the URL forces its profile
   std::vector<Value> remembered_;        // session_settings() before the first migration
   static constexpr std::size_t max_prepared = 256;
+  static constexpr int runs_unprepared = 2;                // a statement is prepared at its third run
+  static constexpr std::size_t max_counted = 1024;         // statements whose runs are counted
   std::unordered_map<std::string, std::string> prepared_;  // statement text -> prepared name
+  std::unordered_map<std::string, int> runs_;              // statement text -> its runs, until it is prepared
 };
 
 // The strata::Error for a failed result: SQLSTATE, message, detail and hint, and the position
