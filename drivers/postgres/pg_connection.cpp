@@ -395,8 +395,10 @@ bool PgConnection::session_busy(std::string_view session_id) {
 
 PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, ErrorKind kind) {
   std::vector<std::optional<std::string>> texts;
+  texts.reserve(params.size());
   for (const auto& p : params) texts.push_back(text_of(p));
   std::vector<const char*> pointers;
+  pointers.reserve(texts.size());
   for (const auto& t : texts) pointers.push_back(t ? t->c_str() : nullptr);
   std::string text(sql);
   // Statements strata runs again and again (catalog reads before every guarded operation, ledger
