@@ -73,7 +73,7 @@ struct Engine::Impl {
   // maps its client library and theirs (libpq's are a dozen), and each change of the process's
   // mappings made while another of its threads runs interrupts that thread's processor to flush
   // its address cache (a TLB shootdown, costly on a virtual machine): loaded while the files were
-  // read, the PostgreSQL driver took 3.3-7.9 ms where alone it took 3.3-4.4 (docs/performance.md).
+  // read, the PostgreSQL driver took 3.2-7.9 ms where alone it took 3.3-4.4 (docs/performance.md).
   // What is wrong is reported in the order it was before they overlapped: a wrong URL or plugin,
   // then a defective file, then what `check` finds in the migrations chosen for this database,
   // then anything the database says. Nothing is created before the files are known good: the
