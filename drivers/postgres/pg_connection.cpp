@@ -409,35 +409,34 @@ PgResult PgConnection::run(std::string_view sql, std::span<const Value> params, 
   // once or twice, and it took twelve round trips after signing in where it now takes seven.
   // Not behind a transaction pooler: a statement prepared on one server connection is unknown to
   // the next.
-  auto third_run = [&] {
-    auto counted = runs_.find(text);
-    if (counted == runs_.end()) {
-      if (runs_.size() < max_counted) runs_.emplace(text, 1);
-      return false;
-    }
-    if (++counted->second <= runs_unprepared) return false;
-    runs_.erase(counted);
-    return true;
-  };
-  auto prepared = prepared_.find(text);
-  if (prepared == prepared_.end() && prepared_.size() < max_prepared && pooler_ != Pooler::transaction && third_run()) {
-    std::string name = "strata_" + std::to_string(prepared_.size() + 1);
-    auto count = static_cast<int>(pointers.size());
-    PgResult made = sends_apart() ? answer(PQsendPrepare(conn_.get(), name.c_str(), text.c_str(), count, nullptr))
-                                  : PgResult(PQprepare(conn_.get(), name.c_str(), text.c_str(), count, nullptr));
-    if (made && PQresultStatus(made.get()) == PGRES_COMMAND_OK) prepared = prepared_.emplace(text, name).first;
+  Statement* statement = nullptr;
+  if (pooler_ != Pooler::transaction) {
+    auto known = statements_.find(text);
+    if (known == statements_.end() && statements_.size() < max_statements)
+      known = statements_.emplace(text, Statement{}).first;
+    if (known != statements_.end()) statement = &known->second;
   }
   auto n = static_cast<int>(pointers.size());
-  PgResult result = sends_apart()
-                        ? read_after_sending(prepared != prepared_.end()
-                                                 ? PQsendQueryPrepared(conn_.get(), prepared->second.c_str(), n,
-                                                                       pointers.data(), nullptr, nullptr, 0)
-                                                 : PQsendQueryParams(conn_.get(), text.c_str(), n, nullptr,
-                                                                     pointers.data(), nullptr, nullptr, 0))
-                        : PgResult(prepared != prepared_.end() ? PQexecPrepared(conn_.get(), prepared->second.c_str(),
-                                                                                n, pointers.data(), nullptr, nullptr, 0)
-                                                               : PQexecParams(conn_.get(), text.c_str(), n, nullptr,
-                                                                              pointers.data(), nullptr, nullptr, 0));
+  if (statement && statement->name.empty() && ++statement->runs > runs_unprepared && prepared_ < max_prepared) {
+    std::string name = "strata_" + std::to_string(prepared_ + 1);
+    PgResult made = sends_apart() ? answer(PQsendPrepare(conn_.get(), name.c_str(), text.c_str(), n, nullptr))
+                                  : PgResult(PQprepare(conn_.get(), name.c_str(), text.c_str(), n, nullptr));
+    if (made && PQresultStatus(made.get()) == PGRES_COMMAND_OK) {
+      statement->name = std::move(name);
+      ++prepared_;
+    } else {
+      statement->runs = 0;  // prepared again, if ever, after as many runs more
+    }
+  }
+  const char* prepared = statement && !statement->name.empty() ? statement->name.c_str() : nullptr;
+  auto sent = [&] {
+    return prepared ? PQsendQueryPrepared(conn_.get(), prepared, n, pointers.data(), nullptr, nullptr, 0)
+                    : PQsendQueryParams(conn_.get(), text.c_str(), n, nullptr, pointers.data(), nullptr, nullptr, 0);
+  };
+  PgResult result =
+      sends_apart() ? read_after_sending(sent())
+      : prepared    ? PgResult(PQexecPrepared(conn_.get(), prepared, n, pointers.data(), nullptr, nullptr, 0))
+                 : PgResult(PQexecParams(conn_.get(), text.c_str(), n, nullptr, pointers.data(), nullptr, nullptr, 0));
   auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw result_error(result.get(), conn_.get(), sql, kind);
   return result;

@@ -122,11 +122,17 @@ class PgConnection final : public Connection, public Session, public Catalog {
   std::string transaction_settings_;     // pooler=transaction: "SET LOCAL ...; SET LOCAL ..." for each transaction
   std::optional<ForeignEngine> engine_;  // a server of another engine, where the URL forces its profile
   std::vector<Value> remembered_;        // session_settings() before the first migration
+  // The statements run with parameters, by their text: their runs, and the name of the prepared
+  // statement once one is (at the third run, for at most max_prepared of them).
+  struct Statement {
+    int runs = 0;
+    std::string name;
+  };
+  static constexpr int runs_unprepared = 2;
   static constexpr std::size_t max_prepared = 256;
-  static constexpr int runs_unprepared = 2;                // a statement is prepared at its third run
-  static constexpr std::size_t max_counted = 1024;         // statements whose runs are counted
-  std::unordered_map<std::string, std::string> prepared_;  // statement text -> prepared name
-  std::unordered_map<std::string, int> runs_;              // statement text -> its runs, until it is prepared
+  static constexpr std::size_t max_statements = 1024;
+  std::unordered_map<std::string, Statement> statements_;
+  std::size_t prepared_ = 0;
 };
 
 // The strata::Error for a failed result: SQLSTATE, message, detail and hint, and the position

@@ -151,13 +151,11 @@ Loader::Loader(const std::vector<fs::path>& explicit_dirs) {
     }
   }
   // libstrata lives in <prefix>/lib; its plugins in <prefix>/lib/strata. The build tree is laid out
-  // alike; it is named so for the libstrata built there, and an installed copy never looks into it.
+  // alike, and named so for the libstrata built there: an installed copy never looks into it.
   fs::path library_dir = boost::dll::this_line_location().parent_path();
   std::error_code ec;
-  if (fs::equivalent(library_dir, fs::path(STRATA_CORE_BUILD_DIR), ec))
-    add_directory(search_path_, seen, fs::path(STRATA_PLUGIN_BUILD_DIR), "build tree");
-  else
-    add_directory(search_path_, seen, library_dir / "strata", "installed");
+  bool built_here = fs::equivalent(library_dir, fs::path(STRATA_CORE_BUILD_DIR), ec);
+  add_directory(search_path_, seen, library_dir / "strata", built_here ? "build tree" : "installed");
 }
 
 std::vector<PluginFile> Loader::read_files(const std::function<bool(const PluginFile&)>& enough) const {

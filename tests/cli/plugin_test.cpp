@@ -123,10 +123,7 @@ TEST_CASE("an unknown URL scheme is a usage error listing the schemes available"
 TEST_CASE("plugins are never loaded from the current directory") {
   ScratchDir dir;
   fs::copy_file(bad_abi_plugin(), dir.path() / "strata-driver-badabi.so");
-  fs::path previous = fs::current_path();
-  fs::current_path(dir.path());
-  ProcessResult listing = run_strata({"drivers"});
-  fs::current_path(previous);
+  ProcessResult listing = run_strata({"drivers"}, {{}, dir.path()});
   CHECK(listing.exit_code == 0);
   CHECK_THAT(listing.out, !Catch::Contains("badabi"));
 }
@@ -139,11 +136,9 @@ TEST_CASE("no library is loaded from the current directory") {
   for (const char* library : {"libstrata.so.0", "libstdc++.so.6", "libc.so.6", "libnettle.so.8", "libyaml-0.so.2",
                               "libsqlite3.so.0", "libmysqlcppconn.so.7", "libpq.so.5"})
     std::ofstream(dir.path() / library) << "not a library";
-  fs::path previous = fs::current_path();
-  fs::current_path(dir.path());
   ProcessResult migrated = run_strata({"migrate", "--url", "sqlite:" + (dir.path() / "app.db").string(), "--dir",
-                                       test_setting("STRATA_TEST_EXAMPLE_DIR")});
-  fs::current_path(previous);
+                                       test_setting("STRATA_TEST_EXAMPLE_DIR")},
+                                      {{}, dir.path()});
   CHECK(migrated.exit_code == 0);
   CHECK_THAT(migrated.err, !Catch::Contains("shared libraries"));
   CHECK_THAT(migrated.out, Catch::Contains("is now at version"));
