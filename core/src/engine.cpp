@@ -1,6 +1,7 @@
 // The commands. Each reads as the steps of a run (see <strata/engine.hpp>): the migrations and
 // the ledger are read, the planner (pure) decides, step 3 prepares, the executor runs; the
 // target (core/src/target.*) is everything about the database itself.
+#include "companion_thread.hpp"
 #include "executor.hpp"
 #include "foreign_history.hpp"
 #include "portable.hpp"
@@ -16,7 +17,9 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <optional>
 #include <set>
+#include <system_error>
 
 namespace strata {
 namespace {
@@ -85,14 +88,22 @@ struct Engine::Impl {
                               const std::function<void(std::span<const Migration>)>& check = {}) {
     start = Clock::now();
     target.load_driver();
-    detail::SharedWork reading;  // before `files`, whose end waits for the thread that offers it
-    auto files = std::async(std::launch::async | std::launch::deferred, [this, &reading] {
+    // Each outlives the thread, which ends before them: declared in this order.
+    detail::SharedWork reading;
+    std::packaged_task<std::vector<Migration>()> read_files([this, &reading] {
       struct Finish {
         detail::SharedWork& work;
         ~Finish() { work.finish(); }
       } finish{reading};
       return history_of(options, false, &reading);
     });
+    std::future<std::vector<Migration>> files = read_files.get_future();
+    std::optional<detail::CompanionThread> reader;
+    try {
+      reader.emplace([&read_files] { read_files(); });
+    } catch (const std::system_error&) {
+      // No thread to be had: the files are read on this one, after the database.
+    }
     std::optional<Error> early_failure = target.try_connect();
     bool early = !early_failure;
     std::exception_ptr read_error;
@@ -103,7 +114,10 @@ struct Engine::Impl {
         read_error = std::current_exception();
       }
     }
-    if (files.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) reading.help();
+    if (reader)
+      reading.help();
+    else
+      read_files();
     std::vector<Migration> migrations = files.get();
     if (!early) target.connect(access, std::move(early_failure));
     // Variants to choose among only where a file is one (load_directory and an embedded set

@@ -1,0 +1,70 @@
+#include "companion_thread.hpp"
+
+#include <system_error>
+#include <utility>
+
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#else
+#include <thread>
+#endif
+
+namespace strata::detail {
+
+#ifdef __linux__
+
+struct CompanionThread::Running {
+  std::function<void()> job;
+  cpu_set_t allowed{};  // the constructing thread's processors
+  bool narrowed = false;
+  pthread_t thread{};
+
+  static void* run(void* self) noexcept {
+    auto* running = static_cast<Running*>(self);
+    // Started elsewhere; from now free to run where its creator may.
+    if (running->narrowed) pthread_setaffinity_np(pthread_self(), sizeof running->allowed, &running->allowed);
+    running->job();
+    return nullptr;
+  }
+};
+
+CompanionThread::CompanionThread(std::function<void()> job) : running_(std::make_unique<Running>()) {
+  running_->job = std::move(job);
+  pthread_attr_t attributes;
+  if (int failed = pthread_attr_init(&attributes)) throw std::system_error(failed, std::generic_category());
+  // Where the processors cannot be read (more than CPU_SETSIZE of them), or there is one, or
+  // this thread's cannot be told, the thread starts where Linux places it.
+  int here = sched_getcpu();
+  if (sched_getaffinity(0, sizeof running_->allowed, &running_->allowed) == 0 && here >= 0 && here < CPU_SETSIZE &&
+      CPU_COUNT(&running_->allowed) > 1) {
+    cpu_set_t elsewhere = running_->allowed;
+    CPU_CLR(here, &elsewhere);
+    running_->narrowed =
+        CPU_COUNT(&elsewhere) > 0 && pthread_attr_setaffinity_np(&attributes, sizeof elsewhere, &elsewhere) == 0;
+  }
+  int failed = pthread_create(&running_->thread, &attributes, &Running::run, running_.get());
+  pthread_attr_destroy(&attributes);
+  if (failed) throw std::system_error(failed, std::generic_category(), "cannot start a thread");
+}
+
+CompanionThread::~CompanionThread() {
+  pthread_join(running_->thread, nullptr);
+}
+
+#else
+
+struct CompanionThread::Running {
+  std::thread thread;
+};
+
+CompanionThread::CompanionThread(std::function<void()> job)
+    : running_(std::make_unique<Running>(Running{std::thread(std::move(job))})) {}
+
+CompanionThread::~CompanionThread() {
+  running_->thread.join();
+}
+
+#endif
+
+}  // namespace strata::detail
