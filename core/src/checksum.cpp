@@ -36,11 +36,11 @@ std::string sha384_hex(std::string_view bytes) {
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += hex[c >> 4];
-    out += hex[c & 0x0f];
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    auto c = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = hex[c >> 4];
+    out[2 * i + 1] = hex[c & 0x0f];
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <sstream>
+#include <stdexcept>
 
 namespace strata {
 namespace {
@@ -293,14 +294,20 @@ std::vector<Migration> moved(Migration&& first, More&&... more) {
   return out;
 }
 
-// Whether `text` holds `word` (lower case) in any letter case: a file without "+goose" or
-// "migrate:" holds no marker, and is not read line by line for one.
-// Compared in a loop the compiler keeps inline: a call per character was 2% of the up-to-date
-// check's time at 1,000 files (perf).
+// Whether `text` holds `word` (lower case, with a character that is no letter) in any letter
+// case: a file without "+goose" or "migrate:" holds no marker, and is not read line by line for
+// one. The text is searched for the character that is no letter (memchr), which few SQL files
+// hold; compared at every position instead, the search was 4% of reading 1,000 files (perf).
 bool holds_word(std::string_view text, std::string_view word) {
-  for (std::size_t at = 0; at + word.size() <= text.size(); ++at) {
+  std::size_t anchor = 0;
+  while (anchor < word.size() && word[anchor] >= 'a' && word[anchor] <= 'z') ++anchor;
+  if (anchor == word.size()) throw std::logic_error("holds_word: the word holds no character that is no letter");
+  for (std::size_t at = text.find(word[anchor], anchor); at != std::string_view::npos;
+       at = text.find(word[anchor], at + 1)) {
+    std::size_t start = at - anchor;  // at >= anchor
+    if (start + word.size() > text.size()) return false;
     std::size_t i = 0;
-    while (i < word.size() && ascii_lower(text[at + i]) == word[i]) ++i;
+    while (i < word.size() && ascii_lower(text[start + i]) == word[i]) ++i;
     if (i == word.size()) return true;
   }
   return false;
