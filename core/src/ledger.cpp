@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ctime>
 #include <limits>
+#include <optional>
 #include <span>
 
 namespace strata {
@@ -67,8 +68,9 @@ std::string create_table_sql(const Dialect& d, const std::string& table, std::sp
 
 // Where a value was read: the table and the row, for the message that refuses it.
 struct Place {
-  std::string table;  // "the ledger strata_history"
-  std::string row;    // "installed_rank 7"
+  std::string table;                 // "the ledger strata_history"
+  std::string row;                   // "installed_rank 0 (its format row)"; "" where `rank` names it
+  std::optional<std::int64_t> rank;  // a ledger row's installed_rank, once read: "installed_rank 7"
 };
 
 // A value as a message shows it: quoted text cut short, so that a hostile megabyte stays out.
@@ -86,9 +88,11 @@ std::string shown(const Value& v) {
 }
 
 [[noreturn]] void refuse(const Place& at, std::string_view column, const std::string& what) {
-  throw Error(ErrorKind::validation, "cannot read " + at.table + ": " + (at.row.empty() ? "a row" : "row " + at.row) +
-                                         ", column " + std::string(column) + ": " + what +
-                                         "; strata never writes such a value: correct the row by hand");
+  std::string row = !at.row.empty() ? "row " + at.row
+                    : at.rank       ? "row installed_rank " + std::to_string(*at.rank)
+                                    : "a row";
+  throw Error(ErrorKind::validation, "cannot read " + at.table + ": " + row + ", column " + std::string(column) + ": " +
+                                         what + "; strata never writes such a value: correct the row by hand");
 }
 
 [[noreturn]] void refuse_null(const Place& at, std::string_view column) {
@@ -194,8 +198,9 @@ std::optional<Version> version_of(const Value& v, MigrationKind kind, const Plac
 LedgerRow row_of(Row& r, Place& at) {
   LedgerRow row;
   at.row.clear();
+  at.rank.reset();
   row.installed_rank = count_of(r.at(0), at, "installed_rank", 1);  // first: it names the row from here on
-  at.row = "installed_rank " + std::to_string(row.installed_rank);
+  at.rank = row.installed_rank;  // made a message only when one is needed: an allocation per row
   std::string kind = text_of(r.at(3), at, "kind");
   auto parsed_kind = parse_migration_kind(kind);
   if (!parsed_kind) refuse(at, "kind", "unknown kind " + shown(r.at(3)));

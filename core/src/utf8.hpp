@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace strata::detail {
@@ -10,6 +12,15 @@ namespace strata::detail {
 // U+10FFFF); else `bad_offset` is the first byte of the first sequence that is not.
 inline bool valid_utf8(std::string_view text, std::size_t& bad_offset) {
   for (std::size_t i = 0; i < text.size();) {
+    // Eight bytes at a time while they are ASCII, as most of a migration is: byte by byte, this
+    // was 5% of the instructions of reading 10,000 migration files (callgrind).
+    while (i + 8 <= text.size()) {
+      std::uint64_t eight;
+      std::memcpy(&eight, text.data() + i, 8);
+      if (eight & 0x8080808080808080u) break;
+      i += 8;
+    }
+    if (i == text.size()) break;
     auto c = static_cast<unsigned char>(text[i]);
     int extra = c < 0x80                   ? 0
                 : (c >= 0xC2 && c <= 0xDF) ? 1

@@ -1,3 +1,5 @@
+#include "utf8.hpp"
+
 #include <strata/checksum.hpp>
 #include <strata/error.hpp>
 #include <strata/migration_set.hpp>
@@ -121,6 +123,29 @@ TEST_CASE("empty files and files that are not UTF-8 are refused") {
   CHECK_THAT(message, Catch::Contains("V1__empty.sql: the file is empty"));
   CHECK_THAT(message, Catch::Contains("V2__latin1.sql: not UTF-8"));
   CHECK_THAT(message, Catch::Contains("V3__block.sql: the file is empty"));
+}
+
+TEST_CASE("UTF-8 is checked byte by byte wherever the text stops being ASCII, and the first bad byte is named") {
+  using strata::detail::valid_utf8;
+  std::size_t bad = 0;
+  std::string ascii(40, 'a');
+  CHECK(valid_utf8(ascii, bad));
+  CHECK(valid_utf8("", bad));
+  // A bad byte at each offset of an eight-byte block after ASCII, and in the bytes left over.
+  for (std::size_t at : {0, 7, 8, 15, 16, 37, 39}) {
+    std::string text = ascii;
+    text[at] = '\xE9';
+    INFO("bad byte at " << at);
+    CHECK_FALSE(valid_utf8(text, bad));
+    CHECK(bad == at);
+  }
+  CHECK(valid_utf8(ascii + "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80" + ascii, bad));
+  CHECK_FALSE(valid_utf8(ascii + "\xE2\x82", bad));  // cut short at the end
+  CHECK(bad == 40);
+  CHECK_FALSE(valid_utf8(ascii.substr(0, 12) + "\xED\xA0\x80" + ascii, bad));  // a surrogate
+  CHECK(bad == 12);
+  CHECK_FALSE(valid_utf8(ascii.substr(0, 9) + "\xC0\xAF", bad));  // overlong
+  CHECK(bad == 9);
 }
 
 TEST_CASE("a file of nothing but semicolons and comments is empty, a statement after comments is content") {
