@@ -36,9 +36,10 @@ void bind(sql::PreparedStatement& statement, std::span<const Value> params) {
   }
 }
 
-// The value of `column`, of the type `type` (its sql::DataType).
-Value value_of(sql::ResultSet& rs, int type, unsigned int column) {
-  if (rs.isNull(column)) return nullptr;
+// The value of `column`, of the type `type` (its sql::DataType), which may be NULL unless
+// `never_null` (the column is declared NOT NULL).
+Value value_of(sql::ResultSet& rs, int type, unsigned int column, bool never_null) {
+  if (!never_null && rs.isNull(column)) return nullptr;
   switch (type) {
     case sql::DataType::BIT:
     case sql::DataType::TINYINT:
@@ -123,14 +124,21 @@ void each_row(sql::ResultSet& rs, const std::function<void(Row&)>& each) {
   sql::ResultSetMetaData* meta = rs.getMetaData();
   unsigned int columns = meta->getColumnCount();
   // Asked once: each answer checks the result and looks its field up (a seventh of reading a ledger).
+  // Each call of Connector/C++'s for a value checks the result as well, and copies a string
+  // doing so: a column declared NOT NULL is not asked whether it is NULL (a tenth of the
+  // instructions of reading 10,000 ledger rows, callgrind).
   std::vector<int> types;
-  for (unsigned int c = 1; c <= columns; ++c) types.push_back(meta->getColumnType(c));
+  std::vector<char> never_null;
+  for (unsigned int c = 1; c <= columns; ++c) {
+    types.push_back(meta->getColumnType(c));
+    never_null.push_back(meta->isNullable(c) == sql::ResultSetMetaData::columnNoNulls);
+  }
   // One row, its values replaced at each: a row made and freed for each was an allocation per
   // row. Where `each` takes the row whole (moves it away), it is made again.
   Row row;
   while (rs.next()) {
     row.resize(columns);
-    for (unsigned int c = 1; c <= columns; ++c) row[c - 1] = value_of(rs, types[c - 1], c);
+    for (unsigned int c = 1; c <= columns; ++c) row[c - 1] = value_of(rs, types[c - 1], c, never_null[c - 1] != 0);
     each(row);
   }
 }
