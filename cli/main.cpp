@@ -264,6 +264,17 @@ void tune_heap() {
 void tune_heap() {}
 #endif
 
+// A command's report, kept until the process ends rather than freed before it does, once the
+// command has printed it: at 10,000 migrations, freeing the report of an up-to-date check (each
+// migration's status, and the ledger's rows they share) took 15 million instructions, 4% of the
+// check's (callgrind), and the process's end waited for it. Reachable from here to the end, so
+// that a leak checker does not count it. The command's choice, never the library's.
+const strata::Report& kept(strata::Report report) {
+  static strata::Report* last = nullptr;
+  last = new strata::Report(std::move(report));
+  return *last;
+}
+
 }  // namespace
 
 // SIGINT, SIGTERM: no scratch database is left behind; then the signal's own ending. While a
@@ -507,12 +518,12 @@ int main(int argc, char** argv) {
       return differences.empty() ? 0 : strata::exit_code(ErrorKind::validation);
     }
     if (migrate->parsed()) {
-      auto r = engine.migrate();
+      const auto& r = kept(engine.migrate());
       return cmd.report(r, settings.options().dry_run ? strata::cli::print_dry_run : strata::cli::print_migrate_summary,
                         0, strata::listing_for("migrate", settings.options()));
     }
     if (status->parsed()) {
-      auto r = engine.status();
+      const auto& r = kept(engine.status());
       bool pending = r.count(strata::MigrationState::pending) + r.count(strata::MigrationState::undone) > 0;
       int code = !f.check              ? 0
                  : !r.problems.empty() ? strata::exit_code(ErrorKind::validation)
