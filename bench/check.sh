@@ -14,7 +14,8 @@
 # applies the migrations with strata and with dbmate, then runs the three checks in turn, round
 # after round, the order rotating (dbmate floor strata, floor strata dbmate, strata dbmate floor),
 # then three more passes of each for peak memory (GNU time's maximum RSS). Prints medians and
-# ratios.
+# ratios. On MariaDB a fourth takes its turn: the floor with its query through Connector/C++, the
+# client library of strata's MySQL driver (bench/floor_cppconn.cpp), printed on a line of its own.
 # Fails, naming it, when dbmate or a floor program is missing: never a silent skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,10 @@ dbmate=$(dbmate_binary)
 for b in $backends; do
   [ -x "build/bin/strata-floor-$b" ] || { echo "no build/bin/strata-floor-$b: build strata (bench/floor.c)" >&2; exit 2; }
 done
+case " $backends " in
+  *" mariadb "*) [ -x build/bin/strata-floor-mariadb-cppconn ] ||
+    { echo "no build/bin/strata-floor-mariadb-cppconn: build strata (bench/floor_cppconn.cpp)" >&2; exit 2; } ;;
+esac
 
 bench_workdir
 mkdir "$work/migrations" "$work/dbmate"
@@ -69,6 +74,7 @@ for b in $backends; do
         # program started before it added 2.7 ms to the floor's time (docs/performance.md).
         floor_password=$password
         floor=(build/bin/strata-floor-mariadb 127.0.0.1 "$port" root strata_db "$work/migrations")
+        client=(build/bin/strata-floor-mariadb-cppconn 127.0.0.1 "$port" root strata_db "$work/migrations")
       fi
       strata_url="$base/strata_db"
       ;;
@@ -84,19 +90,32 @@ for b in $backends; do
   check_floor() { MYSQL_PWD=$floor_password "${floor[@]}"; }
   check_floor | grep -q " ledger rows, $n files hashed$" ||
     { echo "$b: the floor did not read $n files: $(check_floor)" >&2; exit 1; }
-  for k in strata dbmate floor; do : > "$work/$b-$k"; : > "$work/$b-$k-rss"; done
+  # MariaDB: the floor once more, its query through Connector/C++ (the driver's client library).
+  check_client() { MYSQL_PWD=$floor_password "${client[@]}"; }
+  kinds=(strata dbmate floor)
+  if [ "$b" = mariadb ]; then
+    kinds+=(client)
+    check_client | grep -q " ledger rows, $n files hashed$" ||
+      { echo "$b: the floor through Connector/C++ did not read $n files: $(check_client)" >&2; exit 1; }
+  fi
+  for k in "${kinds[@]}"; do : > "$work/$b-$k"; : > "$work/$b-$k-rss"; done
   for r in $(seq 1 "$runs"); do
-    order=(strata dbmate floor)
-    [ $((r % 3)) -eq 1 ] && order=(dbmate floor strata)
-    [ $((r % 3)) -eq 2 ] && order=(floor strata dbmate)
+    # Each in every place of the order, in turn.
+    order=("${kinds[@]:r % ${#kinds[@]}}" "${kinds[@]:0:r % ${#kinds[@]}}")
     for k in "${order[@]}"; do timed "$work/$b-$k" "check_$k"; done
   done
   for r in 1 2 3; do
     peak "$work/$b-strata-rss" "$strata" migrate --url "$strata_url" --dir "$work/migrations"
     peak "$work/$b-dbmate-rss" "$dbmate" --url "$dbmate_url" --migrations-dir "$work/dbmate" --no-dump-schema up
     MYSQL_PWD=$floor_password peak "$work/$b-floor-rss" "${floor[@]}"
+    [ "$b" != mariadb ] || MYSQL_PWD=$floor_password peak "$work/$b-client-rss" "${client[@]}"
   done
   s=$(median < "$work/$b-strata"); d=$(median < "$work/$b-dbmate"); f=$(median < "$work/$b-floor")
   printf '%-22s %6s ms %6s ms %6s ms   %-13s %-13s %9s %9s %9s\n' "$b" "$s" "$d" "$f" "$(ratio "$s" "$d")" "$(ratio "$s" "$f")" \
     "$(mb "$(median < "$work/$b-strata-rss")")" "$(mb "$(median < "$work/$b-dbmate-rss")")" "$(mb "$(median < "$work/$b-floor-rss")")"
+  if [ "$b" = mariadb ]; then
+    c=$(median < "$work/$b-client")
+    printf '%-22s %6s ms, %s MB: %s the floor; strata %s of it\n' "  through Connector/C++" "$c" \
+      "$(mb "$(median < "$work/$b-client-rss")")" "$(ratio "$c" "$f")" "$(ratio "$s" "$c")"
+  fi
 done

@@ -5,6 +5,7 @@
  *   strata-floor-sqlite   <database file> <migrations dir>
  *   strata-floor-postgres <libpq conninfo or URL> <migrations dir>
  *   strata-floor-mariadb  <host> <port> <user> <database> <migrations dir>   (password: MYSQL_PWD)
+ *   strata-floor-mariadb-cppconn  (the same, its query through Connector/C++: floor_cppconn.cpp)
  *
  * One program, built once per backend (FLOOR_SQLITE, FLOOR_POSTGRES, FLOOR_MARIADB), reading the
  * files in batches through io_uring where strata is built to (FLOOR_IO_URING) and the kernel
@@ -72,8 +73,12 @@ static long read_ledger(char** argv) {
   return rows;
 }
 #define ARGS 6
+#elif defined(FLOOR_MARIADB_CPPCONN)
+/* The same connection and query through Connector/C++ (bench/floor_cppconn.cpp). */
+long read_ledger(char** argv);
+#define ARGS 6
 #else
-#error "define FLOOR_SQLITE, FLOOR_POSTGRES or FLOOR_MARIADB"
+#error "define FLOOR_SQLITE, FLOOR_POSTGRES, FLOOR_MARIADB or FLOOR_MARIADB_CPPCONN"
 #endif
 
 /* Nettle's functions are a library's: not left out, though the digest goes unused. */
