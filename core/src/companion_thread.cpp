@@ -6,6 +6,11 @@
 #ifdef __linux__
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #else
 #include <thread>
 #endif
@@ -13,6 +18,9 @@
 namespace strata::detail {
 
 #ifdef __linux__
+
+// How many steps of nice the thread runs below its creator.
+constexpr int yielded_priority = 5;
 
 struct CompanionThread::Running {
   std::function<void()> job;
@@ -24,6 +32,12 @@ struct CompanionThread::Running {
     auto* running = static_cast<Running*>(self);
     // Started elsewhere; from now free to run where its creator may.
     if (running->narrowed) pthread_setaffinity_np(pthread_self(), sizeof running->allowed, &running->allowed);
+    // Below its creator (Linux gives each thread a nice value of its own); a lower priority is
+    // always allowed, and where it is not had the thread runs as it is.
+    auto thread = static_cast<id_t>(gettid());
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, thread);
+    if (errno == 0) setpriority(PRIO_PROCESS, thread, std::min(nice + yielded_priority, 19));
     running->job();
     return nullptr;
   }

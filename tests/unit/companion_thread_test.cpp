@@ -11,6 +11,10 @@
 
 #ifdef __linux__
 #include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #endif
 
 using strata::detail::CompanionThread;
@@ -55,5 +59,15 @@ TEST_CASE("a companion thread starts on another processor than its creator's, th
       CHECK(started_on == before);
   }
   CHECK(compared > 10);
+}
+
+TEST_CASE("a companion thread runs five steps of nice below its creator") {
+  int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  int its = -100;
+  {
+    CompanionThread thread([&] { its = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); });
+  }
+  CHECK(its == std::min(mine + 5, 19));
+  CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) == mine);  // the creator's own is unchanged
 }
 #endif
