@@ -12,7 +12,7 @@ namespace strata::detail {
 // load: on a virtual machine of two processors it put the engine's reading thread on its
 // creator's processor, which was busy, in two starts of three, while the other was idle. The
 // reading thread then began about 0.75 ms later, when its creator first waited for the server,
-// and the up-to-date check of 1,000 migrations took 6-19% longer (docs/performance.md). The
+// and the up-to-date check of 1,000 migrations took 5-20% longer (docs/performance.md). The
 // constructing thread's processors are those it may use when it constructs: the new thread is
 // never given one it could not have had.
 //

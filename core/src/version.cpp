@@ -51,10 +51,10 @@ std::vector<std::string> Version::parts() const {
 
 std::strong_ordering operator<=>(const Version& a, const Version& b) noexcept {
   std::string_view x = a.text_, y = b.text_;
-  // Of one part each, as most are: compared at once (a fifth of the instructions of the sorts and
-  // look-ups of 10,000 versions went to splitting them into parts, callgrind).
-  // Looked at in a loop the compiler keeps inline: versions are short, and a call to find each
-  // was most of the cost.
+  // Of one part each, as most are: compared at once, the dots looked for in a loop the compiler
+  // keeps inline (versions are short). Split into parts, with a call to find for each, the
+  // comparisons of a check of 10,000 migrations took 19.0 million instructions; so, 16.3
+  // (callgrind).
   auto one_part = [](std::string_view v) { return std::none_of(v.begin(), v.end(), [](char c) { return c == '.'; }); };
   if (one_part(x) && one_part(y)) return compare_parts(x, y);
   // The next part of `rest`, "0" once it is used up (so that "1" and "1.0" compare equal).
