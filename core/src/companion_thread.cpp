@@ -1,5 +1,6 @@
 #include "companion_thread.hpp"
 
+#include <atomic>
 #include <system_error>
 #include <utility>
 
@@ -26,10 +27,13 @@ struct CompanionThread::Running {
   std::function<void()> job;
   cpu_set_t allowed{};  // the constructing thread's processors
   bool narrowed = false;
+  int created_on = -1;
+  std::atomic<int> started_on{-1};
   pthread_t thread{};
 
   static void* run(void* self) noexcept {
     auto* running = static_cast<Running*>(self);
+    running->started_on = sched_getcpu();
     // Started elsewhere; from now free to run where its creator may.
     if (running->narrowed) pthread_setaffinity_np(pthread_self(), sizeof running->allowed, &running->allowed);
     // Below its creator (Linux gives each thread a nice value of its own); a lower priority is
@@ -49,7 +53,7 @@ CompanionThread::CompanionThread(std::function<void()> job) : running_(std::make
   if (int failed = pthread_attr_init(&attributes)) throw std::system_error(failed, std::generic_category());
   // Where the processors cannot be read (more than CPU_SETSIZE of them), or there is one, or
   // this thread's cannot be told, the thread starts where Linux places it.
-  int here = sched_getcpu();
+  int here = running_->created_on = sched_getcpu();
   if (sched_getaffinity(0, sizeof running_->allowed, &running_->allowed) == 0 && here >= 0 && here < CPU_SETSIZE &&
       CPU_COUNT(&running_->allowed) > 1) {
     cpu_set_t elsewhere = running_->allowed;
@@ -66,6 +70,14 @@ CompanionThread::~CompanionThread() {
   pthread_join(running_->thread, nullptr);
 }
 
+int CompanionThread::started_on() const noexcept {
+  return running_->started_on;
+}
+
+int CompanionThread::created_on() const noexcept {
+  return running_->created_on;
+}
+
 #else
 
 struct CompanionThread::Running {
@@ -77,6 +89,14 @@ CompanionThread::CompanionThread(std::function<void()> job)
 
 CompanionThread::~CompanionThread() {
   running_->thread.join();
+}
+
+int CompanionThread::started_on() const noexcept {
+  return -1;
+}
+
+int CompanionThread::created_on() const noexcept {
+  return -1;
 }
 
 #endif

@@ -32,6 +32,11 @@ class CompanionThread {
   CompanionThread(const CompanionThread&) = delete;
   CompanionThread& operator=(const CompanionThread&) = delete;
 
+  // The processor the thread started on, before it was free to run elsewhere (-1 where not
+  // known), and the constructing thread's when it constructed. Read once the job has begun.
+  int started_on() const noexcept;
+  int created_on() const noexcept;
+
  private:
   struct Running;
   std::unique_ptr<Running> running_;
