@@ -86,7 +86,9 @@ struct Options {
 // database serialise through the migration lock). Options::on_event is called on the calling
 // thread, during the command; the Event it is given, and the MigrationStatus it points to, live
 // until the callback returns. A command reads the migration files on a thread of its own while
-// it connects, in batches through io_uring where the kernel allows it (STRATA_IO_URING=0 in the
+// it connects (on Linux started on another of the processors the calling thread may use than
+// the one it runs on, and run five steps of nice below it; the calling thread's own are left as
+// they are), in batches through io_uring where the kernel allows it (STRATA_IO_URING=0 in the
 // environment: one by one), and on more threads (as many as the machine has cores, at most 8)
 // where files are read one by one; they end before it returns, and call none of the caller's
 // migrations or callbacks (an embedded MigrationSet is only copied). The calling thread, once it
