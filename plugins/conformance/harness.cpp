@@ -171,10 +171,12 @@ std::string fresh_database_url(const std::string& url_setting) {
   return url;
 }
 
-Inspector::Inspector(const std::string& url) {
+Inspector::Inspector(const std::string& url, std::chrono::milliseconds lock_wait) {
   auto parsed = without_core_parameters(DatabaseUrl::parse(url));
   driver_ = plugin::Loader().load(parsed.scheme);
-  auto connection = driver_->connect(ConnectOptions{parsed});
+  ConnectOptions options{parsed};
+  options.lock_wait_timeout = lock_wait;
+  auto connection = driver_->connect(options);
   auto driver = driver_;
   connection_ = std::shared_ptr<Connection>(connection.release(), [driver](Connection* c) { delete c; });
 }

@@ -27,6 +27,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -59,7 +60,9 @@ void check_no_password(const std::string& text, const std::string& what);
 // A connection for inspecting what a run did, through the same driver strata uses.
 class Inspector {
  public:
-  explicit Inspector(const std::string& url);
+  // `lock_wait`: how long a statement waits for a lock another connection holds (0: the driver's
+  // default; on SQLite 5 s).
+  explicit Inspector(const std::string& url, std::chrono::milliseconds lock_wait = std::chrono::milliseconds(0));
   Connection& connection() { return *connection_; }
   Capabilities capabilities() const { return connection_->capabilities(); }
   bool has_table(const std::string& table);
